@@ -1,0 +1,131 @@
+/**
+ * Finding libtorch, shared by the build (`torchts build`) and the loader.
+ *
+ * Order: `LIBTORCH` (any unpacked libtorch), then the torch package of a Python
+ * (`TORCHTS_PYTHON`, default `python3`), then the project's set-up folder
+ * (`.deps/python/torch`, filled by `npm run setup`).
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The libtorch minor versions torchts builds against and is tested with. */
+export const SUPPORTED_LIBTORCH = ['2.11', '2.12', '2.13', '2.14'] as const;
+
+export interface LibtorchLocation {
+  /** Folder holding `include/` and `lib/`. */
+  root: string;
+  /** How it was found. */
+  source: 'LIBTORCH' | 'python' | 'setup';
+  /** Full version string (for example `2.13.0+cpu`), or null when none is recorded. */
+  version: string | null;
+}
+
+/** The torchts package root (the folder with torchts's package.json). */
+export function packageRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const pj = path.join(dir, 'package.json');
+    if (fs.existsSync(pj)) {
+      try {
+        if (JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'torchts') return dir;
+      } catch {
+        /* not ours: keep walking up */
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`torchts: cannot find the package root above ${__dirname}`);
+    dir = up;
+  }
+}
+
+/** The project-local folder that `npm run setup` installs torch into. */
+export function setupFolder(): string {
+  return path.join(packageRoot(), '.deps', 'python');
+}
+
+function isLibtorch(root: string): boolean {
+  return (
+    fs.existsSync(path.join(root, 'include', 'ATen', 'ATen.h')) &&
+    fs.existsSync(path.join(root, 'lib', 'libtorch_cpu.so'))
+  );
+}
+
+/**
+ * The version of the libtorch in `root`: `build-version` in a libtorch distribution,
+ * `version.py` in a Python torch package.
+ */
+export function readLibtorchVersion(root: string): string | null {
+  try {
+    return fs.readFileSync(path.join(root, 'build-version'), 'utf8').trim();
+  } catch {
+    /* not a libtorch zip */
+  }
+  try {
+    const py = fs.readFileSync(path.join(root, 'version.py'), 'utf8');
+    const m = /__version__\s*=\s*['"]([^'"]+)['"]/.exec(py);
+    if (m) return m[1];
+  } catch {
+    /* not a Python torch */
+  }
+  return null;
+}
+
+/** `2.13.0+cpu` -> `2.13` */
+export function minorOf(version: string): string {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  return m ? `${m[1]}.${m[2]}` : version;
+}
+
+function pythonTorch(python: string): string | null {
+  try {
+    const out = execFileSync(
+      python,
+      ['-c', 'import os, torch; print(os.path.dirname(torch.__file__))'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 },
+    );
+    const root = out.trim().split('\n').pop() ?? '';
+    return root && isLibtorch(root) ? root : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a libtorch version is one torchts supports. */
+export function isSupported(version: string | null): boolean {
+  return version !== null && (SUPPORTED_LIBTORCH as readonly string[]).includes(minorOf(version));
+}
+
+/** The fixes a user can apply when no usable libtorch is found. */
+export const LIBTORCH_FIXES = [
+  'run `npm run setup` in the torchts folder (installs torch==2.13.0 into .deps/python), or',
+  'set LIBTORCH to an unpacked libtorch distribution (the folder holding include/ and lib/), or',
+  'install PyTorch for a Python (`pip install torch==2.13.0`) and set TORCHTS_PYTHON to it if it is not `python3`.',
+];
+
+/** Finds libtorch or throws one error that lists what was tried and the fixes. */
+export function findLibtorch(env: NodeJS.ProcessEnv = process.env): LibtorchLocation {
+  const tried: string[] = [];
+  const fromEnv = env.LIBTORCH;
+  if (fromEnv) {
+    if (isLibtorch(fromEnv)) return { root: fromEnv, source: 'LIBTORCH', version: readLibtorchVersion(fromEnv) };
+    tried.push(`LIBTORCH=${fromEnv} has no include/ATen/ATen.h or lib/libtorch_cpu.so`);
+  } else {
+    tried.push('LIBTORCH is not set');
+  }
+  const python = env.TORCHTS_PYTHON || 'python3';
+  const py = pythonTorch(python);
+  const pyVersion = py ? readLibtorchVersion(py) : null;
+  if (py && isSupported(pyVersion)) return { root: py, source: 'python', version: pyVersion };
+  tried.push(
+    py
+      ? `\`${python}\` has torch ${pyVersion ?? '(unknown version)'} at ${py}, outside the supported ${SUPPORTED_LIBTORCH.join(', ')}`
+      : `\`${python}\` has no importable torch`,
+  );
+  const local = path.join(setupFolder(), 'torch');
+  if (isLibtorch(local)) return { root: local, source: 'setup', version: readLibtorchVersion(local) };
+  tried.push(`the set-up folder ${local} is empty`);
+  throw new Error(
+    `torchts: libtorch not found.\nTried:\n${tried.map((t) => `  - ${t}`).join('\n')}\nFixes:\n${LIBTORCH_FIXES.map((f) => `  - ${f}`).join('\n')}`,
+  );
+}

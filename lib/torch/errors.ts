@@ -1,0 +1,92 @@
+/**
+ * Errors and argument checks. Bad JS arguments are rejected here, before they cross
+ * into C++, with a TypeError or RangeError naming the argument; errors raised by libtorch
+ * arrive as TorchError carrying libtorch's message.
+ */
+import { inspect } from 'node:util';
+
+/** An error raised by libtorch (shape, dtype or device mismatches, ...) or by tensor lifetime. */
+export class TorchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TorchError';
+  }
+}
+
+/** A short rendering of a received value for error messages. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || value === undefined || typeof value !== 'object') return String(value);
+  return inspect(value, { depth: 1, breakLength: Infinity, maxArrayLength: 8, maxStringLength: 40 });
+}
+
+/** `Expected <what> for <argument> but received <value>` as a TypeError. */
+export function typeError(what: string, argument: string, value: unknown): TypeError {
+  return new TypeError(`Expected ${what} for ${argument} but received ${describe(value)}`);
+}
+
+/** `Expected <what> for <argument> but received <value>` as a RangeError. */
+export function rangeError(what: string, argument: string, value: unknown): RangeError {
+  return new RangeError(`Expected ${what} for ${argument} but received ${describe(value)}`);
+}
+
+/** A finite number. */
+export function checkNumber(value: unknown, argument: string): number {
+  if (typeof value !== 'number') throw typeError('a number', argument, value);
+  if (Number.isNaN(value)) throw rangeError('a number (not NaN)', argument, value);
+  return value;
+}
+
+/** A number or boolean usable as a scalar operand (NaN and infinities are allowed). */
+export function checkScalar(value: unknown, argument: string): number | boolean {
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw typeError('a number or a Tensor', argument, value);
+  return value;
+}
+
+/** A safe integer, at least `min` when given. */
+export function checkInt(value: unknown, argument: string, min?: number): number {
+  if (typeof value !== 'number') throw typeError('an integer', argument, value);
+  if (!Number.isSafeInteger(value)) throw rangeError('an integer', argument, value);
+  if (min !== undefined && value < min) throw rangeError(`an integer >= ${min}`, argument, value);
+  return value;
+}
+
+export function checkBool(value: unknown, argument: string): boolean {
+  if (typeof value !== 'boolean') throw typeError('a boolean', argument, value);
+  return value;
+}
+
+/** A list of sizes: non-negative integers (or -1 where `allowInfer`, for view/reshape). */
+export function checkShape(value: unknown, argument: string, allowInfer = false): number[] {
+  if (!Array.isArray(value)) throw typeError('an array of integers', argument, value);
+  for (let i = 0; i < value.length; i++) {
+    const v = value[i];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw typeError('an array of integers', argument, value);
+    if (v < 0 && !(allowInfer && v === -1)) {
+      throw rangeError(allowInfer ? 'sizes >= 0 (or -1 to infer one)' : 'sizes >= 0', argument, value);
+    }
+  }
+  return value as number[];
+}
+
+/** A list of integers (dimensions, strides, paddings). */
+export function checkIntList(value: unknown, argument: string): number[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'number' && Number.isSafeInteger(v))) {
+    throw typeError('an array of integers', argument, value);
+  }
+  return value as number[];
+}
+
+/** An int or list of ints as a list. */
+export function checkDims(value: unknown, argument: string): number[] {
+  return typeof value === 'number' ? [checkInt(value, argument)] : checkIntList(value, argument);
+}
+
+/** A plain options object, or undefined. */
+export function checkOptions<T extends object>(value: unknown, argument = 'options'): Partial<T> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw typeError('an options object', argument, value);
+  }
+  return value as Partial<T>;
+}

@@ -1,0 +1,48 @@
+/** Functions of several tensors that PyTorch offers as `torch.<fn>`. */
+import { N } from '../native';
+import { checkBool, checkInt, checkNumber, typeError } from './errors';
+import { _tensorArg as tensorArg, _wrap as wrap, Tensor } from './tensor';
+
+function handles(tensors: unknown, argument: string): number[] {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw typeError('a non-empty array of Tensors', argument, tensors);
+  return tensors.map((t, i) => tensorArg(t, `${argument}[${i}]`).handle);
+}
+
+/** Concatenates tensors along an existing dimension. */
+export function cat(tensors: Tensor[], dim = 0): Tensor {
+  return wrap(N.cat(handles(tensors, 'tensors'), checkInt(dim, 'dim')));
+}
+
+/** Stacks tensors along a new dimension. */
+export function stack(tensors: Tensor[], dim = 0): Tensor {
+  return wrap(N.stack(handles(tensors, 'tensors'), checkInt(dim, 'dim')));
+}
+
+/** Elements of `input` where `condition` is true, else of `other`. */
+export function where(condition: Tensor, input: Tensor, other: Tensor): Tensor {
+  return wrap(N.where(tensorArg(condition, 'condition').handle, tensorArg(input, 'input').handle, tensorArg(other, 'other').handle));
+}
+
+export function matmul(input: Tensor, other: Tensor): Tensor {
+  return tensorArg(input, 'input').matmul(other);
+}
+
+/** Whether all elements are close: |a - b| <= atol + rtol * |b|. */
+export function allclose(a: Tensor, b: Tensor, options: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
+  return N.allclose(
+    tensorArg(a, 'input').handle,
+    tensorArg(b, 'other').handle,
+    checkNumber(options.rtol ?? 1e-5, 'rtol'),
+    checkNumber(options.atol ?? 1e-8, 'atol'),
+    checkBool(options.equalNan ?? false, 'equalNan'),
+  );
+}
+
+/** Whether two tensors have the same shape and elements. */
+export function equal(a: Tensor, b: Tensor): boolean {
+  return N.equal(tensorArg(a, 'input').handle, tensorArg(b, 'other').handle);
+}
+
+export function isTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}

@@ -1,0 +1,68 @@
+/** The `torch` namespace. */
+import { N, nativeInfo } from '../native';
+import { minorOf } from '../libtorch';
+
+export { Tensor, type IndexItem, type NestedArray, type TensorData } from './tensor';
+export { TorchError } from './errors';
+export type { DType } from './dtype';
+export type { Device } from './device';
+export * from './creation';
+export * from './functions';
+export { noGrad, enableGrad, inferenceMode, setGradEnabled, isGradEnabled, isInferenceModeEnabled } from './autograd';
+export { tidy, keep, memory, type MemoryReport } from './memory';
+
+// dtype names as PyTorch spells them: torch.float32, torch.long, ...
+export const float32 = 'float32';
+export const float = 'float32';
+export const float64 = 'float64';
+export const double = 'float64';
+export const float16 = 'float16';
+export const half = 'float16';
+export const bfloat16 = 'bfloat16';
+export const int64 = 'int64';
+export const long = 'int64';
+export const int32 = 'int32';
+export const int = 'int32';
+export const int16 = 'int16';
+export const int8 = 'int8';
+export const uint8 = 'uint8';
+export const bool = 'bool';
+
+/** The libtorch version torchts runs on (`2.13.0`). */
+export const version: string = N.torchVersion;
+
+/** CUDA queries (`torch.cuda`). */
+export const cuda = {
+  /** Whether a CUDA device can be used (needs a CUDA build of libtorch and a GPU). */
+  isAvailable(): boolean {
+    return N.cudaIsAvailable();
+  },
+  deviceCount(): number {
+    return N.cudaDeviceCount();
+  },
+};
+
+/** Sets the number of threads libtorch uses for intra-op parallelism. */
+export function setNumThreads(n: number): void {
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`Expected an integer >= 1 for n but received ${n}`);
+  N.setNumThreads(n);
+}
+export function getNumThreads(): number {
+  return N.getNumThreads();
+}
+
+/** Versions and devices, as `torchts info` prints them. */
+export function info(): Record<string, string | number | boolean> {
+  return {
+    torchts: require('../../package.json').version as string,
+    libtorch: nativeInfo.loaded ?? N.torchVersion,
+    'compiled against': N.torchVersion,
+    'libtorch dir': nativeInfo.libtorchDir ?? '(unknown)',
+    binary: nativeInfo.binary,
+    'built with CUDA': N.builtWithCuda,
+    'cuda available': N.cudaIsAvailable(),
+    'cuda devices': N.cudaDeviceCount(),
+    threads: N.getNumThreads(),
+    'libtorch minor': minorOf(N.torchVersion),
+  };
+}

@@ -1,0 +1,673 @@
+/**
+ * Tensor: a JS handle on a libtorch tensor. Every method is one native call; the handle is
+ * an integer into the native tensor table, the cheapest thing to hand back per op.
+ */
+import { inspect } from 'node:util';
+
+import { N } from '../native';
+import { checkDevice, type Device } from './device';
+import { dtypeCode, dtypeName, optDtypeCode, type DType } from './dtype';
+import {
+  checkBool,
+  checkDims,
+  checkInt,
+  checkIntList,
+  checkOptions,
+  checkScalar,
+  checkShape,
+  TorchError,
+  typeError,
+} from './errors';
+import { formatTensor } from './format';
+import { finalizer, track, type Owned } from './memory';
+
+/** One item of `index()`: an integer, a slice string (`':'`, `'1:3'`, `'::2'`), `'...'`, `null` (new axis) or an index Tensor. */
+export type IndexItem = number | string | null | Tensor;
+
+/** A typed copy of a tensor's data: float16/bfloat16 read as Float32Array, bool as Uint8Array. */
+export type TensorData = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | BigInt64Array;
+
+/** Nested arrays of a tensor's values, as `toArray()` returns them. */
+export type NestedArray = number | boolean | NestedArray[];
+
+function disposedError(): TorchError {
+  return new TorchError('Tensor was disposed: it cannot be used any more');
+}
+
+function wrap(h: number): Tensor {
+  return new Tensor(h);
+}
+
+const SLICE = /^\s*(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?\s*)?$/;
+
+function indexSpec(items: IndexItem[]): unknown[] {
+  return items.map((it, i) => {
+    const arg = `index ${i}`;
+    if (it === null) return null;
+    if (typeof it === 'number') return checkInt(it, arg);
+    if (it instanceof Tensor) return { t: it.handle };
+    if (typeof it === 'string') {
+      if (it.trim() === '...') return 'e';
+      const m = SLICE.exec(it);
+      if (!m) throw typeError("an integer, a slice like '1:3', '...', null or a Tensor", arg, it);
+      const step = m[3] === undefined ? 1 : Number(m[3]);
+      if (step <= 0) throw new RangeError(`Expected a positive slice step for ${arg} but received ${JSON.stringify(it)}`);
+      return [m[1] === undefined ? null : Number(m[1]), m[2] === undefined ? null : Number(m[2]), step];
+    }
+    throw typeError("an integer, a slice like '1:3', '...', null or a Tensor", arg, it);
+  });
+}
+
+/** Dimensions argument of reductions: null/undefined means all. */
+function dimsOrNull(dim: number | number[] | null | undefined): number[] | null {
+  return dim === undefined || dim === null ? null : checkDims(dim, 'dim');
+}
+
+export class Tensor implements Owned {
+  /** @internal Native handle; -1 once disposed. */
+  private _h: number;
+  /** Set by `torch.keep()`: no tidy scope frees this tensor. */
+  kept = false;
+  private _shape?: readonly number[];
+  private _dtype?: DType;
+
+  /** @internal Tensors are made by torch functions and ops, not constructed directly. */
+  constructor(handle: number) {
+    if (typeof handle !== 'number' || handle < 0) {
+      throw new TypeError('Tensors are created with torch.tensor(), torch.zeros() and the like, not with new Tensor()');
+    }
+    this._h = handle;
+    finalizer.register(this, handle, this);
+    track(this);
+  }
+
+  /** @internal The native handle; throws if the tensor was disposed. */
+  get handle(): number {
+    if (this._h < 0) throw disposedError();
+    return this._h;
+  }
+
+  /** Whether `dispose()` was called. */
+  get isDisposed(): boolean {
+    return this._h < 0;
+  }
+
+  /** Frees the tensor's native memory now. Idempotent. */
+  dispose(): void {
+    if (this._h < 0) return;
+    N.free(this._h);
+    finalizer.unregister(this);
+    this._h = -1;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  // ---- metadata ----------------------------------------------------------------------
+
+  /** The sizes of each dimension (like `torch.Size`). */
+  get shape(): readonly number[] {
+    return (this._shape ??= Object.freeze(N.shape(this.handle) as number[]));
+  }
+  /** `size()` is the shape; `size(d)` the size of dimension `d` (negative counts from the end). */
+  size(): readonly number[];
+  size(dim: number): number;
+  size(dim?: number): readonly number[] | number {
+    const s = this.shape;
+    if (dim === undefined) return s;
+    checkInt(dim, 'dim');
+    const d = dim < 0 ? dim + s.length : dim;
+    if (d < 0 || d >= s.length) throw new RangeError(`Expected a dimension in [${-s.length}, ${s.length - 1}] for dim but received ${dim}`);
+    return s[d];
+  }
+  stride(): number[] {
+    return N.strides(this.handle);
+  }
+  dim(): number {
+    return this.shape.length;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  numel(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+  get dtype(): DType {
+    return (this._dtype ??= dtypeName(N.dtype(this.handle)));
+  }
+  get device(): Device {
+    return N.device(this.handle) as Device;
+  }
+  get isCuda(): boolean {
+    return this.device.startsWith('cuda');
+  }
+  isContiguous(): boolean {
+    return N.isContiguous(this.handle);
+  }
+  isFloatingPoint(): boolean {
+    const d = this.dtype;
+    return d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
+  }
+
+  // ---- autograd ----------------------------------------------------------------------
+
+  get requiresGrad(): boolean {
+    return N.requiresGrad(this.handle);
+  }
+  set requiresGrad(value: boolean) {
+    N.setRequiresGrad(this.handle, checkBool(value, 'requiresGrad'));
+  }
+  /** Sets requiresGrad in place and returns this tensor. */
+  requiresGrad_(requiresGrad = true): this {
+    N.setRequiresGrad(this.handle, checkBool(requiresGrad, 'requiresGrad'));
+    return this;
+  }
+  /** The accumulated gradient, or null. Each read returns a new handle on the same data. */
+  get grad(): Tensor | null {
+    const h = N.grad(this.handle) as number;
+    return h < 0 ? null : wrap(h);
+  }
+  set grad(value: Tensor | null) {
+    if (value !== null && !(value instanceof Tensor)) throw typeError('a Tensor or null', 'grad', value);
+    N.setGrad(this.handle, value === null ? -1 : value.handle);
+  }
+  /** The name of the autograd node that made this tensor (`'AddBackward0'`), or null for leaves. */
+  get gradFn(): string | null {
+    return N.gradFn(this.handle);
+  }
+  get isLeaf(): boolean {
+    return N.isLeaf(this.handle);
+  }
+  /** Keeps `.grad` for this non-leaf tensor after backward. */
+  retainGrad(): this {
+    N.retainGrad(this.handle);
+    return this;
+  }
+  /**
+   * Computes the gradient of this tensor with respect to the graph leaves. `gradient` is
+   * required for non-scalar tensors, as in PyTorch.
+   */
+  backward(gradient?: Tensor | null, options: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+    if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
+      throw typeError('a Tensor or null', 'gradient', gradient);
+    }
+    const o = checkOptions<{ retainGraph: boolean; createGraph: boolean }>(options);
+    const create = o.createGraph === undefined ? false : checkBool(o.createGraph, 'retainGraph');
+    const retain = o.retainGraph === undefined ? create : checkBool(o.retainGraph, 'retainGraph');
+    N.backward(this.handle, gradient ? gradient.handle : -1, retain, create);
+  }
+  /** A new tensor sharing data, cut from the graph. */
+  detach(): Tensor {
+    return wrap(N.detach(this.handle));
+  }
+  detach_(): this {
+    N.detach_(this.handle);
+    return this;
+  }
+
+  // ---- data out ----------------------------------------------------------------------
+
+  /** The value of a one-element tensor. */
+  item(): number | boolean {
+    return N.item(this.handle);
+  }
+  /** A typed copy of the data, in row-major order. */
+  toTypedArray(): TensorData {
+    return N.toTyped(this.handle);
+  }
+  /** The typed copy, read off the JS thread (device copy included). */
+  data(): Promise<TensorData> {
+    return N.dataAsync(this.handle);
+  }
+  /** The values as nested arrays (a number for a 0-d tensor); int64 values become numbers. */
+  toArray(): NestedArray {
+    const flat = this.toTypedArray();
+    const bool = this.dtype === 'bool';
+    const shape = this.shape;
+    const at = (i: number): number | boolean => {
+      const v = flat[i];
+      return bool ? v !== 0 : Number(v);
+    };
+    if (shape.length === 0) return at(0);
+    let pos = 0;
+    const build = (d: number): NestedArray[] => {
+      const out: NestedArray[] = new Array(shape[d]);
+      for (let i = 0; i < shape[d]; i++) out[i] = d === shape.length - 1 ? at(pos++) : build(d + 1);
+      return out;
+    };
+    return build(0);
+  }
+  toString(): string {
+    if (this._h < 0) return 'tensor(<disposed>)';
+    return formatTensor(this);
+  }
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  // ---- conversion --------------------------------------------------------------------
+
+  /**
+   * Converts to a device and/or dtype: `to('cuda')`, `to('float16')`, `to({ device, dtype })`.
+   * Returns this tensor itself when nothing changes.
+   */
+  to(target: Device | DType | Tensor | { device?: Device | string; dtype?: DType; nonBlocking?: boolean; copy?: boolean }): Tensor {
+    let device: string | null = null;
+    let dtype = -1;
+    let nonBlocking = false;
+    let copy = false;
+    if (typeof target === 'string') {
+      if (/^(cpu|cuda)/.test(target)) device = checkDevice(target, 'target');
+      else dtype = dtypeCode(target, 'target');
+    } else if (target instanceof Tensor) {
+      device = target.device;
+      dtype = dtypeCode(target.dtype);
+    } else {
+      const o = checkOptions<{ device: string; dtype: DType; nonBlocking: boolean; copy: boolean }>(target, 'target');
+      device = checkDevice(o.device);
+      dtype = optDtypeCode(o.dtype);
+      if (o.nonBlocking !== undefined) nonBlocking = checkBool(o.nonBlocking, 'nonBlocking');
+      if (o.copy !== undefined) copy = checkBool(o.copy, 'copy');
+    }
+    const h = N.to(this.handle, dtype, device, nonBlocking, copy) as number;
+    return h === this._h ? this : wrap(h);
+  }
+  cpu(): Tensor {
+    return this.to('cpu');
+  }
+  cuda(device: number = 0): Tensor {
+    return this.to(`cuda:${checkInt(device, 'device', 0)}`);
+  }
+  float(): Tensor {
+    return this.to('float32');
+  }
+  double(): Tensor {
+    return this.to('float64');
+  }
+  half(): Tensor {
+    return this.to('float16');
+  }
+  bfloat16(): Tensor {
+    return this.to('bfloat16');
+  }
+  long(): Tensor {
+    return this.to('int64');
+  }
+  int(): Tensor {
+    return this.to('int32');
+  }
+  bool(): Tensor {
+    return this.to('bool');
+  }
+  byte(): Tensor {
+    return this.to('uint8');
+  }
+  contiguous(): Tensor {
+    const h = N.contiguous(this.handle) as number;
+    return h === this._h ? this : wrap(h);
+  }
+  clone(): Tensor {
+    return wrap(N.clone(this.handle));
+  }
+
+  // ---- pointwise ---------------------------------------------------------------------
+
+  /** `this + alpha * other` */
+  add(o: Tensor | number, options?: { alpha?: number }): Tensor {
+    const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
+    return wrap(o instanceof Tensor ? N.add(this.handle, o.handle, alpha) : N.addS(this.handle, checkScalar(o, 'other'), alpha));
+  }
+  add_(o: Tensor | number, options?: { alpha?: number }): this {
+    const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
+    if (o instanceof Tensor) N.add_(this.handle, o.handle, alpha);
+    else N.addS_(this.handle, checkScalar(o, 'other'), alpha);
+    return this;
+  }
+  /** `this - alpha * other` */
+  sub(o: Tensor | number, options?: { alpha?: number }): Tensor {
+    const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
+    return wrap(o instanceof Tensor ? N.sub(this.handle, o.handle, alpha) : N.subS(this.handle, checkScalar(o, 'other'), alpha));
+  }
+  sub_(o: Tensor | number, options?: { alpha?: number }): this {
+    const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
+    if (o instanceof Tensor) N.sub_(this.handle, o.handle, alpha);
+    else N.subS_(this.handle, checkScalar(o, 'other'), alpha);
+    return this;
+  }
+  /** `scalar - this` (Python's `2 - t`). */
+  rsub(scalar: number): Tensor {
+    return wrap(N.rsubS(this.handle, checkScalar(scalar, 'other')));
+  }
+  maximum(o: Tensor): Tensor {
+    return wrap(N.maximum(this.handle, tensorArg(o, 'other').handle));
+  }
+  minimum(o: Tensor): Tensor {
+    return wrap(N.minimum(this.handle, tensorArg(o, 'other').handle));
+  }
+  atan2(o: Tensor): Tensor {
+    return wrap(N.atan2(this.handle, tensorArg(o, 'other').handle));
+  }
+  logicalAnd(o: Tensor): Tensor {
+    return wrap(N.logicalAnd(this.handle, tensorArg(o, 'other').handle));
+  }
+  logicalOr(o: Tensor): Tensor {
+    return wrap(N.logicalOr(this.handle, tensorArg(o, 'other').handle));
+  }
+  logicalXor(o: Tensor): Tensor {
+    return wrap(N.logicalXor(this.handle, tensorArg(o, 'other').handle));
+  }
+  /** Elements of this where `condition` is true, else of `other` (`torch.where(condition, this, other)`). */
+  where(condition: Tensor, o: Tensor): Tensor {
+    return wrap(N.where(tensorArg(condition, 'condition').handle, this.handle, tensorArg(o, 'other').handle));
+  }
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return wrap(N.clamp(this.handle, ...clampArgs(min, max)));
+  }
+  clamp_(min?: number | null, max?: number | null): this {
+    N.clamp_(this.handle, ...clampArgs(min, max));
+    return this;
+  }
+  maskedFill(mask: Tensor, value: number | boolean): Tensor {
+    return wrap(N.maskedFill(this.handle, tensorArg(mask, 'mask').handle, checkScalar(value, 'value')));
+  }
+  maskedFill_(mask: Tensor, value: number | boolean): this {
+    N.maskedFill_(this.handle, tensorArg(mask, 'mask').handle, checkScalar(value, 'value'));
+    return this;
+  }
+  /** `this += value * t1 * t2` */
+  addcmul_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
+    N.addcmul_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, options?.value ?? 1);
+    return this;
+  }
+  /** `this += value * t1 / t2` */
+  addcdiv_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
+    N.addcdiv_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, options?.value ?? 1);
+    return this;
+  }
+  lerp_(end: Tensor, weight: number): this {
+    N.lerp_(this.handle, tensorArg(end, 'end').handle, checkScalar(weight, 'weight'));
+    return this;
+  }
+  /** Copies `src` into this tensor (broadcasting, converting dtype and device). */
+  copy_(src: Tensor, nonBlocking = false): this {
+    N.copy_(this.handle, tensorArg(src, 'src').handle, checkBool(nonBlocking, 'nonBlocking'));
+    return this;
+  }
+  fill_(value: number | boolean): this {
+    N.fill_(this.handle, checkScalar(value, 'value'));
+    return this;
+  }
+  zero_(): this {
+    N.zero_(this.handle);
+    return this;
+  }
+  normal_(mean = 0, std = 1): this {
+    N.normal_(this.handle, checkScalar(mean, 'mean'), checkScalar(std, 'std'));
+    return this;
+  }
+  uniform_(from = 0, to = 1): this {
+    N.uniform_(this.handle, checkScalar(from, 'from'), checkScalar(to, 'to'));
+    return this;
+  }
+  bernoulli_(p = 0.5): this {
+    N.bernoulli_(this.handle, checkScalar(p, 'p'));
+    return this;
+  }
+
+  // ---- linear algebra ----------------------------------------------------------------
+
+  matmul(o: Tensor): Tensor {
+    return wrap(N.matmul(this.handle, tensorArg(o, 'other').handle));
+  }
+  mm(o: Tensor): Tensor {
+    return wrap(N.mm(this.handle, tensorArg(o, 'mat2').handle));
+  }
+  bmm(o: Tensor): Tensor {
+    return wrap(N.bmm(this.handle, tensorArg(o, 'mat2').handle));
+  }
+  dot(o: Tensor): Tensor {
+    return wrap(N.dot(this.handle, tensorArg(o, 'other').handle));
+  }
+  outer(o: Tensor): Tensor {
+    return wrap(N.outer(this.handle, tensorArg(o, 'vec2').handle));
+  }
+  softmax(dim: number, options?: { dtype?: DType }): Tensor {
+    return wrap(N.softmax(this.handle, checkInt(dim, 'dim'), optDtypeCode(options?.dtype)));
+  }
+  logSoftmax(dim: number, options?: { dtype?: DType }): Tensor {
+    return wrap(N.logSoftmax(this.handle, checkInt(dim, 'dim'), optDtypeCode(options?.dtype)));
+  }
+
+  // ---- reductions --------------------------------------------------------------------
+
+  sum(dim?: number | number[] | null, keepdim = false, options?: { dtype?: DType }): Tensor {
+    return wrap(N.sum(this.handle, dimsOrNull(dim), checkBool(keepdim, 'keepdim'), optDtypeCode(options?.dtype)));
+  }
+  mean(dim?: number | number[] | null, keepdim = false, options?: { dtype?: DType }): Tensor {
+    return wrap(N.mean(this.handle, dimsOrNull(dim), checkBool(keepdim, 'keepdim'), optDtypeCode(options?.dtype)));
+  }
+  prod(dim?: number | null, keepdim = false, options?: { dtype?: DType }): Tensor {
+    const d = dim === undefined || dim === null ? null : checkInt(dim, 'dim');
+    return wrap(N.prod(this.handle, d, checkBool(keepdim, 'keepdim'), optDtypeCode(options?.dtype)));
+  }
+  /** `max()` is the largest element; `max(dim, keepdim)` gives `{ values, indices }` along `dim`. */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    if (dim === undefined) return wrap(N.max(this.handle));
+    const [v, i] = N.maxDim(this.handle, checkInt(dim, 'dim'), checkBool(keepdim, 'keepdim')) as number[];
+    return { values: wrap(v), indices: wrap(i) };
+  }
+  /** `min()` is the smallest element; `min(dim, keepdim)` gives `{ values, indices }` along `dim`. */
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    if (dim === undefined) return wrap(N.min(this.handle));
+    const [v, i] = N.minDim(this.handle, checkInt(dim, 'dim'), checkBool(keepdim, 'keepdim')) as number[];
+    return { values: wrap(v), indices: wrap(i) };
+  }
+  amax(dim: number | number[] = [], keepdim = false): Tensor {
+    return wrap(N.amax(this.handle, checkDims(dim, 'dim'), checkBool(keepdim, 'keepdim')));
+  }
+  amin(dim: number | number[] = [], keepdim = false): Tensor {
+    return wrap(N.amin(this.handle, checkDims(dim, 'dim'), checkBool(keepdim, 'keepdim')));
+  }
+  argmax(dim?: number | null, keepdim = false): Tensor {
+    const d = dim === undefined || dim === null ? null : checkInt(dim, 'dim');
+    return wrap(N.argmax(this.handle, d, checkBool(keepdim, 'keepdim')));
+  }
+  argmin(dim?: number | null, keepdim = false): Tensor {
+    const d = dim === undefined || dim === null ? null : checkInt(dim, 'dim');
+    return wrap(N.argmin(this.handle, d, checkBool(keepdim, 'keepdim')));
+  }
+  /** Standard deviation with Bessel's correction by default (`correction: 1`). */
+  std(dim?: number | number[] | null, options?: { correction?: number; keepdim?: boolean }): Tensor {
+    const o = checkOptions<{ correction: number; keepdim: boolean }>(options);
+    return wrap(N.std(this.handle, dimsOrNull(dim), checkScalar(o.correction ?? 1, 'correction'), checkBool(o.keepdim ?? false, 'keepdim')));
+  }
+  /** Variance with Bessel's correction by default (`correction: 1`). */
+  var(dim?: number | number[] | null, options?: { correction?: number; keepdim?: boolean }): Tensor {
+    const o = checkOptions<{ correction: number; keepdim: boolean }>(options);
+    return wrap(N.var(this.handle, dimsOrNull(dim), checkScalar(o.correction ?? 1, 'correction'), checkBool(o.keepdim ?? false, 'keepdim')));
+  }
+  /** The vector p-norm over `dim` (all elements by default). */
+  norm(p = 2, dim?: number | number[] | null, keepdim = false): Tensor {
+    return wrap(N.norm(this.handle, checkScalar(p, 'p'), dimsOrNull(dim), checkBool(keepdim, 'keepdim')));
+  }
+  logsumexp(dim: number | number[], keepdim = false): Tensor {
+    return wrap(N.logsumexp(this.handle, checkDims(dim, 'dim'), checkBool(keepdim, 'keepdim')));
+  }
+  all(dim?: number | null, keepdim = false): Tensor {
+    const d = dim === undefined || dim === null ? null : checkInt(dim, 'dim');
+    return wrap(N.all(this.handle, d, checkBool(keepdim, 'keepdim')));
+  }
+  any(dim?: number | null, keepdim = false): Tensor {
+    const d = dim === undefined || dim === null ? null : checkInt(dim, 'dim');
+    return wrap(N.any(this.handle, d, checkBool(keepdim, 'keepdim')));
+  }
+  cumsum(dim: number, options?: { dtype?: DType }): Tensor {
+    return wrap(N.cumsum(this.handle, checkInt(dim, 'dim'), optDtypeCode(options?.dtype)));
+  }
+
+  // ---- shape -------------------------------------------------------------------------
+
+  /** A view with another shape (`-1` infers one size). Accepts `view(2, 3)` or `view([2, 3])`. */
+  view(...shape: number[] | [number[]]): Tensor {
+    return wrap(N.view(this.handle, shapeArgs(shape)));
+  }
+  reshape(...shape: number[] | [number[]]): Tensor {
+    return wrap(N.reshape(this.handle, shapeArgs(shape)));
+  }
+  viewAs(o: Tensor): Tensor {
+    return wrap(N.view(this.handle, tensorArg(o, 'other').shape));
+  }
+  expand(...shape: number[] | [number[]]): Tensor {
+    return wrap(N.expand(this.handle, checkIntList(Array.isArray(shape[0]) ? shape[0] : shape, 'size')));
+  }
+  expandAs(o: Tensor): Tensor {
+    return wrap(N.expand(this.handle, tensorArg(o, 'other').shape));
+  }
+  repeat(...repeats: number[] | [number[]]): Tensor {
+    return wrap(N.repeat(this.handle, checkShape(Array.isArray(repeats[0]) ? repeats[0] : repeats, 'repeats')));
+  }
+  permute(...dims: number[] | [number[]]): Tensor {
+    return wrap(N.permute(this.handle, checkIntList(Array.isArray(dims[0]) ? dims[0] : dims, 'dims')));
+  }
+  flip(dims: number | number[]): Tensor {
+    return wrap(N.flip(this.handle, checkDims(dims, 'dims')));
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return wrap(N.transpose(this.handle, checkInt(dim0, 'dim0'), checkInt(dim1, 'dim1')));
+  }
+  /** Transpose of a tensor with at most 2 dimensions. */
+  t(): Tensor {
+    return wrap(N.t(this.handle));
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return wrap(N.flatten(this.handle, checkInt(startDim, 'startDim'), checkInt(endDim, 'endDim')));
+  }
+  squeeze(dim?: number | null): Tensor {
+    return wrap(N.squeeze(this.handle, dim === undefined || dim === null ? null : checkInt(dim, 'dim')));
+  }
+  unsqueeze(dim: number): Tensor {
+    return wrap(N.unsqueeze(this.handle, checkInt(dim, 'dim')));
+  }
+  /** Splits into chunks of `splitSize` (or of the given sizes) along `dim`. */
+  split(splitSize: number | number[], dim = 0): Tensor[] {
+    const s = typeof splitSize === 'number' ? checkInt(splitSize, 'splitSize', 1) : checkShape(splitSize, 'splitSize');
+    return (N.split(this.handle, s, checkInt(dim, 'dim')) as number[]).map(wrap);
+  }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return (N.chunk(this.handle, checkInt(chunks, 'chunks', 1), checkInt(dim, 'dim')) as number[]).map(wrap);
+  }
+  unbind(dim = 0): Tensor[] {
+    return (N.unbind(this.handle, checkInt(dim, 'dim')) as number[]).map(wrap);
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return wrap(N.narrow(this.handle, checkInt(dim, 'dim'), checkInt(start, 'start'), checkInt(length, 'length', 0)));
+  }
+  select(dim: number, index: number): Tensor {
+    return wrap(N.select(this.handle, checkInt(dim, 'dim'), checkInt(index, 'index')));
+  }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return wrap(N.indexSelect(this.handle, checkInt(dim, 'dim'), tensorArg(index, 'index').handle));
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return wrap(N.gather(this.handle, checkInt(dim, 'dim'), tensorArg(index, 'index').handle));
+  }
+  scatter(dim: number, index: Tensor, src: Tensor): Tensor {
+    return wrap(N.scatter(this.handle, checkInt(dim, 'dim'), tensorArg(index, 'index').handle, tensorArg(src, 'src').handle));
+  }
+  scatter_(dim: number, index: Tensor, src: Tensor): this {
+    N.scatter_(this.handle, checkInt(dim, 'dim'), tensorArg(index, 'index').handle, tensorArg(src, 'src').handle);
+    return this;
+  }
+  /**
+   * Indexing and slicing, as Python's `t[...]`: `t.index(0, '1:3', '...', null, idx)` is
+   * `t[0, 1:3, ..., None, idx]`.
+   */
+  index(...indices: IndexItem[]): Tensor {
+    return wrap(N.index(this.handle, indexSpec(indices)));
+  }
+  /** Assignment through an index, as Python's `t[indices] = value`. */
+  indexPut_(indices: IndexItem[], value: Tensor | number | boolean): this {
+    if (!Array.isArray(indices)) throw typeError('an array of index items', 'indices', indices);
+    const spec = indexSpec(indices);
+    if (value instanceof Tensor) N.indexPut_(this.handle, spec, value.handle);
+    else N.indexPutS_(this.handle, spec, checkScalar(value, 'value'));
+    return this;
+  }
+}
+
+function tensorArg(t: unknown, argument: string): Tensor {
+  if (!(t instanceof Tensor)) throw typeError('a Tensor', argument, t);
+  return t;
+}
+
+function shapeArgs(args: unknown[]): number[] {
+  return checkShape(args.length === 1 && Array.isArray(args[0]) ? args[0] : args, 'shape', true);
+}
+
+function clampArgs(min: unknown, max: unknown): [number | null, number | null] {
+  const lo = min === undefined || min === null ? null : (checkScalar(min, 'min') as number);
+  const hi = max === undefined || max === null ? null : (checkScalar(max, 'max') as number);
+  if (lo === null && hi === null) throw new TypeError('Expected at least one of min and max for clamp but received neither');
+  return [lo, hi];
+}
+
+
+// Unary ops and their in-place forms, one native call each.
+const UNARY = [
+  'neg', 'abs', 'exp', 'log', 'log2', 'log10', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'square', 'sin', 'cos', 'tan',
+  'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'sigmoid', 'relu', 'erf', 'floor', 'ceil', 'round', 'trunc',
+  'frac', 'sign', 'reciprocal', 'logicalNot',
+] as const;
+const UNARY_NO_INPLACE = ['isnan', 'isinf', 'isfinite'] as const;
+
+type UnaryName = (typeof UNARY)[number] | (typeof UNARY_NO_INPLACE)[number];
+type UnaryInPlaceName = `${(typeof UNARY)[number]}_`;
+
+// Binary ops against a Tensor or a scalar, and their in-place forms (`mul`, `mul_`, ...).
+const BINARY = ['mul', 'div', 'pow', 'remainder', 'fmod', 'floorDivide', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
+type BinaryName = (typeof BINARY)[number];
+
+/* eslint-disable @typescript-eslint/no-empty-object-type */
+export interface Tensor
+  extends Record<UnaryName, () => Tensor>,
+    Record<UnaryInPlaceName, () => Tensor>,
+    Record<BinaryName, (other: Tensor | number) => Tensor>,
+    Record<`${BinaryName}_`, (other: Tensor | number) => Tensor> {}
+/* eslint-enable @typescript-eslint/no-empty-object-type */
+
+function defineMethod(name: string, value: (this: Tensor, ...args: never[]) => Tensor): void {
+  Object.defineProperty(Tensor.prototype, name, { value, writable: true, configurable: true });
+}
+
+for (const name of BINARY) {
+  const [tt, ts, tt_, ts_] = [N[name], N[name + 'S'], N[name + '_'], N[name + 'S_']];
+  defineMethod(name, function (this: Tensor, o: unknown): Tensor {
+    return wrap(o instanceof Tensor ? tt(this.handle, o.handle) : ts(this.handle, checkScalar(o, 'other')));
+  });
+  defineMethod(name + '_', function (this: Tensor, o: unknown): Tensor {
+    if (o instanceof Tensor) tt_(this.handle, o.handle);
+    else ts_(this.handle, checkScalar(o, 'other'));
+    return this;
+  });
+}
+
+for (const name of [...UNARY, ...UNARY_NO_INPLACE]) {
+  const fn = N[name];
+  defineMethod(name, function (this: Tensor): Tensor {
+    return wrap(fn(this.handle));
+  });
+}
+for (const name of UNARY) {
+  const fn = N[name + '_'];
+  defineMethod(name + '_', function (this: Tensor): Tensor {
+    fn(this.handle);
+    return this;
+  });
+}
+
+export { wrap as _wrap, tensorArg as _tensorArg };

@@ -1,0 +1,153 @@
+// Metadata and moving data between tensors and JS TypedArrays (sync and async).
+#include <ATen/ATen.h>
+
+#include <cstring>
+
+#include "args.h"
+
+namespace torchts {
+
+// The TypedArray kind a dtype is read back as. float16/bfloat16 widen to float32 and bool
+// reads as uint8, since JS has no such arrays on Node 20.
+static std::pair<napi_typedarray_type, at::ScalarType> ReadbackType(at::ScalarType s) {
+  switch (s) {
+    case at::kFloat: return {napi_float32_array, at::kFloat};
+    case at::kDouble: return {napi_float64_array, at::kDouble};
+    case at::kHalf: case at::kBFloat16: return {napi_float32_array, at::kFloat};
+    case at::kLong: return {napi_bigint64_array, at::kLong};
+    case at::kInt: return {napi_int32_array, at::kInt};
+    case at::kShort: return {napi_int16_array, at::kShort};
+    case at::kChar: return {napi_int8_array, at::kChar};
+    case at::kByte: return {napi_uint8_array, at::kByte};
+    case at::kBool: return {napi_uint8_array, at::kByte};
+    default: throw std::runtime_error(std::string("cannot read back a tensor of dtype ") + c10::toString(s));
+  }
+}
+
+// A contiguous CPU tensor holding `t`'s values in the read-back dtype.
+static at::Tensor Readable(const at::Tensor& t) {
+  auto [kind, dtype] = ReadbackType(t.scalar_type());
+  (void)kind;
+  return t.detach().to(at::kCPU, dtype).contiguous();
+}
+
+static Napi::Value ToTypedArray(Napi::Env env, const at::Tensor& cpu, napi_typedarray_type kind) {
+  size_t bytes = cpu.nbytes();
+  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, bytes);
+  if (bytes) std::memcpy(buf.Data(), cpu.data_ptr(), bytes);
+  napi_value out;
+  napi_status st = napi_create_typedarray(env, kind, cpu.numel(), buf, 0, &out);
+  if (st != napi_ok) throw std::runtime_error("could not create a TypedArray");
+  return Napi::Value(env, out);
+}
+
+// Reads a tensor back on a libuv worker thread: device copy, dtype conversion and
+// contiguity all happen off the JS thread.
+class ReadWorker : public Napi::AsyncWorker {
+ public:
+  ReadWorker(Napi::Env env, at::Tensor t)
+      : Napi::AsyncWorker(env), tensor_(std::move(t)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      kind_ = ReadbackType(tensor_.scalar_type()).first;
+      result_ = Readable(tensor_);
+    } catch (const c10::Error& e) {
+      SetError(e.what_without_backtrace());
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override {
+    try {
+      deferred_.Resolve(ToTypedArray(Env(), result_, kind_));
+    } catch (...) {
+      deferred_.Reject(MakeTorchError(Env(), "could not create a TypedArray").Value());
+    }
+  }
+  void OnError(const Napi::Error& e) override {
+    deferred_.Reject(MakeTorchError(Env(), e.Message()).Value());
+  }
+
+ private:
+  at::Tensor tensor_, result_;
+  napi_typedarray_type kind_ = napi_float32_array;
+  Napi::Promise::Deferred deferred_;
+};
+
+static at::ScalarType SourceDtype(napi_typedarray_type kind) {
+  switch (kind) {
+    case napi_float32_array: return at::kFloat;
+    case napi_float64_array: return at::kDouble;
+    case napi_int32_array: return at::kInt;
+    case napi_int16_array: return at::kShort;
+    case napi_int8_array: return at::kChar;
+    case napi_uint8_array: case napi_uint8_clamped_array: return at::kByte;
+    case napi_bigint64_array: return at::kLong;
+    default: throw std::runtime_error("unsupported TypedArray kind for tensor data");
+  }
+}
+
+void RegisterData(Napi::Env env, Napi::Object exports) {
+  TORCHTS_DEF("shape", {
+    const at::Tensor& t = Tns(info, 0);
+    Napi::Array out = Napi::Array::New(info.Env(), t.dim());
+    for (int64_t d = 0; d < t.dim(); ++d) out.Set(uint32_t(d), Napi::Number::New(info.Env(), double(t.size(d))));
+    return out;
+  });
+  TORCHTS_DEF("strides", {
+    const at::Tensor& t = Tns(info, 0);
+    Napi::Array out = Napi::Array::New(info.Env(), t.dim());
+    for (int64_t d = 0; d < t.dim(); ++d) out.Set(uint32_t(d), Napi::Number::New(info.Env(), double(t.stride(d))));
+    return out;
+  });
+  TORCHTS_DEF("dim", { return Napi::Number::New(info.Env(), double(Tns(info, 0).dim())); });
+  TORCHTS_DEF("numel", { return Napi::Number::New(info.Env(), double(Tns(info, 0).numel())); });
+  TORCHTS_DEF("dtype", { return Napi::Number::New(info.Env(), int(Tns(info, 0).scalar_type())); });
+  TORCHTS_DEF("device", { return Napi::String::New(info.Env(), Tns(info, 0).device().str()); });
+  TORCHTS_DEF("isContiguous", { return Napi::Boolean::New(info.Env(), Tns(info, 0).is_contiguous()); });
+  TORCHTS_DEF("sameStorage", {
+    const at::Tensor& a = Tns(info, 0);
+    const at::Tensor& b = Tns(info, 1);
+    return Napi::Boolean::New(info.Env(), a.has_storage() && b.has_storage() && a.storage().is_alias_of(b.storage()));
+  });
+  TORCHTS_DEF("item", {
+    at::Scalar s = Tns(info, 0).item();
+    if (s.isBoolean()) return Napi::Boolean::New(info.Env(), s.toBool());
+    if (s.isIntegral(false)) return Napi::Number::New(info.Env(), double(s.toLong()));
+    return Napi::Number::New(info.Env(), s.toDouble());
+  });
+  TORCHTS_DEF("toTyped", {
+    const at::Tensor& t = Tns(info, 0);
+    auto kind = ReadbackType(t.scalar_type()).first;
+    return ToTypedArray(info.Env(), Readable(t), kind);
+  });
+  TORCHTS_DEF("dataAsync", {
+    auto* w = new ReadWorker(info.Env(), Tns(info, 0));
+    Napi::Promise p = w->Promise();
+    w->Queue();
+    return p;
+  });
+  // (typedArray, shape, dtype | -1, device | null) -> handle. The data are copied.
+  TORCHTS_DEF("fromTyped", {
+    Napi::TypedArray src = info[0].As<Napi::TypedArray>();
+    at::ScalarType from = SourceDtype(src.TypedArrayType());
+    std::vector<int64_t> shape = IntList(info, 1);
+    int64_t numel = 1;
+    for (int64_t s : shape) numel *= s;
+    if (numel != int64_t(src.ElementLength()))
+      throw std::runtime_error("data has " + std::to_string(src.ElementLength()) + " elements but shape needs " +
+                               std::to_string(numel));
+    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(from));
+    if (t.nbytes()) {
+      Napi::ArrayBuffer buf = src.ArrayBuffer();
+      std::memcpy(t.data_ptr(), static_cast<uint8_t*>(buf.Data()) + src.ByteOffset(), t.nbytes());
+    }
+    auto dtype = OptDtype(info, 2).value_or(from);
+    auto device = OptDevice(info, 3).value_or(at::Device(at::kCPU));
+    if (dtype != from || !device.is_cpu()) t = t.to(device, dtype);
+    return Ret(info, std::move(t));
+  });
+}
+
+}  // namespace torchts

@@ -1,0 +1,80 @@
+// Process-level functions: error class, handle lifetime, memory statistics, versions, seeds.
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <dlfcn.h>
+#include <torch/headeronly/version.h>
+
+#include <map>
+#include <unordered_set>
+
+#include "args.h"
+
+namespace torchts {
+
+static Napi::Value MemoryStats(const Info& info) {
+  Napi::Env env = info.Env();
+  // Bytes per device count each storage once, however many live tensors view it.
+  std::unordered_set<const void*> seen;
+  std::map<std::string, double> bytes;
+  Table().ForEach([&](const at::Tensor& t) {
+    if (!t.has_storage()) return;
+    const void* key = t.storage().unsafeGetStorageImpl();
+    std::string dev = t.device().str();
+    if (seen.insert(key).second) bytes[dev] += static_cast<double>(t.storage().nbytes());
+    else bytes.try_emplace(dev, 0.0);
+  });
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("liveTensors", Napi::Number::New(env, static_cast<double>(Table().live())));
+  Napi::Object per = Napi::Object::New(env);
+  for (auto& [dev, b] : bytes) per.Set(dev, Napi::Number::New(env, b));
+  out.Set("bytes", per);
+  return out;
+}
+
+static Napi::Value LibtorchPath(const Info& info) {
+  // The file the running libtorch_cpu was loaded from, so the loader can read its version.
+  Dl_info dl{};
+  if (dladdr(reinterpret_cast<void*>(&at::globalContext), &dl) == 0 || !dl.dli_fname)
+    return info.Env().Null();
+  return Napi::String::New(info.Env(), dl.dli_fname);
+}
+
+void RegisterRuntime(Napi::Env env, Napi::Object exports) {
+  exports.Set("torchVersion", Napi::String::New(env, TORCH_VERSION));
+#ifdef TORCHTS_CUDA
+  exports.Set("builtWithCuda", Napi::Boolean::New(env, true));
+#else
+  exports.Set("builtWithCuda", Napi::Boolean::New(env, false));
+#endif
+  TORCHTS_DEF("setErrorClass", {
+    SetErrorClass(info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+  });
+  TORCHTS_DEF("free", {
+    Table().Release(info.Env(), info[0].As<Napi::Number>().Int32Value());
+    return info.Env().Undefined();
+  });
+  TORCHTS_DEF("liveCount", { return Napi::Number::New(info.Env(), double(Table().live())); });
+  Def<MemoryStats>(env, exports, "memoryStats");
+  Def<LibtorchPath>(env, exports, "libtorchPath");
+  TORCHTS_DEF("cudaIsAvailable", { return Napi::Boolean::New(info.Env(), at::hasCUDA()); });
+  TORCHTS_DEF("cudaDeviceCount", {
+    return Napi::Number::New(info.Env(), at::hasCUDA() ? at::detail::getCUDAHooks().deviceCount() : 0);
+  });
+  TORCHTS_DEF("manualSeed", {
+    uint64_t seed = static_cast<uint64_t>(Int(info, 0));
+    at::manual_seed(seed);
+    return info.Env().Undefined();
+  });
+  TORCHTS_DEF("initialSeed", {
+    return Napi::Number::New(info.Env(), double(at::detail::getDefaultCPUGenerator().current_seed()));
+  });
+  TORCHTS_DEF("setNumThreads", {
+    at::set_num_threads(static_cast<int>(Int(info, 0)));
+    return info.Env().Undefined();
+  });
+  TORCHTS_DEF("getNumThreads", { return Napi::Number::New(info.Env(), at::get_num_threads()); });
+}
+
+}  // namespace torchts
