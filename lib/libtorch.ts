@@ -104,7 +104,7 @@ export const LIBTORCH_FIXES = [
 ];
 
 /** Finds libtorch or throws one error that lists what was tried and the fixes. */
-export function findLibtorch(env: NodeJS.ProcessEnv = process.env): LibtorchLocation {
+export function findLibtorch(env: NodeJS.ProcessEnv = process.env, setupDir = setupFolder()): LibtorchLocation {
   const tried: string[] = [];
   const fromEnv = env.LIBTORCH;
   if (fromEnv) {
@@ -122,7 +122,7 @@ export function findLibtorch(env: NodeJS.ProcessEnv = process.env): LibtorchLoca
       ? `\`${python}\` has torch ${pyVersion ?? '(unknown version)'} at ${py}, outside the supported ${SUPPORTED_LIBTORCH.join(', ')}`
       : `\`${python}\` has no importable torch`,
   );
-  const local = path.join(setupFolder(), 'torch');
+  const local = path.join(setupDir, 'torch');
   if (isLibtorch(local)) return { root: local, source: 'setup', version: readLibtorchVersion(local) };
   tried.push(`the set-up folder ${local} is empty`);
   throw new Error(

@@ -33,7 +33,7 @@ export interface NativeInfo {
 const SOURCE_BUILD_FIX = 'build the addon for the libtorch you have: `npx torchts build` (needs cmake and a C++20 compiler)';
 
 function candidates(root: string): string[] {
-  if (process.env.TORCHTS_BINARY) return [process.env.TORCHTS_BINARY];
+  if (process.env.TORCHTS_BINARY) return [process.env.TORCHTS_BINARY].filter((p) => fs.existsSync(p));
   const out = [path.join(root, 'build', 'Release', 'torchts.node')];
   const prebuilds = path.join(root, 'prebuilds', `${process.platform}-${os.arch()}`);
   if (fs.existsSync(prebuilds)) {
@@ -69,7 +69,11 @@ function load(): { native: Native; info: NativeInfo } {
   if (bins.length === 0) {
     throw failure(
       'no compiled addon found',
-      [`looked for build/Release/torchts.node and prebuilds/${process.platform}-${os.arch()}/*/torchts.node in ${root}`],
+      [
+        process.env.TORCHTS_BINARY
+          ? `TORCHTS_BINARY=${process.env.TORCHTS_BINARY} does not exist`
+          : `looked for build/Release/torchts.node and prebuilds/${process.platform}-${os.arch()}/*/torchts.node in ${root}`,
+      ],
       [...LIBTORCH_FIXES.slice(0, 1), SOURCE_BUILD_FIX],
     );
   }
