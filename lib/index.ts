@@ -1,9 +1,11 @@
 /**
  * torchts: PyTorch for TypeScript.
  *
- *     import { torch } from 'torchts';
+ *     import { torch, nn, optim } from 'torchts';
  *     const x = torch.randn([2, 3], { requiresGrad: true });
  *     x.mul(x).sum().backward();
  */
 export * as torch from './torch/index';
+export * as nn from './nn/index';
+export * as optim from './optim/index';
 export { Tensor, TorchError } from './torch/index';

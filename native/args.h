@@ -123,5 +123,6 @@ using NativeFn = Napi::Value (*)(const Napi::CallbackInfo&);
 }  // namespace torchts
 
 // Defines and registers a native function from an expression over `info` in one place.
-#define TORCHTS_DEF(name, body) \
-  ::torchts::DefLambda(env, exports, name, [](const ::torchts::Info& info) -> Napi::Value { body })
+// Variadic so that commas in the body need no extra parentheses.
+#define TORCHTS_DEF(name, ...) \
+  ::torchts::DefLambda(env, exports, name, [](const ::torchts::Info& info) -> Napi::Value __VA_ARGS__)

@@ -11,6 +11,8 @@ void RegisterReduction(Napi::Env env, Napi::Object exports);
 void RegisterShape(Napi::Env env, Napi::Object exports);
 void RegisterAutograd(Napi::Env env, Napi::Object exports);
 void RegisterData(Napi::Env env, Napi::Object exports);
+void RegisterNN(Napi::Env env, Napi::Object exports);
+void RegisterOptim(Napi::Env env, Napi::Object exports);
 }  // namespace torchts
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -28,6 +30,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   torchts::RegisterShape(env, exports);
   torchts::RegisterAutograd(env, exports);
   torchts::RegisterData(env, exports);
+  torchts::RegisterNN(env, exports);
+  torchts::RegisterOptim(env, exports);
   return exports;
 }
 

@@ -2,7 +2,7 @@
 import { N, nativeInfo } from '../native';
 import { minorOf } from '../libtorch';
 
-export { Tensor, type IndexItem, type NestedArray, type TensorData } from './tensor';
+export { Tensor, type IndexItem, type MemoryFormat, type NestedArray, type TensorData } from './tensor';
 export { TorchError } from './errors';
 export type { DType } from './dtype';
 export type { Device } from './device';
@@ -27,6 +27,10 @@ export const int16 = 'int16';
 export const int8 = 'int8';
 export const uint8 = 'uint8';
 export const bool = 'bool';
+// memory formats
+export const contiguousFormat = 'contiguousFormat';
+export const channelsLast = 'channelsLast';
+export const preserveFormat = 'preserveFormat';
 
 /** The libtorch version torchts runs on (`2.13.0`). */
 export const version: string = N.torchVersion;

@@ -27,6 +27,17 @@ export type IndexItem = number | string | null | Tensor;
 /** A typed copy of a tensor's data: float16/bfloat16 read as Float32Array, bool as Uint8Array. */
 export type TensorData = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | BigInt64Array;
 
+/** Memory layouts (`torch.contiguous_format`, `torch.channels_last`, `torch.preserve_format`). */
+export type MemoryFormat = 'contiguousFormat' | 'channelsLast' | 'preserveFormat';
+const MEMORY_FORMATS: Record<MemoryFormat, number> = { contiguousFormat: 0, preserveFormat: 1, channelsLast: 2 };
+function memoryFormatCode(f: unknown): number {
+  const code = MEMORY_FORMATS[f as MemoryFormat];
+  if (typeof f !== 'string' || code === undefined) {
+    throw typeError("'contiguousFormat', 'channelsLast' or 'preserveFormat'", 'memoryFormat', f);
+  }
+  return code;
+}
+
 /** Nested arrays of a tensor's values, as `toArray()` returns them. */
 export type NestedArray = number | boolean | NestedArray[];
 
@@ -87,6 +98,12 @@ export class Tensor implements Owned {
     return this._h;
   }
 
+  /** @internal Forgets cached shape/dtype after the data was replaced (`Module.to`). */
+  _resetMeta(): void {
+    this._shape = undefined;
+    this._dtype = undefined;
+  }
+
   /** Whether `dispose()` was called. */
   get isDisposed(): boolean {
     return this._h < 0;
@@ -142,8 +159,10 @@ export class Tensor implements Owned {
   get isCuda(): boolean {
     return this.device.startsWith('cuda');
   }
-  isContiguous(): boolean {
-    return N.isContiguous(this.handle);
+  /** Whether the data are contiguous in the given memory format (row-major by default). */
+  isContiguous(memoryFormat?: MemoryFormat): boolean {
+    if (memoryFormat === undefined) return N.isContiguous(this.handle);
+    return N.isContiguousAs(this.handle, memoryFormatCode(memoryFormat));
   }
   isFloatingPoint(): boolean {
     const d = this.dtype;
@@ -252,11 +271,14 @@ export class Tensor implements Owned {
    * Converts to a device and/or dtype: `to('cuda')`, `to('float16')`, `to({ device, dtype })`.
    * Returns this tensor itself when nothing changes.
    */
-  to(target: Device | DType | Tensor | { device?: Device | string; dtype?: DType; nonBlocking?: boolean; copy?: boolean }): Tensor {
+  to(
+    target: Device | DType | Tensor | { device?: Device | string; dtype?: DType; nonBlocking?: boolean; copy?: boolean; memoryFormat?: MemoryFormat },
+  ): Tensor {
     let device: string | null = null;
     let dtype = -1;
     let nonBlocking = false;
     let copy = false;
+    let format: number | null = null;
     if (typeof target === 'string') {
       if (/^(cpu|cuda)/.test(target)) device = checkDevice(target, 'target');
       else dtype = dtypeCode(target, 'target');
@@ -264,13 +286,17 @@ export class Tensor implements Owned {
       device = target.device;
       dtype = dtypeCode(target.dtype);
     } else {
-      const o = checkOptions<{ device: string; dtype: DType; nonBlocking: boolean; copy: boolean }>(target, 'target');
+      const o = checkOptions<{ device: string; dtype: DType; nonBlocking: boolean; copy: boolean; memoryFormat: MemoryFormat }>(
+        target,
+        'target',
+      );
+      if (o.memoryFormat !== undefined) format = memoryFormatCode(o.memoryFormat);
       device = checkDevice(o.device);
       dtype = optDtypeCode(o.dtype);
       if (o.nonBlocking !== undefined) nonBlocking = checkBool(o.nonBlocking, 'nonBlocking');
       if (o.copy !== undefined) copy = checkBool(o.copy, 'copy');
     }
-    const h = N.to(this.handle, dtype, device, nonBlocking, copy) as number;
+    const h = N.to(this.handle, dtype, device, nonBlocking, copy, format) as number;
     return h === this._h ? this : wrap(h);
   }
   cpu(): Tensor {
@@ -303,8 +329,9 @@ export class Tensor implements Owned {
   byte(): Tensor {
     return this.to('uint8');
   }
-  contiguous(): Tensor {
-    const h = N.contiguous(this.handle) as number;
+  /** This tensor if already contiguous (in `memoryFormat`), else a contiguous copy. */
+  contiguous(memoryFormat: MemoryFormat = 'contiguousFormat'): Tensor {
+    const h = N.contiguous(this.handle, memoryFormatCode(memoryFormat)) as number;
     return h === this._h ? this : wrap(h);
   }
   clone(): Tensor {

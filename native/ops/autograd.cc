@@ -28,6 +28,7 @@ void RegisterAutograd(Napi::Env env, Napi::Object exports) {
   TORCHTS_DEF("setRequiresGrad", { Tns(info, 0).set_requires_grad(Bool(info, 1)); return Self(info); });
   TORCHTS_DEF("isLeaf", { return Napi::Boolean::New(info.Env(), Tns(info, 0).is_leaf()); });
   TORCHTS_DEF("retainGrad", { Tns(info, 0).retain_grad(); return Self(info); });
+  TORCHTS_DEF("hasGrad", { return Napi::Boolean::New(info.Env(), Tns(info, 0).grad().defined()); });
   // -> handle of .grad, or -1 when it is None
   TORCHTS_DEF("grad", { return Ret(info, Tns(info, 0).grad()); });
   // (self, grad | -1)

@@ -106,14 +106,6 @@ void RegisterPointwise(Napi::Env env, Napi::Object exports) {
   TORCHTS_DEF("bmm", { return Ret(info, at::bmm(Tns(info, 0), Tns(info, 1))); });
   TORCHTS_DEF("dot", { return Ret(info, at::dot(Tns(info, 0), Tns(info, 1))); });
   TORCHTS_DEF("outer", { return Ret(info, at::outer(Tns(info, 0), Tns(info, 1))); });
-  // Small nn.functional set that the per-op benchmark needs; issue-level nn lives elsewhere.
-  // (input, weight, bias | -1, stride[], padding[], dilation[], groups)
-  TORCHTS_DEF("conv2d", {
-    std::optional<at::Tensor> bias;
-    if (!IsNil(info, 2) && info[2].As<Napi::Number>().Int32Value() >= 0) bias = Tns(info, 2);
-    return Ret(info, at::conv2d(Tns(info, 0), Tns(info, 1), bias, IntList(info, 3), IntList(info, 4),
-                                IntList(info, 5), Int(info, 6)));
-  });
   TORCHTS_DEF("softmax", { return Ret(info, at::softmax(Tns(info, 0), Int(info, 1), OptDtype(info, 2))); });
   TORCHTS_DEF("logSoftmax", { return Ret(info, at::log_softmax(Tns(info, 0), Int(info, 1), OptDtype(info, 2))); });
 }

@@ -77,16 +77,25 @@ void RegisterShape(Napi::Env env, Napi::Object exports) {
   // (self, indices, value handle) / (self, indices, scalar)
   TORCHTS_DEF("indexPut_", { at::Tensor(Tns(info, 0)).index_put_(IndexList(info, 1), Tns(info, 2)); return Self(info); });
   TORCHTS_DEF("indexPutS_", { at::Tensor(Tns(info, 0)).index_put_(IndexList(info, 1), Scl(info, 2)); return Self(info); });
-  TORCHTS_DEF("contiguous", { return RetOrSelf(info, Tns(info, 0), Tns(info, 0).contiguous()); });
+  // (self, memoryFormat | null): at::MemoryFormat codes (0 contiguous, 2 channels_last).
+  TORCHTS_DEF("contiguous", {
+    auto fmt = static_cast<at::MemoryFormat>(OptInt(info, 1).value_or(0));
+    return RetOrSelf(info, Tns(info, 0), Tns(info, 0).contiguous(fmt));
+  });
+  TORCHTS_DEF("isContiguousAs", {
+    return Napi::Boolean::New(info.Env(), Tns(info, 0).is_contiguous(static_cast<at::MemoryFormat>(Int(info, 1))));
+  });
   TORCHTS_DEF("clone", { return Ret(info, Tns(info, 0).clone()); });
   TORCHTS_DEF("detach", { return Ret(info, Tns(info, 0).detach()); });
   TORCHTS_DEF("detach_", { Tns(info, 0).detach_(); return Self(info); });
-  // (self, dtype | -1, device | null, nonBlocking, copy)
+  // (self, dtype | -1, device | null, nonBlocking, copy, memoryFormat | null)
   TORCHTS_DEF("to", {
     const at::Tensor& t = Tns(info, 0);
     auto dtype = OptDtype(info, 1).value_or(t.scalar_type());
     auto device = OptDevice(info, 2).value_or(t.device());
-    return RetOrSelf(info, t, t.to(device, dtype, Bool(info, 3), Bool(info, 4)));
+    auto fmt = OptInt(info, 5);
+    return RetOrSelf(info, t, t.to(device, dtype, Bool(info, 3), Bool(info, 4),
+                                   fmt ? std::optional<at::MemoryFormat>(static_cast<at::MemoryFormat>(*fmt)) : std::nullopt));
   });
 }
 

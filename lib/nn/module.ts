@@ -1,0 +1,306 @@
+/**
+ * nn.Module: the base of every layer and model. As in PyTorch, parameters and child modules
+ * are registered by assignment (`this.conv1 = new nn.Conv2d(...)`): they are the instance's
+ * own properties holding a Parameter or a Module, in property order (for class fields,
+ * their declaration order). Buffers are registered with `registerBuffer`. State-dict keys
+ * are the property names joined with dots, exactly PyTorch's (`layer1.0.bn1.running_mean`).
+ */
+import { inspect } from 'node:util';
+
+import { N } from '../native';
+import type { Device } from '../torch/device';
+import { type DType, isFloatingPoint } from '../torch/dtype';
+import { checkBool, checkOptions, TorchError, typeError } from '../torch/errors';
+import { noGrad } from '../torch/autograd';
+import { keep } from '../torch/memory';
+import { type MemoryFormat, Tensor } from '../torch/tensor';
+import { Parameter } from './parameter';
+
+/** A state dict: PyTorch's keys mapped to tensors, in registration order. */
+export type StateDict = Record<string, Tensor>;
+
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/** Targets of `Module.to()`. */
+export type ModuleTarget = Device | DType | MemoryFormat | { device?: Device | string; dtype?: DType; memoryFormat?: MemoryFormat };
+
+export abstract class Module {
+  /** Whether the module is in training mode (`train()` / `eval()`). */
+  training = true;
+
+  constructor() {
+    // Internal bookkeeping is non-enumerable so that it never looks like a registered member.
+    Object.defineProperty(this, '_buffers', { value: new Map<string, boolean>(), enumerable: false });
+  }
+
+  /** The computation. Subclasses define it with their own signature. */
+  abstract forward(...inputs: never[]): unknown;
+
+  private get bufferNames(): Map<string, boolean> {
+    return (this as unknown as { _buffers: Map<string, boolean> })._buffers;
+  }
+
+  /** Registers (or replaces) a buffer: state that is not a parameter, such as running statistics. */
+  registerBuffer(name: string, tensor: Tensor | null, persistent = true): void {
+    checkName(name, this);
+    if (tensor !== null && !(tensor instanceof Tensor)) throw typeError('a Tensor or null', 'tensor', tensor);
+    if (tensor) keep(tensor);
+    this.bufferNames.set(name, checkBool(persistent, 'persistent'));
+    (this as Record<string, unknown>)[name] = tensor;
+  }
+
+  /** Registers (or replaces) a parameter; the same as assigning it. */
+  registerParameter(name: string, param: Parameter | null): void {
+    checkName(name, this);
+    if (param !== null && !(param instanceof Parameter)) throw typeError('a Parameter or null', 'param', param);
+    (this as Record<string, unknown>)[name] = param;
+  }
+
+  /** Registers (or replaces) a child module; the same as assigning it. */
+  registerModule(name: string, module: Module | null): void {
+    checkName(name, this);
+    if (module !== null && !(module instanceof Module)) throw typeError('a Module or null', 'module', module);
+    (this as Record<string, unknown>)[name] = module;
+  }
+
+  /** This module's own [name, value] members of one kind, in order. */
+  private own<T>(kind: 'parameters' | 'buffers' | 'modules'): [string, T][] {
+    const out: [string, T][] = [];
+    if (kind === 'buffers') {
+      for (const name of this.bufferNames.keys()) {
+        const v = (this as Record<string, unknown>)[name];
+        if (v instanceof Tensor) out.push([name, v as T]);
+      }
+      return out;
+    }
+    for (const [name, v] of Object.entries(this)) {
+      if (kind === 'parameters' ? v instanceof Parameter && !this.bufferNames.has(name) : v instanceof Module) out.push([name, v as T]);
+    }
+    return out;
+  }
+
+  /** Children as [name, module], direct only. */
+  namedChildren(): [string, Module][] {
+    return this.own<Module>('modules');
+  }
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+  /** This module and all below it, with dotted names ('' for this one). Each module once. */
+  namedModules(prefix = '', memo = new Set<Module>()): [string, Module][] {
+    if (memo.has(this)) return [];
+    memo.add(this);
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [name, m] of this.namedChildren()) out.push(...m.namedModules(prefix ? `${prefix}.${name}` : name, memo));
+    return out;
+  }
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  private namedMembers<T extends Tensor>(kind: 'parameters' | 'buffers', prefix: string, recurse: boolean): [string, T][] {
+    const out: [string, T][] = [];
+    const seen = new Set<Tensor>();
+    const mods: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    for (const [modName, m] of mods) {
+      for (const [name, t] of m.own<T>(kind)) {
+        if (seen.has(t)) continue;
+        seen.add(t);
+        out.push([modName ? `${modName}.${name}` : name, t]);
+      }
+    }
+    return out;
+  }
+
+  /** Parameters with their dotted names, each once even if shared. */
+  namedParameters(prefix = '', recurse = true): [string, Parameter][] {
+    return this.namedMembers<Parameter>('parameters', prefix, recurse);
+  }
+  parameters(recurse = true): Parameter[] {
+    return this.namedParameters('', recurse).map(([, p]) => p);
+  }
+  namedBuffers(prefix = '', recurse = true): [string, Tensor][] {
+    return this.namedMembers<Tensor>('buffers', prefix, recurse);
+  }
+  buffers(recurse = true): Tensor[] {
+    return this.namedBuffers('', recurse).map(([, b]) => b);
+  }
+
+  /**
+   * The module's state: parameters and persistent buffers under PyTorch's keys, as
+   * detached tensors sharing their data.
+   */
+  stateDict(prefix = ''): StateDict {
+    const out: StateDict = {};
+    const add = (m: Module, p: string): void => {
+      for (const [name, t] of m.own<Parameter>('parameters')) out[p + name] = t.detach();
+      for (const [name, t] of m.own<Tensor>('buffers')) if (m.bufferNames.get(name)) out[p + name] = t.detach();
+      for (const [name, c] of m.namedChildren()) add(c, `${p}${name}.`);
+    };
+    add(this, prefix);
+    return out;
+  }
+
+  /**
+   * Copies `stateDict` into this module's parameters and buffers. With `strict` (the
+   * default) the keys must match exactly; a mismatch throws, listing the keys. Shapes
+   * must always match.
+   */
+  loadStateDict(stateDict: StateDict | Map<string, Tensor>, options: { strict?: boolean } = {}): LoadStateDictResult {
+    const strict = checkBool(checkOptions<{ strict: boolean }>(options).strict ?? true, 'strict');
+    const entries = stateDict instanceof Map ? stateDict : new Map(Object.entries(checkOptions<StateDict>(stateDict, 'stateDict')));
+    const own = new Map<string, Tensor>();
+    const add = (m: Module, p: string): void => {
+      for (const [name, t] of m.own<Parameter>('parameters')) own.set(p + name, t);
+      for (const [name, t] of m.own<Tensor>('buffers')) if (m.bufferNames.get(name)) own.set(p + name, t);
+      for (const [name, c] of m.namedChildren()) add(c, `${p}${name}.`);
+    };
+    add(this, '');
+    const missingKeys = [...own.keys()].filter((k) => !entries.has(k));
+    const unexpectedKeys = [...entries.keys()].filter((k) => !own.has(k));
+    if (strict && (missingKeys.length || unexpectedKeys.length)) {
+      const parts = [];
+      if (missingKeys.length) parts.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}.`);
+      if (unexpectedKeys.length) parts.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
+      throw new TorchError(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${parts.join('\n\t')}`);
+    }
+    const mismatched: string[] = [];
+    for (const [key, dst] of own) {
+      const src = entries.get(key);
+      if (src === undefined) continue;
+      if (!(src instanceof Tensor)) throw typeError('a Tensor', `stateDict["${key}"]`, src);
+      if (src.shape.join() !== dst.shape.join()) {
+        mismatched.push(
+          `size mismatch for ${key}: copying a param with shape [${src.shape.join(', ')}] from checkpoint, the shape in current model is [${dst.shape.join(', ')}].`,
+        );
+      }
+    }
+    if (mismatched.length) {
+      throw new TorchError(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${mismatched.join('\n\t')}`);
+    }
+    noGrad(() => {
+      for (const [key, dst] of own) {
+        const src = entries.get(key);
+        if (src) dst.copy_(src);
+      }
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /** Sets training mode on this module and every descendant. */
+  train(mode = true): this {
+    checkBool(mode, 'mode');
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+  /** Evaluation mode: `train(false)`. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Calls `fn` on every module (children first, then this), as PyTorch's `apply`. */
+  apply(fn: (m: Module) => void): this {
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /**
+   * Moves and/or casts parameters and buffers in place (the Parameter objects stay the
+   * same, so optimizers keep working): `to('cuda')`, `to('float64')`, `to('channelsLast')`.
+   * Only floating point members change dtype.
+   */
+  to(target: ModuleTarget): this {
+    let o: { device?: string; dtype?: DType; memoryFormat?: MemoryFormat };
+    if (typeof target === 'string') {
+      if (/^(cpu|cuda)/.test(target)) o = { device: target };
+      else if (target === 'channelsLast' || target === 'contiguousFormat' || target === 'preserveFormat') o = { memoryFormat: target };
+      else o = { dtype: target as DType };
+    } else {
+      o = checkOptions<{ device: string; dtype: DType; memoryFormat: MemoryFormat }>(target, 'target');
+    }
+    noGrad(() => {
+      for (const t of [...this.parameters(), ...this.buffers()]) {
+        const dtype = o.dtype !== undefined && isFloatingPoint(t.dtype) ? o.dtype : undefined;
+        const memoryFormat = o.memoryFormat !== undefined && t.dim() === 4 ? o.memoryFormat : undefined;
+        const moved = t.to({ device: o.device as Device | undefined, dtype, memoryFormat });
+        if (moved === t) continue;
+        N.setData(t.handle, moved.handle);
+        t._resetMeta();
+        moved.dispose();
+        const g = t.grad;
+        if (g) {
+          t.grad = g.to({ device: o.device as Device | undefined, dtype, memoryFormat });
+          g.dispose();
+        }
+      }
+    });
+    return this;
+  }
+  cpu(): this {
+    return this.to('cpu');
+  }
+  cuda(device = 0): this {
+    return this.to(`cuda:${device}` as Device);
+  }
+  float(): this {
+    return this.to('float32');
+  }
+  double(): this {
+    return this.to('float64');
+  }
+  half(): this {
+    return this.to('float16');
+  }
+
+  /** Clears the gradients of all parameters (to null by default, as PyTorch does). */
+  zeroGrad(setToNone = true): void {
+    N.zeroGrad(
+      this.parameters().map((p) => p.handle),
+      checkBool(setToNone, 'setToNone'),
+    );
+  }
+
+  /** Sets `requiresGrad` on every parameter. */
+  requiresGrad_(requiresGrad = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
+    return this;
+  }
+
+  /** Frees every parameter and buffer now. The module cannot be used afterwards. */
+  dispose(): void {
+    for (const t of [...this.parameters(), ...this.buffers()]) t.dispose();
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** The text between the parentheses of this module's line in `toString()`. */
+  extraRepr(): string {
+    return '';
+  }
+
+  toString(): string {
+    const children = this.namedChildren();
+    const extra = this.extraRepr();
+    if (children.length === 0) return `${this.constructor.name}(${extra})`;
+    const lines = extra ? [extra] : [];
+    for (const [name, m] of children) lines.push(`(${name}): ${m.toString().split('\n').join('\n  ')}`);
+    return `${this.constructor.name}(\n  ${lines.join('\n  ')}\n)`;
+  }
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+function checkName(name: unknown, m: Module): void {
+  if (typeof name !== 'string' || name === '' || name.includes('.')) {
+    throw typeError('a non-empty name without "."', 'name', name);
+  }
+  if (name in Module.prototype || (name in m && typeof (m as unknown as Record<string, unknown>)[name] === 'function')) {
+    throw new TypeError(`Expected a name that is not a Module method for name but received "${name}"`);
+  }
+}

@@ -1,0 +1,96 @@
+import { ones, zeros } from '../../torch/creation';
+import { checkBool, checkInt, checkNumber, checkOptions, TorchError } from '../../torch/errors';
+import type { Tensor } from '../../torch/tensor';
+import * as F from '../functional';
+import * as init from '../init';
+import { Module } from '../module';
+import type { Parameter } from '../parameter';
+import { emptyParameter, type FactoryOptions } from './factory';
+
+export interface BatchNormOptions extends FactoryOptions {
+  eps?: number;
+  /** Running-statistics momentum; null for a cumulative moving average. */
+  momentum?: number | null;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+/**
+ * Batch normalisation over [N, C, H, W]. Buffers keep PyTorch's names (`running_mean`,
+ * `running_var`, `num_batches_tracked`) so state dicts match torchvision's keys.
+ */
+export class BatchNorm2d extends Module {
+  weight: Parameter | null;
+  bias: Parameter | null;
+  declare running_mean: Tensor | null;
+  declare running_var: Tensor | null;
+  declare num_batches_tracked: Tensor | null;
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super();
+    const o = checkOptions<BatchNormOptions>(options);
+    this.numFeatures = checkInt(numFeatures, 'numFeatures', 1);
+    this.eps = checkNumber(o.eps ?? 1e-5, 'eps');
+    this.momentum = o.momentum === null ? null : checkNumber(o.momentum ?? 0.1, 'momentum');
+    this.affine = checkBool(o.affine ?? true, 'affine');
+    this.trackRunningStats = checkBool(o.trackRunningStats ?? true, 'trackRunningStats');
+    this.weight = this.affine ? emptyParameter([numFeatures], o) : null;
+    this.bias = this.affine ? emptyParameter([numFeatures], o) : null;
+    if (this.trackRunningStats) {
+      this.registerBuffer('running_mean', zeros([numFeatures], o));
+      this.registerBuffer('running_var', ones([numFeatures], o));
+      this.registerBuffer('num_batches_tracked', zeros([], { dtype: 'int64', device: o.device }));
+    } else {
+      this.registerBuffer('running_mean', null);
+      this.registerBuffer('running_var', null);
+      this.registerBuffer('num_batches_tracked', null);
+    }
+    this.resetParameters();
+  }
+
+  resetRunningStats(): void {
+    if (!this.trackRunningStats) return;
+    this.running_mean!.zero_();
+    this.running_var!.fill_(1);
+    this.num_batches_tracked!.zero_();
+  }
+
+  resetParameters(): void {
+    this.resetRunningStats();
+    if (this.weight && this.bias) {
+      init.ones_(this.weight);
+      init.zeros_(this.bias);
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    if (input.dim() !== 4) throw new TorchError(`expected 4D input (got ${input.dim()}D input)`);
+    let factor = this.momentum ?? 0;
+    if (this.training && this.trackRunningStats) {
+      this.num_batches_tracked!.add_(1);
+      // momentum null: cumulative moving average over the batches seen so far.
+      if (this.momentum === null) factor = 1 / (this.num_batches_tracked!.item() as number);
+    }
+    const useBatchStats = this.training || !this.trackRunningStats;
+    const track = !this.training || this.trackRunningStats;
+    return F.batchNorm(
+      input,
+      track ? this.running_mean : null,
+      track ? this.running_var : null,
+      this.weight,
+      this.bias,
+      useBatchStats,
+      factor,
+      this.eps,
+    );
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine ? 'True' : 'False'}, track_running_stats=${this.trackRunningStats ? 'True' : 'False'}`;
+  }
+}

@@ -1,0 +1,96 @@
+import { checkBool, checkInt, checkOptions } from '../../torch/errors';
+import type { Tensor } from '../../torch/tensor';
+import * as F from '../functional';
+import { Module } from '../module';
+
+export interface MaxPool2dOptions {
+  /** Defaults to kernelSize. */
+  stride?: F.Size2 | null;
+  padding?: F.Size2;
+  dilation?: F.Size2;
+  ceilMode?: boolean;
+}
+
+export class MaxPool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly dilation: [number, number];
+  readonly ceilMode: boolean;
+  constructor(kernelSize: F.Size2, options: MaxPool2dOptions = {}) {
+    super();
+    const o = checkOptions<MaxPool2dOptions>(options);
+    this.kernelSize = F.pair(kernelSize, 'kernelSize', 1);
+    this.stride = o.stride === undefined || o.stride === null ? this.kernelSize : F.pair(o.stride, 'stride', 1);
+    this.padding = F.pair(o.padding ?? 0, 'padding', 0);
+    this.dilation = F.pair(o.dilation ?? 1, 'dilation', 1);
+    this.ceilMode = checkBool(o.ceilMode ?? false, 'ceilMode');
+  }
+  forward(input: Tensor): Tensor {
+    return F.maxPool2d(input, this.kernelSize, this.stride, this.padding, this.dilation, this.ceilMode);
+  }
+  override extraRepr(): string {
+    return `kernel_size=${this.kernelSize[0]}, stride=${this.stride[0]}, padding=${this.padding[0]}, dilation=${this.dilation[0]}, ceil_mode=${this.ceilMode ? 'True' : 'False'}`;
+  }
+}
+
+export interface AvgPool2dOptions {
+  stride?: F.Size2 | null;
+  padding?: F.Size2;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+export class AvgPool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
+  constructor(kernelSize: F.Size2, options: AvgPool2dOptions = {}) {
+    super();
+    const o = checkOptions<AvgPool2dOptions>(options);
+    this.kernelSize = F.pair(kernelSize, 'kernelSize', 1);
+    this.stride = o.stride === undefined || o.stride === null ? this.kernelSize : F.pair(o.stride, 'stride', 1);
+    this.padding = F.pair(o.padding ?? 0, 'padding', 0);
+    this.ceilMode = checkBool(o.ceilMode ?? false, 'ceilMode');
+    this.countIncludePad = checkBool(o.countIncludePad ?? true, 'countIncludePad');
+    this.divisorOverride = o.divisorOverride === undefined || o.divisorOverride === null ? null : checkInt(o.divisorOverride, 'divisorOverride', 1);
+  }
+  forward(input: Tensor): Tensor {
+    return F.avgPool2d(input, this.kernelSize, this.stride, this.padding, this.ceilMode, this.countIncludePad, this.divisorOverride);
+  }
+  override extraRepr(): string {
+    return `kernel_size=${this.kernelSize[0]}, stride=${this.stride[0]}, padding=${this.padding[0]}`;
+  }
+}
+
+export class AdaptiveAvgPool2d extends Module {
+  readonly outputSize: [number, number];
+  constructor(outputSize: F.Size2) {
+    super();
+    this.outputSize = F.pair(outputSize, 'outputSize', 1);
+  }
+  forward(input: Tensor): Tensor {
+    return F.adaptiveAvgPool2d(input, this.outputSize);
+  }
+  override extraRepr(): string {
+    return `output_size=(${this.outputSize.join(', ')})`;
+  }
+}
+
+export class AdaptiveMaxPool2d extends Module {
+  readonly outputSize: [number, number];
+  constructor(outputSize: F.Size2) {
+    super();
+    this.outputSize = F.pair(outputSize, 'outputSize', 1);
+  }
+  forward(input: Tensor): Tensor {
+    return F.adaptiveMaxPool2d(input, this.outputSize);
+  }
+  override extraRepr(): string {
+    return `output_size=(${this.outputSize.join(', ')})`;
+  }
+}

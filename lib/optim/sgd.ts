@@ -1,0 +1,53 @@
+import { N } from '../native';
+import { _wrap as wrap } from '../torch/tensor';
+import { checkBool, checkNumber, TorchError } from '../torch/errors';
+import { Optimizer, type Params } from './optimizer';
+
+export interface SGDOptions {
+  lr?: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+  maximize?: boolean;
+}
+
+/**
+ * Stochastic gradient descent with momentum, as `torch.optim.SGD`. Each `step()` updates
+ * every parameter of every group in one native call.
+ */
+export class SGD extends Optimizer {
+  constructor(params: Params, options: SGDOptions = {}) {
+    const d = { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...options };
+    for (const k of ['lr', 'momentum', 'dampening', 'weightDecay'] as const) {
+      if (checkNumber(d[k], k) < 0) throw new RangeError(`Expected ${k} >= 0 for ${k} but received ${d[k]}`);
+    }
+    checkBool(d.nesterov, 'nesterov');
+    checkBool(d.maximize, 'maximize');
+    if (d.nesterov && (d.momentum <= 0 || d.dampening !== 0)) {
+      throw new TorchError('Nesterov momentum requires a momentum and zero dampening');
+    }
+    super(params, d);
+  }
+
+  step(): void {
+    for (const g of this.paramGroups) {
+      const params = g.params;
+      const bufs = params.map((p) => this.stateHandle(p, 'momentum_buffer'));
+      const out = N.sgdStep(
+        params.map((p) => p.handle),
+        bufs,
+        g.lr,
+        g.momentum,
+        g.dampening,
+        g.weightDecay,
+        g.nesterov,
+        g.maximize,
+      ) as number[];
+      // New momentum buffers (first step of a parameter) come back as new handles.
+      for (let i = 0; i < params.length; i++) {
+        if (out[i] !== bufs[i]) this.setState(params[i], 'momentum_buffer', wrap(out[i]));
+      }
+    }
+  }
+}
