@@ -161,13 +161,22 @@ const rows: Row[] = [
     message: /only change requires_grad flags of leaf variables/,
   },
   {
-    // PyTorch: "assigned grad has data of a different size".
+    // PyTorch 2.13: "attempting to assign a gradient of size '[4]' to a tensor of size '[3]'. ..."
     name: '.grad assigned with a different shape',
     call: () => {
       torch.ones(3, { requiresGrad: true }).grad = torch.ones(4);
     },
     expect: TorchError,
-    message: /different size/,
+    message: /assign a gradient of size '\[4\]' to a tensor of size '\[3\]'/,
+  },
+  {
+    // PyTorch 2.13: "attempting to assign a gradient with dtype 'long int' to a tensor with grad_dtype 'Float'. ..."
+    name: '.grad assigned with a different dtype',
+    call: () => {
+      torch.ones(3, { requiresGrad: true }).grad = torch.ones(3, { dtype: 'int64' });
+    },
+    expect: TorchError,
+    message: /assign a gradient with dtype/,
   },
   { name: 'in-place op on a leaf that requires grad', call: () => torch.ones(2, { requiresGrad: true }).add_(1), expect: TorchError, message: /leaf Variable that requires grad is being used in an in-place operation/ },
 
@@ -300,7 +309,7 @@ describe('after all the errors', () => {
       [43, 50],
     ]);
     expect(a.add(b).sum().item()).toBe(36);
-    expect(Array.from(await a.t().contiguous().data())).toEqual([1, 3, 2, 4]);
+    expect(Array.from((await a.t().contiguous().data()) as Float32Array)).toEqual([1, 3, 2, 4]);
     const x = torch.tensor([1, 2, 3], { dtype: 'float32', requiresGrad: true });
     x.mul(x).sum().backward();
     expect(x.grad!.toArray()).toEqual([2, 4, 6]);

@@ -218,6 +218,8 @@ describe('tidy', () => {
     const a = torch.tidy(async () => {
       const x = torch.ones(3);
       aTemps.push(x);
+      await tick();
+      aTemps.push(torch.ones(1)); // made while B's scope is open too
       await sleep(10); // B runs and closes its scope meanwhile
       expect(bClosed).toBe(true);
       expect(x.isDisposed).toBe(false);
@@ -239,7 +241,11 @@ describe('tidy', () => {
       expect(aTemps[0].isDisposed).toBe(false);
       return v;
     });
+    // Made by the caller while both scopes are open: it belongs to neither.
+    const outside = torch.ones(2);
     const [ra, rb] = await Promise.all([a, b]);
+    expect(outside.isDisposed).toBe(false);
+    outside.dispose();
     expect(ra.item()).toBe(6);
     expect(rb.item()).toBe(15);
     expect(aTemps.every((t) => t.isDisposed)).toBe(true);

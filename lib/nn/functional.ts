@@ -144,6 +144,14 @@ export function dropout(input: Tensor, p = 0.5, training = true, inplace = false
   return wrap(N.dropout(h, p, checkBool(training, 'training')));
 }
 
+/** Constant padding; `pad` lists (before, after) pairs starting from the last dimension, as `F.pad`. */
+export function pad(input: Tensor, padding: number[], value = 0): Tensor {
+  if (!Array.isArray(padding) || padding.length % 2 !== 0 || !padding.every((p) => Number.isSafeInteger(p))) {
+    throw typeError('an even-length array of integers', 'pad', padding);
+  }
+  return wrap(N.constantPad(tensorArg(input, 'input').handle, padding, checkNumber(value, 'value')));
+}
+
 export function flatten(input: Tensor, startDim = 0, endDim = -1): Tensor {
   return tensorArg(input, 'input').flatten(startDim, endDim);
 }

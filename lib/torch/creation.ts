@@ -133,7 +133,7 @@ export function randint(a: number, b: number | readonly number[], c?: readonly n
     size = b;
     options = c;
   }
-  if (high <= low) throw new RangeError(`Expected high > low for randint but received low=${low}, high=${high}`);
+  if (high <= low) throw new RangeError(`Expected a value > low (${low}) for high but received ${high}`);
   const [o, dtype, device] = opts(options);
   return make(N.randint(low, high, checkShape(size, 'size'), dtype, device), o);
 }

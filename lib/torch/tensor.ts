@@ -212,7 +212,7 @@ export class Tensor implements Owned {
       throw typeError('a Tensor or null', 'gradient', gradient);
     }
     const o = checkOptions<{ retainGraph: boolean; createGraph: boolean }>(options);
-    const create = o.createGraph === undefined ? false : checkBool(o.createGraph, 'retainGraph');
+    const create = o.createGraph === undefined ? false : checkBool(o.createGraph, 'createGraph');
     const retain = o.retainGraph === undefined ? create : checkBool(o.retainGraph, 'retainGraph');
     N.backward(this.handle, gradient ? gradient.handle : -1, retain, create);
   }

@@ -1,0 +1,2 @@
+/** The `vision` namespace (torchvision). */
+export * as models from './models/index';

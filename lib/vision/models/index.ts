@@ -1,0 +1,3 @@
+/** `vision.models`: torchvision's model builders. */
+export * from './resnet';
+export * from './cifar_resnet';
