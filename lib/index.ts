@@ -9,4 +9,5 @@ export * as torch from './torch/index';
 export * as nn from './nn/index';
 export * as optim from './optim/index';
 export * as vision from './vision/index';
+export * as data from './data/index';
 export { Tensor, TorchError } from './torch/index';

@@ -8,6 +8,7 @@ export type { DType } from './dtype';
 export type { Device } from './device';
 export * from './creation';
 export * from './functions';
+export { Generator, randperm, getRngState, setRngState } from './generator';
 export { noGrad, enableGrad, inferenceMode, setGradEnabled, isGradEnabled, isInferenceModeEnabled } from './autograd';
 export { tidy, keep, memory, type MemoryReport } from './memory';
 

@@ -1,2 +1,4 @@
 /** The `vision` namespace (torchvision). */
 export * as models from './models/index';
+export * as datasets from './datasets/index';
+export * as transforms from './transforms/index';

@@ -1,9 +1,26 @@
 // Tensor creation. Options arrive as (dtype code | -1, device string | null) pairs.
 #include <ATen/ATen.h>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "args.h"
 
 namespace torchts {
+
+// Generators (torch.Generator) live in their own table; JS holds their indices.
+static std::vector<at::Generator>& Generators() {
+  static std::vector<at::Generator> g;
+  return g;
+}
+static at::Generator& Gen(const Info& info, size_t i) {
+  int64_t h = Int(info, i);
+  TORCH_CHECK(h >= 0 && h < int64_t(Generators().size()), "invalid generator handle ", h);
+  return Generators()[h];
+}
+static std::optional<at::Generator> OptGen(const Info& info, size_t i) {
+  if (IsNil(info, i) || Int(info, i) < 0) return std::nullopt;
+  return Gen(info, i);
+}
 
 void RegisterCreation(Napi::Env env, Napi::Object exports) {
   // (shape, dtype, device)
@@ -12,6 +29,42 @@ void RegisterCreation(Napi::Env env, Napi::Object exports) {
   TORCHTS_DEF("empty", { return Ret(info, at::empty(IntList(info, 0), Options(info, 1))); });
   TORCHTS_DEF("rand", { return Ret(info, at::rand(IntList(info, 0), Options(info, 1))); });
   TORCHTS_DEF("randn", { return Ret(info, at::randn(IntList(info, 0), Options(info, 1))); });
+  // CPU generators: new(seed) -> handle; state as a uint8 tensor, for checkpoints.
+  TORCHTS_DEF("generatorNew", {
+    Generators().push_back(at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(Int(info, 0))));
+    return Napi::Number::New(info.Env(), double(Generators().size() - 1));
+  });
+  TORCHTS_DEF("generatorSeed", {
+    at::Generator& g = Gen(info, 0);
+    std::lock_guard<std::mutex> lock(g.mutex());
+    g.set_current_seed(static_cast<uint64_t>(Int(info, 1)));
+    return info.Env().Undefined();
+  });
+  TORCHTS_DEF("generatorGetState", {
+    at::Generator& g = Gen(info, 0);
+    std::lock_guard<std::mutex> lock(g.mutex());
+    return Ret(info, g.get_state());
+  });
+  TORCHTS_DEF("generatorSetState", {
+    at::Generator& g = Gen(info, 0);
+    std::lock_guard<std::mutex> lock(g.mutex());
+    g.set_state(Tns(info, 1));
+    return info.Env().Undefined();
+  });
+  // The default CPU generator's state (torch.get_rng_state / set_rng_state).
+  TORCHTS_DEF("getRngState", {
+    auto g = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(g.mutex());
+    return Ret(info, g.get_state());
+  });
+  TORCHTS_DEF("setRngState", {
+    auto g = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(g.mutex());
+    g.set_state(Tns(info, 0));
+    return info.Env().Undefined();
+  });
+  // (n, generator | -1): a random permutation of 0..n-1, as torch.randperm.
+  TORCHTS_DEF("randperm", { return Ret(info, at::randperm(Int(info, 0), OptGen(info, 1), at::TensorOptions().dtype(at::kLong))); });
   // (shape, value, dtype, device)
   TORCHTS_DEF("full", { return Ret(info, at::full(IntList(info, 0), Scl(info, 1), Options(info, 2))); });
   // (low, high, shape, dtype, device)

@@ -1,0 +1,103 @@
+/**
+ * DataLoader: batches a dataset, optionally shuffled by a seeded generator, and keeps the
+ * next batches in flight while the training step runs. Iterate with `for await`.
+ */
+import { stack } from '../torch/functions';
+import { tensor } from '../torch/creation';
+import { checkBool, checkInt, checkOptions, typeError } from '../torch/errors';
+import type { Generator } from '../torch/generator';
+import { keep } from '../torch/memory';
+import { Tensor } from '../torch/tensor';
+import type { Dataset } from './dataset';
+import { batches, RandomSampler, type Sampler, SequentialSampler } from './sampler';
+
+export interface DataLoaderOptions<T, B> {
+  batchSize?: number;
+  shuffle?: boolean;
+  /** Custom index order (mutually exclusive with shuffle); a DistributedSampler fits here. */
+  sampler?: Sampler;
+  dropLast?: boolean;
+  /** Turns a list of items into a batch (default: stack tensors, numbers become a tensor). */
+  collateFn?: (items: T[]) => B;
+  /** The generator RandomSampler draws from. */
+  generator?: Generator;
+  /** How many batches to prepare ahead (default 2). */
+  prefetch?: number;
+}
+
+/** PyTorch's default_collate for tensors, numbers and arrays/objects of them. */
+export function defaultCollate(items: unknown[]): unknown {
+  const first = items[0];
+  if (first instanceof Tensor) return stack(items as Tensor[]);
+  if (typeof first === 'number' || typeof first === 'boolean') return tensor(items as number[]);
+  if (Array.isArray(first)) return first.map((_, i) => defaultCollate(items.map((it) => (it as unknown[])[i])));
+  if (first !== null && typeof first === 'object') {
+    return Object.fromEntries(Object.keys(first).map((k) => [k, defaultCollate(items.map((it) => (it as Record<string, unknown>)[k]))]));
+  }
+  throw typeError('Tensors, numbers, or arrays/objects of them', 'dataset items', first);
+}
+
+export class DataLoader<T = unknown, B = unknown> {
+  readonly dataset: Dataset<T, B>;
+  readonly batchSize: number;
+  readonly dropLast: boolean;
+  readonly sampler: Sampler;
+  readonly prefetch: number;
+  private readonly collate: (items: T[]) => B;
+
+  constructor(dataset: Dataset<T, B>, options: DataLoaderOptions<T, B> = {}) {
+    if (!dataset || typeof dataset.length !== 'number' || typeof dataset.get !== 'function') {
+      throw typeError('a Dataset (with length and get(index))', 'dataset', dataset);
+    }
+    const o = checkOptions<DataLoaderOptions<T, B>>(options);
+    this.dataset = dataset;
+    this.batchSize = checkInt(o.batchSize ?? 1, 'batchSize', 1);
+    this.dropLast = checkBool(o.dropLast ?? false, 'dropLast');
+    this.prefetch = checkInt(o.prefetch ?? 2, 'prefetch', 0);
+    if (o.sampler && o.shuffle) throw new TypeError('Expected either sampler or shuffle for options but received both');
+    if (o.sampler !== undefined && (typeof o.sampler.indices !== 'function' || typeof o.sampler.length !== 'number')) {
+      throw typeError('a Sampler (with length and indices())', 'sampler', o.sampler);
+    }
+    this.sampler =
+      o.sampler ??
+      (checkBool(o.shuffle ?? false, 'shuffle') ? new RandomSampler(dataset.length, { generator: o.generator }) : new SequentialSampler(dataset.length));
+    this.collate = o.collateFn ?? (defaultCollate as (items: T[]) => B);
+    if (typeof this.collate !== 'function') throw typeError('a function', 'collateFn', this.collate);
+  }
+
+  /** Number of batches per epoch. */
+  get length(): number {
+    const n = this.sampler.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  private async load(indices: number[]): Promise<B> {
+    if (this.dataset.getItems) return (await this.dataset.getItems(indices)) as B;
+    return this.collate(await Promise.all(indices.map((i) => this.dataset.get(i))));
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<B> {
+    const plan = batches(this.sampler.indices(), this.batchSize, this.dropLast);
+    const inFlight: Promise<B>[] = [];
+    let next = 0;
+    const fill = (): void => {
+      while (next < plan.length && inFlight.length <= this.prefetch) {
+        // Batches prepared ahead must survive the tidy scope of the step that is running.
+        inFlight.push(this.load(plan[next++]).then((b) => keepAll(b)));
+      }
+    };
+    fill();
+    while (inFlight.length > 0) {
+      const batch = await inFlight.shift()!;
+      fill();
+      yield batch;
+    }
+  }
+}
+
+function keepAll<B>(b: B): B {
+  if (b instanceof Tensor) keep(b);
+  else if (Array.isArray(b)) b.forEach(keepAll);
+  else if (b !== null && typeof b === 'object') Object.values(b).forEach(keepAll);
+  return b;
+}

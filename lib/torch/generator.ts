@@ -1,0 +1,43 @@
+/** torch.Generator: a seeded CPU random generator (libtorch's, so sequences match PyTorch's). */
+import { N } from '../native';
+import { checkInt, typeError } from './errors';
+import { _wrap as wrap, Tensor } from './tensor';
+
+export class Generator {
+  /** @internal native generator index */
+  readonly handle: number;
+
+  constructor(seed = 67280421310721) {
+    this.handle = N.generatorNew(checkInt(seed, 'seed', 0));
+  }
+  /** Re-seeds; returns this generator, as PyTorch's `manual_seed`. */
+  manualSeed(seed: number): this {
+    N.generatorSeed(this.handle, checkInt(seed, 'seed', 0));
+    return this;
+  }
+  /** The generator's full state as a uint8 tensor (for checkpoints). */
+  getState(): Tensor {
+    return wrap(N.generatorGetState(this.handle));
+  }
+  setState(state: Tensor): void {
+    if (!(state instanceof Tensor)) throw typeError('a Tensor from getState()', 'state', state);
+    N.generatorSetState(this.handle, state.handle);
+  }
+}
+
+/** A random permutation of 0..n-1 (int64), as `torch.randperm`. */
+export function randperm(n: number, options: { generator?: Generator } = {}): Tensor {
+  const g = options.generator;
+  if (g !== undefined && !(g instanceof Generator)) throw typeError('a torch.Generator', 'generator', g);
+  return wrap(N.randperm(checkInt(n, 'n', 0), g ? g.handle : -1));
+}
+
+/** The default CPU generator's state (`torch.get_rng_state`). */
+export function getRngState(): Tensor {
+  return wrap(N.getRngState());
+}
+/** Restores the default CPU generator's state (`torch.set_rng_state`). */
+export function setRngState(state: Tensor): void {
+  if (!(state instanceof Tensor)) throw typeError('a Tensor from getRngState()', 'state', state);
+  N.setRngState(state.handle);
+}

@@ -1,0 +1,2 @@
+/** `vision.datasets`. */
+export { MNIST, FashionMNIST, readIdx, type MNISTOptions } from './mnist';
