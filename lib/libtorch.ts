@@ -98,7 +98,7 @@ export function isSupported(version: string | null): boolean {
 
 /** The fixes a user can apply when no usable libtorch is found. */
 export const LIBTORCH_FIXES = [
-  'run `npm run setup` in the torchts folder (installs torch==2.13.0 into .deps/python), or',
+  'run `npx torchts setup` (installs torch==2.13.0 into torchts\'s .deps/python folder), or',
   'set LIBTORCH to an unpacked libtorch distribution (the folder holding include/ and lib/), or',
   'install PyTorch for a Python (`pip install torch==2.13.0`) and set TORCHTS_PYTHON to it if it is not `python3`.',
 ];

@@ -2,8 +2,8 @@
 // One-time set-up, safe to re-run (each step is skipped when already done):
 //   1. npm install, when node_modules is missing;
 //   2. compile the TypeScript (dist/);
-//   3. find libtorch (LIBTORCH, a Python torch, or .deps/python); if none, install
-//      torch==2.13.0 into .deps/python with pip;
+//   3. `torchts setup`: find libtorch (LIBTORCH, a Python torch, or .deps/python); if
+//      none, install torch==2.13.0 into .deps/python with pip;
 //   4. build the native addon when it is missing or older than its sources.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,7 +11,6 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TORCH_VERSION = '2.13.0';
 
 function run(cmd, args, opts = {}) {
   console.log(`setup: ${cmd} ${args.join(' ')}`);
@@ -37,20 +36,7 @@ if (!fs.existsSync(path.join(root, 'node_modules', 'typescript'))) run('npm', ['
 
 run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
 
-const { findLibtorch } = await import(path.join(root, 'dist', 'libtorch.js'));
-let lt;
-try {
-  lt = findLibtorch();
-} catch {
-  const python = process.env.TORCHTS_PYTHON || 'python3';
-  const target = path.join(root, '.deps', 'python');
-  console.log(`setup: no libtorch found; installing torch==${TORCH_VERSION} into ${target} (about 900 MB)`);
-  // --retries 0: machines without the public index fall back to local wheels at once.
-  run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--retries', '0',
-    '--target', target, `torch==${TORCH_VERSION}`]);
-  lt = findLibtorch();
-}
-console.log(`setup: libtorch ${lt.version} (${lt.source}) at ${lt.root}`);
+run(process.execPath, [path.join(root, 'dist', 'cli', 'main.js'), 'setup']);
 
 const binary = path.join(root, 'build', 'Release', 'torchts.node');
 const sources = Math.max(newest(path.join(root, 'native'), ['.cc', '.h']), fs.statSync(path.join(root, 'CMakeLists.txt')).mtimeMs);
@@ -60,7 +46,6 @@ if (built < sources || process.argv.includes('--rebuild')) {
 } else {
   console.log(`setup: ${path.relative(root, binary)} is up to date`);
 }
-// Keep a stale python check from hiding a wrong interpreter: report what will be used.
 try {
   execFileSync(process.execPath, ['-e', "require('./dist').torch.zeros(1)"], { cwd: root, stdio: 'pipe' });
   console.log('setup: torchts loads');

@@ -20,7 +20,7 @@ describe('findLibtorch', () => {
   it('lists what it tried and the fixes when nothing is found', () => {
     const env = { LIBTORCH: '/nonexistent/libtorch', TORCHTS_PYTHON: '/bin/false' };
     expect(() => findLibtorch(env, '/nonexistent/setup')).toThrow(
-      /libtorch not found[\s\S]*LIBTORCH=\/nonexistent\/libtorch has no[\s\S]*\/bin\/false[\s\S]*set-up folder[\s\S]*Fixes:[\s\S]*npm run setup[\s\S]*LIBTORCH[\s\S]*TORCHTS_PYTHON/,
+      /libtorch not found[\s\S]*LIBTORCH=\/nonexistent\/libtorch has no[\s\S]*\/bin\/false[\s\S]*set-up folder[\s\S]*Fixes:[\s\S]*npx torchts setup[\s\S]*LIBTORCH[\s\S]*TORCHTS_PYTHON/,
     );
   });
 

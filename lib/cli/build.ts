@@ -1,12 +1,20 @@
 /**
  * `torchts build`: compiles the native addon from source against the libtorch that
  * findLibtorch() picks (CPU or CUDA), with cmake-js, using every core.
+ * `torchts build --prebuild` makes the portable binary that ships in the npm package:
+ * prebuilds/<platform>-<arch>/torch-<major.minor>/torchts.node, with no absolute RPATH.
  */
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { findLibtorch, isSupported, packageRoot, SUPPORTED_LIBTORCH } from '../libtorch';
+import { findLibtorch, isSupported, minorOf, packageRoot, SUPPORTED_LIBTORCH } from '../libtorch';
+
+/** Where the loader looks for the prebuilt binary for a libtorch version. */
+export function prebuildPath(root: string, torchVersion: string): string {
+  return path.join(root, 'prebuilds', `${process.platform}-${os.arch()}`, `torch-${minorOf(torchVersion)}`, 'torchts.node');
+}
 
 export function build(args: string[] = []): number {
   const started = Date.now();
@@ -24,17 +32,31 @@ export function build(args: string[] = []): number {
     return 1;
   }
   const jobs = String(Math.max(1, os.availableParallelism()));
-  const debug = args.includes('--debug');
-  const res = spawnSync(
-    process.execPath,
-    [cmakeJs, 'compile', '--directory', root, `--CDLIBTORCH_DIR=${lt.root}`, '--parallel', jobs, ...(debug ? ['--debug'] : [])],
-    { stdio: 'inherit', cwd: root, env: { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: jobs } },
-  );
+  const prebuild = args.includes('--prebuild');
+  const outDir = prebuild ? 'build-prebuild' : 'build';
+  const cmakeArgs = [cmakeJs, 'compile', '--directory', root, '--out', outDir, `--CDLIBTORCH_DIR=${lt.root}`, '--parallel', jobs];
+  if (prebuild) cmakeArgs.push('--CDTORCHTS_PORTABLE=ON');
+  if (args.includes('--debug')) cmakeArgs.push('--debug');
+  const res = spawnSync(process.execPath, cmakeArgs, {
+    stdio: 'inherit',
+    cwd: root,
+    env: { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: jobs },
+  });
   if (res.status !== 0) {
     console.error(`torchts build: the native build failed (exit ${res.status ?? res.signal})`);
     return res.status ?? 1;
   }
-  const out = path.join(root, 'build', 'Release', 'torchts.node');
+  let out = path.join(root, outDir, 'Release', 'torchts.node');
+  if (prebuild) {
+    if (!lt.version) {
+      console.error('torchts build: cannot name the prebuilt binary: the libtorch version is unknown');
+      return 1;
+    }
+    const dest = prebuildPath(root, lt.version);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.copyFileSync(out, dest);
+    out = dest;
+  }
   console.log(`torchts build: ${out} built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return 0;
 }

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /** The `torchts` command line. */
 import { build } from './build';
+import { setup } from './setup';
 
 const USAGE = `usage: torchts <command>
 
 commands:
-  build [--debug]   compile the native addon against the libtorch that is found
+  setup [--force]   install torch into torchts's set-up folder if no libtorch is found
+  build [--debug] [--prebuild]
+                    compile the native addon against the libtorch that is found
   info              versions of torchts and libtorch, and the devices`;
 
 function info(): number {
@@ -22,6 +25,8 @@ function main(argv: string[]): number {
   switch (cmd) {
     case 'build':
       return build(rest);
+    case 'setup':
+      return setup(rest);
     case 'info':
       return info();
     case undefined:

@@ -1,0 +1,8 @@
+// ES module entry: the same objects as the CommonJS build (one native addon, one tensor table).
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const cjs = require('../dist/index.js');
+
+export const { torch, nn, optim, vision, data, Tensor, TorchError } = cjs;
+export default cjs;
