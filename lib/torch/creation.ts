@@ -197,6 +197,27 @@ export function tensor(data: NestedData | TypedData, options?: TensorOptions): T
   return make(N.fromTyped(typed, shape, dtype >= 0 ? dtype : dtypeCode(inferred), device), o);
 }
 
+/**
+ * A tensor whose memory is a copy of raw bytes (little-endian, row-major), as
+ * `torch.frombuffer`; any dtype, including float16 and bfloat16. `shape` defaults to 1-d.
+ */
+export function frombuffer(buffer: Uint8Array, options: { dtype: DType; shape?: readonly number[] }): Tensor {
+  if (!(buffer instanceof Uint8Array)) throw typeError('a Uint8Array or Buffer', 'buffer', buffer);
+  const o = checkOptions<{ dtype: DType; shape: number[] }>(options);
+  const code = dtypeCode(o.dtype);
+  const shape = o.shape === undefined ? null : checkShape(o.shape, 'shape');
+  if (shape === null) {
+    const t = wrap(N.fromBytes(buffer, [buffer.byteLength], 0));
+    try {
+      // One element per itemsize bytes: let libtorch reinterpret the uint8 view.
+      return wrap(N.viewDtype(t.handle, code));
+    } finally {
+      t.dispose();
+    }
+  }
+  return wrap(N.fromBytes(buffer, shape, code));
+}
+
 function likeOptions(t: Tensor, options: unknown): TensorOptions {
   if (!(t instanceof Tensor)) throw typeError('a Tensor', 'input', t);
   const o = checkOptions<TensorOptions>(options);

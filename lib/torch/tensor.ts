@@ -235,6 +235,10 @@ export class Tensor implements Owned {
   toTypedArray(): TensorData {
     return N.toTyped(this.handle);
   }
+  /** A copy of the raw bytes in this tensor's dtype, row-major (for file formats). */
+  toBytes(): Buffer {
+    return N.toBytes(this.handle);
+  }
   /** The typed copy, read off the JS thread (device copy included). */
   data(): Promise<TensorData> {
     return N.dataAsync(this.handle);

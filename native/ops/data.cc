@@ -89,6 +89,24 @@ static at::ScalarType SourceDtype(napi_typedarray_type kind) {
 }
 
 void RegisterData(Napi::Env env, Napi::Object exports) {
+  // The raw bytes of a tensor in its own dtype, row-major (for file formats).
+  TORCHTS_DEF("toBytes", {
+    at::Tensor cpu = Tns(info, 0).detach().to(at::kCPU).contiguous();
+    Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(info.Env(), cpu.nbytes());
+    if (cpu.nbytes()) std::memcpy(out.Data(), cpu.data_ptr(), cpu.nbytes());
+    return out;
+  });
+  // (bytes: Uint8Array, shape, dtype) -> a CPU tensor whose memory is a copy of the bytes.
+  TORCHTS_DEF("fromBytes", {
+    Napi::Uint8Array src = info[0].As<Napi::Uint8Array>();
+    std::vector<int64_t> shape = IntList(info, 1);
+    at::ScalarType dtype = static_cast<at::ScalarType>(info[2].As<Napi::Number>().Int32Value());
+    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(dtype));
+    TORCH_CHECK(t.nbytes() == src.ByteLength(), "expected ", t.nbytes(), " bytes for a ", c10::toString(dtype),
+                " tensor of shape ", t.sizes(), " but received ", src.ByteLength());
+    if (t.nbytes()) std::memcpy(t.data_ptr(), src.Data(), t.nbytes());
+    return Ret(info, std::move(t));
+  });
   TORCHTS_DEF("shape", {
     const at::Tensor& t = Tns(info, 0);
     Napi::Array out = Napi::Array::New(info.Env(), t.dim());

@@ -88,7 +88,7 @@ void RegisterOptim(Napi::Env env, Napi::Object exports) {
       double bc1 = 1 - std::pow(beta1, step);
       double bc2 = 1 - std::pow(beta2, step);
       double stepSize = lr / bc1;
-      double bc2Sqrt = std::sqrt(bc2);
+      double bc2Sqrt = std::pow(bc2, 0.5);  // Python's bias_correction2**0.5
       at::Tensor denom;
       if (amsgrad) {
         TORCH_CHECK(maxSq[i].defined(), "amsgrad needs max_exp_avg_sq state");

@@ -1,0 +1,179 @@
+"""Reference outputs for test/parity/nn_layers.test.ts, computed by real PyTorch.
+
+    python3 nn_layers.py OUT_DIR
+
+For each case (a layer or a loss built with seeded weights) it writes, under '<case>/':
+  state/<key>   the module's state_dict before the first forward (torchts loads it)
+  x<i>          the input of forward pass i (several passes for BatchNorm running stats)
+  out<i>        the output of pass i
+  proj          a fixed random tensor shaped like the last output; backward runs on
+                (out * proj).sum()
+  grad_x        the input's gradient;   grad/<name>  each parameter's gradient
+  after/<name>  every buffer after all passes (running statistics, num_batches_tracked)
+Losses also write 'target' and, when used, 'weight'.
+"""
+import sys
+
+import torch
+from torch import nn
+
+import tensors
+
+torch.use_deterministic_algorithms(True)
+
+
+def randomize_bn(m, batches=0):
+    """Non-trivial affine parameters and running statistics for a BatchNorm."""
+    with torch.no_grad():
+        if m.affine:
+            m.weight.uniform_(0.5, 1.5)
+            m.bias.uniform_(-0.5, 0.5)
+        if m.track_running_stats:
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+            m.num_batches_tracked.fill_(batches)
+    return m
+
+
+def seq():
+    return nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1, bias=False),
+        randomize_bn(nn.BatchNorm2d(8)),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 4, 3),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(4, 5),
+    )
+
+
+# name: (module factory, input shape, passes, training, dtype)
+IMG = (2, 3, 7, 7)
+LAYERS = {
+    "conv_basic": (lambda: nn.Conv2d(3, 4, 3), IMG, 1, True, torch.float32),
+    "conv_stride_pad": (lambda: nn.Conv2d(3, 6, (3, 5), stride=(2, 1), padding=(1, 2)), IMG, 1, True, torch.float32),
+    "conv_same_even": (lambda: nn.Conv2d(4, 4, (3, 4), padding="same", dilation=(2, 1)), (2, 4, 6, 7), 1, True, torch.float32),
+    "conv_valid": (lambda: nn.Conv2d(3, 2, 2, padding="valid"), IMG, 1, True, torch.float32),
+    "conv_dilation": (lambda: nn.Conv2d(3, 4, 3, stride=2, padding=2, dilation=2), (2, 3, 9, 8), 1, True, torch.float32),
+    "conv_groups_nobias": (lambda: nn.Conv2d(4, 8, 3, padding=1, groups=2, bias=False), (2, 4, 5, 5), 1, True, torch.float32),
+    "conv_depthwise": (lambda: nn.Conv2d(4, 4, 3, groups=4), (2, 4, 6, 6), 1, True, torch.float32),
+    "conv_f64": (lambda: nn.Conv2d(3, 4, 3, padding=1, dtype=torch.float64), IMG, 1, True, torch.float64),
+    "bn_train": (lambda: randomize_bn(nn.BatchNorm2d(3)), IMG, 3, True, torch.float32),
+    "bn_momentum": (lambda: randomize_bn(nn.BatchNorm2d(3, momentum=0.3)), IMG, 3, True, torch.float32),
+    "bn_momentum_none": (lambda: randomize_bn(nn.BatchNorm2d(3, momentum=None), batches=2), IMG, 3, True, torch.float32),
+    "bn_eval": (lambda: randomize_bn(nn.BatchNorm2d(3, eps=1e-3), batches=7), IMG, 2, False, torch.float32),
+    "bn_no_affine": (lambda: randomize_bn(nn.BatchNorm2d(3, affine=False)), IMG, 2, True, torch.float32),
+    "bn_no_stats_train": (lambda: randomize_bn(nn.BatchNorm2d(3, track_running_stats=False)), IMG, 2, True, torch.float32),
+    "bn_no_stats_eval": (lambda: randomize_bn(nn.BatchNorm2d(3, track_running_stats=False)), IMG, 1, False, torch.float32),
+    "bn_f64": (lambda: randomize_bn(nn.BatchNorm2d(3, dtype=torch.float64)), IMG, 2, True, torch.float64),
+    "relu": (lambda: nn.ReLU(), IMG, 1, True, torch.float32),
+    "maxpool": (lambda: nn.MaxPool2d(2), IMG, 1, True, torch.float32),
+    "maxpool_ceil": (lambda: nn.MaxPool2d(3, stride=2, ceil_mode=True), (2, 3, 8, 8), 1, True, torch.float32),
+    "maxpool_padding": (lambda: nn.MaxPool2d(3, stride=2, padding=1), IMG, 1, True, torch.float32),
+    "maxpool_dilation": (lambda: nn.MaxPool2d((2, 3), stride=1, dilation=2), IMG, 1, True, torch.float32),
+    "avgpool": (lambda: nn.AvgPool2d(2), IMG, 1, True, torch.float32),
+    "avgpool_ceil": (lambda: nn.AvgPool2d(3, stride=2, ceil_mode=True), (2, 3, 8, 8), 1, True, torch.float32),
+    "avgpool_pad_include": (lambda: nn.AvgPool2d(3, stride=2, padding=1), IMG, 1, True, torch.float32),
+    "avgpool_pad_exclude": (lambda: nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), IMG, 1, True, torch.float32),
+    "avgpool_ceil_pad_exclude": (lambda: nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False), (2, 3, 8, 8), 1, True, torch.float32),
+    "avgpool_divisor": (lambda: nn.AvgPool2d(2, divisor_override=3), IMG, 1, True, torch.float32),
+    "adaptive_avg": (lambda: nn.AdaptiveAvgPool2d((3, 2)), (2, 3, 7, 5), 1, True, torch.float32),
+    "adaptive_avg_1": (lambda: nn.AdaptiveAvgPool2d(1), IMG, 1, True, torch.float32),
+    "linear": (lambda: nn.Linear(5, 3), (4, 5), 1, True, torch.float32),
+    "linear_no_bias_3d": (lambda: nn.Linear(5, 3, bias=False), (2, 4, 5), 1, True, torch.float32),
+    "flatten": (lambda: nn.Flatten(), (2, 3, 4, 5), 1, True, torch.float32),
+    "flatten_dims": (lambda: nn.Flatten(0, 2), (2, 3, 4, 5), 1, True, torch.float32),
+    "dropout_eval": (lambda: nn.Dropout(0.4), IMG, 1, False, torch.float32),
+    "sequential_train": (seq, (2, 3, 8, 8), 2, True, torch.float32),
+    "sequential_eval": (seq, (2, 3, 8, 8), 1, False, torch.float32),
+}
+
+
+def probs(*shape):
+    return torch.randn(*shape).softmax(1)
+
+
+def labels(n, c, ignore=None):
+    t = torch.randint(0, c, (n,))
+    if ignore is not None:
+        t[::3] = ignore
+    return t
+
+
+# name: (module factory given the class weight, logits shape, target factory, uses weight)
+LOSSES = {
+    "ce_mean": (lambda w: nn.CrossEntropyLoss(), (6, 5), lambda: labels(6, 5), False),
+    "ce_sum": (lambda w: nn.CrossEntropyLoss(reduction="sum"), (6, 5), lambda: labels(6, 5), False),
+    "ce_none": (lambda w: nn.CrossEntropyLoss(reduction="none"), (6, 5), lambda: labels(6, 5), False),
+    "ce_weight": (lambda w: nn.CrossEntropyLoss(weight=w), (6, 5), lambda: labels(6, 5), True),
+    "ce_ignore_index": (lambda w: nn.CrossEntropyLoss(ignore_index=2), (6, 5), lambda: labels(6, 5, ignore=2), False),
+    "ce_ignore_default": (lambda w: nn.CrossEntropyLoss(reduction="none"), (6, 5), lambda: labels(6, 5, ignore=-100), False),
+    "ce_smoothing": (lambda w: nn.CrossEntropyLoss(label_smoothing=0.2), (6, 5), lambda: labels(6, 5), False),
+    "ce_smoothing_weight_ignore": (
+        lambda w: nn.CrossEntropyLoss(weight=w, ignore_index=0, label_smoothing=0.1, reduction="sum"),
+        (7, 5), lambda: labels(7, 5, ignore=0), True),
+    "ce_probs": (lambda w: nn.CrossEntropyLoss(), (6, 5), lambda: probs(6, 5), False),
+    "ce_probs_smoothing_none": (lambda w: nn.CrossEntropyLoss(label_smoothing=0.3, reduction="none"), (6, 5), lambda: probs(6, 5), False),
+    "ce_probs_weight": (lambda w: nn.CrossEntropyLoss(weight=w), (6, 5), lambda: probs(6, 5), True),
+    "ce_spatial": (lambda w: nn.CrossEntropyLoss(weight=w), (2, 5, 3, 4), lambda: torch.randint(0, 5, (2, 3, 4)), True),
+    "ce_f64": (lambda w: nn.CrossEntropyLoss(), (6, 5), lambda: labels(6, 5), False),
+    "nll_mean": (lambda w: nn.NLLLoss(), (6, 5), lambda: labels(6, 5), False),
+    "nll_weight_ignore_sum": (lambda w: nn.NLLLoss(weight=w, ignore_index=1, reduction="sum"), (6, 5), lambda: labels(6, 5, ignore=1), True),
+    "nll_weight_mean": (lambda w: nn.NLLLoss(weight=w), (6, 5), lambda: labels(6, 5), True),
+    "nll_none": (lambda w: nn.NLLLoss(reduction="none"), (6, 5), lambda: labels(6, 5), False),
+    "mse_mean": (lambda w: nn.MSELoss(), (4, 3), lambda: torch.randn(4, 3), False),
+    "mse_sum": (lambda w: nn.MSELoss(reduction="sum"), (4, 3), lambda: torch.randn(4, 3), False),
+    "mse_none": (lambda w: nn.MSELoss(reduction="none"), (2, 3, 2), lambda: torch.randn(2, 3, 2), False),
+}
+
+
+def run_layer(seed, make, shape, passes, training, dtype):
+    torch.manual_seed(seed)
+    m = make().to(dtype)
+    m.train(training)
+    out = tensors.prefixed(m.state_dict(), "state/")
+    xs = [torch.randn(shape, dtype=dtype, requires_grad=True) for _ in range(passes)]
+    for i, x in enumerate(xs):
+        y = m(x)
+        out[f"x{i}"] = x
+        out[f"out{i}"] = y
+    proj = torch.randn(y.shape, dtype=dtype)
+    (y * proj).sum().backward()
+    out["proj"] = proj
+    out["grad_x"] = xs[-1].grad
+    out.update({f"grad/{k}": p.grad for k, p in m.named_parameters()})
+    out.update({f"after/{k}": b for k, b in m.named_buffers()})
+    return out
+
+
+def run_loss(seed, name, make, shape, target):
+    torch.manual_seed(seed)
+    dtype = torch.float64 if name.endswith("f64") else torch.float32
+    weight = torch.rand(shape[1], dtype=dtype) + 0.5
+    m = make(weight)
+    x = torch.randn(shape, dtype=dtype, requires_grad=True)
+    t = target()
+    t = t.to(dtype) if t.is_floating_point() else t
+    if name.startswith("nll"):
+        x = x.log_softmax(1).detach().requires_grad_()
+    y = m(x, t)
+    proj = torch.randn(y.shape, dtype=dtype)
+    (y * proj).sum().backward()
+    out = tensors.prefixed(m.state_dict(), "state/")
+    out.update({"x0": x, "target": t, "weight": weight, "out0": y, "proj": proj, "grad_x": x.grad})
+    return out
+
+
+def main(folder):
+    result = {}
+    for seed, (name, args) in enumerate(LAYERS.items()):
+        result.update(tensors.prefixed(run_layer(seed, *args), f"{name}/"))
+    for seed, (name, (make, shape, target, _)) in enumerate(LOSSES.items()):
+        result.update(tensors.prefixed(run_loss(1000 + seed, name, make, shape, target), f"{name}/"))
+    tensors.save(folder, result)
+    print(f"{len(LAYERS) + len(LOSSES)} cases, {len(result)} tensors")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

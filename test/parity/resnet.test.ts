@@ -1,0 +1,115 @@
+// torchts's ResNets against torchvision's (real PyTorch): same weights, same batch; forward
+// in eval and train mode, loss, every gradient, BatchNorm running statistics, and every
+// parameter after 3 SGD (momentum, weight decay, nesterov) and 3 AdamW steps.
+//
+// The reference is torchvision's model code on the PyTorch next to torchts (the same
+// libtorch; scripts/reference/torchvision_models.py), so the kernels are the same and the
+// results agree to rounding. Tolerance for every comparison: max |torchts - torch| /
+// max |torch| per tensor below 1e-4 (the errors measured are printed).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { nn, optim, torch, vision, type Tensor } from '../../lib/index';
+import { loadTensors, relError, runReference } from './exchange';
+
+const MODELS = (process.env.PARITY_MODELS?.split(',') ?? ['resnet18', 'resnet50', 'resnext50_32x4d']) as ('resnet18' | 'resnet50' | 'resnext50_32x4d')[];
+const TOL = { output: 1e-4, grad: 1e-4, stats: 1e-4, params: 1e-4 };
+const report = (what: string, err: number): number => (console.log(`${what}: ${err.toExponential(2)}`), err);
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-resnet-parity-'));
+
+beforeAll(() => {
+  runReference('resnet_parity.py', [out, ...MODELS]);
+}, 900_000);
+
+afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+function prefixed(ref: Record<string, Tensor>, prefix: string): Record<string, Tensor> {
+  return Object.fromEntries(Object.entries(ref).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+}
+
+/** The worst relative error over a state dict, with the key that has it. */
+function worst(actual: Record<string, Tensor>, expected: Record<string, Tensor>): { key: string; err: number } {
+  let w = { key: '(all equal)', err: 0 };
+  expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+  for (const [k, e] of Object.entries(expected)) {
+    const err = e.isFloatingPoint() ? relError(actual[k], e) : torch.equal(actual[k], e) ? 0 : Infinity;
+    if (err > w.err) w = { key: k, err };
+  }
+  return w;
+}
+
+describe.each(MODELS)('%s', (name) => {
+  let ref: Record<string, Tensor>;
+  let init: Record<string, Tensor>;
+  let model: vision.models.ResNet;
+
+  function freshModel(): vision.models.ResNet {
+    const m = (vision.models[name] as (o: vision.models.ResNetOptions) => vision.models.ResNet)({ numClasses: 10 });
+    m.loadStateDict(init);
+    return m;
+  }
+
+  function train(opt: optim.Optimizer, m: vision.models.ResNet): void {
+    const criterion = new nn.CrossEntropyLoss();
+    m.train();
+    for (let i = 0; i < 3; i++) {
+      torch.tidy(() => {
+        opt.zeroGrad();
+        criterion.forward(m.forward(ref.x), ref.y).backward();
+        opt.step();
+      });
+    }
+  }
+
+  beforeAll(() => {
+    ref = loadTensors(path.join(out, name));
+    init = prefixed(ref, 'init/');
+    model = freshModel();
+  });
+
+  it('has torchvision state-dict keys, in torchvision order', () => {
+    expect(Object.keys(model.stateDict())).toEqual(Object.keys(init));
+  });
+
+  it('matches in eval mode', () => {
+    model.eval();
+    const y = torch.noGrad(() => model.forward(ref.x));
+    expect(report(`${name} eval output`, relError(y, ref.eval_out))).toBeLessThan(TOL.output);
+  });
+
+  it('matches in train mode: output, loss, gradients, running statistics', () => {
+    model.train();
+    const logits = model.forward(ref.x);
+    expect(report(`${name} train output`, relError(logits, ref.train_out))).toBeLessThan(TOL.output);
+    const loss = new nn.CrossEntropyLoss().forward(logits, ref.y);
+    expect(report(`${name} loss`, relError(loss, ref.loss))).toBeLessThan(TOL.output);
+    loss.backward();
+    const grads = Object.fromEntries(model.namedParameters().map(([k, p]) => [k, p.grad!]));
+    const g = worst(grads, prefixed(ref, 'grad/'));
+    expect(report(`${name} worst gradient (${g.key})`, g.err)).toBeLessThan(TOL.grad);
+    const buffers = Object.fromEntries(model.namedBuffers());
+    const b = worst(buffers, prefixed(ref, 'after_train/'));
+    expect(report(`${name} worst running statistic (${b.key})`, b.err)).toBeLessThan(TOL.stats);
+  });
+
+  it('matches after 3 SGD steps (momentum 0.9, weight decay 1e-4, nesterov)', () => {
+    const m = freshModel();
+    train(new optim.SGD(m.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-4, nesterov: true }), m);
+    // The steps must have moved the weights, or this would compare the initial state.
+    expect(worst(m.stateDict(), init).err).toBeGreaterThan(1e-3);
+    const w = worst(m.stateDict(), prefixed(ref, 'sgd/'));
+    expect(report(`${name} after SGD, worst (${w.key})`, w.err)).toBeLessThan(TOL.params);
+    m.dispose();
+  });
+
+  it('matches after 3 AdamW steps', () => {
+    const m = freshModel();
+    train(new optim.AdamW(m.parameters(), { lr: 1e-3, weightDecay: 0.01 }), m);
+    expect(worst(m.stateDict(), init).err).toBeGreaterThan(1e-3);
+    const w = worst(m.stateDict(), prefixed(ref, 'adamw/'));
+    expect(report(`${name} after AdamW, worst (${w.key})`, w.err)).toBeLessThan(TOL.params);
+    m.dispose();
+  });
+});
