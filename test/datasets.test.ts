@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { data, torch, TorchError, vision } from '../lib/index';
-import { runReference } from './parity/exchange';
+import { runReference } from './parity/fixtures';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-datasets-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

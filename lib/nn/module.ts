@@ -82,9 +82,14 @@ export abstract class Module {
     return out;
   }
 
-  /** Children as [name, module], direct only. */
-  namedChildren(): [string, Module][] {
+  /** Every registered [name, child], a module registered under two names twice (PyTorch's `_modules`). */
+  protected moduleEntries(): [string, Module][] {
     return this.own<Module>('modules');
+  }
+  /** Children as [name, module], direct only; a module registered under two names once (as PyTorch). */
+  namedChildren(): [string, Module][] {
+    const seen = new Set<Module>();
+    return this.own<Module>('modules').filter(([, m]) => !seen.has(m) && seen.add(m));
   }
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
@@ -138,7 +143,7 @@ export abstract class Module {
     const add = (m: Module, p: string): void => {
       for (const [name, t] of m.own<Parameter>('parameters')) out[p + name] = t.detach();
       for (const [name, t] of m.own<Tensor>('buffers')) if (m.bufferNames.get(name)) out[p + name] = t.detach();
-      for (const [name, c] of m.namedChildren()) add(c, `${p}${name}.`);
+      for (const [name, c] of m.own<Module>('modules')) add(c, `${p}${name}.`);
     };
     add(this, prefix);
     return out;
@@ -156,7 +161,7 @@ export abstract class Module {
     const add = (m: Module, p: string): void => {
       for (const [name, t] of m.own<Parameter>('parameters')) own.set(p + name, t);
       for (const [name, t] of m.own<Tensor>('buffers')) if (m.bufferNames.get(name)) own.set(p + name, t);
-      for (const [name, c] of m.namedChildren()) add(c, `${p}${name}.`);
+      for (const [name, c] of m.own<Module>('modules')) add(c, `${p}${name}.`);
     };
     add(this, '');
     const missingKeys = [...own.keys()].filter((k) => !entries.has(k));
@@ -284,7 +289,7 @@ export abstract class Module {
   }
 
   toString(): string {
-    const children = this.namedChildren();
+    const children = this.moduleEntries();
     const extra = this.extraRepr();
     if (children.length === 0) return `${this.constructor.name}(${extra})`;
     const lines = extra ? [extra] : [];
@@ -294,6 +299,19 @@ export abstract class Module {
   [inspect.custom](): string {
     return this.toString();
   }
+}
+
+/** A number as Python's repr prints a float (`1e-05`, `0.1`, `None` for null), for `extraRepr`s. */
+export function pyFloat(x: number | null): string {
+  if (x === null) return 'None';
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
+  const abs = Math.abs(x);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e16)) {
+    const [mantissa, exp] = x.toExponential().split('e');
+    return `${mantissa}e${exp[0]}${exp.slice(1).padStart(2, '0')}`;
+  }
+  const s = String(x);
+  return s.includes('.') ? s : `${s}.0`;
 }
 
 function checkName(name: unknown, m: Module): void {

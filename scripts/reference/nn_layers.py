@@ -132,7 +132,8 @@ def run_layer(seed, make, shape, passes, training, dtype):
     torch.manual_seed(seed)
     m = make().to(dtype)
     m.train(training)
-    out = tensors.prefixed(m.state_dict(), "state/")
+    # Cloned: state_dict() shares storage with the buffers that the passes then update.
+    out = tensors.prefixed({k: v.clone() for k, v in m.state_dict().items()}, "state/")
     xs = [torch.randn(shape, dtype=dtype, requires_grad=True) for _ in range(passes)]
     for i, x in enumerate(xs):
         y = m(x)

@@ -14,7 +14,7 @@ import sys
 
 import torch
 
-from exchange import save
+from tensors import save
 from torchvision_models import resnet
 
 BATCH, SIZE = 4, 64

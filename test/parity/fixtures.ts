@@ -91,6 +91,16 @@ export interface Tolerance {
   atol: number;
 }
 
+/** max |actual - expected| / max |expected|: the error relative to the tensor's scale. */
+export function relError(actual: Tensor, expected: Tensor): number {
+  return torch.tidy(() => {
+    if (expected.numel() === 0) return 0;
+    const scale = expected.abs().max().item() as number;
+    const err = maxAbsDiff(actual, expected);
+    return scale === 0 ? err : err / scale;
+  });
+}
+
 /** Largest |actual - expected| (in float64). */
 export function maxAbsDiff(actual: Tensor, expected: Tensor): number {
   return torch.tidy(() => {

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { nn, optim, torch, vision, type Tensor } from '../../lib/index';
-import { loadTensors, relError, runReference } from './exchange';
+import { readFixtures, relError, runReference, under } from './fixtures';
 
 const MODELS = (process.env.PARITY_MODELS?.split(',') ?? ['resnet18', 'resnet50', 'resnext50_32x4d']) as ('resnet18' | 'resnet50' | 'resnext50_32x4d')[];
 const TOL = { output: 1e-4, grad: 1e-4, stats: 1e-4, params: 1e-4 };
@@ -24,10 +24,6 @@ beforeAll(() => {
 }, 900_000);
 
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
-
-function prefixed(ref: Record<string, Tensor>, prefix: string): Record<string, Tensor> {
-  return Object.fromEntries(Object.entries(ref).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-}
 
 /** The worst relative error over a state dict, with the key that has it. */
 function worst(actual: Record<string, Tensor>, expected: Record<string, Tensor>): { key: string; err: number } {
@@ -64,8 +60,8 @@ describe.each(MODELS)('%s', (name) => {
   }
 
   beforeAll(() => {
-    ref = loadTensors(path.join(out, name));
-    init = prefixed(ref, 'init/');
+    ref = readFixtures(path.join(out, name));
+    init = under(ref, 'init/');
     model = freshModel();
   });
 
@@ -87,10 +83,10 @@ describe.each(MODELS)('%s', (name) => {
     expect(report(`${name} loss`, relError(loss, ref.loss))).toBeLessThan(TOL.output);
     loss.backward();
     const grads = Object.fromEntries(model.namedParameters().map(([k, p]) => [k, p.grad!]));
-    const g = worst(grads, prefixed(ref, 'grad/'));
+    const g = worst(grads, under(ref, 'grad/'));
     expect(report(`${name} worst gradient (${g.key})`, g.err)).toBeLessThan(TOL.grad);
     const buffers = Object.fromEntries(model.namedBuffers());
-    const b = worst(buffers, prefixed(ref, 'after_train/'));
+    const b = worst(buffers, under(ref, 'after_train/'));
     expect(report(`${name} worst running statistic (${b.key})`, b.err)).toBeLessThan(TOL.stats);
   });
 
@@ -99,7 +95,7 @@ describe.each(MODELS)('%s', (name) => {
     train(new optim.SGD(m.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-4, nesterov: true }), m);
     // The steps must have moved the weights, or this would compare the initial state.
     expect(worst(m.stateDict(), init).err).toBeGreaterThan(1e-3);
-    const w = worst(m.stateDict(), prefixed(ref, 'sgd/'));
+    const w = worst(m.stateDict(), under(ref, 'sgd/'));
     expect(report(`${name} after SGD, worst (${w.key})`, w.err)).toBeLessThan(TOL.params);
     m.dispose();
   });
@@ -108,7 +104,7 @@ describe.each(MODELS)('%s', (name) => {
     const m = freshModel();
     train(new optim.AdamW(m.parameters(), { lr: 1e-3, weightDecay: 0.01 }), m);
     expect(worst(m.stateDict(), init).err).toBeGreaterThan(1e-3);
-    const w = worst(m.stateDict(), prefixed(ref, 'adamw/'));
+    const w = worst(m.stateDict(), under(ref, 'adamw/'));
     expect(report(`${name} after AdamW, worst (${w.key})`, w.err)).toBeLessThan(TOL.params);
     m.dispose();
   });

@@ -3,7 +3,7 @@ import { checkBool, checkInt, checkNumber, checkOptions, TorchError } from '../.
 import type { Tensor } from '../../torch/tensor';
 import * as F from '../functional';
 import * as init from '../init';
-import { Module } from '../module';
+import { Module, pyFloat } from '../module';
 import type { Parameter } from '../parameter';
 import { emptyParameter, type FactoryOptions } from './factory';
 
@@ -91,6 +91,8 @@ export class BatchNorm2d extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine ? 'True' : 'False'}, track_running_stats=${this.trackRunningStats ? 'True' : 'False'}`;
+    // PyTorch 2.13's repr, which has `bias=` (True exactly when affine here).
+    const bool = (b: boolean): string => (b ? 'True' : 'False');
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${bool(this.affine)}, bias=${bool(this.bias !== null)}, track_running_stats=${bool(this.trackRunningStats)}`;
   }
 }

@@ -18,12 +18,12 @@ export class Sequential extends Module {
   }
 
   get length(): number {
-    return this.namedChildren().length;
+    return this.moduleEntries().length;
   }
 
   /** The module at `index` (negative counts from the end). */
   at(index: number): Module {
-    const children = this.children();
+    const children = this.moduleEntries().map(([, m]) => m);
     checkInt(index, 'index');
     const i = index < 0 ? index + children.length : index;
     if (i < 0 || i >= children.length) throw new RangeError(`Expected an index in [${-children.length}, ${children.length - 1}] for index but received ${index}`);
@@ -38,12 +38,12 @@ export class Sequential extends Module {
   }
 
   [Symbol.iterator](): Iterator<Module> {
-    return this.children()[Symbol.iterator]();
+    return this.moduleEntries().map(([, m]) => m)[Symbol.iterator]();
   }
 
   forward(input: Tensor): Tensor {
     let x = input;
-    for (const m of this.children()) x = (m as Module & { forward(x: Tensor): Tensor }).forward(x);
+    for (const [, m] of this.moduleEntries()) x = (m as Module & { forward(x: Tensor): Tensor }).forward(x);
     return x;
   }
 }
@@ -57,7 +57,7 @@ export class ModuleList extends Module {
     modules.forEach((m) => this.append(m));
   }
   get length(): number {
-    return this.namedChildren().length;
+    return this.moduleEntries().length;
   }
   append(module: Module): this {
     if (!(module instanceof Module)) throw typeError('a Module', 'module', module);
@@ -65,7 +65,7 @@ export class ModuleList extends Module {
     return this;
   }
   [Symbol.iterator](): Iterator<Module> {
-    return this.children()[Symbol.iterator]();
+    return this.moduleEntries().map(([, m]) => m)[Symbol.iterator]();
   }
   forward(): never {
     throw new TypeError('ModuleList has no forward(); iterate over it instead');

@@ -2,7 +2,7 @@ import { checkBool, checkInt, checkOptions } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 import * as F from '../functional';
 import * as init from '../init';
-import { Module } from '../module';
+import { Module, pyFloat } from '../module';
 import type { Parameter } from '../parameter';
 import { emptyParameter, type FactoryOptions } from './factory';
 
@@ -79,6 +79,6 @@ export class Dropout extends Module {
     return F.dropout(input, this.p, this.training, this.inplace);
   }
   override extraRepr(): string {
-    return `p=${this.p}, inplace=${this.inplace ? 'True' : 'False'}`;
+    return `p=${pyFloat(this.p)}, inplace=${this.inplace ? 'True' : 'False'}`;
   }
 }

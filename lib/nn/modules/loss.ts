@@ -5,24 +5,30 @@ import { Module } from '../module';
 
 /** Cross entropy between logits and class indices or probabilities (`nn.CrossEntropyLoss`). */
 export class CrossEntropyLoss extends Module {
+  /** The class weight, a buffer as in PyTorch (state-dict key 'weight'); null when not given. */
+  declare weight: Tensor | null;
   readonly options: F.CrossEntropyOptions;
   constructor(options: F.CrossEntropyOptions = {}) {
     super();
     this.options = { ...checkOptions<F.CrossEntropyOptions>(options) };
+    this.registerBuffer('weight', this.options.weight ?? null);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.crossEntropy(input, target, this.options);
+    return F.crossEntropy(input, target, { ...this.options, weight: this.weight });
   }
 }
 
 export class NLLLoss extends Module {
   readonly options: Omit<F.CrossEntropyOptions, 'labelSmoothing'>;
+  /** The class weight, a buffer as in PyTorch (state-dict key 'weight'); null when not given. */
+  declare weight: Tensor | null;
   constructor(options: Omit<F.CrossEntropyOptions, 'labelSmoothing'> = {}) {
     super();
     this.options = { ...checkOptions<F.CrossEntropyOptions>(options) };
+    this.registerBuffer('weight', this.options.weight ?? null);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.nllLoss(input, target, this.options);
+    return F.nllLoss(input, target, { ...this.options, weight: this.weight });
   }
 }
 

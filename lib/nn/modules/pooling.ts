@@ -3,6 +3,11 @@ import type { Tensor } from '../../torch/tensor';
 import * as F from '../functional';
 import { Module } from '../module';
 
+/** A pair as PyTorch prints a size given as an int (`3`) or a pair (`(3, 2)`): one number when both are equal. */
+function sizeRepr([a, b]: readonly [number, number]): string {
+  return a === b ? `${a}` : `(${a}, ${b})`;
+}
+
 export interface MaxPool2dOptions {
   /** Defaults to kernelSize. */
   stride?: F.Size2 | null;
@@ -30,7 +35,7 @@ export class MaxPool2d extends Module {
     return F.maxPool2d(input, this.kernelSize, this.stride, this.padding, this.dilation, this.ceilMode);
   }
   override extraRepr(): string {
-    return `kernel_size=${this.kernelSize[0]}, stride=${this.stride[0]}, padding=${this.padding[0]}, dilation=${this.dilation[0]}, ceil_mode=${this.ceilMode ? 'True' : 'False'}`;
+    return `kernel_size=${sizeRepr(this.kernelSize)}, stride=${sizeRepr(this.stride)}, padding=${sizeRepr(this.padding)}, dilation=${sizeRepr(this.dilation)}, ceil_mode=${this.ceilMode ? 'True' : 'False'}`;
   }
 }
 
@@ -63,7 +68,7 @@ export class AvgPool2d extends Module {
     return F.avgPool2d(input, this.kernelSize, this.stride, this.padding, this.ceilMode, this.countIncludePad, this.divisorOverride);
   }
   override extraRepr(): string {
-    return `kernel_size=${this.kernelSize[0]}, stride=${this.stride[0]}, padding=${this.padding[0]}`;
+    return `kernel_size=${sizeRepr(this.kernelSize)}, stride=${sizeRepr(this.stride)}, padding=${sizeRepr(this.padding)}`;
   }
 }
 
@@ -77,7 +82,7 @@ export class AdaptiveAvgPool2d extends Module {
     return F.adaptiveAvgPool2d(input, this.outputSize);
   }
   override extraRepr(): string {
-    return `output_size=(${this.outputSize.join(', ')})`;
+    return `output_size=${sizeRepr(this.outputSize)}`;
   }
 }
 
@@ -91,6 +96,6 @@ export class AdaptiveMaxPool2d extends Module {
     return F.adaptiveMaxPool2d(input, this.outputSize);
   }
   override extraRepr(): string {
-    return `output_size=(${this.outputSize.join(', ')})`;
+    return `output_size=${sizeRepr(this.outputSize)}`;
   }
 }

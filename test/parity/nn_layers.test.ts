@@ -1,0 +1,224 @@
+// nn layers and losses against real PyTorch (scripts/reference/nn_layers.py). PyTorch
+// builds each layer with seeded weights and runs it; torchts loads the weights with
+// loadStateDict (strict: the key names must be PyTorch's, in PyTorch's order), runs the
+// same forward passes, backpropagates (out * proj).sum() and must reproduce the outputs,
+// the input and parameter gradients, and the buffers afterwards (BatchNorm running
+// statistics, num_batches_tracked).
+//
+// Tolerances (torch.allclose: |a - e| <= atol + rtol * |e|), the same libtorch on both
+// sides so only summation order can differ:
+//   float32: rtol 1e-5, atol 1e-6 (outputs, gradients, running statistics)
+//   float64: rtol 1e-10, atol 1e-12
+//   int64 buffers (num_batches_tracked): exactly equal
+import * as fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { nn, torch, type Tensor } from '../../lib/index';
+import { expectClose, type Fixtures, readFixtures, runReference, tempDir, type Tolerance, under, writeFixtures } from './fixtures';
+
+const TOL: Record<string, Tolerance> = { float32: { rtol: 1e-5, atol: 1e-6 }, float64: { rtol: 1e-10, atol: 1e-12 } };
+
+const seq = (): nn.Module =>
+  new nn.Sequential(
+    new nn.Conv2d(3, 8, 3, { padding: 1, bias: false }),
+    new nn.BatchNorm2d(8),
+    new nn.ReLU({ inplace: true }),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(8, 4, 3),
+    new nn.AdaptiveAvgPool2d(1),
+    new nn.Flatten(),
+    new nn.Linear(4, 5),
+  );
+
+/** The torchts side of each layer case in nn_layers.py (weights come from PyTorch's state dict). */
+const LAYERS: Record<string, { make: () => nn.Module; train: boolean }> = {
+  conv_basic: { make: () => new nn.Conv2d(3, 4, 3), train: true },
+  conv_stride_pad: { make: () => new nn.Conv2d(3, 6, [3, 5], { stride: [2, 1], padding: [1, 2] }), train: true },
+  conv_same_even: { make: () => new nn.Conv2d(4, 4, [3, 4], { padding: 'same', dilation: [2, 1] }), train: true },
+  conv_valid: { make: () => new nn.Conv2d(3, 2, 2, { padding: 'valid' }), train: true },
+  conv_dilation: { make: () => new nn.Conv2d(3, 4, 3, { stride: 2, padding: 2, dilation: 2 }), train: true },
+  conv_groups_nobias: { make: () => new nn.Conv2d(4, 8, 3, { padding: 1, groups: 2, bias: false }), train: true },
+  conv_depthwise: { make: () => new nn.Conv2d(4, 4, 3, { groups: 4 }), train: true },
+  conv_f64: { make: () => new nn.Conv2d(3, 4, 3, { padding: 1, dtype: 'float64' }), train: true },
+  bn_train: { make: () => new nn.BatchNorm2d(3), train: true },
+  bn_momentum: { make: () => new nn.BatchNorm2d(3, { momentum: 0.3 }), train: true },
+  bn_momentum_none: { make: () => new nn.BatchNorm2d(3, { momentum: null }), train: true },
+  bn_eval: { make: () => new nn.BatchNorm2d(3, { eps: 1e-3 }), train: false },
+  bn_no_affine: { make: () => new nn.BatchNorm2d(3, { affine: false }), train: true },
+  bn_no_stats_train: { make: () => new nn.BatchNorm2d(3, { trackRunningStats: false }), train: true },
+  bn_no_stats_eval: { make: () => new nn.BatchNorm2d(3, { trackRunningStats: false }), train: false },
+  bn_f64: { make: () => new nn.BatchNorm2d(3, { dtype: 'float64' }), train: true },
+  relu: { make: () => new nn.ReLU(), train: true },
+  maxpool: { make: () => new nn.MaxPool2d(2), train: true },
+  maxpool_ceil: { make: () => new nn.MaxPool2d(3, { stride: 2, ceilMode: true }), train: true },
+  maxpool_padding: { make: () => new nn.MaxPool2d(3, { stride: 2, padding: 1 }), train: true },
+  maxpool_dilation: { make: () => new nn.MaxPool2d([2, 3], { stride: 1, dilation: 2 }), train: true },
+  avgpool: { make: () => new nn.AvgPool2d(2), train: true },
+  avgpool_ceil: { make: () => new nn.AvgPool2d(3, { stride: 2, ceilMode: true }), train: true },
+  avgpool_pad_include: { make: () => new nn.AvgPool2d(3, { stride: 2, padding: 1 }), train: true },
+  avgpool_pad_exclude: { make: () => new nn.AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false }), train: true },
+  avgpool_ceil_pad_exclude: { make: () => new nn.AvgPool2d(3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }), train: true },
+  avgpool_divisor: { make: () => new nn.AvgPool2d(2, { divisorOverride: 3 }), train: true },
+  adaptive_avg: { make: () => new nn.AdaptiveAvgPool2d([3, 2]), train: true },
+  adaptive_avg_1: { make: () => new nn.AdaptiveAvgPool2d(1), train: true },
+  linear: { make: () => new nn.Linear(5, 3), train: true },
+  linear_no_bias_3d: { make: () => new nn.Linear(5, 3, { bias: false }), train: true },
+  flatten: { make: () => new nn.Flatten(), train: true },
+  flatten_dims: { make: () => new nn.Flatten(0, 2), train: true },
+  dropout_eval: { make: () => new nn.Dropout(0.4), train: false },
+  sequential_train: { make: seq, train: true },
+  sequential_eval: { make: seq, train: false },
+};
+
+type Loss = nn.Module & { forward(input: Tensor, target: Tensor): Tensor };
+/** The torchts side of each loss case; `w` is a placeholder class weight that loadStateDict overwrites. */
+const LOSSES: Record<string, (w: Tensor) => Loss> = {
+  ce_mean: () => new nn.CrossEntropyLoss(),
+  ce_sum: () => new nn.CrossEntropyLoss({ reduction: 'sum' }),
+  ce_none: () => new nn.CrossEntropyLoss({ reduction: 'none' }),
+  ce_weight: (w) => new nn.CrossEntropyLoss({ weight: w }),
+  ce_ignore_index: () => new nn.CrossEntropyLoss({ ignoreIndex: 2 }),
+  ce_ignore_default: () => new nn.CrossEntropyLoss({ reduction: 'none' }),
+  ce_smoothing: () => new nn.CrossEntropyLoss({ labelSmoothing: 0.2 }),
+  ce_smoothing_weight_ignore: (w) => new nn.CrossEntropyLoss({ weight: w, ignoreIndex: 0, labelSmoothing: 0.1, reduction: 'sum' }),
+  ce_probs: () => new nn.CrossEntropyLoss(),
+  ce_probs_smoothing_none: () => new nn.CrossEntropyLoss({ labelSmoothing: 0.3, reduction: 'none' }),
+  ce_probs_weight: (w) => new nn.CrossEntropyLoss({ weight: w }),
+  ce_spatial: (w) => new nn.CrossEntropyLoss({ weight: w }),
+  ce_f64: () => new nn.CrossEntropyLoss(),
+  nll_mean: () => new nn.NLLLoss(),
+  nll_weight_ignore_sum: (w) => new nn.NLLLoss({ weight: w, ignoreIndex: 1, reduction: 'sum' }),
+  nll_weight_mean: (w) => new nn.NLLLoss({ weight: w }),
+  nll_none: () => new nn.NLLLoss({ reduction: 'none' }),
+  mse_mean: () => new nn.MSELoss(),
+  mse_sum: () => new nn.MSELoss({ reduction: 'sum' }),
+  mse_none: () => new nn.MSELoss({ reduction: 'none' }),
+};
+
+let dir: string;
+let ref: Fixtures;
+
+beforeAll(() => {
+  dir = tempDir('nn-parity');
+  runReference('nn_layers.py', [dir]);
+  ref = readFixtures(dir);
+}, 300_000);
+afterAll(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+it('fixtures round-trip through Python unchanged (float32, float64, int64; scalar, empty, non-contiguous)', () => {
+  const sent: Fixtures = {
+    f32: torch.randn([3, 4]).t(),
+    f64: torch.randn([2, 1, 3], { dtype: 'float64' }),
+    i64: torch.tensor(new BigInt64Array([-(2n ** 62n), -1n, 0n, 7n, 2n ** 62n + 1n])),
+    'a/scalar': torch.tensor(2.5),
+    empty: torch.zeros([2, 0]),
+  };
+  const rt = tempDir('fixtures');
+  try {
+    writeFixtures(`${rt}/in`, sent);
+    runReference('tensors.py', [`${rt}/in`, `${rt}/out`]);
+    const back = readFixtures(`${rt}/out`);
+    expect(Object.keys(back)).toEqual(Object.keys(sent));
+    for (const [k, t] of Object.entries(sent)) {
+      expect([...back[k].shape], k).toEqual([...t.shape]);
+      expect(back[k].dtype, k).toBe(t.dtype);
+      if (t.dtype === 'int64') expect(back[k].toTypedArray(), k).toEqual(t.toTypedArray());
+      expect(torch.equal(back[k], t), k).toBe(true);
+    }
+  } finally {
+    fs.rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+it('covers every case of the reference script', () => {
+  const cases = new Set(Object.keys(ref).map((k) => k.split('/')[0]));
+  expect([...cases].sort()).toEqual([...Object.keys(LAYERS), ...Object.keys(LOSSES)].sort());
+});
+
+/** Loads PyTorch's state dict (strict) after checking the keys are the same, in the same order. */
+function loadReferenceState(m: nn.Module, f: Fixtures): void {
+  const state = under(f, 'state/');
+  expect(Object.keys(m.stateDict())).toEqual(Object.keys(state));
+  expect(m.loadStateDict(state)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+}
+
+/** Compares each tensor of `actual` with `expected` under the same names (int64: exactly). */
+function compareAll(actual: [string, Tensor | null][], expected: Fixtures, what: string): void {
+  expect(actual.map(([k]) => k).sort(), `${what} names`).toEqual(Object.keys(expected).sort());
+  for (const [k, t] of actual) {
+    const e = expected[k];
+    if (e.dtype === 'int64') expect(t && torch.equal(t, e), `${what} ${k}: ${t?.toString()} vs ${e.toString()}`).toBe(true);
+    else expectClose(t, e, TOL[e.dtype], `${what} ${k}`);
+  }
+}
+
+describe('layers', () => {
+  it.each(Object.keys(LAYERS))('%s', (name) => {
+    const f = under(ref, `${name}/`);
+    const spec = LAYERS[name];
+    const m = spec.make().train(spec.train);
+    loadReferenceState(m, f);
+    const passes = Object.keys(f).filter((k) => /^x\d+$/.test(k)).length;
+    expect(passes).toBeGreaterThan(0);
+    let y: Tensor | null = null;
+    let x: Tensor | null = null;
+    for (let i = 0; i < passes; i++) {
+      x = f[`x${i}`].requiresGrad_(true);
+      y = (m as nn.Module & { forward(x: Tensor): Tensor }).forward(x);
+      expectClose(y, f[`out${i}`], TOL[f[`out${i}`].dtype], `output of pass ${i}`);
+    }
+    y!.mul(f.proj).sum().backward();
+    const tol = TOL[f.grad_x.dtype];
+    expectClose(x!.grad, f.grad_x, tol, 'input gradient');
+    compareAll(m.namedParameters().map(([k, p]) => [k, p.grad]), under(f, 'grad/'), 'gradient of');
+    compareAll(m.namedBuffers(), under(f, 'after/'), 'buffer');
+  });
+});
+
+describe('losses', () => {
+  it.each(Object.keys(LOSSES))('%s', (name) => {
+    const f = under(ref, `${name}/`);
+    const m = LOSSES[name](torch.onesLike(f.weight));
+    loadReferenceState(m, f);
+    const x = f.x0.requiresGrad_(true);
+    const y = m.forward(x, f.target);
+    const tol = TOL[f.out0.dtype];
+    expectClose(y, f.out0, tol, 'loss');
+    y.mul(f.proj).sum().backward();
+    expectClose(x.grad, f.grad_x, tol, 'input gradient');
+  });
+});
+
+describe('Dropout in training mode', () => {
+  it.each([0.1, 0.3, 0.5, 0.8])('p = %s zeroes a fraction ~p and scales the rest by 1/(1-p)', (p) => {
+    torch.manualSeed(123);
+    const n = 200_000;
+    const x = torch.ones([n]).requiresGrad_(true);
+    const y = new nn.Dropout(p).forward(x);
+    const zeroed = (y.eq(0).sum().item() as number) / n;
+    // 5 standard deviations of a binomial fraction.
+    expect(Math.abs(zeroed - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / n));
+    // Every element is 0 or 1/(1-p): setting the zeros to the scale gives a constant.
+    const scale = 1 / (1 - p);
+    const full = torch.fullLike(y, scale);
+    expect(torch.allclose(y.detach().where(y.ne(0), full), full, { rtol: 1e-6, atol: 0 })).toBe(true);
+    // The gradient is the same mask times the same scale.
+    y.sum().backward();
+    expect(torch.equal(x.grad!, y.detach())).toBe(true);
+  });
+
+  it('p = 0 is the identity and p = 1 zeroes everything; eval mode is the identity', () => {
+    const x = torch.randn([4, 5]);
+    expect(torch.equal(new nn.Dropout(0).forward(x), x)).toBe(true);
+    expect(torch.equal(new nn.Dropout(1).forward(x), torch.zerosLike(x))).toBe(true);
+    expect(torch.equal(new nn.Dropout(0.5).eval().forward(x), x)).toBe(true);
+  });
+
+  it('differs between calls (a fresh mask each time)', () => {
+    const d = new nn.Dropout(0.5);
+    const x = torch.ones([1000]);
+    expect(torch.equal(d.forward(x), d.forward(x))).toBe(false);
+  });
+});

@@ -1,0 +1,224 @@
+// optim.SGD / Adam / AdamW against real PyTorch (scripts/reference/optim_steps.py, which
+// uses PyTorch's single-tensor algorithms, foreach=False). torchts initialises a small
+// model (Linear+ReLU+Linear, plus a Linear that forward never uses and so never gets a
+// gradient) and the data, and sends both to PyTorch with the configs below; each side then
+// takes 5 steps of cross entropy. Compared: the loss and every parameter after every step,
+// and the final optimizer state (momentum_buffer, exp_avg, exp_avg_sq, max_exp_avg_sq,
+// step), including which parameters have state at all.
+//
+// Tolerance: max |torchts - torch| <= 1e-6 * max |torch| per tensor (relative to the
+// tensor's scale, so tiny exp_avg_sq entries do not need an absolute floor); step counts
+// exactly.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { nn, optim, torch, type Tensor } from '../../lib/index';
+import { type Fixtures, maxAbsDiff, readFixtures, runReference, tempDir, under, writeFixtures } from './fixtures';
+
+const REL = 1e-6;
+const STEPS = 5;
+
+class Net extends nn.Module {
+  fc1 = new nn.Linear(4, 8);
+  act = new nn.ReLU();
+  fc2 = new nn.Linear(8, 3);
+  unused = new nn.Linear(2, 2);
+  forward(x: Tensor): Tensor {
+    return this.fc2.forward(this.act.forward(this.fc1.forward(x)));
+  }
+}
+type Child = 'fc1' | 'fc2' | 'unused';
+
+interface Config {
+  optimizer: 'SGD' | 'Adam' | 'AdamW';
+  options: Record<string, unknown>;
+  /** Parameter groups by child module, each with its own hyper-parameters. */
+  groups?: { modules: Child[]; options: Record<string, unknown> }[];
+}
+
+/** Sent to the reference script as JSON; camelCase options become PyTorch's snake_case there. */
+const CONFIGS: Record<string, Config> = {
+  sgd: { optimizer: 'SGD', options: { lr: 0.1 } },
+  sgd_momentum: { optimizer: 'SGD', options: { lr: 0.1, momentum: 0.9 } },
+  sgd_dampening: { optimizer: 'SGD', options: { lr: 0.1, momentum: 0.9, dampening: 0.3 } },
+  sgd_nesterov: { optimizer: 'SGD', options: { lr: 0.1, momentum: 0.9, nesterov: true } },
+  sgd_weight_decay: { optimizer: 'SGD', options: { lr: 0.1, momentum: 0.5, weightDecay: 0.05 } },
+  sgd_weight_decay_no_momentum: { optimizer: 'SGD', options: { lr: 0.1, weightDecay: 0.05 } },
+  sgd_maximize: { optimizer: 'SGD', options: { lr: 0.05, momentum: 0.9, maximize: true } },
+  sgd_groups: {
+    optimizer: 'SGD',
+    options: { lr: 0.1, momentum: 0.9 },
+    groups: [
+      { modules: ['fc1'], options: {} },
+      { modules: ['fc2', 'unused'], options: { lr: 0.01, nesterov: true } },
+    ],
+  },
+  adam: { optimizer: 'Adam', options: { lr: 0.01 } },
+  adam_weight_decay: { optimizer: 'Adam', options: { lr: 0.01, weightDecay: 0.1 } },
+  adam_amsgrad: { optimizer: 'Adam', options: { lr: 0.01, betas: [0.8, 0.99], amsgrad: true } },
+  adam_maximize_eps: { optimizer: 'Adam', options: { lr: 0.02, eps: 1e-3, weightDecay: 0.01, maximize: true } },
+  adam_groups: {
+    optimizer: 'Adam',
+    options: { lr: 0.01 },
+    groups: [
+      { modules: ['fc1', 'unused'], options: { weightDecay: 0.1 } },
+      { modules: ['fc2'], options: { lr: 0.003, amsgrad: true } },
+    ],
+  },
+  adamw: { optimizer: 'AdamW', options: { lr: 0.01 } },
+  adamw_amsgrad: { optimizer: 'AdamW', options: { lr: 0.01, weightDecay: 0.1, amsgrad: true } },
+};
+
+let dir: string;
+let init: Fixtures;
+let data: Fixtures;
+let ref: Fixtures;
+
+beforeAll(() => {
+  dir = tempDir('optim-parity');
+  torch.manualSeed(7);
+  const net = new Net(); // torchts's default initialisation, sent to PyTorch
+  init = Object.fromEntries(Object.entries(net.stateDict()).map(([k, v]) => [k, torch.keep(v.clone())]));
+  data = {};
+  for (let t = 0; t < STEPS; t++) {
+    data[`x${t}`] = torch.keep(torch.randn([6, 4]));
+    data[`y${t}`] = torch.keep(torch.randint(0, 3, [6]));
+  }
+  writeFixtures(path.join(dir, 'in'), { ...Object.fromEntries(Object.entries(init).map(([k, v]) => [`init/${k}`, v])), ...data });
+  fs.writeFileSync(path.join(dir, 'in', 'configs.json'), JSON.stringify(CONFIGS));
+  runReference('optim_steps.py', [path.join(dir, 'in'), path.join(dir, 'out')]);
+  ref = readFixtures(path.join(dir, 'out'));
+}, 300_000);
+afterAll(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function freshNet(): Net {
+  const net = new Net();
+  net.loadStateDict(init);
+  return net;
+}
+
+function makeOptimizer(net: Net, cfg: Config): optim.Optimizer {
+  const params = cfg.groups ? cfg.groups.map((g) => ({ params: g.modules.flatMap((m) => net[m].parameters()), ...g.options })) : net.parameters();
+  const Ctor = optim[cfg.optimizer] as new (p: optim.Params, o: object) => optim.Optimizer;
+  return new Ctor(params, cfg.options);
+}
+
+/** One training step on batch t, as the reference does it; returns the loss. */
+function step(net: Net, opt: optim.Optimizer, t: number): number {
+  return torch.tidy(() => {
+    opt.zeroGrad();
+    const loss = new nn.CrossEntropyLoss().forward(net.forward(data[`x${t}`]), data[`y${t}`]);
+    loss.backward();
+    opt.step();
+    return loss.item() as number;
+  });
+}
+
+function expectRel(actual: Tensor | number | undefined, expected: Tensor, what: string): void {
+  const a = typeof actual === 'number' ? torch.tensor(actual, { dtype: expected.dtype }) : actual;
+  expect(a, `${what}: missing`).toBeInstanceOf(torch.Tensor);
+  expect([...a!.shape], `${what}: shape`).toEqual([...expected.shape]);
+  const scale = torch.tidy(() => expected.to('float64').abs().max().item() as number);
+  const err = maxAbsDiff(a!, expected);
+  expect(err, `${what}: max |diff| ${err}, scale ${scale}`).toBeLessThanOrEqual(REL * scale);
+}
+
+/** The optimizer state as fixture-style names: 'fc1.weight/exp_avg' -> tensor or step count. */
+function namedState(net: Net, opt: optim.Optimizer): Map<string, Tensor | number> {
+  const out = new Map<string, Tensor | number>();
+  for (const [k, p] of net.namedParameters()) for (const [key, v] of Object.entries(opt.state.get(p) ?? {})) out.set(`${k}/${key}`, v);
+  return out;
+}
+
+describe.each(Object.keys(CONFIGS))('%s', (name) => {
+  it(`matches PyTorch for ${STEPS} steps: losses, parameters after each step, final state`, () => {
+    const f = under(ref, `${name}/`);
+    const net = freshNet();
+    const opt = makeOptimizer(net, CONFIGS[name]);
+    for (let t = 0; t < STEPS; t++) {
+      const loss = step(net, opt, t);
+      expect(Math.abs(loss - (f[`loss${t}`].item() as number)), `loss ${t}`).toBeLessThanOrEqual(REL * Math.abs(f[`loss${t}`].item() as number));
+      const expected = under(f, `step${t}/`);
+      expect(net.namedParameters().map(([k]) => k)).toEqual(Object.keys(expected));
+      for (const [k, p] of net.namedParameters()) expectRel(p, expected[k], `step ${t}: ${k}`);
+    }
+    const state = namedState(net, opt);
+    const expectedState = under(f, 'state/');
+    expect([...state.keys()].sort()).toEqual(Object.keys(expectedState).sort());
+    for (const [k, v] of state) {
+      if (k.endsWith('/step')) expect(v, k).toBe(expectedState[k].item());
+      else expectRel(v, expectedState[k], `state ${k}`);
+    }
+    // A parameter without a gradient is skipped: unchanged, and no state.
+    for (const p of net.unused.parameters()) expect(opt.state.has(p)).toBe(false);
+    expect(torch.equal(net.unused.weight, init['unused.weight'])).toBe(true);
+  });
+});
+
+describe('zeroGrad', () => {
+  it('sets gradients to null by default, to zeros with setToNone = false', () => {
+    const net = freshNet();
+    const opt = new optim.SGD(net.parameters(), { lr: 0.1 });
+    step(net, opt, 0);
+    const used = [...net.fc1.parameters(), ...net.fc2.parameters()];
+    for (const p of used) expect(p.grad).not.toBeNull();
+    for (const p of net.unused.parameters()) expect(p.grad).toBeNull();
+    opt.zeroGrad(false);
+    for (const p of used) expect(torch.equal(p.grad!, torch.zerosLike(p))).toBe(true);
+    opt.zeroGrad();
+    for (const p of net.parameters()) expect(p.grad).toBeNull();
+  });
+});
+
+describe('stateDict / loadStateDict', () => {
+  it.each(['sgd_groups', 'sgd_nesterov', 'adam_amsgrad', 'adam_groups', 'adamw'])(
+    '%s: a fresh optimizer loaded after 2 steps continues exactly like the original (and like PyTorch)',
+    (name) => {
+      const cfg = CONFIGS[name];
+      const net = freshNet();
+      const opt = makeOptimizer(net, cfg);
+      step(net, opt, 0);
+      step(net, opt, 1);
+      const saved = opt.stateDict();
+      expect(saved.paramGroups.map((g) => g.params)).toEqual(
+        cfg.groups ? (() => { let i = 0; return opt.paramGroups.map((g) => g.params.map(() => i++)); })() : [net.parameters().map((_, i) => i)],
+      );
+      expect(saved.paramGroups.map((g) => g.lr)).toEqual(opt.paramGroups.map((g) => g.lr));
+      // A fresh model with the same weights, and an optimizer built with other hyper-parameters.
+      const net2 = new Net();
+      net2.loadStateDict(net.stateDict());
+      const opt2 = makeOptimizer(net2, { ...cfg, options: { ...cfg.options, lr: 0.5 } });
+      opt2.loadStateDict(saved);
+      expect(opt2.paramGroups.map((g) => g.lr)).toEqual(opt.paramGroups.map((g) => g.lr));
+      for (let t = 2; t < STEPS; t++) {
+        step(net, opt, t);
+        step(net2, opt2, t);
+      }
+      const p1 = net.namedParameters();
+      const p2 = new Map(net2.namedParameters());
+      for (const [k, p] of p1) expect(torch.equal(p, p2.get(k)!), k).toBe(true);
+      const s1 = namedState(net, opt);
+      const s2 = namedState(net2, opt2);
+      expect([...s2.keys()]).toEqual([...s1.keys()]);
+      for (const [k, v] of s1) {
+        const w = s2.get(k)!;
+        if (typeof v === 'number') expect(w, k).toBe(v);
+        else expect(torch.equal(w as Tensor, v), k).toBe(true);
+      }
+      const final = under(ref, `${name}/step${STEPS - 1}/`);
+      for (const [k, p] of net2.namedParameters()) expectRel(p, final[k], `resumed ${k}`);
+    },
+  );
+
+  it('rejects a state dict whose groups do not match', () => {
+    const net = freshNet();
+    const one = new optim.SGD(net.parameters(), { lr: 0.1 });
+    const two = new optim.SGD([{ params: net.fc1.parameters() }, { params: net.fc2.parameters() }], { lr: 0.1 });
+    expect(() => one.loadStateDict(two.stateDict())).toThrow(/number of parameter groups/);
+    const small = new optim.SGD(net.fc1.parameters(), { lr: 0.1 });
+    expect(() => small.loadStateDict(one.stateDict())).toThrow(/doesn't match the size/);
+  });
+});
