@@ -1,8 +1,21 @@
 // Pointwise math and comparisons. Binary ops come in four forms: tensor-tensor, tensor-scalar
 // ("s" suffix), and in-place versions of both ("_" suffix), mirroring Tensor.add / add_.
 #include <ATen/ATen.h>
+#include <ATen/ScalarOps.h>
 
 #include "args.h"
+
+// Python turns a number operand of + - * / into a "wrapped number" tensor and calls the
+// Tensor overload (so autograd records AddBackward0, not AddBackward1); do the same.
+#define WRAPPED(i) at::native::wrapped_scalar_tensor(Scl(info, i))
+
+// name: JS name; fn: at:: function; method: in-place Tensor method; the scalar forms go
+// through wrapped-number tensors, as Python's do.
+#define BINARY_WRAPPED(name, fn, method)                                                  \
+  TORCHTS_DEF(name, { return Ret(info, at::fn(Tns(info, 0), Tns(info, 1))); });           \
+  TORCHTS_DEF(name "S", { return Ret(info, at::fn(Tns(info, 0), WRAPPED(1))); });         \
+  TORCHTS_DEF(name "_", { Tns(info, 0).method(Tns(info, 1)); return Self(info); });       \
+  TORCHTS_DEF(name "S_", { Tns(info, 0).method(WRAPPED(1)); return Self(info); })
 
 // name: JS name; fn: at:: function; method: in-place Tensor method.
 #define BINARY(name, fn, method)                                                          \
@@ -21,17 +34,17 @@ namespace torchts {
 void RegisterPointwise(Napi::Env env, Napi::Object exports) {
   // add/sub take alpha: self + alpha * other.
   TORCHTS_DEF("add", { return Ret(info, at::add(Tns(info, 0), Tns(info, 1), Scl(info, 2))); });
-  TORCHTS_DEF("addS", { return Ret(info, at::add(Tns(info, 0), Scl(info, 1), Scl(info, 2))); });
+  TORCHTS_DEF("addS", { return Ret(info, at::add(Tns(info, 0), WRAPPED(1), Scl(info, 2))); });
   TORCHTS_DEF("add_", { Tns(info, 0).add_(Tns(info, 1), Scl(info, 2)); return Self(info); });
-  TORCHTS_DEF("addS_", { Tns(info, 0).add_(Scl(info, 1), Scl(info, 2)); return Self(info); });
+  TORCHTS_DEF("addS_", { Tns(info, 0).add_(WRAPPED(1), Scl(info, 2)); return Self(info); });
   TORCHTS_DEF("sub", { return Ret(info, at::sub(Tns(info, 0), Tns(info, 1), Scl(info, 2))); });
-  TORCHTS_DEF("subS", { return Ret(info, at::sub(Tns(info, 0), Scl(info, 1), Scl(info, 2))); });
+  TORCHTS_DEF("subS", { return Ret(info, at::sub(Tns(info, 0), WRAPPED(1), Scl(info, 2))); });
   TORCHTS_DEF("sub_", { Tns(info, 0).sub_(Tns(info, 1), Scl(info, 2)); return Self(info); });
-  TORCHTS_DEF("subS_", { Tns(info, 0).sub_(Scl(info, 1), Scl(info, 2)); return Self(info); });
+  TORCHTS_DEF("subS_", { Tns(info, 0).sub_(WRAPPED(1), Scl(info, 2)); return Self(info); });
   // scalar - tensor and scalar / tensor (rsub, reciprocal-style) for JS, which has no __rsub__.
   TORCHTS_DEF("rsubS", { return Ret(info, at::rsub(Tns(info, 0), Scl(info, 1))); });
-  BINARY("mul", mul, mul_);
-  BINARY("div", div, div_);
+  BINARY_WRAPPED("mul", mul, mul_);
+  BINARY_WRAPPED("div", div, div_);
   BINARY("pow", pow, pow_);
   BINARY("remainder", remainder, remainder_);
   BINARY("fmod", fmod, fmod_);
