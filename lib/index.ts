@@ -10,4 +10,5 @@ export * as nn from './nn/index';
 export * as optim from './optim/index';
 export * as vision from './vision/index';
 export * as data from './data/index';
+export * as utils from './utils/index';
 export { Tensor, TorchError } from './torch/index';

@@ -1,0 +1,2 @@
+/** The `utils` namespace (torch.utils). */
+export * as tensorboard from './tensorboard/index';
