@@ -13,6 +13,7 @@ void RegisterAutograd(Napi::Env env, Napi::Object exports);
 void RegisterData(Napi::Env env, Napi::Object exports);
 void RegisterNN(Napi::Env env, Napi::Object exports);
 void RegisterOptim(Napi::Env env, Napi::Object exports);
+void RegisterImage(Napi::Env env, Napi::Object exports);
 }  // namespace torchts
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -32,6 +33,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   torchts::RegisterData(env, exports);
   torchts::RegisterNN(env, exports);
   torchts::RegisterOptim(env, exports);
+  torchts::RegisterImage(env, exports);
   return exports;
 }
 

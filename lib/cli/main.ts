@@ -3,32 +3,39 @@
 import { build } from './build';
 import { setup } from './setup';
 
-const USAGE = `usage: torchts <command>
+const USAGE = `usage: torchts <command> [options]
 
 commands:
+  train             train a ResNet on MNIST, Fashion-MNIST or CIFAR (torchts train --help)
+  eval              evaluate saved weights on a test split (torchts eval --help)
+  info              versions of torchts and libtorch, where libtorch was found, devices
   setup [--force]   install torch into torchts's set-up folder if no libtorch is found
   build [--debug] [--prebuild]
-                    compile the native addon against the libtorch that is found
-  info              versions of torchts and libtorch, and the devices`;
+                    compile the native addon against the libtorch that is found`;
 
-function info(): number {
-  // Loaded lazily: `build` must work before the addon exists.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { torch } = require('../index') as typeof import('../index');
-  const i = torch.info();
-  for (const [k, v] of Object.entries(i)) console.log(`${k.padEnd(18)} ${v}`);
-  return 0;
-}
-
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  // Commands that use the addon load it lazily: `setup` and `build` must work without it.
   switch (cmd) {
     case 'build':
       return build(rest);
     case 'setup':
       return setup(rest);
-    case 'info':
-      return info();
+    case 'info': {
+      const { torch } = await import('../index');
+      for (const [k, v] of Object.entries(torch.info())) console.log(`${k.padEnd(18)} ${v}`);
+      return 0;
+    }
+    case 'train': {
+      const t = await import('./train');
+      if (rest.includes('--help') || rest.includes('-h')) return console.log(t.TRAIN_USAGE), 0;
+      return t.train(rest);
+    }
+    case 'eval': {
+      const t = await import('./train');
+      if (rest.includes('--help') || rest.includes('-h')) return console.log(t.EVAL_USAGE), 0;
+      return t.evalCommand(rest);
+    }
     case undefined:
     case '-h':
     case '--help':
@@ -40,9 +47,14 @@ function main(argv: string[]): number {
   }
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
-  console.error((e as Error).message);
-  process.exitCode = 1;
-}
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: Error & { code?: string }) => {
+    // Expected failures (bad flags, missing or corrupt data) get one line, not a stack.
+    const expected = e.name === 'TorchError' || e.name === 'TypeError' || e.name === 'RangeError' || e.code?.startsWith('ERR_PARSE_ARGS');
+    console.error(`torchts: ${expected ? e.message : (e.stack ?? e.message)}`);
+    process.exitCode = 1;
+  },
+);

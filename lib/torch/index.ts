@@ -11,6 +11,7 @@ export * from './functions';
 export { Generator, randperm, getRngState, setRngState } from './generator';
 export { noGrad, enableGrad, inferenceMode, setGradEnabled, isGradEnabled, isInferenceModeEnabled } from './autograd';
 export { tidy, keep, memory, type MemoryReport } from './memory';
+export { save, load, saveAsync, loadAsync, type LoadOptions } from './serialization';
 
 // dtype names as PyTorch spells them: torch.float32, torch.long, ...
 export const float32 = 'float32';

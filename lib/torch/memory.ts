@@ -23,7 +23,10 @@ class Scope {
   constructor(readonly parent: Scope | undefined) {}
 }
 
-/** Frees a tensor's native slot when its JS object is collected without dispose(). */
+/**
+ * Frees a tensor's native slot when its JS object is collected without dispose(). Tensors
+ * register with it shortly after they are made, if still alive (PENDING_LIMIT in tensor.ts).
+ */
 export const finalizer = new FinalizationRegistry<number>((handle) => N.free(handle));
 
 /** The innermost synchronous scope, if any (sync tidies nest on the JS stack). */

@@ -49,6 +49,24 @@ function wrap(h: number): Tensor {
   return new Tensor(h);
 }
 
+/**
+ * Registration with the finalizer is deferred. `FinalizationRegistry.register` with an
+ * unregister token, and the `unregister` in `dispose()`, cost about 0.4 µs per tensor, more
+ * than half of the binding's own cost for a 1-element add (bench/op_overhead.ts). Most
+ * results are disposed (by `dispose()` or a `tidy`) within a few ops, so a new tensor waits
+ * here until PENDING_LIMIT tensors were made or the current synchronous run ends (a
+ * microtask), and only the tensors still alive then are registered. Finalizers never run
+ * inside a synchronous run anyway (V8 runs them in a later task), so every tensor dropped
+ * without dispose() still reaches the finalizer, at the earliest in the same task as
+ * before; the one difference is that a garbage collection that happens while a dropped
+ * tensor is still pending cannot collect it, the next one after its registration does.
+ * The pending list holds at most PENDING_LIMIT tensors.
+ */
+const PENDING_LIMIT = 1024;
+const pending: (Tensor | undefined)[] = new Array<Tensor | undefined>(PENDING_LIMIT).fill(undefined);
+let pendingCount = 0;
+let flushQueued = false;
+
 const SLICE = /^\s*(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?\s*)?$/;
 
 function indexSpec(items: IndexItem[]): unknown[] {
@@ -79,6 +97,8 @@ export class Tensor implements Owned {
   private _h: number;
   /** Set by `torch.keep()`: no tidy scope frees this tensor. */
   kept = false;
+  /** Whether this tensor is registered with the finalizer (see PENDING_LIMIT). */
+  private _registered = false;
   private _shape?: readonly number[];
   private _dtype?: DType;
 
@@ -88,8 +108,32 @@ export class Tensor implements Owned {
       throw new TypeError('Tensors are created with torch.tensor(), torch.zeros() and the like, not with new Tensor()');
     }
     this._h = handle;
-    finalizer.register(this, handle, this);
+    pending[pendingCount++] = this;
+    if (pendingCount === PENDING_LIMIT) Tensor.registerPending();
+    else if (!flushQueued) {
+      flushQueued = true;
+      queueMicrotask(Tensor.registerQueued);
+    }
     track(this);
+  }
+
+  /** Registers the pending tensors that are still alive with the finalizer. */
+  private static registerPending(): void {
+    const n = pendingCount;
+    pendingCount = 0;
+    for (let i = 0; i < n; i++) {
+      const t = pending[i] as Tensor;
+      pending[i] = undefined;
+      if (t._h >= 0) {
+        finalizer.register(t, t._h, t);
+        t._registered = true;
+      }
+    }
+  }
+
+  private static registerQueued(): void {
+    flushQueued = false;
+    Tensor.registerPending();
   }
 
   /** @internal The native handle; throws if the tensor was disposed. */
@@ -113,7 +157,7 @@ export class Tensor implements Owned {
   dispose(): void {
     if (this._h < 0) return;
     N.free(this._h);
-    finalizer.unregister(this);
+    if (this._registered) finalizer.unregister(this);
     this._h = -1;
   }
 

@@ -2,3 +2,4 @@
 export * as models from './models/index';
 export * as datasets from './datasets/index';
 export * as transforms from './transforms/index';
+export * as io from './io';

@@ -1,0 +1,187 @@
+/**
+ * `torchts train` and `torchts eval`: the classic training loop on a data set named on the
+ * command line, with a progress bar, a summary per epoch, checkpoints every epoch and
+ * `--resume` from the last one (model, optimizer, scheduler, RNG and loader state, epoch).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { DataLoader } from '../data/dataloader';
+import { CrossEntropyLoss } from '../nn/modules/loss';
+import { SGD } from '../optim/sgd';
+import { OneCycleLR } from '../optim/lr_scheduler';
+import { cuda, getRngState, setRngState, Generator, load, manualSeed, save, type Tensor } from '../torch/index';
+import { noGrad } from '../torch/autograd';
+import { TorchError } from '../torch/errors';
+import { tidy } from '../torch/memory';
+import { openData, type DataSpec } from './data';
+import { adaptInput, buildModel } from './models';
+import { Progress } from './progress';
+
+const TRAIN_OPTIONS = {
+  model: { type: 'string', default: 'resnet20' },
+  data: { type: 'string', default: 'mnist' },
+  epochs: { type: 'string', default: '2' },
+  'batch-size': { type: 'string', default: '128' },
+  lr: { type: 'string', default: '0.4' },
+  device: { type: 'string', default: 'cpu' },
+  amp: { type: 'boolean', default: false },
+  out: { type: 'string', default: 'runs/torchts' },
+  resume: { type: 'boolean', default: false },
+  seed: { type: 'string', default: '0' },
+} as const;
+
+export const TRAIN_USAGE = `usage: torchts train [--model resnet20] [--data mnist | fashion-mnist:<dir> | cifar10:<dir> | cifar100:<dir>]
+                     [--epochs 2] [--batch-size 128] [--lr 0.4] [--device cpu|cuda] [--amp]
+                     [--out runs/torchts] [--resume] [--seed 0]
+Trains with SGD (Nesterov momentum 0.9, weight decay 5e-4) and a OneCycle schedule up to --lr,
+evaluates on the test split after every epoch, and writes <out>/checkpoint.safetensors
+(everything needed by --resume) and <out>/model.safetensors (the weights).`;
+
+function positive(name: string, value: string, integer: boolean): number {
+  const v = Number(value);
+  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+    throw new TorchError(`--${name} expects a positive ${integer ? 'integer' : 'number'} but received '${value}'`);
+  }
+  return v;
+}
+
+function checkDevice(device: string, amp: boolean): void {
+  if (!/^(cpu|cuda(:\d+)?)$/.test(device)) throw new TorchError(`--device expects cpu or cuda[:n] but received '${device}'`);
+  if (device.startsWith('cuda') && !cuda.isAvailable()) {
+    throw new TorchError('--device cuda: CUDA is not available (this torchts is built against a CPU libtorch, or no GPU is visible)');
+  }
+  if (amp) throw new TorchError('--amp (automatic mixed precision) is not available in this version of torchts');
+}
+
+/** Top-1 accuracy (%) of `model` on a data set. */
+async function evaluate(model: ReturnType<typeof buildModel>, modelName: string, spec: DataSpec, device: string, batchSize: number): Promise<number> {
+  model.eval();
+  let correct = 0;
+  const loader = new DataLoader(spec.test, { batchSize });
+  await noGrad(async () => {
+    for await (const [images, labels] of loader) {
+      correct += tidy(() => adaptInput(modelName, model.forward(images.to(device as 'cpu'))).argmax(1).eq(labels.to(device as 'cpu')).sum().item() as number);
+      images.dispose();
+      labels.dispose();
+    }
+  });
+  return (100 * correct) / spec.test.length;
+}
+
+export async function train(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({ args: argv, options: TRAIN_OPTIONS, strict: true, allowPositionals: false });
+  const epochs = positive('epochs', v.epochs, true);
+  const batchSize = positive('batch-size', v['batch-size'], true);
+  const lr = positive('lr', v.lr, false);
+  const seed = Number(v.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new TorchError(`--seed expects an integer >= 0 but received '${v.seed}'`);
+  checkDevice(v.device, v.amp);
+  const spec = openData(v.data);
+  manualSeed(seed);
+  const model = buildModel(v.model, spec.classes.length, spec.inChannels).to(v.device as 'cpu');
+  const generator = new Generator(seed);
+  const loader = new DataLoader(spec.train, { batchSize, shuffle: true, generator });
+  const criterion = new CrossEntropyLoss();
+  const optimizer = new SGD(model.parameters(), { lr, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+  const scheduler = new OneCycleLR(optimizer, { maxLr: lr, epochs, stepsPerEpoch: loader.length });
+  fs.mkdirSync(v.out, { recursive: true });
+  const checkpointFile = path.join(v.out, 'checkpoint.safetensors');
+
+  let firstEpoch = 1;
+  if (v.resume) {
+    if (!fs.existsSync(checkpointFile)) throw new TorchError(`--resume: no checkpoint at ${checkpointFile}`);
+    const ck = load(checkpointFile) as {
+      model: Record<string, Tensor>;
+      optimizer: Parameters<SGD['loadStateDict']>[0];
+      scheduler: Record<string, unknown>;
+      epoch: number;
+      rng: Tensor;
+      generator: Tensor;
+      modelName: string;
+      data: string;
+    };
+    if (ck.modelName !== v.model || ck.data !== v.data) {
+      throw new TorchError(`--resume: ${checkpointFile} was written for --model ${ck.modelName} --data ${ck.data}`);
+    }
+    model.loadStateDict(ck.model);
+    optimizer.loadStateDict(ck.optimizer);
+    scheduler.loadStateDict(ck.scheduler);
+    setRngState(ck.rng);
+    generator.setState(ck.generator);
+    firstEpoch = ck.epoch + 1;
+    console.log(`resuming from ${checkpointFile} after epoch ${ck.epoch}`);
+  }
+  console.log(`training ${v.model} on ${spec.name} (${spec.train.length} images, ${spec.classes.length} classes) for ${epochs} epochs on ${v.device}`);
+
+  for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
+    model.train();
+    const started = Date.now();
+    const bar = new Progress(`epoch ${epoch}/${epochs}`, loader.length);
+    let step = 0;
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    for await (const [images, labels] of loader) {
+      tidy(() => {
+        const x = adaptInput(v.model, images.to(v.device as 'cpu'));
+        const y = labels.to(v.device as 'cpu');
+        optimizer.zeroGrad();
+        const out = model.forward(x);
+        const loss = criterion.forward(out, y);
+        loss.backward();
+        optimizer.step();
+        scheduler.step();
+        lossSum += (loss.item() as number) * y.shape[0];
+        correct += out.argmax(1).eq(y).sum().item() as number;
+        seen += y.shape[0];
+      });
+      images.dispose();
+      labels.dispose();
+      bar.update(++step, { loss: (lossSum / seen).toFixed(4), acc: `${((100 * correct) / seen).toFixed(2)}%` });
+    }
+    bar.done();
+    const testAcc = await evaluate(model, v.model, spec, v.device, 1000);
+    const secs = (Date.now() - started) / 1000;
+    console.log(
+      `epoch ${epoch}/${epochs}: loss ${(lossSum / seen).toFixed(4)}, train accuracy ${((100 * correct) / seen).toFixed(2)}%, test accuracy ${testAcc.toFixed(2)}%, ${secs.toFixed(1)} s`,
+    );
+    tidy(() => {
+      save(
+        {
+          model: model.stateDict(),
+          optimizer: optimizer.stateDict(),
+          scheduler: scheduler.stateDict(),
+          epoch,
+          rng: getRngState(),
+          generator: generator.getState(),
+          modelName: v.model,
+          data: v.data,
+        },
+        checkpointFile,
+      );
+      save(model.stateDict(), path.join(v.out, 'model.safetensors'));
+    });
+  }
+  return 0;
+}
+
+export const EVAL_USAGE = `usage: torchts eval --weights <model.safetensors> [--model resnet20] [--data mnist | ...] [--device cpu]`;
+
+export async function evalCommand(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: { weights: { type: 'string' }, model: { type: 'string', default: 'resnet20' }, data: { type: 'string', default: 'mnist' }, device: { type: 'string', default: 'cpu' } },
+    strict: true,
+  });
+  if (!v.weights) throw new TorchError(`--weights is required\n${EVAL_USAGE}`);
+  checkDevice(v.device, false);
+  const spec = openData(v.data);
+  const model = buildModel(v.model, spec.classes.length, spec.inChannels);
+  model.loadStateDict(load(v.weights) as Record<string, Tensor>);
+  model.to(v.device as 'cpu');
+  const acc = await evaluate(model, v.model, spec, v.device, 1000);
+  console.log(`${v.model} on ${spec.name} test split (${spec.test.length} images): accuracy ${acc.toFixed(2)}%`);
+  return 0;
+}
