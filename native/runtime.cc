@@ -62,6 +62,15 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
   TORCHTS_DEF("cudaDeviceCount", {
     return Napi::Number::New(info.Env(), at::hasCUDA() ? at::detail::getCUDAHooks().deviceCount() : 0);
   });
+  // CUDA runtime and cuDNN versions (0 when CUDA is not available), for `torchts info`.
+  TORCHTS_DEF("cudaVersions", {
+    Napi::Object out = Napi::Object::New(info.Env());
+    bool cuda = at::hasCUDA();
+    const auto& hooks = at::detail::getCUDAHooks();
+    out.Set("cuda", Napi::Number::New(info.Env(), cuda ? double(hooks.versionCUDART()) : 0));
+    out.Set("cudnn", Napi::Number::New(info.Env(), cuda && hooks.hasCuDNN() ? double(hooks.versionCuDNN()) : 0));
+    return out;
+  });
   TORCHTS_DEF("manualSeed", {
     uint64_t seed = static_cast<uint64_t>(Int(info, 0));
     at::manual_seed(seed);

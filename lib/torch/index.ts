@@ -57,6 +57,16 @@ export function getNumThreads(): number {
   return N.getNumThreads();
 }
 
+/** 12040 -> '12.4' (CUDA encodes major*1000 + minor*10). */
+function formatCudaVersion(v: number): string {
+  return v > 0 ? `${Math.floor(v / 1000)}.${Math.floor((v % 1000) / 10)}` : 'none';
+}
+/** 90100 -> '9.1.0' (cuDNN 9 encodes major*10000 + minor*100 + patch). */
+function formatCudnnVersion(v: number): string {
+  if (v <= 0) return 'none';
+  return v >= 10000 ? `${Math.floor(v / 10000)}.${Math.floor((v % 10000) / 100)}.${v % 100}` : `${Math.floor(v / 1000)}.${Math.floor((v % 1000) / 100)}.${v % 100}`;
+}
+
 /** Versions and devices, as `torchts info` prints them. */
 export function info(): Record<string, string | number | boolean> {
   return {
@@ -68,6 +78,8 @@ export function info(): Record<string, string | number | boolean> {
     'built with CUDA': N.builtWithCuda,
     'cuda available': N.cudaIsAvailable(),
     'cuda devices': N.cudaDeviceCount(),
+    'cuda runtime': formatCudaVersion(N.cudaVersions().cuda),
+    cudnn: formatCudnnVersion(N.cudaVersions().cudnn),
     threads: N.getNumThreads(),
     'libtorch minor': minorOf(N.torchVersion),
   };

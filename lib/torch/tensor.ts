@@ -581,6 +581,16 @@ export class Tensor implements Owned {
     const d = dim === undefined || dim === null ? null : checkInt(dim, 'dim');
     return wrap(N.any(this.handle, d, checkBool(keepdim, 'keepdim')));
   }
+  /** The k largest (or smallest) elements along `dim`, as `{ values, indices }`. */
+  topk(k: number, dim = -1, largest = true, sorted = true): { values: Tensor; indices: Tensor } {
+    const [v, i] = N.topk(this.handle, checkInt(k, 'k', 0), checkInt(dim, 'dim'), checkBool(largest, 'largest'), checkBool(sorted, 'sorted')) as number[];
+    return { values: wrap(v), indices: wrap(i) };
+  }
+  /** Sorted along `dim`, as `{ values, indices }`. */
+  sort(dim = -1, descending = false): { values: Tensor; indices: Tensor } {
+    const [v, i] = N.sort(this.handle, checkInt(dim, 'dim'), checkBool(descending, 'descending')) as number[];
+    return { values: wrap(v), indices: wrap(i) };
+  }
   cumsum(dim: number, options?: { dtype?: DType }): Tensor {
     return wrap(N.cumsum(this.handle, checkInt(dim, 'dim'), optDtypeCode(options?.dtype)));
   }
