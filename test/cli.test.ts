@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { torch } from '../lib/index';
+import { torch, vision } from '../lib/index';
 import { packageRoot } from '../lib/libtorch';
 
 const root = packageRoot();
@@ -51,6 +51,33 @@ describe('torchts train / eval', () => {
     const ev = run(['eval', '--weights', path.join('full', 'model.safetensors'), '--model', 'resnet8', '--data', `mnist:${dataDir}`]);
     expect(ev.status, ev.stderr).toBe(0);
     expect(ev.stdout).toContain(`accuracy ${acc.toFixed(2)}%`);
+  });
+
+  it('predicts the classes of PNG images with the trained weights', async () => {
+    // The first two MNIST test digits (a 7 and a 2) as PNG files.
+    const sharp = (await import('sharp')).default;
+    const test = vision.datasets.MNIST.embedded({ train: false });
+    const files: string[] = [];
+    for (const i of [0, 1]) {
+      const file = path.join(tmp, `digit${i}.png`);
+      const pixels = Buffer.from(test.data.index(i).toBytes());
+      await sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(file);
+      files.push(file);
+    }
+    const r = run(['predict', ...files, '--weights', path.join('full', 'model.safetensors'), '--model', 'resnet8', '--data', 'mnist']);
+    expect(r.status, r.stderr).toBe(0);
+    const blocks = r.stdout.trim().split(/\n(?=\/)/);
+    expect(blocks).toHaveLength(2);
+    for (const [b, label] of [[blocks[0], '7 - seven'], [blocks[1], '2 - two']] as const) {
+      const lines = b.split('\n');
+      expect(lines).toHaveLength(6);
+      expect(lines[1]).toMatch(new RegExp(`^ +[\\d.]+%  ${label}$`));
+      const total = lines.slice(1).reduce((a, l) => a + Number(/([\d.]+)%/.exec(l)![1]), 0);
+      expect(total).toBeLessThanOrEqual(100.01);
+    }
+    const missing = run(['predict', 'nope.png', '--weights', path.join('full', 'model.safetensors'), '--model', 'resnet8']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^torchts: cannot read image .*nope.png/);
   });
 
   it('resumes a killed run and ends with the same weights as the uninterrupted one', async () => {

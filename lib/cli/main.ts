@@ -8,6 +8,7 @@ const USAGE = `usage: torchts <command> [options]
 commands:
   train             train a ResNet on MNIST, Fashion-MNIST or CIFAR (torchts train --help)
   eval              evaluate saved weights on a test split (torchts eval --help)
+  predict <image...> top-5 classes of images for saved weights (torchts predict --help)
   info              versions of torchts and libtorch, where libtorch was found, devices
   setup [--force]   install torch into torchts's set-up folder if no libtorch is found
   build [--debug] [--prebuild]
@@ -30,6 +31,11 @@ async function main(argv: string[]): Promise<number> {
       const t = await import('./train');
       if (rest.includes('--help') || rest.includes('-h')) return console.log(t.TRAIN_USAGE), 0;
       return t.train(rest);
+    }
+    case 'predict': {
+      const p = await import('./predict');
+      if (rest.includes('--help') || rest.includes('-h')) return console.log(p.PREDICT_USAGE), 0;
+      return p.predict(rest);
     }
     case 'eval': {
       const t = await import('./train');
