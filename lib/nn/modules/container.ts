@@ -2,20 +2,9 @@ import { checkInt, typeError } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 import { Module } from '../module';
 
-/**
- * Runs its modules in order. Children are registered as '0', '1', ... (PyTorch's keys) and
- * can be read back with `at(i)` or `seq[i]`.
- */
-export class Sequential extends Module {
+/** Modules registered under '0', '1', ... (PyTorch's keys), readable with `at(i)` or `list[i]`. */
+abstract class IndexedModules extends Module {
   [index: number]: Module;
-
-  constructor(...modules: Module[]) {
-    super();
-    modules.forEach((m, i) => {
-      if (!(m instanceof Module)) throw typeError('Modules', `modules[${i}]`, m);
-      this.registerModule(String(i), m);
-    });
-  }
 
   get length(): number {
     return this.moduleEntries().length;
@@ -40,6 +29,17 @@ export class Sequential extends Module {
   [Symbol.iterator](): Iterator<Module> {
     return this.moduleEntries().map(([, m]) => m)[Symbol.iterator]();
   }
+}
+
+/** Runs its modules in order. */
+export class Sequential extends IndexedModules {
+  constructor(...modules: Module[]) {
+    super();
+    modules.forEach((m, i) => {
+      if (!(m instanceof Module)) throw typeError('Modules', `modules[${i}]`, m);
+      this.registerModule(String(i), m);
+    });
+  }
 
   forward(input: Tensor): Tensor {
     let x = input;
@@ -48,24 +48,11 @@ export class Sequential extends Module {
   }
 }
 
-/** Holds modules in a list, registered as '0', '1', ...; it has no forward of its own. */
-export class ModuleList extends Module {
-  [index: number]: Module;
-
+/** Holds modules in a list; it has no forward of its own. */
+export class ModuleList extends IndexedModules {
   constructor(modules: Module[] = []) {
     super();
     modules.forEach((m) => this.append(m));
-  }
-  get length(): number {
-    return this.moduleEntries().length;
-  }
-  append(module: Module): this {
-    if (!(module instanceof Module)) throw typeError('a Module', 'module', module);
-    this.registerModule(String(this.length), module);
-    return this;
-  }
-  [Symbol.iterator](): Iterator<Module> {
-    return this.moduleEntries().map(([, m]) => m)[Symbol.iterator]();
   }
   forward(): never {
     throw new TypeError('ModuleList has no forward(); iterate over it instead');
