@@ -10,7 +10,7 @@ import * as F from '../../nn/functional';
 import { checkInt, checkOptions, rangeError } from '../../torch/errors';
 import { tidy } from '../../torch/memory';
 import type { Tensor } from '../../torch/tensor';
-import { conv1x1, conv3x3 } from './resnet';
+import { chain, conv1x1, conv3x3, flatten1, stagesOf } from './resnet';
 
 export type Shortcut = 'A' | 'B';
 
@@ -54,9 +54,11 @@ export class CifarBasicBlock extends nn.Module {
 
   forward(x: Tensor): Tensor {
     return tidy(() => {
-      let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-      out = this.bn2.forward(this.conv2.forward(out));
-      out.add_(this.shortcut ? this.shortcut.forward(x) : x);
+      // Intermediates are freed as soon as they are used, as in resnet.ts.
+      const out = chain(x, [this.conv1, this.bn1, this.relu, this.conv2, this.bn2]);
+      const identity = this.shortcut ? chain(x, stagesOf(this.shortcut)) : x;
+      out.add_(identity);
+      if (identity !== x && !identity.kept) identity.dispose();
       return this.relu.forward(out);
     });
   }
@@ -107,11 +109,19 @@ export class CifarResNet extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    return tidy(() => {
-      let y = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-      y = this.layer3.forward(this.layer2.forward(this.layer1.forward(y)));
-      return this.fc.forward(this.avgpool.forward(y).flatten(1));
-    });
+    return tidy(() =>
+      chain(x, [
+        this.conv1,
+        this.bn1,
+        this.relu,
+        ...stagesOf(this.layer1),
+        ...stagesOf(this.layer2),
+        ...stagesOf(this.layer3),
+        this.avgpool,
+        flatten1,
+        this.fc,
+      ]),
+    );
   }
 }
 

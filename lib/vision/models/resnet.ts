@@ -25,7 +25,7 @@ type Stage = { forward(x: Tensor): Tensor };
  * against ~10 this way and 0 in PyTorch.) `x` itself, a stage's result that is its input
  * (in-place modules) and kept tensors (parameters, buffers, `keep()`) are never freed.
  */
-function chain(x: Tensor, stages: readonly Stage[]): Tensor {
+export function chain(x: Tensor, stages: readonly Stage[]): Tensor {
   let y = x;
   for (const stage of stages) {
     const z = stage.forward(y);
@@ -36,11 +36,11 @@ function chain(x: Tensor, stages: readonly Stage[]): Tensor {
 }
 
 /** A plain nn.Sequential's modules (what its forward runs), else the module itself. */
-function stagesOf(m: Stage): Stage[] {
+export function stagesOf(m: Stage): Stage[] {
   return Object.getPrototypeOf(m) === nn.Sequential.prototype ? [...(m as nn.Sequential)] as unknown as Stage[] : [m];
 }
 
-const flatten1: Stage = { forward: (y) => y.flatten(1) };
+export const flatten1: Stage = { forward: (y) => y.flatten(1) };
 
 /** 3x3 convolution with padding. */
 export function conv3x3(inPlanes: number, outPlanes: number, stride = 1, groups = 1, dilation = 1): nn.Conv2d {
