@@ -10,7 +10,7 @@ import * as F from '../../nn/functional';
 import { checkInt, checkOptions, rangeError } from '../../torch/errors';
 import { tidy } from '../../torch/memory';
 import type { Tensor } from '../../torch/tensor';
-import { chain, conv1x1, conv3x3, flatten1, stagesOf } from './resnet';
+import { chain, conv1x1, conv3x3, flatten1, residual, stagesOf } from './resnet';
 
 export type Shortcut = 'A' | 'B';
 
@@ -53,14 +53,7 @@ export class CifarBasicBlock extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    return tidy(() => {
-      // Intermediates are freed as soon as they are used, as in resnet.ts.
-      const out = chain(x, [this.conv1, this.bn1, this.relu, this.conv2, this.bn2]);
-      const identity = this.shortcut ? chain(x, stagesOf(this.shortcut)) : x;
-      out.add_(identity);
-      if (identity !== x && !identity.kept) identity.dispose();
-      return this.relu.forward(out);
-    });
+    return residual(x, [this.conv1, this.bn1, this.relu, this.conv2, this.bn2], this.shortcut, this.relu);
   }
 }
 

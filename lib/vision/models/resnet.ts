@@ -40,6 +40,20 @@ export function stagesOf(m: Stage): Stage[] {
   return Object.getPrototypeOf(m) === nn.Sequential.prototype ? [...(m as nn.Sequential)] as unknown as Stage[] : [m];
 }
 
+/**
+ * A residual block's forward: `relu(branch(x) + shortcut(x))`, the branch and the shortcut run
+ * through `chain`, and the shortcut's result freed once added.
+ */
+export function residual(x: Tensor, branch: readonly Stage[], shortcut: Stage | null, relu: Stage): Tensor {
+  return tidy(() => {
+    const out = chain(x, branch);
+    const identity = shortcut ? chain(x, stagesOf(shortcut)) : x;
+    out.add_(identity);
+    if (identity !== x && !identity.kept) identity.dispose();
+    return relu.forward(out);
+  });
+}
+
 export const flatten1: Stage = { forward: (y) => y.flatten(1) };
 
 /** 3x3 convolution with padding. */
@@ -101,14 +115,8 @@ export class BasicBlock extends nn.Module implements Block {
   }
 
   forward(x: Tensor): Tensor {
-    return tidy(() => {
-      // out = conv1(x); out = bn1(out); out = relu(out); out = conv2(out); out = bn2(out)
-      const out = chain(x, [this.conv1, this.bn1, this.relu, this.conv2, this.bn2]);
-      const identity = this.downsample ? chain(x, stagesOf(this.downsample)) : x;
-      out.add_(identity);
-      if (identity !== x && !identity.kept) identity.dispose();
-      return this.relu.forward(out);
-    });
+    // relu(bn2(conv2(relu(bn1(conv1(x))))) + downsample(x))
+    return residual(x, [this.conv1, this.bn1, this.relu, this.conv2, this.bn2], this.downsample, this.relu);
   }
 }
 
@@ -147,14 +155,9 @@ export class Bottleneck extends nn.Module implements Block {
   }
 
   forward(x: Tensor): Tensor {
-    return tidy(() => {
-      // out = conv1(x); out = bn1(out); out = relu(out); ... out = conv3(out); out = bn3(out)
-      const out = chain(x, [this.conv1, this.bn1, this.relu, this.conv2, this.bn2, this.relu, this.conv3, this.bn3]);
-      const identity = this.downsample ? chain(x, stagesOf(this.downsample)) : x;
-      out.add_(identity);
-      if (identity !== x && !identity.kept) identity.dispose();
-      return this.relu.forward(out);
-    });
+    // relu(bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x)))))))) + downsample(x))
+    const branch = [this.conv1, this.bn1, this.relu, this.conv2, this.bn2, this.relu, this.conv3, this.bn3];
+    return residual(x, branch, this.downsample, this.relu);
   }
 }
 
