@@ -17,6 +17,8 @@ void RegisterData(Napi::Env env, Napi::Object exports);
 void RegisterNN(Napi::Env env, Napi::Object exports);
 void RegisterOptim(Napi::Env env, Napi::Object exports);
 void RegisterImage(Napi::Env env, Napi::Object exports);
+void RegisterAmp(Napi::Env env, Napi::Object exports);
+void RegisterCuda(Napi::Env env, Napi::Object exports);
 }  // namespace torchts
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -45,6 +47,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   torchts::RegisterNN(env, exports);
   torchts::RegisterOptim(env, exports);
   torchts::RegisterImage(env, exports);
+  torchts::RegisterAmp(env, exports);
+  torchts::RegisterCuda(env, exports);
   return exports;
 }
 

@@ -6,6 +6,7 @@
 #include <torch/headeronly/version.h>
 
 #include <map>
+#include <mutex>
 #include <unordered_set>
 
 #include "args.h"
@@ -75,6 +76,47 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
     uint64_t seed = static_cast<uint64_t>(Int(info, 0));
     at::manual_seed(seed);
     return info.Env().Undefined();
+  });
+  // (seed, deviceIndex | -1 for all): seeds the CUDA generators (torch.cuda.manual_seed[_all]).
+  TORCHTS_DEF("cudaManualSeed", {
+    uint64_t seed = static_cast<uint64_t>(Int(info, 0));
+    int64_t which = Int(info, 1);
+    int n = at::hasCUDA() ? at::detail::getCUDAHooks().deviceCount() : 0;
+    TORCH_CHECK(which < n, "invalid CUDA device index ", which, " (", n, " devices)");
+    for (int i = 0; i < n; ++i) {
+      if (which >= 0 && i != which) continue;
+      auto gen = at::globalContext().defaultGenerator(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(i)));
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_current_seed(seed);
+    }
+    return info.Env().Undefined();
+  });
+  // torch.backends switches: (name) -> bool, (name, value) sets it.
+  TORCHTS_DEF("backendFlag", {
+    std::string name = info[0].As<Napi::String>().Utf8Value();
+    auto& ctx = at::globalContext();
+    bool set = info.Length() > 1;
+    if (name == "cudnn.benchmark") {
+      if (set) ctx.setBenchmarkCuDNN(Bool(info, 1));
+      return Napi::Boolean::New(info.Env(), ctx.benchmarkCuDNN());
+    }
+    if (name == "cudnn.deterministic") {
+      if (set) ctx.setDeterministicCuDNN(Bool(info, 1));
+      return Napi::Boolean::New(info.Env(), ctx.deterministicCuDNN());
+    }
+    if (name == "cudnn.enabled") {
+      if (set) ctx.setUserEnabledCuDNN(Bool(info, 1));
+      return Napi::Boolean::New(info.Env(), ctx.userEnabledCuDNN());
+    }
+    if (name == "cudnn.allowTF32") {
+      if (set) ctx.setAllowTF32CuDNN(Bool(info, 1));
+      return Napi::Boolean::New(info.Env(), ctx.allowTF32CuDNN());
+    }
+    if (name == "cuda.matmul.allowTF32") {
+      if (set) ctx.setAllowTF32CuBLAS(Bool(info, 1));
+      return Napi::Boolean::New(info.Env(), ctx.allowTF32CuBLAS());
+    }
+    TORCH_CHECK(false, "unknown backend flag '", name, "'");
   });
   TORCHTS_DEF("initialSeed", {
     return Napi::Number::New(info.Env(), double(at::detail::getDefaultCPUGenerator().current_seed()));

@@ -3,6 +3,7 @@
  * findLibtorch() picks (CPU or CUDA), with cmake-js, using every core.
  * `torchts build --prebuild` makes the portable binary that ships in the npm package:
  * prebuilds/<platform>-<arch>/torch-<major.minor>/torchts.node, with no absolute RPATH.
+ * `--out <dir>` builds into another folder than build/ (a second libtorch, e.g. CUDA, side by side).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -33,7 +34,12 @@ export function build(args: string[] = []): number {
   }
   const jobs = String(Math.max(1, os.availableParallelism()));
   const prebuild = args.includes('--prebuild');
-  const outDir = prebuild ? 'build-prebuild' : 'build';
+  const outAt = args.indexOf('--out');
+  if (outAt >= 0 && (!args[outAt + 1] || args[outAt + 1].startsWith('--'))) {
+    console.error('torchts build: --out needs a folder name');
+    return 2;
+  }
+  const outDir = outAt >= 0 ? args[outAt + 1] : prebuild ? 'build-prebuild' : 'build';
   const cmakeArgs = [cmakeJs, 'compile', '--directory', root, '--out', outDir, `--CDLIBTORCH_DIR=${lt.root}`, '--parallel', jobs];
   if (prebuild) cmakeArgs.push('--CDTORCHTS_PORTABLE=ON');
   if (args.includes('--debug')) cmakeArgs.push('--debug');

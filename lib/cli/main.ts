@@ -11,7 +11,7 @@ commands:
   predict <image...> top-5 classes of images for saved weights (torchts predict --help)
   info              versions of torchts and libtorch, where libtorch was found, devices
   setup [--force]   install torch into torchts's set-up folder if no libtorch is found
-  build [--debug] [--prebuild]
+  build [--debug] [--prebuild] [--out <dir>]
                     compile the native addon against the libtorch that is found`;
 
 async function main(argv: string[]): Promise<number> {

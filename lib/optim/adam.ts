@@ -1,7 +1,7 @@
 import { N } from '../native';
 import { zerosLike } from '../torch/creation';
 import { checkBool, checkNumber, rangeError } from '../torch/errors';
-import { Optimizer, type Params } from './optimizer';
+import { checkFusable, Optimizer, type Params } from './optimizer';
 
 export interface AdamOptions {
   lr?: number;
@@ -10,6 +10,8 @@ export interface AdamOptions {
   weightDecay?: number;
   amsgrad?: boolean;
   maximize?: boolean;
+  /** Update with libtorch's fused Adam/AdamW kernel, as `fused=True` in PyTorch. */
+  fused?: boolean;
 }
 
 function checkAdam(d: Required<AdamOptions>): void {
@@ -21,6 +23,7 @@ function checkAdam(d: Required<AdamOptions>): void {
   }
   checkBool(d.amsgrad, 'amsgrad');
   checkBool(d.maximize, 'maximize');
+  checkBool(d.fused, 'fused');
 }
 
 /** Adam (`torch.optim.Adam`); `decoupled` weight decay makes it AdamW. One native call per group. */
@@ -28,9 +31,10 @@ export class Adam extends Optimizer {
   protected readonly decoupled: boolean = false;
 
   constructor(params: Params, options: AdamOptions = {}, defaultWeightDecay = 0) {
-    const d = { lr: 1e-3, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: defaultWeightDecay, amsgrad: false, maximize: false, ...options };
+    const d = { lr: 1e-3, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: defaultWeightDecay, amsgrad: false, maximize: false, fused: false, ...options };
     checkAdam(d);
     super(params, d);
+    if (d.fused) checkFusable(this.paramGroups.flatMap((g) => g.params));
   }
 
   step(): void {
@@ -61,6 +65,7 @@ export class Adam extends Optimizer {
         g.amsgrad,
         g.maximize,
         this.decoupled,
+        g.fused === true,
       );
     }
   }

@@ -26,6 +26,15 @@ export interface OptimizerStateDict {
   paramGroups: (Hyper & { params: number[] })[];
 }
 
+/** `fused: true` needs floating-point parameters on the CPU or CUDA (PyTorch's rule). */
+export function checkFusable(params: Parameter[]): void {
+  for (const p of params) {
+    if (!['float32', 'float64', 'float16', 'bfloat16'].includes(p.dtype)) {
+      throw new TorchError(`\`fused=True\` requires all the params to be floating point Tensors of supported devices: ['cpu', 'cuda'] but ${p.dtype} and ${p.device}`);
+    }
+  }
+}
+
 export abstract class Optimizer {
   readonly paramGroups: HeldGroup[] = [];
   readonly state = new Map<Parameter, ParamState>();

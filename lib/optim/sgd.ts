@@ -1,7 +1,7 @@
 import { N } from '../native';
 import { _wrap as wrap } from '../torch/tensor';
 import { checkBool, checkNumber, TorchError } from '../torch/errors';
-import { Optimizer, type Params } from './optimizer';
+import { checkFusable, Optimizer, type Params } from './optimizer';
 
 export interface SGDOptions {
   lr?: number;
@@ -10,6 +10,11 @@ export interface SGDOptions {
   weightDecay?: number;
   nesterov?: boolean;
   maximize?: boolean;
+  /**
+   * Update with libtorch's fused kernel (one kernel per device and dtype instead of a few
+   * per parameter), as `fused=True` in PyTorch. Parameters must be floating point.
+   */
+  fused?: boolean;
 }
 
 /**
@@ -18,16 +23,18 @@ export interface SGDOptions {
  */
 export class SGD extends Optimizer {
   constructor(params: Params, options: SGDOptions = {}) {
-    const d = { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...options };
+    const d = { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, fused: false, ...options };
     for (const k of ['lr', 'momentum', 'dampening', 'weightDecay'] as const) {
       if (checkNumber(d[k], k) < 0) throw new RangeError(`Expected ${k} >= 0 for ${k} but received ${d[k]}`);
     }
     checkBool(d.nesterov, 'nesterov');
     checkBool(d.maximize, 'maximize');
+    checkBool(d.fused, 'fused');
     if (d.nesterov && (d.momentum <= 0 || d.dampening !== 0)) {
       throw new TorchError('Nesterov momentum requires a momentum and zero dampening');
     }
     super(params, d);
+    if (d.fused) checkFusable(this.paramGroups.flatMap((g) => g.params));
   }
 
   step(): void {
@@ -43,6 +50,7 @@ export class SGD extends Optimizer {
         g.weightDecay,
         g.nesterov,
         g.maximize,
+        g.fused === true,
       ) as number[];
       // New momentum buffers (first step of a parameter) come back as new handles.
       for (let i = 0; i < params.length; i++) {

@@ -12,6 +12,10 @@ export { Generator, randperm, getRngState, setRngState } from './generator';
 export { noGrad, enableGrad, inferenceMode, setGradEnabled, isGradEnabled, isInferenceModeEnabled } from './autograd';
 export { tidy, keep, memory, type MemoryReport } from './memory';
 export { save, load, saveAsync, loadAsync, type LoadOptions } from './serialization';
+export * as cuda from './cuda';
+export * as backends from './backends';
+export * as amp from './amp/index';
+export { autocast } from './amp/autocast';
 
 // dtype names as PyTorch spells them: torch.float32, torch.long, ...
 export const float32 = 'float32';
@@ -36,17 +40,6 @@ export const preserveFormat = 'preserveFormat';
 
 /** The libtorch version torchts runs on (`2.13.0`). */
 export const version: string = N.torchVersion;
-
-/** CUDA queries (`torch.cuda`). */
-export const cuda = {
-  /** Whether a CUDA device can be used (needs a CUDA build of libtorch and a GPU). */
-  isAvailable(): boolean {
-    return N.cudaIsAvailable();
-  },
-  deviceCount(): number {
-    return N.cudaDeviceCount();
-  },
-};
 
 /** Sets the number of threads libtorch uses for intra-op parallelism. */
 export function setNumThreads(n: number): void {

@@ -353,6 +353,19 @@ export class Tensor implements Owned {
   cuda(device: number = 0): Tensor {
     return this.to(`cuda:${checkInt(device, 'device', 0)}`);
   }
+  /**
+   * A copy in page-locked host memory, from which `to('cuda', { nonBlocking: true })`
+   * copies asynchronously. Needs CUDA (pinning is done by the CUDA driver).
+   */
+  pinMemory(): Tensor {
+    if (!N.cudaIsAvailable()) throw new TorchError('pinMemory() needs CUDA (page-locked memory is allocated by the CUDA driver), and CUDA is not available');
+    if (this.device !== 'cpu') throw new TorchError(`pinMemory() takes a CPU tensor, but this one is on ${this.device}`);
+    return wrap(N.pinMemory(this.handle) as number);
+  }
+  /** Whether this tensor lives in page-locked host memory. */
+  isPinned(): boolean {
+    return N.isPinned(this.handle) as boolean;
+  }
   float(): Tensor {
     return this.to('float32');
   }

@@ -4,7 +4,9 @@
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "args.h"
 
@@ -25,9 +27,67 @@ static void CheckSame(size_t a, size_t b, const char* what) {
   TORCH_CHECK(a == b, "optimizer state mismatch: ", a, " parameters but ", b, " ", what);
 }
 
+
+// Indices of `ts` grouped by (device, dtype), in first-seen order: fused kernels take one
+// device and dtype per call, as torch.optim's _group_tensors_by_device_and_dtype arranges.
+static std::vector<std::vector<size_t>> ByDeviceAndDtype(const std::vector<at::Tensor>& ts, const std::vector<size_t>& idx) {
+  std::vector<std::pair<std::pair<at::Device, at::ScalarType>, std::vector<size_t>>> groups;
+  for (size_t i : idx) {
+    auto key = std::make_pair(ts[i].device(), ts[i].scalar_type());
+    auto it = std::find_if(groups.begin(), groups.end(), [&](auto& g) { return g.first == key; });
+    if (it == groups.end()) groups.push_back({key, {i}});
+    else it->second.push_back(i);
+  }
+  std::vector<std::vector<size_t>> out;
+  for (auto& g : groups) out.push_back(std::move(g.second));
+  return out;
+}
+template <typename F>
+static std::vector<at::Tensor> Pick(const std::vector<size_t>& idx, F get) {
+  std::vector<at::Tensor> out;
+  out.reserve(idx.size());
+  for (size_t i : idx) out.push_back(get(i));
+  return out;
+}
+
+// SGD through libtorch's fused kernel (torch.optim.SGD(fused=True)): one kernel per device
+// and dtype. Returns the momentum buffer handles like the single-tensor path.
+static Napi::Value FusedSgd(const Info& info, std::vector<at::Tensor>& params, Napi::Array bufHandles, double lr,
+                            double momentum, double dampening, double wd, bool nesterov, bool maximize) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env, params.size());
+  std::vector<at::Tensor> bufs(params.size());
+  std::vector<size_t> first, later;
+  for (uint32_t i = 0; i < params.size(); ++i) {
+    int32_t bh = bufHandles.Get(i).As<Napi::Number>().Int32Value();
+    out.Set(i, bh);
+    if (!params[i].grad().defined()) continue;
+    if (momentum == 0) {
+      later.push_back(i);
+    } else if (bh < 0) {
+      bufs[i] = at::empty_like(params[i].grad());
+      out.Set(i, Table().Add(env, bufs[i]));
+      first.push_back(i);
+    } else {
+      bufs[i] = Table().Get(env, bh);
+      later.push_back(i);
+    }
+  }
+  for (bool isFirst : {true, false}) {
+    for (auto& idx : ByDeviceAndDtype(params, isFirst ? first : later)) {
+      auto p = Pick(idx, [&](size_t i) { return params[i]; });
+      auto g = Pick(idx, [&](size_t i) { return params[i].grad(); });
+      std::vector<at::Tensor> b;
+      if (momentum != 0) b = Pick(idx, [&](size_t i) { return bufs[i]; });
+      at::_fused_sgd_(p, g, b, wd, momentum, lr, dampening, nesterov, maximize, isFirst);
+    }
+  }
+  return out;
+}
+
 void RegisterOptim(Napi::Env env, Napi::Object exports) {
-  // (params[], momentumBuffers[] (-1 = none), lr, momentum, dampening, weightDecay, nesterov, maximize)
-  // -> momentum buffer handles: the same handle when updated in place, a new one when created.
+  // (params[], momentumBuffers[] (-1 = none), lr, momentum, dampening, weightDecay, nesterov, maximize,
+  //  fused) -> momentum buffer handles: the same handle when updated in place, a new one when created.
   TORCHTS_DEF("sgdStep", {
     c10::NoGradGuard no_grad;
     std::vector<at::Tensor> params = TensorList(info, 0);
@@ -35,6 +95,7 @@ void RegisterOptim(Napi::Env env, Napi::Object exports) {
     CheckSame(params.size(), bufHandles.Length(), "momentum buffers");
     double lr = Dbl(info, 2), momentum = Dbl(info, 3), dampening = Dbl(info, 4), wd = Dbl(info, 5);
     bool nesterov = Bool(info, 6), maximize = Bool(info, 7);
+    if (Bool(info, 8)) return FusedSgd(info, params, bufHandles, lr, momentum, dampening, wd, nesterov, maximize);
     Napi::Array out = Napi::Array::New(info.Env(), params.size());
     for (uint32_t i = 0; i < params.size(); ++i) {
       at::Tensor& p = params[i];
@@ -60,7 +121,7 @@ void RegisterOptim(Napi::Env env, Napi::Object exports) {
     return out;
   });
   // (params[], expAvg[], expAvgSq[], maxExpAvgSq[] (-1 when not amsgrad), steps[] (after
-  //  increment), lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay)
+  //  increment), lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay, fused)
   TORCHTS_DEF("adamStep", {
     c10::NoGradGuard no_grad;
     std::vector<at::Tensor> params = TensorList(info, 0);
@@ -73,6 +134,32 @@ void RegisterOptim(Napi::Env env, Napi::Object exports) {
     CheckSame(params.size(), steps.size(), "steps");
     double lr = Dbl(info, 5), beta1 = Dbl(info, 6), beta2 = Dbl(info, 7), eps = Dbl(info, 8), wd = Dbl(info, 9);
     bool amsgrad = Bool(info, 10), maximize = Bool(info, 11), decoupled = Bool(info, 12);
+    if (Bool(info, 13)) {
+      // libtorch's fused kernels (torch.optim.Adam(fused=True)). They read the step count
+      // from a float32 tensor per parameter; parameters at the same step share one.
+      std::vector<size_t> all;
+      for (size_t i = 0; i < params.size(); ++i)
+        if (params[i].grad().defined()) all.push_back(i);
+      for (auto& idx : ByDeviceAndDtype(params, all)) {
+        std::map<int64_t, at::Tensor> stepTensors;
+        auto stepOf = [&](size_t i) {
+          auto it = stepTensors.find(steps[i]);
+          if (it == stepTensors.end())
+            it = stepTensors.emplace(steps[i], at::scalar_tensor(double(steps[i]), at::TensorOptions().dtype(at::kFloat).device(params[i].device()))).first;
+          return it->second;
+        };
+        auto p = Pick(idx, [&](size_t i) { return params[i]; });
+        auto g = Pick(idx, [&](size_t i) { return params[i].grad(); });
+        auto m = Pick(idx, [&](size_t i) { return expAvg[i]; });
+        auto v = Pick(idx, [&](size_t i) { return expAvgSq[i]; });
+        std::vector<at::Tensor> vmax;
+        if (amsgrad) vmax = Pick(idx, [&](size_t i) { return maxSq[i]; });
+        auto st = Pick(idx, stepOf);
+        if (decoupled) at::_fused_adamw_(p, g, m, v, vmax, st, lr, beta1, beta2, wd, eps, amsgrad, maximize);
+        else at::_fused_adam_(p, g, m, v, vmax, st, lr, beta1, beta2, wd, eps, amsgrad, maximize);
+      }
+      return info.Env().Undefined();
+    }
     for (size_t i = 0; i < params.size(); ++i) {
       at::Tensor& p = params[i];
       const at::Tensor& g0 = p.grad();
