@@ -68,6 +68,20 @@ const CONFIGS: Record<string, Config> = {
   },
   adamw: { optimizer: 'AdamW', options: { lr: 0.01 } },
   adamw_amsgrad: { optimizer: 'AdamW', options: { lr: 0.01, weightDecay: 0.1, amsgrad: true } },
+  // libtorch's fused kernels (fused=True on both sides).
+  sgd_fused: { optimizer: 'SGD', options: { lr: 0.1, fused: true } },
+  sgd_fused_nesterov: { optimizer: 'SGD', options: { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.05, fused: true } },
+  sgd_fused_groups: {
+    optimizer: 'SGD',
+    options: { lr: 0.1, momentum: 0.9, dampening: 0.2, fused: true },
+    groups: [
+      { modules: ['fc1'], options: {} },
+      { modules: ['fc2', 'unused'], options: { lr: 0.01, maximize: true } },
+    ],
+  },
+  adam_fused: { optimizer: 'Adam', options: { lr: 0.01, weightDecay: 0.1, fused: true } },
+  adam_fused_amsgrad_maximize: { optimizer: 'Adam', options: { lr: 0.01, betas: [0.8, 0.99], amsgrad: true, maximize: true, fused: true } },
+  adamw_fused: { optimizer: 'AdamW', options: { lr: 0.01, weightDecay: 0.1, fused: true } },
 };
 
 let dir: string;
