@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { torch, vision } from '../lib/index';
 import { packageRoot } from '../lib/libtorch';
+import { readEvents } from './tensorboard_reader';
 
 const root = packageRoot();
 const cli = path.join(root, 'dist', 'cli', 'main.js');
@@ -48,6 +49,17 @@ describe('torchts train / eval', () => {
     expect(acc).toBeGreaterThan(80);
     expect(r.stderr).toMatch(/epoch 2\/2 \[=+>\] 48\/48 +[\d.]+ it\/s +loss [\d.]+ +acc [\d.]+% +ETA/);
     expect(fs.existsSync(path.join(tmp, 'full', 'checkpoint.safetensors'))).toBe(true);
+    // TensorBoard logs, read back with TensorBoard's own reader.
+    const tb = readEvents(path.join(tmp, 'full', 'tensorboard'));
+    expect(tb.tags.scalars.sort()).toEqual(['epoch/seconds', 'lr', 'test/accuracy', 'train/accuracy', 'train/loss']);
+    expect(tb.scalars['train/loss'].map((e) => e.step)).toEqual(Array.from({ length: 96 }, (_, i) => i));
+    expect(tb.scalars['test/accuracy'].map((e) => [e.step, (e.value as number).toFixed(2)])).toEqual([
+      [1, /epoch 1\/2: .*test accuracy ([\d.]+)%/.exec(r.stdout)![1]],
+      [2, acc.toFixed(2)],
+    ]);
+    const lrs = tb.scalars.lr.map((e) => e.value as number);
+    expect(Math.max(...lrs)).toBeCloseTo(0.2, 5); // OneCycle peaks at --lr
+    expect(lrs[0]).toBeLessThan(0.01);
     const ev = run(['eval', '--weights', path.join('full', 'model.safetensors'), '--model', 'resnet8', '--data', `mnist:${dataDir}`]);
     expect(ev.status, ev.stderr).toBe(0);
     expect(ev.stdout).toContain(`accuracy ${acc.toFixed(2)}%`);
@@ -113,6 +125,34 @@ describe('torchts train / eval', () => {
     for (const k of Object.keys(a)) expect(torch.equal(a[k], b[k]), k).toBe(true);
   });
 
+  it('trains on an image folder (JPEG/PNG class folders) and predicts its class names', async () => {
+    // Two classes of 20x20 images that differ in colour: dark blue squares vs bright red ones.
+    const sharp = (await import('sharp')).default;
+    const folder = path.join(tmp, 'shapes');
+    for (const [split, n] of [['train', 24], ['val', 8]] as const) {
+      for (const [cls, rgb] of [['blue', [20, 30, 200]], ['red', [220, 40, 30]]] as const) {
+        fs.mkdirSync(path.join(folder, split, cls), { recursive: true });
+        for (let i = 0; i < n; i++) {
+          const px = Buffer.alloc(20 * 20 * 3);
+          for (let p = 0; p < 400; p++) for (let c = 0; c < 3; c++) px[3 * p + c] = Math.max(0, Math.min(255, rgb[c] + ((p * 7 + i * 13 + c) % 41) - 20));
+          const img = sharp(px, { raw: { width: 20, height: 20, channels: 3 } });
+          await (i % 2 ? img.jpeg() : img.png()).toFile(path.join(folder, split, cls, `${i}.${i % 2 ? 'jpg' : 'png'}`));
+        }
+      }
+    }
+    const args = ['--model', 'resnet8', '--data', `imagefolder:${folder}`, '--image-size', '16', '--batch-size', '8'];
+    const r = run(['train', ...args, '--epochs', '3', '--lr', '0.05', '--out', 'folder', '--amp']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`training resnet8 on imagefolder:${folder} (48 images, 2 classes) for 3 epochs on cpu with bfloat16 autocast`);
+    expect(Number(/epoch 3\/3: .*test accuracy ([\d.]+)%/.exec(r.stdout)![1])).toBe(100);
+    const p = run(['predict', path.join(folder, 'val', 'red', '0.png'), '--weights', path.join('folder', 'model.safetensors'), ...args.slice(0, 6), '--top', '2']);
+    expect(p.status, p.stderr).toBe(0);
+    expect(p.stdout.split('\n')[1]).toMatch(/^ +[\d.]+%  red$/);
+    const bad = run(['train', '--data', `imagefolder:${path.join(folder, 'train')}`]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^torchts: --data imagefolder:.* needs .*train and .*val \(or test\), each with one folder of images per class/);
+  });
+
   it('rejects wrong flags, missing and corrupt data with one line and a non-zero exit', () => {
     const cases: [string[], RegExp][] = [
       [['train', '--bogus'], /^torchts: Unknown option '--bogus'/],
@@ -121,6 +161,7 @@ describe('torchts train / eval', () => {
       [['train', '--data', 'imagenet'], /^torchts: unknown --data 'imagenet'; expected one of: mnist/],
       [['train', '--data', 'cifar10:/nonexistent'], /^torchts: CIFAR file data_batch_1.bin not found in \/nonexistent/],
       [['train', '--device', 'tpu'], /^torchts: --device expects cpu or cuda/],
+      [['train', '--image-size', '0'], /^torchts: --image-size expects a positive integer but received '0'/],
       [['train', '--data', `mnist:${tmp}`], /^torchts: MNIST file train-images-idx3-ubyte\[\.gz\] not found/],
       [['train', '--out', 'nowhere', '--resume', '--data', `mnist:${dataDir}`], /^torchts: --resume: no checkpoint at/],
       [['eval', '--model', 'resnet8'], /^torchts: --weights is required/],

@@ -147,6 +147,16 @@ describe('random crops', () => {
     expect(new T.RandomResizedCrop(224).forward(torch.zeros([5, 3, 37, 91])).shape).toEqual([5, 3, 224, 224]);
   });
 
+  it('resizedCrop returns a live tensor when the crop already has the target size', () => {
+    const img = torch.arange(3 * 20 * 20).reshape([3, 20, 20]).to('uint8');
+    const out = vision.transforms.functional.resizedCrop(img, 2, 3, 16, 16, [16, 16]);
+    expect([...out.shape]).toEqual([3, 16, 16]);
+    expect(torch.equal(out, img.index(':', '2:18', '3:19'))).toBe(true);
+    const before = torch.memory().liveTensors;
+    vision.transforms.functional.resizedCrop(img, 0, 0, 8, 8, [4, 4]).dispose();
+    expect(torch.memory().liveTensors).toBe(before);
+  });
+
   it('RandomCrop stays inside the (padded) image and rejects crops larger than it', () => {
     torch.manualSeed(5);
     const image = torch.zeros([1, 20, 30]);

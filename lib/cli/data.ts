@@ -2,8 +2,12 @@
 import { TorchError } from '../torch/errors';
 import type { Tensor } from '../torch/tensor';
 import type { Dataset } from '../data/dataset';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
 import * as datasets from '../vision/datasets/index';
-import { Compose, Normalize, ToTensor, type Transform } from '../vision/transforms/index';
+import { findClasses } from '../vision/datasets/folder';
+import { CenterCrop, Compose, Normalize, RandomHorizontalFlip, RandomResizedCrop, Resize, ToTensor, type Transform } from '../vision/transforms/index';
 
 export interface DataSpec extends DataInfo {
   name: string;
@@ -34,20 +38,62 @@ export const DATA_INFO: Record<string, DataInfo> = {
   cifar100: { classes: Array.from({ length: 100 }, (_, i) => String(i)), inChannels: 3, size: 32, mean: CIFAR_MEAN, std: CIFAR_STD },
 };
 
-/** The forms `--data` accepts. */
-export const DATA_FORMS = ['mnist', 'fashion-mnist:<dir>', 'mnist:<dir>', 'cifar10:<dir>', 'cifar100:<dir>'];
+const IMAGENET_MEAN = [0.485, 0.456, 0.406];
+const IMAGENET_STD = [0.229, 0.224, 0.225];
 
-/** Opens the data set named by a `--data` value; errors name the accepted forms. */
-export function openData(spec: string): DataSpec {
+/** The forms `--data` accepts. */
+export const DATA_FORMS = ['mnist', 'fashion-mnist:<dir>', 'mnist:<dir>', 'cifar10:<dir>', 'cifar100:<dir>', 'imagefolder:<dir>'];
+
+function splitSpec(spec: string): { kind: string; dir: string | null } {
   const i = spec.indexOf(':');
-  const kind = i < 0 ? spec : spec.slice(0, i);
-  const dir = i < 0 ? null : spec.slice(i + 1);
+  return { kind: i < 0 ? spec : spec.slice(0, i), dir: i < 0 ? null : spec.slice(i + 1) };
+}
+
+/**
+ * The two splits of an image folder: <dir>/train and <dir>/val (or <dir>/test), each with one
+ * sub-folder per class (torchvision's ImageNet layout).
+ */
+function imageFolderSplits(dir: string): { train: string; test: string } {
+  const train = path.join(dir, 'train');
+  const test = ['val', 'test'].map((s) => path.join(dir, s)).find((d) => fs.existsSync(d));
+  if (!fs.existsSync(train) || !test) {
+    throw new TorchError(`--data imagefolder:${dir} needs ${train} and ${path.join(dir, 'val')} (or test), each with one folder of images per class`);
+  }
+  return { train, test };
+}
+
+/**
+ * What a model trained on `--data spec` expects: class names, channels, image size and
+ * normalisation. `imageSize` overrides the data set's own size (224 for image folders).
+ */
+export function dataInfo(spec: string, imageSize?: number): DataInfo {
+  const { kind, dir } = splitSpec(spec);
+  if (kind === 'imagefolder') {
+    if (!dir) throw new TorchError('--data imagefolder needs a folder: --data imagefolder:<dir>');
+    const { classes } = findClasses(imageFolderSplits(dir).train);
+    return { classes, inChannels: 3, size: imageSize ?? 224, mean: IMAGENET_MEAN, std: IMAGENET_STD };
+  }
+  const info = DATA_INFO[kind];
+  if (!info) throw new TorchError(`unknown --data '${spec}'; expected one of: ${DATA_FORMS.join(', ')}`);
+  return imageSize === undefined ? info : { ...info, size: imageSize };
+}
+
+/**
+ * Opens the data set named by a `--data` value; errors name the accepted forms. Image
+ * folders are decoded from JPEG/PNG and augmented for training (RandomResizedCrop + flip),
+ * resized and centre-cropped for evaluation, at `imageSize` (default 224).
+ */
+export function openData(spec: string, imageSize?: number): DataSpec {
+  const { kind, dir } = splitSpec(spec);
   const needDir = (): string => {
     if (!dir) throw new TorchError(`--data ${kind} needs a folder: --data ${kind}:<dir>`);
     return dir;
   };
-  const info = DATA_INFO[kind];
-  const transform: Transform = info ? new Compose([new ToTensor(), new Normalize(info.mean, info.std)]) : new ToTensor();
+  const info = dataInfo(spec, imageSize);
+  const normalize = new Normalize(info.mean, info.std);
+  // The built-in sets are used at their own size; a different --image-size resizes them.
+  const resize = imageSize !== undefined && kind !== 'imagefolder' ? [new Resize(imageSize)] : [];
+  const transform: Transform = new Compose([...resize, new ToTensor(), normalize]);
   switch (kind) {
     case 'mnist':
     case 'fashion-mnist': {
@@ -62,6 +108,20 @@ export function openData(spec: string): DataSpec {
       const Ctor = kind === 'cifar10' ? datasets.CIFAR10 : datasets.CIFAR100;
       const train = new Ctor(needDir(), { train: true, transform });
       return { ...info, name: kind, train, test: new Ctor(needDir(), { train: false, transform }), classes: train.classes };
+    }
+    case 'imagefolder': {
+      const split = imageFolderSplits(needDir());
+      const size = info.size;
+      const train = new datasets.ImageFolder(split.train, {
+        transform: new Compose([new RandomResizedCrop(size), new RandomHorizontalFlip(), new ToTensor(), normalize]),
+      });
+      const test = new datasets.ImageFolder(split.test, {
+        transform: new Compose([new Resize(Math.round((size * 256) / 224)), new CenterCrop(size), new ToTensor(), normalize]),
+      });
+      if (test.classes.join('\n') !== train.classes.join('\n')) {
+        throw new TorchError(`--data imagefolder:${dir}: ${split.test} has other class folders than ${split.train}`);
+      }
+      return { ...info, name: `imagefolder:${dir}`, train, test };
     }
     default:
       throw new TorchError(`unknown --data '${spec}'; expected one of: ${DATA_FORMS.join(', ')}`);

@@ -5,10 +5,11 @@ import { load, noGrad, stack, tidy, type Tensor } from '../torch/index';
 import { TorchError } from '../torch/errors';
 import { readImage } from '../vision/io';
 import { CenterCrop, Compose, Normalize, Resize, ToTensor } from '../vision/transforms/index';
-import { DATA_INFO } from './data';
+import { dataInfo } from './data';
+import { imageSizeOption } from './train';
 import { adaptInput, buildModel } from './models';
 
-export const PREDICT_USAGE = `usage: torchts predict <image...> --weights <model.safetensors> [--model resnet20] [--data mnist | fashion-mnist | cifar10 | cifar100] [--top 5]
+export const PREDICT_USAGE = `usage: torchts predict <image...> --weights <model.safetensors> [--model resnet20] [--data mnist | fashion-mnist | cifar10 | cifar100 | imagefolder:<dir>] [--top 5] [--image-size <pixels>]
 Prints the most likely classes of each JPEG/PNG image with their probabilities. --data names
 the data set the model was trained on (for the image size, normalisation and class names).`;
 
@@ -20,15 +21,14 @@ export async function predict(argv: string[]): Promise<number> {
       model: { type: 'string', default: 'resnet20' },
       data: { type: 'string', default: 'mnist' },
       top: { type: 'string', default: '5' },
+      'image-size': { type: 'string' },
     },
     strict: true,
     allowPositionals: true,
   });
   if (!v.weights) throw new TorchError(`--weights is required\n${PREDICT_USAGE}`);
   if (images.length === 0) throw new TorchError(`no images given\n${PREDICT_USAGE}`);
-  const kind = v.data.split(':')[0];
-  const info = DATA_INFO[kind];
-  if (!info) throw new TorchError(`unknown --data '${v.data}'; expected one of: ${Object.keys(DATA_INFO).join(', ')}`);
+  const info = dataInfo(v.data, imageSizeOption(v['image-size']));
   const top = Number(v.top);
   if (!Number.isInteger(top) || top < 1) throw new TorchError(`--top expects a positive integer but received '${v.top}'`);
   const model = buildModel(v.model, info.classes.length, info.inChannels);

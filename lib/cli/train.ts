@@ -15,6 +15,9 @@ import { cuda, getRngState, setRngState, Generator, load, manualSeed, save, type
 import { noGrad } from '../torch/autograd';
 import { TorchError } from '../torch/errors';
 import { tidy } from '../torch/memory';
+import { autocast } from '../torch/amp/autocast';
+import { GradScaler, type GradScalerState } from '../torch/amp/grad_scaler';
+import { SummaryWriter } from '../utils/tensorboard/writer';
 import { openData, type DataSpec } from './data';
 import { adaptInput, buildModel } from './models';
 import { Progress } from './progress';
@@ -30,14 +33,24 @@ const TRAIN_OPTIONS = {
   out: { type: 'string', default: 'runs/torchts' },
   resume: { type: 'boolean', default: false },
   seed: { type: 'string', default: '0' },
+  'image-size': { type: 'string' },
 } as const;
 
-export const TRAIN_USAGE = `usage: torchts train [--model resnet20] [--data mnist | fashion-mnist:<dir> | cifar10:<dir> | cifar100:<dir>]
+export const TRAIN_USAGE = `usage: torchts train [--model resnet20] [--data mnist | fashion-mnist:<dir> | cifar10:<dir> | cifar100:<dir> | imagefolder:<dir>]
                      [--epochs 2] [--batch-size 128] [--lr 0.4] [--device cpu|cuda] [--amp]
-                     [--out runs/torchts] [--resume] [--seed 0]
+                     [--image-size <pixels>] [--out runs/torchts] [--resume] [--seed 0]
 Trains with SGD (Nesterov momentum 0.9, weight decay 5e-4) and a OneCycle schedule up to --lr,
 evaluates on the test split after every epoch, and writes <out>/checkpoint.safetensors
-(everything needed by --resume) and <out>/model.safetensors (the weights).`;
+(everything needed by --resume), <out>/model.safetensors (the weights) and TensorBoard logs
+in <out>/tensorboard (loss and learning rate per step, accuracies per epoch).
+imagefolder:<dir> reads <dir>/train and <dir>/val (one folder per class) at 224 pixels unless
+--image-size says otherwise. --amp trains in mixed precision: bfloat16 autocast on the CPU,
+float16 autocast with a GradScaler on CUDA.`;
+
+/** `--image-size`, when given. */
+export function imageSizeOption(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : positive('image-size', value, true);
+}
 
 function positive(name: string, value: string, integer: boolean): number {
   const v = Number(value);
@@ -47,12 +60,11 @@ function positive(name: string, value: string, integer: boolean): number {
   return v;
 }
 
-function checkDevice(device: string, amp: boolean): void {
+function checkDevice(device: string): void {
   if (!/^(cpu|cuda(:\d+)?)$/.test(device)) throw new TorchError(`--device expects cpu or cuda[:n] but received '${device}'`);
   if (device.startsWith('cuda') && !cuda.isAvailable()) {
     throw new TorchError('--device cuda: CUDA is not available (this torchts is built against a CPU libtorch, or no GPU is visible)');
   }
-  if (amp) throw new TorchError('--amp (automatic mixed precision) is not available in this version of torchts');
 }
 
 /** Top-1 accuracy (%) of `model` on a data set. */
@@ -77,12 +89,17 @@ export async function train(argv: string[]): Promise<number> {
   const lr = positive('lr', v.lr, false);
   const seed = Number(v.seed);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new TorchError(`--seed expects an integer >= 0 but received '${v.seed}'`);
-  checkDevice(v.device, v.amp);
-  const spec = openData(v.data);
+  checkDevice(v.device);
+  const onCuda = v.device.startsWith('cuda');
+  const spec = openData(v.data, imageSizeOption(v['image-size']));
   manualSeed(seed);
   const model = buildModel(v.model, spec.classes.length, spec.inChannels).to(v.device as 'cpu');
   const generator = new Generator(seed);
-  const loader = new DataLoader(spec.train, { batchSize, shuffle: true, generator });
+  const loader = new DataLoader(spec.train, { batchSize, shuffle: true, generator, pinMemory: onCuda });
+  // Mixed precision: float16 needs loss scaling, bfloat16 (the CPU's choice) does not.
+  const amp = { enabled: v.amp, dtype: onCuda ? ('float16' as const) : ('bfloat16' as const) };
+  const ampDevice = onCuda ? ('cuda' as const) : ('cpu' as const);
+  const scaler = new GradScaler(ampDevice, { enabled: v.amp && onCuda });
   const criterion = new CrossEntropyLoss();
   const optimizer = new SGD(model.parameters(), { lr, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
   const scheduler = new OneCycleLR(optimizer, { maxLr: lr, epochs, stepsPerEpoch: loader.length });
@@ -101,6 +118,7 @@ export async function train(argv: string[]): Promise<number> {
       generator: Tensor;
       modelName: string;
       data: string;
+      scaler?: GradScalerState;
     };
     if (ck.modelName !== v.model || ck.data !== v.data) {
       throw new TorchError(`--resume: ${checkpointFile} was written for --model ${ck.modelName} --data ${ck.data}`);
@@ -110,10 +128,15 @@ export async function train(argv: string[]): Promise<number> {
     scheduler.loadStateDict(ck.scheduler);
     setRngState(ck.rng);
     generator.setState(ck.generator);
+    if (scaler.isEnabled() && ck.scaler && Object.keys(ck.scaler).length > 0) scaler.loadStateDict(ck.scaler);
     firstEpoch = ck.epoch + 1;
     console.log(`resuming from ${checkpointFile} after epoch ${ck.epoch}`);
   }
-  console.log(`training ${v.model} on ${spec.name} (${spec.train.length} images, ${spec.classes.length} classes) for ${epochs} epochs on ${v.device}`);
+  console.log(
+    `training ${v.model} on ${spec.name} (${spec.train.length} images, ${spec.classes.length} classes) for ${epochs} epochs on ${v.device}${v.amp ? ` with ${amp.dtype} autocast` : ''}`,
+  );
+  const writer = new SummaryWriter(path.join(v.out, 'tensorboard'));
+  let globalStep = (firstEpoch - 1) * loader.length;
 
   for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
     model.train();
@@ -125,15 +148,21 @@ export async function train(argv: string[]): Promise<number> {
     let seen = 0;
     for await (const [images, labels] of loader) {
       tidy(() => {
-        const x = adaptInput(v.model, images.to(v.device as 'cpu'));
-        const y = labels.to(v.device as 'cpu');
+        const x = adaptInput(v.model, images.to({ device: v.device as 'cpu', nonBlocking: onCuda }));
+        const y = labels.to({ device: v.device as 'cpu', nonBlocking: onCuda });
         optimizer.zeroGrad();
-        const out = model.forward(x);
-        const loss = criterion.forward(out, y);
-        loss.backward();
-        optimizer.step();
+        const [out, loss] = autocast(ampDevice, amp, () => {
+          const o = model.forward(x);
+          return [o, criterion.forward(o, y)];
+        });
+        scaler.scale(loss).backward();
+        scaler.step(optimizer);
+        scaler.update();
+        writer.addScalar('lr', optimizer.paramGroups[0].lr, globalStep);
         scheduler.step();
-        lossSum += (loss.item() as number) * y.shape[0];
+        const l = loss.item() as number;
+        writer.addScalar('train/loss', l, globalStep++);
+        lossSum += l * y.shape[0];
         correct += out.argmax(1).eq(y).sum().item() as number;
         seen += y.shape[0];
       });
@@ -144,6 +173,10 @@ export async function train(argv: string[]): Promise<number> {
     bar.done();
     const testAcc = await evaluate(model, v.model, spec, v.device, 1000);
     const secs = (Date.now() - started) / 1000;
+    writer.addScalar('train/accuracy', (100 * correct) / seen, epoch);
+    writer.addScalar('test/accuracy', testAcc, epoch);
+    writer.addScalar('epoch/seconds', secs, epoch);
+    writer.flush();
     console.log(
       `epoch ${epoch}/${epochs}: loss ${(lossSum / seen).toFixed(4)}, train accuracy ${((100 * correct) / seen).toFixed(2)}%, test accuracy ${testAcc.toFixed(2)}%, ${secs.toFixed(1)} s`,
     );
@@ -158,26 +191,34 @@ export async function train(argv: string[]): Promise<number> {
           generator: generator.getState(),
           modelName: v.model,
           data: v.data,
+          scaler: scaler.stateDict(),
         },
         checkpointFile,
       );
       save(model.stateDict(), path.join(v.out, 'model.safetensors'));
     });
   }
+  writer.close();
   return 0;
 }
 
-export const EVAL_USAGE = `usage: torchts eval --weights <model.safetensors> [--model resnet20] [--data mnist | ...] [--device cpu]`;
+export const EVAL_USAGE = `usage: torchts eval --weights <model.safetensors> [--model resnet20] [--data mnist | ...] [--device cpu] [--image-size <pixels>]`;
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({
     args: argv,
-    options: { weights: { type: 'string' }, model: { type: 'string', default: 'resnet20' }, data: { type: 'string', default: 'mnist' }, device: { type: 'string', default: 'cpu' } },
+    options: {
+      weights: { type: 'string' },
+      model: { type: 'string', default: 'resnet20' },
+      data: { type: 'string', default: 'mnist' },
+      device: { type: 'string', default: 'cpu' },
+      'image-size': { type: 'string' },
+    },
     strict: true,
   });
   if (!v.weights) throw new TorchError(`--weights is required\n${EVAL_USAGE}`);
-  checkDevice(v.device, false);
-  const spec = openData(v.data);
+  checkDevice(v.device);
+  const spec = openData(v.data, imageSizeOption(v['image-size']));
   const model = buildModel(v.model, spec.classes.length, spec.inChannels);
   model.loadStateDict(load(v.weights) as Record<string, Tensor>);
   model.to(v.device as 'cpu');

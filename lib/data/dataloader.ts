@@ -2,6 +2,7 @@
  * DataLoader: batches a dataset, optionally shuffled by a seeded generator, and keeps the
  * next batches in flight while the training step runs. Iterate with `for await`.
  */
+import { N } from '../native';
 import { stack } from '../torch/functions';
 import { tensor } from '../torch/creation';
 import { checkBool, checkInt, checkOptions, typeError } from '../torch/errors';
@@ -23,6 +24,11 @@ export interface DataLoaderOptions<T, B> {
   generator?: Generator;
   /** How many batches to prepare ahead (default 2). */
   prefetch?: number;
+  /**
+   * Put batches in page-locked host memory, so that `to('cuda', { nonBlocking: true })`
+   * copies them asynchronously. Without CUDA it is ignored with a warning, as in PyTorch.
+   */
+  pinMemory?: boolean;
 }
 
 /** PyTorch's default_collate for tensors, numbers and arrays/objects of them. */
@@ -43,6 +49,7 @@ export class DataLoader<T = unknown, B = unknown> {
   readonly dropLast: boolean;
   readonly sampler: Sampler;
   readonly prefetch: number;
+  readonly pinMemory: boolean;
   private readonly collate: (items: T[]) => B;
 
   constructor(dataset: Dataset<T, B>, options: DataLoaderOptions<T, B> = {}) {
@@ -54,6 +61,12 @@ export class DataLoader<T = unknown, B = unknown> {
     this.batchSize = checkInt(o.batchSize ?? 1, 'batchSize', 1);
     this.dropLast = checkBool(o.dropLast ?? false, 'dropLast');
     this.prefetch = checkInt(o.prefetch ?? 2, 'prefetch', 0);
+    this.pinMemory = checkBool(o.pinMemory ?? false, 'pinMemory');
+    if (this.pinMemory && !N.cudaIsAvailable()) {
+      if (!warnedNoPin) console.warn("torchts: DataLoader's pinMemory is set but CUDA is not available; batches are not pinned");
+      warnedNoPin = true;
+      this.pinMemory = false;
+    }
     if (o.sampler && o.shuffle) throw new TypeError('Expected either sampler or shuffle for options but received both');
     if (o.sampler !== undefined && (typeof o.sampler.indices !== 'function' || typeof o.sampler.length !== 'number')) {
       throw typeError('a Sampler (with length and indices())', 'sampler', o.sampler);
@@ -72,8 +85,10 @@ export class DataLoader<T = unknown, B = unknown> {
   }
 
   private async load(indices: number[]): Promise<B> {
-    if (this.dataset.getItems) return (await this.dataset.getItems(indices)) as B;
-    return this.collate(await Promise.all(indices.map((i) => this.dataset.get(i))));
+    const batch = this.dataset.getItems
+      ? ((await this.dataset.getItems(indices)) as B)
+      : this.collate(await Promise.all(indices.map((i) => this.dataset.get(i))));
+    return this.pinMemory ? pinAll(batch) : batch;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
@@ -93,6 +108,21 @@ export class DataLoader<T = unknown, B = unknown> {
       yield batch;
     }
   }
+}
+
+let warnedNoPin = false;
+
+/** The batch with every tensor moved to pinned memory (the unpinned ones are freed). */
+function pinAll<B>(b: B): B {
+  if (b instanceof Tensor) {
+    if (b.isPinned()) return b;
+    const pinned = b.pinMemory();
+    b.dispose();
+    return pinned as B;
+  }
+  if (Array.isArray(b)) return b.map(pinAll) as B;
+  if (b !== null && typeof b === 'object') return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, pinAll(v)])) as B;
+  return b;
 }
 
 function keepAll<B>(b: B): B {

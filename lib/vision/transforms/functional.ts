@@ -176,10 +176,13 @@ export function resize(img: Tensor, size: number | number[], options?: ResizeOpt
 /** crop() then resize() to `size` (torchvision's resized_crop). */
 export function resizedCrop(img: Tensor, top: number, left: number, height: number, width: number, size: number | number[], options?: ResizeOptions): Tensor {
   const cropped = crop(img, top, left, height, width);
+  let out: Tensor | undefined;
   try {
-    return resize(cropped, size, options);
+    out = resize(cropped, size, options);
+    return out;
   } finally {
-    if (cropped !== img) cropped.dispose();
+    // resize hands back its input when the crop already has the size: keep it then.
+    if (cropped !== img && out !== cropped) cropped.dispose();
   }
 }
 
