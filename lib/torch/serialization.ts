@@ -239,7 +239,7 @@ type Read = [position: number, length: number];
  * tensor the result uses. Tensors created before a failure are disposed.
  */
 function* loadSteps(file: string, size: number, device: string | null): Generator<Read, unknown, Buffer> {
-  const prefix = size >= 8 ? yield [0, 8] : Buffer.alloc(0);
+  const prefix = size > 0 ? yield [0, Math.min(size, 8)] : Buffer.alloc(0);
   if (prefix.subarray(0, 4).equals(ZIP_MAGIC)) return yield* pthSteps(file, size, device);
   // Legacy files start by pickling a magic number: PROTO 2, LONG1 of 10 bytes (as a safetensors
   // header length that would be 177 MB, over its limit, so no safetensors file starts so).

@@ -186,6 +186,10 @@ export class Tensor implements Owned {
   stride(): number[] {
     return N.strides(this.handle);
   }
+  /** The index of this tensor's first element in its storage (`storage_offset()`). */
+  storageOffset(): number {
+    return N.storageOffset(this.handle);
+  }
   dim(): number {
     return this.shape.length;
   }
