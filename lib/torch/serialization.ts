@@ -9,6 +9,8 @@
  *   rebuilds it. Only data is stored: numbers (NaN, ±Infinity and -0 included), strings,
  *   booleans, null, arrays, plain objects and Tensors. Nothing is ever executed on load.
  *
+ * `load` also reads PyTorch's own `.pth`/`.pt` zip files (pth.ts), recognised by content.
+ *
  * Writes are atomic: the bytes go to `<path>.tmp-<pid>-<random>`, which is fsynced and
  * renamed over `path`; on failure the temporary file is removed and `path` is untouched.
  * Reads check the whole header before creating any tensor.
@@ -308,8 +310,9 @@ function openError(file: string, stat: fs.Stats): TorchError | null {
 }
 
 /**
- * Loads what `save` wrote (or any safetensors file): a flat file gives a
- * `Record<string, Tensor>`, a checkpoint its original structure.
+ * Loads what `save` wrote (or any safetensors file), or a PyTorch `.pth`/`.pt` file written
+ * by `torch.save` (recognised by its zip signature; see pth.ts): a flat file or a saved
+ * state dict gives a `Record<string, Tensor>`, a checkpoint its structure as plain objects.
  */
 export function load<T = any>(path: string, options?: LoadOptions): T {
   const file = checkPath(path);
