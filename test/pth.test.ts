@@ -231,3 +231,18 @@ describe('damaged files', () => {
     await expectRejected(write('legacy.pth', legacy), /legacy \(pre-1\.6, non-zip\) format.*re-save it with a newer torch/);
   });
 });
+
+describe('Tensor.asStrided', () => {
+  it('makes views of the storage, validates arguments in JS and reports out-of-bounds views as TorchError', () => {
+    torch.tidy(() => {
+      const a = torch.arange(6, { dtype: 'float32' });
+      const v = a.asStrided([2, 2], [1, 2], 1);
+      expect(v.toArray()).toEqual([[1, 3], [2, 4]]);
+      expect(v.storageOffset()).toBe(1);
+      expect(() => a.asStrided([2, 2], [1], 0)).toThrow(RangeError);
+      expect(() => a.asStrided([2, -1], [1, 1], 0)).toThrow(RangeError);
+      expect(() => a.asStrided([2], [1], -1)).toThrow(/Expected an integer >= 0 for storageOffset/);
+      expect(() => a.asStrided([4, 4], [4, 1], 0)).toThrow(torch.TorchError);
+    });
+  });
+});
