@@ -190,7 +190,7 @@ function specsOf(root: unknown): TensorSpec[] {
     if (x instanceof TensorSpec) out.add(x);
     else if ((Array.isArray(x) || x instanceof PyDict) && !seen.has(x)) {
       seen.add(x);
-      if (Array.isArray(x)) todo.push(...x);
+      if (Array.isArray(x)) for (const y of x) todo.push(y);
       else for (const [k, y] of x.map) todo.push(k, y);
     }
   }
