@@ -9,6 +9,8 @@
  *   rebuilds it. Only data is stored: numbers (NaN, ±Infinity and -0 included), strings,
  *   booleans, null, arrays, plain objects and Tensors. Nothing is ever executed on load.
  *
+ * `load` also reads PyTorch's own `.pth`/`.pt` zip files (pth.ts), recognised by content.
+ *
  * Writes are atomic: the bytes go to `<path>.tmp-<pid>-<random>`, which is fsynced and
  * renamed over `path`; on failure the temporary file is removed and `path` is untouched.
  * Reads check the whole header before creating any tensor.
@@ -20,12 +22,14 @@ import * as nodePath from 'node:path';
 import { frombuffer } from './creation';
 import { checkDevice, type Device } from './device';
 import { checkOptions, describe, TorchError, typeError } from './errors';
+import { pthSteps, ZIP_MAGIC } from './pth';
 import { encodeHeader, type Entry, headerLength, invalid, parseHeader } from './safetensors';
 import { Tensor } from './tensor';
 
 /** Metadata key holding the JSON structure of a nested object. */
 export const STRUCTURE_KEY = 'torchts.structure';
 const MAX_DEPTH = 500;
+const LEGACY_MAGIC = Buffer.from([0x80, 0x02, 0x8a, 0x0a]);
 
 export interface LoadOptions {
   /** Where to put the loaded tensors (default: the CPU). */
@@ -231,12 +235,27 @@ function syncDirectory(file: string): void {
 type Read = [position: number, length: number];
 
 /**
- * The load procedure as a generator of reads, shared by `load` and `loadAsync`: header
- * length, header, then the bytes of each tensor the result uses. Tensors created before a
- * failure are disposed.
+ * The load procedure as a generator of reads, shared by `load` and `loadAsync`. It picks
+ * the format from the first bytes: a zip archive is a PyTorch `.pth`/`.pt` file (pth.ts),
+ * anything else is read as safetensors: header length, header, then the bytes of each
+ * tensor the result uses. Tensors created before a failure are disposed.
  */
 function* loadSteps(file: string, size: number, device: string | null): Generator<Read, unknown, Buffer> {
-  const n = headerLength(size >= 8 ? yield [0, 8] : Buffer.alloc(0), size, file);
+  const prefix = size > 0 ? yield [0, Math.min(size, 8)] : Buffer.alloc(0);
+  if (prefix.subarray(0, 4).equals(ZIP_MAGIC)) return yield* pthSteps(file, size, device);
+  // Legacy files start by pickling a magic number: PROTO 2, LONG1 of 10 bytes (as a safetensors
+  // header length that would be 177 MB, over its limit, so no safetensors file starts so).
+  if (prefix.subarray(0, 4).equals(LEGACY_MAGIC)) {
+    throw new TorchError(
+      `Cannot load ${JSON.stringify(file)}: it is a PyTorch file in the legacy (pre-1.6, non-zip) format, which torchts does not read; re-save it with a newer torch (torch.save(torch.load(f), f))`,
+    );
+  }
+  return yield* safetensorsSteps(file, size, device, prefix);
+}
+
+/** The safetensors load procedure (`prefix`: the file's first 8 bytes, or fewer if it is shorter). */
+function* safetensorsSteps(file: string, size: number, device: string | null, prefix: Buffer): Generator<Read, unknown, Buffer> {
+  const n = headerLength(prefix, size, file);
   const dataStart = 8 + n;
   const { entries, metadata } = parseHeader(yield [8, n], size - dataStart, file);
   const byName = new Map(entries.map((e) => [e.name, e]));
@@ -291,8 +310,9 @@ function openError(file: string, stat: fs.Stats): TorchError | null {
 }
 
 /**
- * Loads what `save` wrote (or any safetensors file): a flat file gives a
- * `Record<string, Tensor>`, a checkpoint its original structure.
+ * Loads what `save` wrote (or any safetensors file), or a PyTorch `.pth`/`.pt` file written
+ * by `torch.save` (recognised by its zip signature; see pth.ts): a flat file or a saved
+ * state dict gives a `Record<string, Tensor>`, a checkpoint its structure as plain objects.
  */
 export function load<T = any>(path: string, options?: LoadOptions): T {
   const file = checkPath(path);

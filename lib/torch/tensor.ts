@@ -15,6 +15,7 @@ import {
   checkOptions,
   checkScalar,
   checkShape,
+  rangeError,
   TorchError,
   typeError,
 } from './errors';
@@ -184,6 +185,10 @@ export class Tensor implements Owned {
   }
   stride(): number[] {
     return N.strides(this.handle);
+  }
+  /** The index of this tensor's first element in its storage (`storage_offset()`). */
+  storageOffset(): number {
+    return N.storageOffset(this.handle);
   }
   dim(): number {
     return this.shape.length;
@@ -661,6 +666,16 @@ export class Tensor implements Owned {
   }
   unbind(dim = 0): Tensor[] {
     return (N.unbind(this.handle, checkInt(dim, 'dim')) as number[]).map(wrap);
+  }
+  /**
+   * A view of this tensor's storage with the given size, strides and storage offset
+   * (`torch.as_strided`); the view must lie inside the storage.
+   */
+  asStrided(size: readonly number[], stride: readonly number[], storageOffset = 0): Tensor {
+    const sz = checkShape(size, 'size');
+    const st = checkShape(stride, 'stride');
+    if (st.length !== sz.length) throw rangeError(`${sz.length} strides (one per dimension of size)`, 'stride', stride);
+    return wrap(N.asStrided(this.handle, sz, st, checkInt(storageOffset, 'storageOffset', 0)));
   }
   narrow(dim: number, start: number, length: number): Tensor {
     return wrap(N.narrow(this.handle, checkInt(dim, 'dim'), checkInt(start, 'start'), checkInt(length, 'length', 0)));

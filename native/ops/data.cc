@@ -119,6 +119,7 @@ void RegisterData(Napi::Env env, Napi::Object exports) {
     for (int64_t d = 0; d < t.dim(); ++d) out.Set(uint32_t(d), Napi::Number::New(info.Env(), double(t.stride(d))));
     return out;
   });
+  TORCHTS_DEF("storageOffset", { return Napi::Number::New(info.Env(), double(Tns(info, 0).storage_offset())); });
   TORCHTS_DEF("dim", { return Napi::Number::New(info.Env(), double(Tns(info, 0).dim())); });
   TORCHTS_DEF("numel", { return Napi::Number::New(info.Env(), double(Tns(info, 0).numel())); });
   TORCHTS_DEF("dtype", { return Napi::Number::New(info.Env(), int(Tns(info, 0).scalar_type())); });

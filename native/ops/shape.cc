@@ -87,6 +87,13 @@ void RegisterShape(Napi::Env env, Napi::Object exports) {
   TORCHTS_DEF("isContiguousAs", {
     return Napi::Boolean::New(info.Env(), Tns(info, 0).is_contiguous(static_cast<at::MemoryFormat>(Int(info, 1))));
   });
+  // (self, size, stride, storageOffset): a view of self's storage (torch.as_strided). libtorch
+  // checks that the view lies inside the storage; JS checks the arguments first.
+  TORCHTS_DEF("asStrided", {
+    std::vector<int64_t> size = IntList(info, 1), stride = IntList(info, 2);
+    TORCH_CHECK(size.size() == stride.size(), "as_strided: size has ", size.size(), " dimensions but stride has ", stride.size());
+    return Ret(info, Tns(info, 0).as_strided(size, stride, Int(info, 3)));
+  });
   TORCHTS_DEF("clone", { return Ret(info, Tns(info, 0).clone()); });
   TORCHTS_DEF("detach", { return Ret(info, Tns(info, 0).detach()); });
   TORCHTS_DEF("detach_", { Tns(info, 0).detach_(); return Self(info); });
