@@ -7,10 +7,11 @@
 import * as nn from '../../nn/index';
 import { adaptiveAvgPool2d, dropout, relu } from '../../nn/functional';
 import { cat } from '../../torch/functions';
-import { checkBool, checkInt, checkNumber, checkOptions, rangeError, typeError } from '../../torch/errors';
+import { checkBool, checkInt, checkNumber, checkOptions, typeError } from '../../torch/errors';
 import { tidy } from '../../torch/memory';
 import type { Tensor } from '../../torch/tensor';
 import { chain, flatten1 } from './resnet';
+import { checkProbability } from './vgg';
 
 /**
  * One dense layer: BN-ReLU-conv1x1 (bottleneck, `bnSize * growthRate` channels) then
@@ -126,8 +127,7 @@ export class DenseNet extends nn.Module {
     blockConfig.forEach((n, i) => checkInt(n, `blockConfig[${i}]`, 1));
     const numInitFeatures = checkInt(o.numInitFeatures ?? 64, 'numInitFeatures', 1);
     const bnSize = checkInt(o.bnSize ?? 4, 'bnSize', 1);
-    const dropRate = checkNumber(o.dropRate ?? 0, 'dropRate');
-    if (dropRate < 0 || dropRate > 1) throw rangeError('a probability between 0 and 1', 'dropRate', dropRate);
+    const dropRate = checkProbability(o.dropRate ?? 0, 'dropRate');
     const numClasses = checkInt(o.numClasses ?? 1000, 'numClasses', 1);
     const memoryEfficient = checkBool(o.memoryEfficient ?? false, 'memoryEfficient');
 

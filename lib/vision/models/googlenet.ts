@@ -12,6 +12,7 @@ import { tidy } from '../../torch/memory';
 import type { Tensor } from '../../torch/tensor';
 import { BasicConv2d } from './basic_conv';
 import { chain, flatten1, stagesOf } from './resnet';
+import { checkProbability } from './vgg';
 
 /**
  * What GoogLeNet returns in training mode with auxiliary classifiers (torchvision's
@@ -168,11 +169,12 @@ export class GoogLeNet extends nn.Module {
     this.maxpool4 = new nn.MaxPool2d(2, { stride: 2, ceilMode: true });
     this.inception5a = new Inception(832, 256, 160, 320, 32, 128, 128);
     this.inception5b = new Inception(832, 384, 192, 384, 48, 128, 128);
-    const dropoutAux = o.dropoutAux ?? 0.7;
+    const dropoutAux = checkProbability(o.dropoutAux ?? 0.7, 'dropoutAux');
+    const dropout = checkProbability(o.dropout ?? 0.2, 'dropout');
     this.aux1 = this.auxLogits ? new InceptionAux(512, numClasses, dropoutAux) : null;
     this.aux2 = this.auxLogits ? new InceptionAux(528, numClasses, dropoutAux) : null;
     this.avgpool = new nn.AdaptiveAvgPool2d([1, 1]);
-    this.dropout = new nn.Dropout(o.dropout ?? 0.2);
+    this.dropout = new nn.Dropout(dropout);
     this.fc = new nn.Linear(1024, numClasses);
 
     if (!initWeights) return;

@@ -13,6 +13,7 @@ import type { Tensor } from '../../torch/tensor';
 import { BasicConv2d } from './basic_conv';
 import { transformInputChannels } from './googlenet';
 import { chain, flatten1 } from './resnet';
+import { checkProbability } from './vgg';
 
 type Stage = { forward(x: Tensor): Tensor };
 const avgPool3x3s1: Stage = { forward: (x) => avgPool2d(x, 3, 1, 1) };
@@ -277,6 +278,7 @@ export class Inception3 extends nn.Module {
     this.auxLogits = checkBool(o.auxLogits ?? true, 'auxLogits');
     this.transformInput = checkBool(o.transformInput ?? false, 'transformInput');
     const initWeights = checkBool(o.initWeights ?? true, 'initWeights');
+    const dropout = checkProbability(o.dropout ?? 0.5, 'dropout');
 
     this.Conv2d_1a_3x3 = new BasicConv2d(3, 32, 3, { stride: 2 });
     this.Conv2d_2a_3x3 = new BasicConv2d(32, 32, 3);
@@ -298,7 +300,7 @@ export class Inception3 extends nn.Module {
     this.Mixed_7b = new InceptionE(1280);
     this.Mixed_7c = new InceptionE(2048);
     this.avgpool = new nn.AdaptiveAvgPool2d([1, 1]);
-    this.dropout = new nn.Dropout(o.dropout ?? 0.5);
+    this.dropout = new nn.Dropout(dropout);
     this.fc = new nn.Linear(2048, numClasses);
 
     if (!initWeights) return;

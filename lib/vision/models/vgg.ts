@@ -4,10 +4,17 @@
  * torchvision's (`features.0.weight`, `classifier.6.bias`) and weights move unchanged.
  */
 import * as nn from '../../nn/index';
-import { checkBool, checkInt, checkOptions, typeError } from '../../torch/errors';
+import { checkBool, checkInt, checkNumber, checkOptions, rangeError, typeError } from '../../torch/errors';
 import { tidy } from '../../torch/memory';
 import type { Tensor } from '../../torch/tensor';
 import { chain, flatten1, stagesOf } from './resnet';
+
+/** `p` checked to be a probability, with `argument` named in the error. */
+export function checkProbability(p: unknown, argument: string): number {
+  checkNumber(p, argument);
+  if ((p as number) < 0 || (p as number) > 1) throw rangeError('a probability between 0 and 1', argument, p);
+  return p as number;
+}
 
 /** A VGG configuration: output channels of each 3x3 convolution, 'M' for a 2x2 max pool. */
 export type VGGConfig = readonly (number | 'M')[];
@@ -66,7 +73,7 @@ export class VGG extends nn.Module {
     const o = checkOptions<VGGOptions>(options);
     const numClasses = checkInt(o.numClasses ?? 1000, 'numClasses', 1);
     const initWeights = checkBool(o.initWeights ?? true, 'initWeights');
-    const dropout = o.dropout ?? 0.5;
+    const dropout = checkProbability(o.dropout ?? 0.5, 'dropout');
     this.features = features;
     this.avgpool = new nn.AdaptiveAvgPool2d([7, 7]);
     this.classifier = new nn.Sequential(
