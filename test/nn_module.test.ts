@@ -319,6 +319,35 @@ describe('nn.init', () => {
     }
   });
 
+  it('truncNormal_ stays in [a, b], has the truncated std, and draws what PyTorch 2.13 draws with the same seed', () => {
+    torch.manualSeed(0);
+    const w = torch.empty([200, 500]);
+    nn.init.truncNormal_(w, { std: 0.1, a: -0.15, b: 0.15 }); // p = 0.87: normal draws, outliers redrawn
+    let s = stats(w);
+    expect(s.min).toBeGreaterThanOrEqual(-0.15);
+    expect(s.max).toBeLessThanOrEqual(0.15);
+    expect(Math.abs(s.mean)).toBeLessThan(1e-3);
+    expect(s.std / 0.07426).toBeCloseTo(1, 2); // std of N(0, 0.1²) cut at ±1.5 std
+    nn.init.truncNormal_(w, { mean: 1, std: 1, a: 1.5, b: 3 }); // p = 0.29: uniform proposals, accepted by pdf
+    s = stats(w);
+    expect(s.min).toBeGreaterThanOrEqual(1.5);
+    expect(s.max).toBeLessThanOrEqual(3);
+    expect(s.mean).toBeCloseTo(2.043, 2); // mean of N(1, 1) cut to [1.5, 3]
+    // torch.manual_seed(0); torch.nn.init.trunc_normal_(torch.empty(n), std=.., a=.., b=..).tolist()[:3] with torch 2.13
+    const cases: [number, number, number, number, number[]][] = [
+      [1, -0.5, 0.5, 7, [-0.02087947353720665, -0.293428897857666, -0.40334352850914]],
+      [0.01, -2, 2, 5, [0.015409961342811584, -0.002934289164841175, -0.021787893027067184]],
+      [1, 0.5, 3, 300, [1.4433767795562744, 1.1290358304977417, 1.2698267698287964]],
+    ];
+    for (const [std, a, b, n, first] of cases) {
+      torch.manualSeed(0);
+      const t = nn.init.truncNormal_(torch.empty([n]), { std, a, b });
+      expect([...(t.toTypedArray() as Float32Array).slice(0, 3)]).toEqual(first);
+    }
+    expect(() => nn.init.truncNormal_(w, { std: 0 })).toThrow(/Expected a positive number for std but received 0/);
+    expect(() => nn.init.truncNormal_(w, { a: 1, b: 1 })).toThrow(/for b but received 1/);
+  });
+
   it('calculateGain and calculateFanInAndFanOut match PyTorch', () => {
     expect(nn.init.calculateGain('relu')).toBe(Math.SQRT2);
     expect(nn.init.calculateGain('tanh')).toBeCloseTo(5 / 3, 15);

@@ -1,4 +1,5 @@
 /** `--model` names of the command line. */
+import { pad } from '../nn/functional';
 import type { Module } from '../nn/module';
 import { TorchError } from '../torch/errors';
 import type { Tensor } from '../torch/tensor';
@@ -7,24 +8,61 @@ import * as models from '../vision/models/index';
 type Classifier = Module & { forward(x: Tensor): Tensor };
 
 const CIFAR_DEPTHS: Record<string, number> = { resnet8: 8, resnet20: 20, resnet32: 32, resnet44: 44, resnet56: 56, resnet110: 110 };
-const TORCHVISION = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'resnext50_32x4d', 'resnext101_32x8d', 'resnext101_64x4d', 'wide_resnet50_2', 'wide_resnet101_2'] as const;
+const TORCHVISION = [
+  'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'resnext50_32x4d', 'resnext101_32x8d', 'resnext101_64x4d', 'wide_resnet50_2', 'wide_resnet101_2',
+  'vgg11', 'vgg11_bn', 'vgg13', 'vgg13_bn', 'vgg16', 'vgg16_bn', 'vgg19', 'vgg19_bn',
+  'densenet121', 'densenet161', 'densenet169', 'densenet201',
+  'googlenet', 'inception_v3',
+] as const;
+
+/**
+ * The smallest input (height and width) each torchvision family accepts, torchvision's
+ * `min_size` metadata; smaller images are zero-padded up to it (see `adaptInput`).
+ */
+const MIN_SIZE: [RegExp, number][] = [
+  [/^vgg/, 32],
+  [/^densenet/, 29],
+  [/^googlenet$/, 15],
+  [/^inception_v3$/, 75],
+];
 
 /** Every name `--model` accepts. */
 export const MODEL_NAMES = [...Object.keys(CIFAR_DEPTHS), ...TORCHVISION];
 
 /**
  * Builds a model. CIFAR ResNets take any number of input channels; torchvision's take 3,
- * so their one-channel inputs are repeated to three (see `adaptInput`).
+ * so their one-channel inputs are repeated to three (see `adaptInput`). GoogLeNet and
+ * Inception v3 are built without their auxiliary classifiers, so that `forward` always
+ * returns the logits.
  */
 export function buildModel(name: string, numClasses: number, inChannels: number): Classifier {
   if (name in CIFAR_DEPTHS) return new models.CifarResNet(CIFAR_DEPTHS[name], { numClasses, inChannels });
+  if (name === 'googlenet') return models.googlenet({ numClasses, auxLogits: false }) as Module as Classifier;
+  if (name === 'inception_v3') return models.inception_v3({ numClasses, auxLogits: false }) as Module as Classifier;
   if ((TORCHVISION as readonly string[]).includes(name)) {
-    return (models[name as (typeof TORCHVISION)[number]] as (o: models.ResNetOptions) => Classifier)({ numClasses });
+    return (models[name as (typeof TORCHVISION)[number]] as (o: { numClasses: number }) => Classifier)({ numClasses });
   }
   throw new TorchError(`unknown --model '${name}'; expected one of: ${MODEL_NAMES.join(', ')}`);
 }
 
-/** Grey images for a torchvision model: repeat the channel three times. */
+/** The smallest input side `name` accepts (1 when any size works). */
+export function minInputSize(name: string): number {
+  return MIN_SIZE.find(([re]) => re.test(name))?.[1] ?? 1;
+}
+
+/**
+ * A batch shaped for a torchvision model: grey images get their channel repeated three
+ * times, and images smaller than the model's minimum size (MNIST's 28x28 for VGG, Inception
+ * v3's 75x75) are zero-padded around, centred, up to it.
+ */
 export function adaptInput(name: string, x: Tensor): Tensor {
-  return !(name in CIFAR_DEPTHS) && x.shape[1] === 1 ? x.expand(-1, 3, -1, -1) : x;
+  if (name in CIFAR_DEPTHS) return x;
+  let y = x.shape[1] === 1 ? x.expand(-1, 3, -1, -1) : x;
+  const min = minInputSize(name);
+  const [h, w] = [y.shape[2], y.shape[3]];
+  if (h < min || w < min) {
+    const [dh, dw] = [Math.max(0, min - h), Math.max(0, min - w)];
+    y = pad(y, [dw >> 1, dw - (dw >> 1), dh >> 1, dh - (dh >> 1)]);
+  }
+  return y;
 }

@@ -74,7 +74,7 @@ async function evaluate(model: ReturnType<typeof buildModel>, modelName: string,
   const loader = new DataLoader(spec.test, { batchSize });
   await noGrad(async () => {
     for await (const [images, labels] of loader) {
-      correct += tidy(() => adaptInput(modelName, model.forward(images.to(device as 'cpu'))).argmax(1).eq(labels.to(device as 'cpu')).sum().item() as number);
+      correct += tidy(() => model.forward(adaptInput(modelName, images.to(device as 'cpu'))).argmax(1).eq(labels.to(device as 'cpu')).sum().item() as number);
       images.dispose();
       labels.dispose();
     }

@@ -1,6 +1,8 @@
 /** nn.init: in-place initialisers with PyTorch's formulas (torch/nn/init.py). */
 import { noGrad } from '../torch/autograd';
 import { checkNumber, checkOptions, rangeError, TorchError } from '../torch/errors';
+import { emptyLike, tensor as scalarTensor } from '../torch/creation';
+import { tidy } from '../torch/memory';
 import { _tensorArg as tensorArg, type Tensor } from '../torch/tensor';
 
 export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
@@ -87,4 +89,78 @@ export function kaimingNormal_(tensor: Tensor, options: KaimingOptions = {}): Te
   const o = checkOptions<KaimingOptions>(options);
   const std = calculateGain(o.nonlinearity ?? 'leaky_relu', o.a ?? 0) / Math.sqrt(fan(tensor, o.mode ?? 'fan_in'));
   return normal_(tensor, 0, std);
+}
+
+export interface TruncNormalOptions {
+  mean?: number;
+  std?: number;
+  /** Lower cut-off (default -2). */
+  a?: number;
+  /** Upper cut-off (default 2). */
+  b?: number;
+}
+
+/** The standard normal CDF at `x`, with libtorch's erf in float64 (as Python's math.erf). */
+function normCdf(x: number): number {
+  return tidy(() => (1 + (scalarTensor(x / Math.SQRT2, { dtype: 'float64' }).erf().item() as number)) / 2);
+}
+
+/** `x` rounded to `tensor`'s dtype, as PyTorch's `tensor.new_tensor(x).item()`. */
+function asDtype(x: number, tensor: Tensor): number {
+  return tidy(() => scalarTensor(x, { dtype: tensor.dtype }).item() as number);
+}
+
+/**
+ * Fills `tensor` from the normal distribution N(mean, std²) truncated to [a, b]
+ * (`torch.nn.init.trunc_normal_`), by PyTorch 2.13's method, so that with the same seed it
+ * draws the same values: when [a, b] holds more than 30% of the mass, normal draws with the
+ * ones outside [a, b] redrawn until none is; otherwise uniform proposals on [a, b] accepted
+ * with probability pdf / peak pdf. (PyTorch before 2.9 mapped uniforms through erfinv: the
+ * same distribution, other values.)
+ */
+export function truncNormal_(tensor: Tensor, options: TruncNormalOptions = {}): Tensor {
+  const o = checkOptions<TruncNormalOptions>(options);
+  const mean = checkNumber(o.mean ?? 0, 'mean');
+  const std = checkNumber(o.std ?? 1, 'std');
+  const a = checkNumber(o.a ?? -2, 'a');
+  const b = checkNumber(o.b ?? 2, 'b');
+  if (!(std > 0)) throw rangeError('a positive number', 'std', std);
+  if (!(a < b)) throw rangeError(`a number above a (${a})`, 'b', b);
+  tensorArg(tensor, 'tensor');
+  const p = normCdf((b - mean) / std) - normCdf((a - mean) / std);
+  noGrad(() =>
+    tidy(() => {
+      if (p > 0.3) {
+        const [lo, hi] = [asDtype(a, tensor), asDtype(b, tensor)];
+        let result: Tensor = tensor.normal_(mean, std);
+        for (;;) {
+          const mask = result.lt(lo).logicalOr(result.gt(hi));
+          if (!(mask.any().item() as boolean)) break;
+          result = emptyLike(result).normal_(mean, std).where(mask, result);
+        }
+        if (result !== tensor) tensor.copy_(result);
+        return;
+      }
+      const mode = Math.max(a, Math.min(mean, b));
+      const logPeak = -0.5 * ((mode - mean) / std) ** 2;
+      const candidates = emptyLike(tensor);
+      const acceptBuf = emptyLike(tensor);
+      // log_pdf - log_peak of the candidates, in place.
+      const logPdf = (c: Tensor): Tensor => c.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(logPeak);
+      tensor.uniform_(a, b);
+      candidates.copy_(tensor);
+      let pending = acceptBuf.uniform_().log_().gt(logPdf(candidates));
+      if (!(pending.any().item() as boolean)) return;
+      let result: Tensor = tensor;
+      for (;;) {
+        candidates.uniform_(a, b);
+        result = candidates.where(pending, result);
+        logPdf(candidates);
+        pending = acceptBuf.uniform_().log_().gt(candidates).where(pending, pending);
+        if (!(pending.any().item() as boolean)) break;
+      }
+      tensor.copy_(result);
+    }),
+  );
+  return tensor;
 }

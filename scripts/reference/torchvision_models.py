@@ -2,11 +2,17 @@
 
 pip's torchvision wheels here are CUDA builds that do not import next to the CPU torch, and
 Debian's python3-torchvision is built for Debian's torch 1.13. The model *definitions* are
-plain Python, though: this module executes torchvision's own models/resnet.py file (Debian
-package, or the file named by TORCHVISION_RESNET_PY) against the torch that is imported, with
-do-nothing stand-ins for the few torchvision internals it imports (pretrained-weight
-metadata, API-usage logging). The classes and builders run unchanged, so the reference and
-torchts use the same libtorch kernels.
+plain Python, though: this module executes torchvision's own models/<name>.py files (from
+Debian's package, or from the folder named by TORCHVISION_MODELS_DIR) against the torch that
+is imported, with do-nothing stand-ins for the few torchvision internals they import
+(pretrained-weight metadata, API-usage logging). The classes and builders run unchanged, so
+the reference and torchts use the same libtorch kernels.
+
+    from torchvision_models import load
+    vgg = load("vgg")            # torchvision.models.vgg
+    model = vgg.vgg11_bn(num_classes=10)
+
+`resnet`, `vgg`, `densenet`, `googlenet` and `inception` are loaded on first access.
 """
 import enum
 import importlib.util
@@ -14,7 +20,7 @@ import os
 import sys
 import types
 
-RESNET_PY = os.environ.get("TORCHVISION_RESNET_PY", "/usr/lib/python3/dist-packages/torchvision/models/resnet.py")
+MODELS_DIR = os.environ.get("TORCHVISION_MODELS_DIR", "/usr/lib/python3/dist-packages/torchvision/models")
 
 
 def _module(name, **attrs):
@@ -43,12 +49,10 @@ class _WeightsEnum(enum.Enum):
         return getattr(self.value, name)
 
 
-def _load():
-    if not os.path.exists(RESNET_PY):
-        raise SystemExit(
-            f"torchvision's resnet.py not found at {RESNET_PY}: install it with "
-            "`apt-get install python3-torchvision` or set TORCHVISION_RESNET_PY"
-        )
+def _stub_torchvision():
+    """Registers the stand-ins for the torchvision internals the model files import (once)."""
+    if "torchvision.models._api" in sys.modules:
+        return
     _module("torchvision")
     _module("torchvision.transforms")
     _module("torchvision.transforms._presets", ImageClassification=lambda **kw: None)
@@ -71,12 +75,33 @@ def _load():
         handle_legacy_interface=lambda **kw: (lambda fn: fn),
         _ModelURLs=dict,
     )
-    spec = importlib.util.spec_from_file_location("torchvision.models.resnet", RESNET_PY)
+
+
+def load(name):
+    """torchvision.models.<name>, executed from <MODELS_DIR>/<name>.py (cached)."""
+    full = f"torchvision.models.{name}"
+    if full in sys.modules:
+        return sys.modules[full]
+    path = os.path.join(MODELS_DIR, f"{name}.py")
+    if not os.path.exists(path):
+        raise SystemExit(
+            f"torchvision's {name}.py not found at {path}: install it with "
+            "`apt-get install python3-torchvision` or set TORCHVISION_MODELS_DIR"
+        )
+    _stub_torchvision()
+    spec = importlib.util.spec_from_file_location(full, path)
     mod = importlib.util.module_from_spec(spec)
     mod.__package__ = "torchvision.models"
-    sys.modules["torchvision.models.resnet"] = mod
+    sys.modules[full] = mod
     spec.loader.exec_module(mod)
     return mod
 
 
-resnet = _load()
+_MODELS = ("resnet", "vgg", "densenet", "googlenet", "inception")
+
+
+def __getattr__(name):
+    # `from torchvision_models import resnet` loads resnet.py on first use.
+    if name in _MODELS:
+        return load(name)
+    raise AttributeError(name)

@@ -1,0 +1,33 @@
+/**
+ * BasicConv2d: convolution (no bias), BatchNorm (eps 0.001), ReLU — the unit GoogLeNet and
+ * Inception v3 are built from. torchvision defines the same class in googlenet.py and
+ * inception.py; here both models share this one.
+ */
+import * as nn from '../../nn/index';
+import { relu, type Size2 } from '../../nn/functional';
+import { checkOptions } from '../../torch/errors';
+import type { Tensor } from '../../torch/tensor';
+import { chain } from './resnet';
+
+/** `F.relu(x, inplace=True)` as a stage (not a registered child, as in torchvision). */
+export const reluInplace = { forward: (x: Tensor): Tensor => relu(x, true) };
+
+/** The convolution's options (everything but `bias`, which is always false). */
+export type BasicConv2dOptions = Omit<nn.Conv2dOptions, 'bias'>;
+
+export class BasicConv2d extends nn.Module {
+  conv: nn.Conv2d;
+  bn: nn.BatchNorm2d;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: BasicConv2dOptions = {}) {
+    super();
+    const o = checkOptions<BasicConv2dOptions>(options);
+    this.conv = new nn.Conv2d(inChannels, outChannels, kernelSize, { ...o, bias: false });
+    this.bn = new nn.BatchNorm2d(outChannels, { eps: 0.001 });
+  }
+
+  /** `relu(bn(conv(x)))`, the ReLU in place. */
+  forward(x: Tensor): Tensor {
+    return chain(x, [this.conv, this.bn, reluInplace]);
+  }
+}

@@ -1,0 +1,130 @@
+// torchts's VGG, DenseNet, Inception v3 and GoogLeNet against torchvision's (real PyTorch):
+// same weights, same batch; forward in eval and train mode (with the auxiliary outputs),
+// loss, every gradient, BatchNorm running statistics, and every parameter after 3 SGD steps
+// (momentum, weight decay, nesterov).
+//
+// The reference is torchvision's model code on the PyTorch next to torchts (the same
+// libtorch; scripts/reference/models_parity.py), so the kernels are the same and the
+// results agree to rounding. Tolerance for every comparison: max |torchts - torch| /
+// max |torch| per tensor below 1e-4 (the errors measured are printed).
+//
+// Dropout is p=0 on both sides (builder options): the two sides draw different random
+// numbers, so train-mode results with p>0 could not agree. The training loss is torchvision's
+// recipe: cross entropy of the logits + 0.4 x Inception's auxiliary one, + 0.3 x each of
+// GoogLeNet's two.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { nn, optim, Tensor, torch, vision } from '../../lib/index';
+import { readFixtures, relError, runReference, under } from './fixtures';
+
+type Model = nn.Module & { forward(x: Tensor): Tensor | vision.models.InceptionOutputs | vision.models.GoogLeNetOutputs };
+
+/** Each case of models_parity.py: the torchts builder with the same arguments, and the auxiliary loss weights. */
+const CASES: Record<string, { build: () => Model; aux: number[] }> = {
+  vgg11_bn: { build: () => vision.models.vgg11_bn({ numClasses: 10, dropout: 0 }), aux: [] },
+  densenet121: { build: () => vision.models.densenet121({ numClasses: 10 }), aux: [] },
+  inception_v3: { build: () => vision.models.inception_v3({ numClasses: 10, dropout: 0, initWeights: true }), aux: [0.4] },
+  googlenet: { build: () => vision.models.googlenet({ numClasses: 10, dropout: 0, dropoutAux: 0, initWeights: true }), aux: [0.3, 0.3] },
+};
+
+const MODELS = process.env.PARITY_MODELS?.split(',').filter((m) => m in CASES) ?? Object.keys(CASES);
+const TOL = { output: 1e-4, grad: 1e-4, stats: 1e-4, params: 1e-4 };
+const report = (what: string, err: number): number => (console.log(`${what}: ${err.toExponential(2)}`), err);
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-models-parity-'));
+
+beforeAll(() => {
+  if (MODELS.length) runReference('models_parity.py', [out, ...MODELS]);
+}, 900_000);
+
+afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+/** The worst relative error over a state dict, with the key that has it. */
+function worst(actual: Record<string, Tensor>, expected: Record<string, Tensor>): { key: string; err: number } {
+  let w = { key: '(all equal)', err: 0 };
+  expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+  for (const [k, e] of Object.entries(expected)) {
+    const err = e.isFloatingPoint() ? relError(actual[k], e) : torch.equal(actual[k], e) ? 0 : Infinity;
+    if (err > w.err) w = { key: k, err };
+  }
+  return w;
+}
+
+/** The logits and the auxiliary logits (in the named tuple's order) of a forward result. */
+function outputs(res: Tensor | Iterable<Tensor | null>): [Tensor, Tensor[]] {
+  if (res instanceof Tensor) return [res, []];
+  const [logits, ...aux] = [...res];
+  return [logits!, aux as Tensor[]];
+}
+
+describe.each(MODELS)('%s', (name) => {
+  const { build, aux: auxWeights } = CASES[name];
+  let ref: Record<string, Tensor>;
+  let init: Record<string, Tensor>;
+  let model: Model;
+
+  function lossOf(res: Tensor | Iterable<Tensor | null>, y: Tensor): Tensor {
+    const [logits, aux] = outputs(res);
+    const ce = new nn.CrossEntropyLoss();
+    let loss = ce.forward(logits, y);
+    auxWeights.forEach((w, i) => (loss = loss.add(ce.forward(aux[i], y).mul(w))));
+    return loss;
+  }
+
+  beforeAll(() => {
+    ref = readFixtures(path.join(out, name));
+    init = under(ref, 'init/');
+    model = build();
+    model.loadStateDict(init);
+  });
+
+  afterAll(() => model?.dispose());
+
+  it('has torchvision state-dict keys, in torchvision order', () => {
+    expect(Object.keys(model.stateDict())).toEqual(Object.keys(init));
+  });
+
+  it('matches in eval mode', () => {
+    model.eval();
+    const y = torch.noGrad(() => model.forward(ref.x));
+    expect(y).toBeInstanceOf(Tensor);
+    expect(report(`${name} eval output`, relError(y as Tensor, ref.eval_out))).toBeLessThan(TOL.output);
+  });
+
+  it('matches in train mode: outputs, auxiliary outputs, loss, gradients, running statistics', () => {
+    model.train();
+    const res = model.forward(ref.x);
+    const [logits, aux] = outputs(res);
+    expect(aux.length).toBe(auxWeights.length);
+    expect(report(`${name} train output`, relError(logits, ref.train_out))).toBeLessThan(TOL.output);
+    aux.forEach((a, i) => expect(report(`${name} train aux output ${i}`, relError(a, ref[`train_aux${i}`]))).toBeLessThan(TOL.output));
+    const loss = lossOf(res, ref.y);
+    expect(report(`${name} loss`, relError(loss, ref.loss))).toBeLessThan(TOL.output);
+    loss.backward();
+    const grads = Object.fromEntries(model.namedParameters().map(([k, p]) => [k, p.grad!]));
+    const g = worst(grads, under(ref, 'grad/'));
+    expect(report(`${name} worst gradient (${g.key})`, g.err)).toBeLessThan(TOL.grad);
+    const b = worst(Object.fromEntries(model.namedBuffers()), under(ref, 'after_train/'));
+    expect(report(`${name} worst running statistic (${b.key})`, b.err)).toBeLessThan(TOL.stats);
+  });
+
+  it('matches after 3 SGD steps (momentum 0.9, weight decay 1e-4, nesterov)', () => {
+    model.loadStateDict(init);
+    model.zeroGrad();
+    model.train();
+    const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-4, nesterov: true });
+    for (let i = 0; i < 3; i++) {
+      torch.tidy(() => {
+        opt.zeroGrad();
+        lossOf(model.forward(ref.x), ref.y).backward();
+        opt.step();
+      });
+    }
+    // The steps must have moved the weights, or this would compare the initial state.
+    expect(worst(model.stateDict(), init).err).toBeGreaterThan(1e-3);
+    const w = worst(model.stateDict(), under(ref, 'sgd/'));
+    expect(report(`${name} after SGD, worst (${w.key})`, w.err)).toBeLessThan(TOL.params);
+  });
+});
