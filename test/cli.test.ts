@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { torch, vision } from '../lib/index';
 import { packageRoot } from '../lib/libtorch';
 import { readEvents } from './tensorboard_reader';
+import { runReference, tempDir, writeFixtures } from './parity/fixtures';
 
 const root = packageRoot();
 const cli = path.join(root, 'dist', 'cli', 'main.js');
@@ -90,6 +91,35 @@ describe('torchts train / eval', () => {
     const missing = run(['predict', 'nope.png', '--weights', path.join('full', 'model.safetensors'), '--model', 'resnet8']);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/^torchts: cannot read image .*nope.png/);
+  });
+
+  it("predicts with torchvision's ImageNet-style weights from a PyTorch .pth file, as PyTorch does", async () => {
+    const sharp = (await import('sharp')).default;
+    const file = path.join(tmp, 'photo.png');
+    const px = Buffer.alloc(300 * 240 * 3);
+    for (let i = 0; i < px.length; i++) px[i] = (i * 37 + (i >> 7) * 11) % 256;
+    await sharp(px, { raw: { width: 300, height: 240, channels: 3 } }).png().toFile(file);
+    // The CLI's preprocessing through the API (resize 256, centre crop 224, ImageNet mean/std),
+    // sent to PyTorch, which saves the weights and computes its top-5 on that input.
+    const t = vision.transforms;
+    const img = await vision.io.readImage(file);
+    const x = torch.tidy(() =>
+      new t.Compose([new t.Resize(256), new t.CenterCrop(224), new t.ToTensor(), new t.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+        .forward(img)
+        .unsqueeze(0),
+    );
+    const dir = tempDir('imagenet');
+    writeFixtures(path.join(dir, 'in'), { x });
+    runReference('imagenet_predict.py', [path.join(dir, 'in'), path.join(dir, 'out')]);
+    const top5 = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'top5.json'), 'utf8')) as [number, number][][];
+    const r = run(['predict', file, '--weights', path.join(dir, 'out', 'resnet18.pth'), '--model', 'resnet18', '--data', 'imagenet']);
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').slice(1);
+    expect(lines.map((l) => l.replace(/^ +[\d.]+%  /, ''))).toEqual(top5[0].map(([i]) => vision.models.IMAGENET_CATEGORIES[i]));
+    lines.forEach((l, k) => expect(Number(/([\d.]+)%/.exec(l)![1])).toBeCloseTo(100 * top5[0][k][1], 1));
+    const trainOnIt = run(['train', '--data', 'imagenet']);
+    expect(trainOnIt.stderr).toMatch(/^torchts: --data imagenet names the classes of torchvision's ImageNet weights for predict/);
   });
 
   it('resumes a killed run and ends with the same weights as the uninterrupted one', async () => {

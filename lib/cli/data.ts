@@ -7,6 +7,7 @@ import * as path from 'node:path';
 
 import * as datasets from '../vision/datasets/index';
 import { findClasses } from '../vision/datasets/folder';
+import { IMAGENET_CATEGORIES } from '../vision/models/meta';
 import { CenterCrop, Compose, Normalize, RandomHorizontalFlip, RandomResizedCrop, Resize, ToTensor, type Transform } from '../vision/transforms/index';
 
 export interface DataSpec extends DataInfo {
@@ -42,7 +43,7 @@ const IMAGENET_MEAN = [0.485, 0.456, 0.406];
 const IMAGENET_STD = [0.229, 0.224, 0.225];
 
 /** The forms `--data` accepts. */
-export const DATA_FORMS = ['mnist', 'fashion-mnist:<dir>', 'mnist:<dir>', 'cifar10:<dir>', 'cifar100:<dir>', 'imagefolder:<dir>'];
+export const DATA_FORMS = ['mnist', 'fashion-mnist:<dir>', 'mnist:<dir>', 'cifar10:<dir>', 'cifar100:<dir>', 'imagefolder:<dir>', 'imagenet (predict only)'];
 
 function splitSpec(spec: string): { kind: string; dir: string | null } {
   const i = spec.indexOf(':');
@@ -68,6 +69,10 @@ function imageFolderSplits(dir: string): { train: string; test: string } {
  */
 export function dataInfo(spec: string, imageSize?: number): DataInfo {
   const { kind, dir } = splitSpec(spec);
+  if (kind === 'imagenet') {
+    // torchvision's ImageNet-1k weights: their class names and preprocessing (224² crop of a 256 resize).
+    return { classes: [...IMAGENET_CATEGORIES], inChannels: 3, size: imageSize ?? 224, mean: IMAGENET_MEAN, std: IMAGENET_STD };
+  }
   if (kind === 'imagefolder') {
     if (!dir) throw new TorchError('--data imagefolder needs a folder: --data imagefolder:<dir>');
     const { classes } = findClasses(imageFolderSplits(dir).train);
@@ -123,6 +128,8 @@ export function openData(spec: string, imageSize?: number): DataSpec {
       }
       return { ...info, name: `imagefolder:${dir}`, train, test };
     }
+    case 'imagenet':
+      throw new TorchError('--data imagenet names the classes of torchvision\'s ImageNet weights for predict; train and eval need images: --data imagefolder:<dir>');
     default:
       throw new TorchError(`unknown --data '${spec}'; expected one of: ${DATA_FORMS.join(', ')}`);
   }

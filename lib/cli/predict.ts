@@ -9,9 +9,11 @@ import { dataInfo } from './data';
 import { imageSizeOption } from './train';
 import { adaptInput, buildModel } from './models';
 
-export const PREDICT_USAGE = `usage: torchts predict <image...> --weights <model.safetensors> [--model resnet20] [--data mnist | fashion-mnist | cifar10 | cifar100 | imagefolder:<dir>] [--top 5] [--image-size <pixels>]
+export const PREDICT_USAGE = `usage: torchts predict <image...> --weights <model.safetensors | model.pth> [--model resnet20] [--data mnist | fashion-mnist | cifar10 | cifar100 | imagefolder:<dir> | imagenet] [--top 5] [--image-size <pixels>]
 Prints the most likely classes of each JPEG/PNG image with their probabilities. --data names
-the data set the model was trained on (for the image size, normalisation and class names).`;
+the data set the model was trained on (for the image size, normalisation and class names);
+--data imagenet with a torchvision --model runs torchvision's ImageNet weights saved by
+torch.save(model.state_dict(), 'model.pth').`;
 
 export async function predict(argv: string[]): Promise<number> {
   const { values: v, positionals: images } = parseArgs({
@@ -34,7 +36,10 @@ export async function predict(argv: string[]): Promise<number> {
   const model = buildModel(v.model, info.classes.length, info.inChannels);
   model.loadStateDict(load(v.weights) as Record<string, Tensor>);
   model.eval();
-  const transform = new Compose([new Resize(info.size), new CenterCrop(info.size), new ToTensor(), new Normalize(info.mean, info.std)]);
+  // Photos are resized to 256/224 of the crop first, as torchvision's evaluation presets do.
+  const photos = v.data === 'imagenet' || v.data.startsWith('imagefolder:');
+  const resize = photos ? Math.round((info.size * 256) / 224) : info.size;
+  const transform = new Compose([new Resize(resize), new CenterCrop(info.size), new ToTensor(), new Normalize(info.mean, info.std)]);
   // Decoding runs on libuv threads, all images at once.
   const decoded = await Promise.all(images.map((file) => readImage(file, { mode: info.inChannels === 1 ? 'GRAY' : 'RGB' })));
   const results = tidy(() => {

@@ -202,7 +202,7 @@ export async function train(argv: string[]): Promise<number> {
   return 0;
 }
 
-export const EVAL_USAGE = `usage: torchts eval --weights <model.safetensors> [--model resnet20] [--data mnist | ...] [--device cpu] [--image-size <pixels>]`;
+export const EVAL_USAGE = `usage: torchts eval --weights <model.safetensors | model.pth> [--model resnet20] [--data mnist | ...] [--device cpu] [--image-size <pixels>]`;
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({

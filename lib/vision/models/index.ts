@@ -8,3 +8,4 @@ export { BasicConv2d, type BasicConv2dOptions } from './basic_conv';
 // `GoogLeNetInceptionAux` (its class name, and so its printed name, stays InceptionAux).
 export { GoogLeNet, GoogLeNetOutputs, Inception, InceptionAux as GoogLeNetInceptionAux, googlenet, type GoogLeNetOptions } from './googlenet';
 export * from './inception';
+export { IMAGENET_CATEGORIES } from './meta';
