@@ -9,18 +9,16 @@ import { checkDevice, type Device } from './device';
 import { dtypeCode, dtypeName, optDtypeCode, type DType } from './dtype';
 import {
   checkBool,
-  checkDims,
   checkInt,
-  checkIntList,
   checkOptions,
   checkScalar,
-  checkShape,
-  rangeError,
   TorchError,
   typeError,
 } from './errors';
 import { formatTensor } from './format';
 import { finalizer, track, type Owned } from './memory';
+import { TensorReductions } from './tensor_reduction';
+import { TensorShapeOps } from './tensor_shape';
 
 /** One item of `index()`: an integer, a slice string (`':'`, `'1:3'`, `'::2'`), `'...'`, `null` (new axis) or an index Tensor. */
 export type IndexItem = number | string | null | Tensor;
@@ -86,11 +84,6 @@ function indexSpec(items: IndexItem[]): unknown[] {
     }
     throw typeError("an integer, a slice like '1:3', '...', null or a Tensor", arg, it);
   });
-}
-
-/** Dimensions argument of reductions: null/undefined means all. */
-function dimsOrNull(dim: number | number[] | null | undefined): number[] | null {
-  return dim === undefined || dim === null ? null : checkDims(dim, 'dim');
 }
 
 export class Tensor implements Owned {
@@ -532,194 +525,11 @@ export class Tensor implements Owned {
     return wrap(N.logSoftmax(this.handle, checkInt(dim, 'dim'), optDtypeCode(options?.dtype)));
   }
 
-  // ---- reductions --------------------------------------------------------------------
-
-  sum(dim?: number | number[] | null, keepdim = false, options?: { dtype?: DType }): Tensor {
-    return wrap(N.sum(this.handle, dimsOrNull(dim), checkBool(keepdim, 'keepdim'), optDtypeCode(options?.dtype)));
-  }
-  mean(dim?: number | number[] | null, keepdim = false, options?: { dtype?: DType }): Tensor {
-    return wrap(N.mean(this.handle, dimsOrNull(dim), checkBool(keepdim, 'keepdim'), optDtypeCode(options?.dtype)));
-  }
-  prod(dim?: number | null, keepdim = false, options?: { dtype?: DType }): Tensor {
-    const d = dim === undefined || dim === null ? null : checkInt(dim, 'dim');
-    return wrap(N.prod(this.handle, d, checkBool(keepdim, 'keepdim'), optDtypeCode(options?.dtype)));
-  }
-  /** `max()` is the largest element; `max(dim, keepdim)` gives `{ values, indices }` along `dim`. */
-  max(): Tensor;
-  max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
-    if (dim === undefined) return wrap(N.max(this.handle));
-    const [v, i] = N.maxDim(this.handle, checkInt(dim, 'dim'), checkBool(keepdim, 'keepdim')) as number[];
-    return { values: wrap(v), indices: wrap(i) };
-  }
-  /** `min()` is the smallest element; `min(dim, keepdim)` gives `{ values, indices }` along `dim`. */
-  min(): Tensor;
-  min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
-    if (dim === undefined) return wrap(N.min(this.handle));
-    const [v, i] = N.minDim(this.handle, checkInt(dim, 'dim'), checkBool(keepdim, 'keepdim')) as number[];
-    return { values: wrap(v), indices: wrap(i) };
-  }
-  amax(dim: number | number[] = [], keepdim = false): Tensor {
-    return wrap(N.amax(this.handle, checkDims(dim, 'dim'), checkBool(keepdim, 'keepdim')));
-  }
-  amin(dim: number | number[] = [], keepdim = false): Tensor {
-    return wrap(N.amin(this.handle, checkDims(dim, 'dim'), checkBool(keepdim, 'keepdim')));
-  }
-  argmax(dim?: number | null, keepdim = false): Tensor {
-    const d = dim === undefined || dim === null ? null : checkInt(dim, 'dim');
-    return wrap(N.argmax(this.handle, d, checkBool(keepdim, 'keepdim')));
-  }
-  argmin(dim?: number | null, keepdim = false): Tensor {
-    const d = dim === undefined || dim === null ? null : checkInt(dim, 'dim');
-    return wrap(N.argmin(this.handle, d, checkBool(keepdim, 'keepdim')));
-  }
-  /** Standard deviation with Bessel's correction by default (`correction: 1`). */
-  std(dim?: number | number[] | null, options?: { correction?: number; keepdim?: boolean }): Tensor {
-    const o = checkOptions<{ correction: number; keepdim: boolean }>(options);
-    return wrap(N.std(this.handle, dimsOrNull(dim), checkScalar(o.correction ?? 1, 'correction'), checkBool(o.keepdim ?? false, 'keepdim')));
-  }
-  /** Variance with Bessel's correction by default (`correction: 1`). */
-  var(dim?: number | number[] | null, options?: { correction?: number; keepdim?: boolean }): Tensor {
-    const o = checkOptions<{ correction: number; keepdim: boolean }>(options);
-    return wrap(N.var(this.handle, dimsOrNull(dim), checkScalar(o.correction ?? 1, 'correction'), checkBool(o.keepdim ?? false, 'keepdim')));
-  }
-  /** The vector p-norm over `dim` (all elements by default). */
-  norm(p = 2, dim?: number | number[] | null, keepdim = false): Tensor {
-    return wrap(N.norm(this.handle, checkScalar(p, 'p'), dimsOrNull(dim), checkBool(keepdim, 'keepdim')));
-  }
-  logsumexp(dim: number | number[], keepdim = false): Tensor {
-    return wrap(N.logsumexp(this.handle, checkDims(dim, 'dim'), checkBool(keepdim, 'keepdim')));
-  }
-  all(dim?: number | null, keepdim = false): Tensor {
-    const d = dim === undefined || dim === null ? null : checkInt(dim, 'dim');
-    return wrap(N.all(this.handle, d, checkBool(keepdim, 'keepdim')));
-  }
-  any(dim?: number | null, keepdim = false): Tensor {
-    const d = dim === undefined || dim === null ? null : checkInt(dim, 'dim');
-    return wrap(N.any(this.handle, d, checkBool(keepdim, 'keepdim')));
-  }
-  /** The k largest (or smallest) elements along `dim`, as `{ values, indices }`. */
-  topk(k: number, dim = -1, largest = true, sorted = true): { values: Tensor; indices: Tensor } {
-    const [v, i] = N.topk(this.handle, checkInt(k, 'k', 0), checkInt(dim, 'dim'), checkBool(largest, 'largest'), checkBool(sorted, 'sorted')) as number[];
-    return { values: wrap(v), indices: wrap(i) };
-  }
-  /** Sorted along `dim`, as `{ values, indices }`. */
-  sort(dim = -1, descending = false): { values: Tensor; indices: Tensor } {
-    const [v, i] = N.sort(this.handle, checkInt(dim, 'dim'), checkBool(descending, 'descending')) as number[];
-    return { values: wrap(v), indices: wrap(i) };
-  }
-  cumsum(dim: number, options?: { dtype?: DType }): Tensor {
-    return wrap(N.cumsum(this.handle, checkInt(dim, 'dim'), optDtypeCode(options?.dtype)));
-  }
-
-  // ---- shape -------------------------------------------------------------------------
-
-  /** A view with another shape (`-1` infers one size). Accepts `view(2, 3)` or `view([2, 3])`. */
-  view(...shape: number[] | [number[]]): Tensor {
-    return wrap(N.view(this.handle, shapeArgs(shape)));
-  }
-  reshape(...shape: number[] | [number[]]): Tensor {
-    return wrap(N.reshape(this.handle, shapeArgs(shape)));
-  }
-  viewAs(o: Tensor): Tensor {
-    return wrap(N.view(this.handle, tensorArg(o, 'other').shape));
-  }
-  expand(...shape: number[] | [number[]]): Tensor {
-    return wrap(N.expand(this.handle, checkIntList(Array.isArray(shape[0]) ? shape[0] : shape, 'size')));
-  }
-  expandAs(o: Tensor): Tensor {
-    return wrap(N.expand(this.handle, tensorArg(o, 'other').shape));
-  }
-  repeat(...repeats: number[] | [number[]]): Tensor {
-    return wrap(N.repeat(this.handle, checkShape(Array.isArray(repeats[0]) ? repeats[0] : repeats, 'repeats')));
-  }
-  permute(...dims: number[] | [number[]]): Tensor {
-    return wrap(N.permute(this.handle, checkIntList(Array.isArray(dims[0]) ? dims[0] : dims, 'dims')));
-  }
-  flip(dims: number | number[]): Tensor {
-    return wrap(N.flip(this.handle, checkDims(dims, 'dims')));
-  }
-  transpose(dim0: number, dim1: number): Tensor {
-    return wrap(N.transpose(this.handle, checkInt(dim0, 'dim0'), checkInt(dim1, 'dim1')));
-  }
-  /** Transpose of a tensor with at most 2 dimensions. */
-  t(): Tensor {
-    return wrap(N.t(this.handle));
-  }
-  flatten(startDim = 0, endDim = -1): Tensor {
-    return wrap(N.flatten(this.handle, checkInt(startDim, 'startDim'), checkInt(endDim, 'endDim')));
-  }
-  squeeze(dim?: number | null): Tensor {
-    return wrap(N.squeeze(this.handle, dim === undefined || dim === null ? null : checkInt(dim, 'dim')));
-  }
-  unsqueeze(dim: number): Tensor {
-    return wrap(N.unsqueeze(this.handle, checkInt(dim, 'dim')));
-  }
-  /** Splits into chunks of `splitSize` (or of the given sizes) along `dim`. */
-  split(splitSize: number | number[], dim = 0): Tensor[] {
-    const s = typeof splitSize === 'number' ? checkInt(splitSize, 'splitSize', 1) : checkShape(splitSize, 'splitSize');
-    return (N.split(this.handle, s, checkInt(dim, 'dim')) as number[]).map(wrap);
-  }
-  chunk(chunks: number, dim = 0): Tensor[] {
-    return (N.chunk(this.handle, checkInt(chunks, 'chunks', 1), checkInt(dim, 'dim')) as number[]).map(wrap);
-  }
-  unbind(dim = 0): Tensor[] {
-    return (N.unbind(this.handle, checkInt(dim, 'dim')) as number[]).map(wrap);
-  }
-  /**
-   * A view of this tensor's storage with the given size, strides and storage offset
-   * (`torch.as_strided`); the view must lie inside the storage.
-   */
-  asStrided(size: readonly number[], stride: readonly number[], storageOffset = 0): Tensor {
-    const sz = checkShape(size, 'size');
-    const st = checkShape(stride, 'stride');
-    if (st.length !== sz.length) throw rangeError(`${sz.length} strides (one per dimension of size)`, 'stride', stride);
-    return wrap(N.asStrided(this.handle, sz, st, checkInt(storageOffset, 'storageOffset', 0)));
-  }
-  narrow(dim: number, start: number, length: number): Tensor {
-    return wrap(N.narrow(this.handle, checkInt(dim, 'dim'), checkInt(start, 'start'), checkInt(length, 'length', 0)));
-  }
-  select(dim: number, index: number): Tensor {
-    return wrap(N.select(this.handle, checkInt(dim, 'dim'), checkInt(index, 'index')));
-  }
-  indexSelect(dim: number, index: Tensor): Tensor {
-    return wrap(N.indexSelect(this.handle, checkInt(dim, 'dim'), tensorArg(index, 'index').handle));
-  }
-  gather(dim: number, index: Tensor): Tensor {
-    return wrap(N.gather(this.handle, checkInt(dim, 'dim'), tensorArg(index, 'index').handle));
-  }
-  scatter(dim: number, index: Tensor, src: Tensor): Tensor {
-    return wrap(N.scatter(this.handle, checkInt(dim, 'dim'), tensorArg(index, 'index').handle, tensorArg(src, 'src').handle));
-  }
-  scatter_(dim: number, index: Tensor, src: Tensor): this {
-    N.scatter_(this.handle, checkInt(dim, 'dim'), tensorArg(index, 'index').handle, tensorArg(src, 'src').handle);
-    return this;
-  }
-  /**
-   * Indexing and slicing, as Python's `t[...]`: `t.index(0, '1:3', '...', null, idx)` is
-   * `t[0, 1:3, ..., None, idx]`.
-   */
-  index(...indices: IndexItem[]): Tensor {
-    return wrap(N.index(this.handle, indexSpec(indices)));
-  }
-  /** Assignment through an index, as Python's `t[indices] = value`. */
-  indexPut_(indices: IndexItem[], value: Tensor | number | boolean): this {
-    if (!Array.isArray(indices)) throw typeError('an array of index items', 'indices', indices);
-    const spec = indexSpec(indices);
-    if (value instanceof Tensor) N.indexPut_(this.handle, spec, value.handle);
-    else N.indexPutS_(this.handle, spec, checkScalar(value, 'value'));
-    return this;
-  }
 }
 
 function tensorArg(t: unknown, argument: string): Tensor {
   if (!(t instanceof Tensor)) throw typeError('a Tensor', argument, t);
   return t;
-}
-
-function shapeArgs(args: unknown[]): number[] {
-  return checkShape(args.length === 1 && Array.isArray(args[0]) ? args[0] : args, 'shape', true);
 }
 
 function clampArgs(min: unknown, max: unknown): [number | null, number | null] {
@@ -783,4 +593,15 @@ for (const name of UNARY) {
   });
 }
 
-export { wrap as _wrap, tensorArg as _tensorArg };
+export { wrap as _wrap, tensorArg as _tensorArg, indexSpec as _indexSpec };
+
+// Reductions and shape/indexing methods live in their own files; they are installed here,
+// after the class exists (those files import it back).
+/* eslint-disable @typescript-eslint/no-empty-object-type */
+export interface Tensor extends TensorReductions, TensorShapeOps {}
+/* eslint-enable @typescript-eslint/no-empty-object-type */
+for (const methods of [TensorReductions, TensorShapeOps]) {
+  for (const name of Object.getOwnPropertyNames(methods.prototype)) {
+    if (name !== 'constructor') Object.defineProperty(Tensor.prototype, name, Object.getOwnPropertyDescriptor(methods.prototype, name)!);
+  }
+}
