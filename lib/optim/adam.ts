@@ -1,7 +1,8 @@
 import { N } from '../native';
 import { zerosLike } from '../torch/creation';
 import { checkBool, checkNumber, rangeError } from '../torch/errors';
-import { checkFusable, Optimizer, type Params } from './optimizer';
+import type { Parameter } from '../nn/parameter';
+import { checkFusable, type Hyper, Optimizer, type Params } from './optimizer';
 
 export interface AdamOptions {
   lr?: number;
@@ -14,27 +15,26 @@ export interface AdamOptions {
   fused?: boolean;
 }
 
-function checkAdam(d: Required<AdamOptions>): void {
-  if (checkNumber(d.lr, 'lr') < 0) throw rangeError('lr >= 0', 'lr', d.lr);
-  if (checkNumber(d.eps, 'eps') < 0) throw rangeError('eps >= 0', 'eps', d.eps);
-  if (checkNumber(d.weightDecay, 'weightDecay') < 0) throw rangeError('weightDecay >= 0', 'weightDecay', d.weightDecay);
-  if (!Array.isArray(d.betas) || d.betas.length !== 2 || d.betas.some((b) => typeof b !== 'number' || b < 0 || b >= 1)) {
-    throw rangeError('two numbers in [0, 1)', 'betas', d.betas);
-  }
-  checkBool(d.amsgrad, 'amsgrad');
-  checkBool(d.maximize, 'maximize');
-  checkBool(d.fused, 'fused');
-}
-
 /** Adam (`torch.optim.Adam`); `decoupled` weight decay makes it AdamW. One native call per group. */
 export class Adam extends Optimizer {
   protected readonly decoupled: boolean = false;
 
   constructor(params: Params, options: AdamOptions = {}, defaultWeightDecay = 0) {
     const d = { lr: 1e-3, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: defaultWeightDecay, amsgrad: false, maximize: false, fused: false, ...options };
-    checkAdam(d);
     super(params, d);
-    if (d.fused) checkFusable(this.paramGroups.flatMap((g) => g.params));
+  }
+
+  protected override checkGroup(g: Hyper): void {
+    super.checkGroup(g);
+    if (checkNumber(g.eps, 'eps') < 0) throw rangeError('eps >= 0', 'eps', g.eps);
+    if (checkNumber(g.weightDecay, 'weightDecay') < 0) throw rangeError('weightDecay >= 0', 'weightDecay', g.weightDecay);
+    const b = g.betas;
+    if (!Array.isArray(b) || b.length !== 2 || b.some((x) => typeof x !== 'number' || !(x >= 0 && x < 1))) {
+      throw rangeError('two numbers in [0, 1)', 'betas', b);
+    }
+    checkBool(g.amsgrad, 'amsgrad');
+    checkBool(g.maximize, 'maximize');
+    if (checkBool(g.fused, 'fused') && Array.isArray(g.params)) checkFusable(g.params as Parameter[]);
   }
 
   step(): void {

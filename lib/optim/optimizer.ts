@@ -35,6 +35,13 @@ export function checkFusable(params: Parameter[]): void {
   }
 }
 
+/** A shallow copy of hyper-parameters with array values (betas) copied too; `params` left out. */
+function copyHyper(h: Hyper): Hyper {
+  const out: Hyper = {};
+  for (const [k, v] of Object.entries(h)) if (k !== 'params') out[k] = Array.isArray(v) ? [...v] : v;
+  return out;
+}
+
 export abstract class Optimizer {
   readonly paramGroups: HeldGroup[] = [];
   readonly state = new Map<Parameter, ParamState>();
@@ -61,10 +68,18 @@ export abstract class Optimizer {
       if (seen.has(p)) throw new TorchError('some parameters appear in more than one parameter group');
       seen.add(p);
     });
-    const held = { ...this.defaults, ...g, params } as HeldGroup;
-    checkNumber(held.lr, 'lr');
-    if (held.lr < 0) throw new RangeError(`Expected lr >= 0 for lr but received ${held.lr}`);
+    // Arrays (betas) are copied so that groups never share them with the defaults or each other.
+    const held = { ...copyHyper(this.defaults), ...copyHyper(g), params } as HeldGroup;
+    this.checkGroup(held);
     this.paramGroups.push(held);
+  }
+
+  /**
+   * Validates a group's hyper-parameters (given, defaulted or loaded from a state dict);
+   * optimizers extend it with their own. Errors name the hyper-parameter.
+   */
+  protected checkGroup(g: Hyper): void {
+    if (checkNumber(g.lr, 'lr') < 0) throw new RangeError(`Expected lr >= 0 for lr but received ${g.lr}`);
   }
 
   /** Clears the gradients of every parameter (to null by default, as PyTorch does). */
@@ -114,11 +129,16 @@ export abstract class Optimizer {
       throw new TorchError('loaded state dict has a different number of parameter groups');
     }
     const params: Parameter[] = [];
-    d.paramGroups.forEach((g, i) => {
+    const hypers = d.paramGroups.map((g, i) => {
       if (!Array.isArray(g.params) || g.params.length !== this.paramGroups[i].params.length) {
         throw new TorchError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
       }
       params.push(...this.paramGroups[i].params);
+      const { params: _ignored, ...hyper } = g;
+      // Checked before anything changes, so a bad state dict leaves the optimizer as it was.
+      const merged = { ...copyHyper(this.paramGroups[i]), ...copyHyper(hyper) };
+      this.checkGroup(merged);
+      return copyHyper(hyper);
     });
     for (const s of this.state.values()) for (const v of Object.values(s)) if (v instanceof Tensor) v.dispose();
     this.state.clear();
@@ -129,9 +149,6 @@ export abstract class Optimizer {
         this.setState(p, name, v instanceof Tensor ? v.to({ device: p.device, copy: true, dtype: v.isFloatingPoint() ? p.dtype : v.dtype }) : v);
       }
     }
-    d.paramGroups.forEach((g, i) => {
-      const { params: _ignored, ...hyper } = g;
-      Object.assign(this.paramGroups[i], hyper);
-    });
+    hypers.forEach((hyper, i) => Object.assign(this.paramGroups[i], hyper));
   }
 }

@@ -1,7 +1,8 @@
 import { N } from '../native';
 import { _wrap as wrap } from '../torch/tensor';
 import { checkBool, checkNumber, TorchError } from '../torch/errors';
-import { checkFusable, Optimizer, type Params } from './optimizer';
+import type { Parameter } from '../nn/parameter';
+import { checkFusable, type Hyper, Optimizer, type Params } from './optimizer';
 
 export interface SGDOptions {
   lr?: number;
@@ -24,17 +25,20 @@ export interface SGDOptions {
 export class SGD extends Optimizer {
   constructor(params: Params, options: SGDOptions = {}) {
     const d = { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, fused: false, ...options };
-    for (const k of ['lr', 'momentum', 'dampening', 'weightDecay'] as const) {
-      if (checkNumber(d[k], k) < 0) throw new RangeError(`Expected ${k} >= 0 for ${k} but received ${d[k]}`);
+    super(params, d);
+  }
+
+  protected override checkGroup(g: Hyper): void {
+    super.checkGroup(g);
+    for (const k of ['momentum', 'dampening', 'weightDecay'] as const) {
+      if (checkNumber(g[k], k) < 0) throw new RangeError(`Expected ${k} >= 0 for ${k} but received ${g[k] as number}`);
     }
-    checkBool(d.nesterov, 'nesterov');
-    checkBool(d.maximize, 'maximize');
-    checkBool(d.fused, 'fused');
-    if (d.nesterov && (d.momentum <= 0 || d.dampening !== 0)) {
+    checkBool(g.nesterov, 'nesterov');
+    checkBool(g.maximize, 'maximize');
+    if (checkBool(g.fused, 'fused') && Array.isArray(g.params)) checkFusable(g.params as Parameter[]);
+    if (g.nesterov && ((g.momentum as number) <= 0 || g.dampening !== 0)) {
       throw new TorchError('Nesterov momentum requires a momentum and zero dampening');
     }
-    super(params, d);
-    if (d.fused) checkFusable(this.paramGroups.flatMap((g) => g.params));
   }
 
   step(): void {

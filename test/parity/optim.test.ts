@@ -227,6 +227,30 @@ describe('stateDict / loadStateDict', () => {
     },
   );
 
+  it('validates hyper-parameters of every group, given or loaded, and leaves the optimizer unchanged on error', () => {
+    const net = freshNet();
+    expect(() => new optim.SGD([{ params: net.fc1.parameters(), momentum: -1 }], { lr: 0.1 })).toThrow('Expected momentum >= 0 for momentum but received -1');
+    expect(() => new optim.SGD([{ params: net.fc1.parameters(), nesterov: true }], { lr: 0.1 })).toThrow(/Nesterov momentum requires/);
+    expect(() => new optim.Adam([{ params: net.fc1.parameters(), betas: [0.9, 1.5] }])).toThrow(/Expected two numbers in \[0, 1\) for betas/);
+    expect(() => new optim.Adam([{ params: net.fc1.parameters(), lr: 'fast' }])).toThrow(/Expected a number for lr/);
+    const adam = new optim.Adam([{ params: net.fc1.parameters() }, { params: net.fc2.parameters() }]);
+    (adam.paramGroups[0].betas as number[])[0] = 0.5; // groups own their arrays
+    expect(adam.paramGroups[1].betas).toEqual([0.9, 0.999]);
+    expect(adam.defaults.betas).toEqual([0.9, 0.999]);
+    const sd = adam.stateDict();
+    sd.paramGroups[1].lr = -3;
+    expect(() => adam.loadStateDict(sd)).toThrow('Expected lr >= 0 for lr but received -3');
+    expect(adam.paramGroups.map((g) => g.lr)).toEqual([1e-3, 1e-3]);
+    sd.paramGroups[1].lr = 0.02;
+    adam.loadStateDict(sd);
+    expect(adam.paramGroups[1].lr).toBe(0.02);
+    (sd.paramGroups[0].betas as number[])[1] = 0.3;
+    expect(adam.paramGroups[0].betas).toEqual([0.5, 0.999]); // loading copied the arrays
+    expect(() => new optim.SGD([{ params: [new nn.Parameter(torch.ones([2], { dtype: 'int64' }), false)], fused: true }], { lr: 0.1 })).toThrow(
+      /`fused=True` requires all the params to be floating point/,
+    );
+  });
+
   it('rejects a state dict whose groups do not match', () => {
     const net = freshNet();
     const one = new optim.SGD(net.parameters(), { lr: 0.1 });
