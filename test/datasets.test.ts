@@ -156,6 +156,22 @@ describe('DataLoader', () => {
     expect(sums).toEqual([10]);
   });
 
+  it('frees the per-item tensors once a batch is built, and never a tensor the dataset owns', async () => {
+    const owned = torch.keep(torch.ones([2]));
+    const items = { length: 40, get: async (i: number) => ({ x: torch.full([2], i).add(owned), shared: owned }) };
+    const loader = new data.DataLoader(items, { batchSize: 8, collateFn: (xs) => torch.stack(xs.map((it) => it.x)) });
+    const before = torch.memory().liveTensors;
+    let rows = 0;
+    for await (const b of loader) {
+      rows += b.shape[0];
+      b.dispose();
+    }
+    expect(rows).toBe(40);
+    expect(torch.memory().liveTensors).toBe(before); // without the per-batch scope: 80 items left to the GC
+    expect(owned.isDisposed).toBe(false);
+    expect(() => new data.DataLoader(ds, { pinMemory: 'yes' as unknown as boolean })).toThrow(/Expected a boolean for pinMemory/);
+  });
+
   it('rejects bad arguments', () => {
     expect(() => new data.DataLoader(ds, { batchSize: 0 })).toThrow(/Expected an integer >= 1 for batchSize/);
     expect(() => new data.DataLoader({} as never)).toThrow(/Expected a Dataset/);

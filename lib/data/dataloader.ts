@@ -7,7 +7,7 @@ import { stack } from '../torch/functions';
 import { tensor } from '../torch/creation';
 import { checkBool, checkInt, checkOptions, typeError } from '../torch/errors';
 import type { Generator } from '../torch/generator';
-import { keep } from '../torch/memory';
+import { keep, tidy } from '../torch/memory';
 import { Tensor } from '../torch/tensor';
 import type { Dataset } from './dataset';
 import { batches, RandomSampler, type Sampler, SequentialSampler } from './sampler';
@@ -84,11 +84,15 @@ export class DataLoader<T = unknown, B = unknown> {
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
-  private async load(indices: number[]): Promise<B> {
-    const batch = this.dataset.getItems
-      ? ((await this.dataset.getItems(indices)) as B)
-      : this.collate(await Promise.all(indices.map((i) => this.dataset.get(i))));
-    return this.pinMemory ? pinAll(batch) : batch;
+  private load(indices: number[]): Promise<B> {
+    // One scope per batch: the per-item tensors (and anything a transform made) are freed once
+    // the batch is built; tensors that existed before (a dataset's own) are left alone.
+    return tidy(async () => {
+      const batch = this.dataset.getItems
+        ? ((await this.dataset.getItems(indices)) as B)
+        : this.collate(await Promise.all(indices.map((i) => this.dataset.get(i))));
+      return this.pinMemory ? pinAll(batch) : batch;
+    });
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
