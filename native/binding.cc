@@ -17,6 +17,7 @@ void RegisterData(Napi::Env env, Napi::Object exports);
 void RegisterNN(Napi::Env env, Napi::Object exports);
 void RegisterOptim(Napi::Env env, Napi::Object exports);
 void RegisterImage(Napi::Env env, Napi::Object exports);
+void RegisterDistributed(Napi::Env env, Napi::Object exports);
 }  // namespace torchts
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -45,6 +46,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   torchts::RegisterNN(env, exports);
   torchts::RegisterOptim(env, exports);
   torchts::RegisterImage(env, exports);
+  torchts::RegisterDistributed(env, exports);
   return exports;
 }
 
