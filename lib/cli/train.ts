@@ -8,10 +8,13 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { DataLoader } from '../data/dataloader';
+import { DistributedSampler } from '../data/distributed_sampler';
+import * as distributed from '../distributed/index';
+import { DistributedDataParallel } from '../nn/parallel/distributed';
 import { CrossEntropyLoss } from '../nn/modules/loss';
 import { SGD } from '../optim/sgd';
 import { OneCycleLR } from '../optim/lr_scheduler';
-import { cuda, getRngState, setRngState, Generator, load, manualSeed, save, type Tensor } from '../torch/index';
+import { cuda, getRngState, setRngState, Generator, load, manualSeed, save, tensor, type Tensor } from '../torch/index';
 import { noGrad } from '../torch/autograd';
 import { TorchError } from '../torch/errors';
 import { tidy } from '../torch/memory';
@@ -30,14 +33,18 @@ const TRAIN_OPTIONS = {
   out: { type: 'string', default: 'runs/torchts' },
   resume: { type: 'boolean', default: false },
   seed: { type: 'string', default: '0' },
+  nproc: { type: 'string', default: '1' },
 } as const;
 
 export const TRAIN_USAGE = `usage: torchts train [--model resnet20] [--data mnist | fashion-mnist:<dir> | cifar10:<dir> | cifar100:<dir>]
                      [--epochs 2] [--batch-size 128] [--lr 0.4] [--device cpu|cuda] [--amp]
-                     [--out runs/torchts] [--resume] [--seed 0]
+                     [--out runs/torchts] [--resume] [--seed 0] [--nproc 1]
 Trains with SGD (Nesterov momentum 0.9, weight decay 5e-4) and a OneCycle schedule up to --lr,
 evaluates on the test split after every epoch, and writes <out>/checkpoint.safetensors
-(everything needed by --resume) and <out>/model.safetensors (the weights).`;
+(everything needed by --resume) and <out>/model.safetensors (the weights).
+--nproc N trains data-parallel in N local processes (DistributedDataParallel over Gloo;
+--batch-size is per process). Under torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT
+set) each process joins the job instead.`;
 
 function positive(name: string, value: string, integer: boolean): number {
   const v = Number(value);
@@ -70,8 +77,22 @@ async function evaluate(model: ReturnType<typeof buildModel>, modelName: string,
   return (100 * correct) / spec.test.length;
 }
 
+/** This process's place in a data-parallel job: from the launcher's (or torchrun's) environment. */
+function joinJob(device: string): { rank: number; worldSize: number } {
+  const worldSize = Number(process.env.WORLD_SIZE ?? 1);
+  if (!(worldSize > 1)) return { rank: 0, worldSize: 1 };
+  distributed.initProcessGroup({ backend: device.startsWith('cuda') ? 'nccl' : 'gloo' });
+  return { rank: distributed.getRank(), worldSize };
+}
+
 export async function train(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, options: TRAIN_OPTIONS, strict: true, allowPositionals: false });
+  const nproc = positive('nproc', v.nproc, true);
+  if (nproc > 1) {
+    if (process.env.WORLD_SIZE !== undefined) throw new TorchError('--nproc: this process is already a worker of a distributed job (WORLD_SIZE is set)');
+    const rest = argv.filter((a, i) => a !== '--nproc' && argv[i - 1] !== '--nproc' && !a.startsWith('--nproc='));
+    return (await import('./launch')).launch(process.argv[1], ['train', ...rest], nproc);
+  }
   const epochs = positive('epochs', v.epochs, true);
   const batchSize = positive('batch-size', v['batch-size'], true);
   const lr = positive('lr', v.lr, false);
@@ -79,10 +100,15 @@ export async function train(argv: string[]): Promise<number> {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new TorchError(`--seed expects an integer >= 0 but received '${v.seed}'`);
   checkDevice(v.device, v.amp);
   const spec = openData(v.data);
+  const { rank, worldSize } = joinJob(v.device);
+  // Only rank 0 reports and writes files.
+  const log = rank === 0 ? console.log : (): void => {};
   manualSeed(seed);
   const model = buildModel(v.model, spec.classes.length, spec.inChannels).to(v.device as 'cpu');
+  const ddp = worldSize > 1 ? new DistributedDataParallel(model) : null;
   const generator = new Generator(seed);
-  const loader = new DataLoader(spec.train, { batchSize, shuffle: true, generator });
+  const sampler = worldSize > 1 ? new DistributedSampler(spec.train, { seed }) : undefined;
+  const loader = new DataLoader(spec.train, sampler ? { batchSize, sampler } : { batchSize, shuffle: true, generator });
   const criterion = new CrossEntropyLoss();
   const optimizer = new SGD(model.parameters(), { lr, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
   const scheduler = new OneCycleLR(optimizer, { maxLr: lr, epochs, stepsPerEpoch: loader.length });
@@ -111,14 +137,16 @@ export async function train(argv: string[]): Promise<number> {
     setRngState(ck.rng);
     generator.setState(ck.generator);
     firstEpoch = ck.epoch + 1;
-    console.log(`resuming from ${checkpointFile} after epoch ${ck.epoch}`);
+    log(`resuming from ${checkpointFile} after epoch ${ck.epoch}`);
   }
-  console.log(`training ${v.model} on ${spec.name} (${spec.train.length} images, ${spec.classes.length} classes) for ${epochs} epochs on ${v.device}`);
+  const where = worldSize > 1 ? `${worldSize} processes on ${v.device}` : v.device;
+  log(`training ${v.model} on ${spec.name} (${spec.train.length} images, ${spec.classes.length} classes) for ${epochs} epochs on ${where}`);
 
   for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
     model.train();
+    sampler?.setEpoch(epoch);
     const started = Date.now();
-    const bar = new Progress(`epoch ${epoch}/${epochs}`, loader.length);
+    const bar = rank === 0 ? new Progress(`epoch ${epoch}/${epochs}`, loader.length) : null;
     let step = 0;
     let lossSum = 0;
     let correct = 0;
@@ -128,7 +156,7 @@ export async function train(argv: string[]): Promise<number> {
         const x = adaptInput(v.model, images.to(v.device as 'cpu'));
         const y = labels.to(v.device as 'cpu');
         optimizer.zeroGrad();
-        const out = model.forward(x);
+        const out = ddp ? ddp.forward(x) : model.forward(x);
         const loss = criterion.forward(out, y);
         loss.backward();
         optimizer.step();
@@ -139,9 +167,16 @@ export async function train(argv: string[]): Promise<number> {
       });
       images.dispose();
       labels.dispose();
-      bar.update(++step, { loss: (lossSum / seen).toFixed(4), acc: `${((100 * correct) / seen).toFixed(2)}%` });
+      bar?.update(++step, { loss: (lossSum / seen).toFixed(4), acc: `${((100 * correct) / seen).toFixed(2)}%` });
     }
-    bar.done();
+    bar?.done();
+    if (worldSize > 1) {
+      // Loss and accuracy over every rank's share of the epoch.
+      const totals = distributed.allReduce(tensor([lossSum, correct, seen], { dtype: 'float64' }));
+      [lossSum, correct, seen] = Array.from(totals.toTypedArray() as Float64Array);
+      totals.dispose();
+    }
+    if (rank !== 0) continue;
     const testAcc = await evaluate(model, v.model, spec, v.device, 1000);
     const secs = (Date.now() - started) / 1000;
     console.log(
@@ -163,6 +198,12 @@ export async function train(argv: string[]): Promise<number> {
       );
       save(model.stateDict(), path.join(v.out, 'model.safetensors'));
     });
+  }
+  if (worldSize > 1) {
+    // Rank 0 hosts the rendezvous: nobody leaves before it has written the last checkpoint.
+    distributed.barrier();
+    ddp?.release();
+    distributed.destroyProcessGroup();
   }
   return 0;
 }
