@@ -38,7 +38,7 @@ export class DistributedSampler implements Sampler {
   private readonly datasetLength: number;
   private generator: Generator | null = null;
 
-  /** `datasetLength`: the length of the data set (or the data set itself). */
+  /** `dataset`: the data set (anything with a `length`) or its length. */
   constructor(
     dataset: number | { length: number },
     options: DistributedSamplerOptions = {},
