@@ -4,5 +4,5 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const cjs = require('../dist/index.js');
 
-export const { torch, nn, optim, vision, data, utils, Tensor, TorchError } = cjs;
+export const { torch, nn, optim, vision, data, utils, distributed, Tensor, TorchError } = cjs;
 export default cjs;

@@ -11,4 +11,5 @@ export * as optim from './optim/index';
 export * as vision from './vision/index';
 export * as data from './data/index';
 export * as utils from './utils/index';
+export * as distributed from './distributed/index';
 export { Tensor, TorchError } from './torch/index';

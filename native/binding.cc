@@ -19,6 +19,7 @@ void RegisterOptim(Napi::Env env, Napi::Object exports);
 void RegisterImage(Napi::Env env, Napi::Object exports);
 void RegisterAmp(Napi::Env env, Napi::Object exports);
 void RegisterCuda(Napi::Env env, Napi::Object exports);
+void RegisterDistributed(Napi::Env env, Napi::Object exports);
 }  // namespace torchts
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -49,6 +50,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   torchts::RegisterImage(env, exports);
   torchts::RegisterAmp(env, exports);
   torchts::RegisterCuda(env, exports);
+  torchts::RegisterDistributed(env, exports);
   return exports;
 }
 

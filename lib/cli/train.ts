@@ -8,10 +8,13 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { DataLoader } from '../data/dataloader';
+import { DistributedSampler } from '../data/distributed_sampler';
+import * as distributed from '../distributed/index';
+import { DistributedDataParallel } from '../nn/parallel/distributed';
 import { CrossEntropyLoss } from '../nn/modules/loss';
 import { SGD } from '../optim/sgd';
 import { OneCycleLR } from '../optim/lr_scheduler';
-import { cuda, getRngState, setRngState, Generator, load, manualSeed, save, type Tensor } from '../torch/index';
+import { cuda, getRngState, setRngState, Generator, load, manualSeed, save, tensor, type Tensor } from '../torch/index';
 import { noGrad } from '../torch/autograd';
 import { TorchError } from '../torch/errors';
 import { tidy } from '../torch/memory';
@@ -34,18 +37,22 @@ const TRAIN_OPTIONS = {
   resume: { type: 'boolean', default: false },
   seed: { type: 'string', default: '0' },
   'image-size': { type: 'string' },
+  nproc: { type: 'string', default: '1' },
 } as const;
 
 export const TRAIN_USAGE = `usage: torchts train [--model resnet20] [--data mnist | fashion-mnist:<dir> | cifar10:<dir> | cifar100:<dir> | imagefolder:<dir>]
                      [--epochs 2] [--batch-size 128] [--lr 0.4] [--device cpu|cuda] [--amp]
-                     [--image-size <pixels>] [--out runs/torchts] [--resume] [--seed 0]
+                     [--image-size <pixels>] [--out runs/torchts] [--resume] [--seed 0] [--nproc 1]
 Trains with SGD (Nesterov momentum 0.9, weight decay 5e-4) and a OneCycle schedule up to --lr,
 evaluates on the test split after every epoch, and writes <out>/checkpoint.safetensors
 (everything needed by --resume), <out>/model.safetensors (the weights) and TensorBoard logs
 in <out>/tensorboard (loss and learning rate per step, accuracies per epoch).
 imagefolder:<dir> reads <dir>/train and <dir>/val (one folder per class) at 224 pixels unless
 --image-size says otherwise. --amp trains in mixed precision: bfloat16 autocast on the CPU,
-float16 autocast with a GradScaler on CUDA.`;
+float16 autocast with a GradScaler on CUDA.
+--nproc N trains data-parallel in N local processes (DistributedDataParallel over Gloo;
+--batch-size is per process). Under torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT
+set) each process joins the job instead.`;
 
 /** `--image-size`, when given. */
 export function imageSizeOption(value: string | undefined): number | undefined {
@@ -82,8 +89,22 @@ async function evaluate(model: ReturnType<typeof buildModel>, modelName: string,
   return (100 * correct) / spec.test.length;
 }
 
+/** This process's place in a data-parallel job: from the launcher's (or torchrun's) environment. */
+function joinJob(device: string): { rank: number; worldSize: number } {
+  const worldSize = Number(process.env.WORLD_SIZE ?? 1);
+  if (!(worldSize > 1)) return { rank: 0, worldSize: 1 };
+  distributed.initProcessGroup({ backend: device.startsWith('cuda') ? 'nccl' : 'gloo' });
+  return { rank: distributed.getRank(), worldSize };
+}
+
 export async function train(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, options: TRAIN_OPTIONS, strict: true, allowPositionals: false });
+  const nproc = positive('nproc', v.nproc, true);
+  if (nproc > 1) {
+    if (process.env.WORLD_SIZE !== undefined) throw new TorchError('--nproc: this process is already a worker of a distributed job (WORLD_SIZE is set)');
+    const rest = argv.filter((a, i) => a !== '--nproc' && argv[i - 1] !== '--nproc' && !a.startsWith('--nproc='));
+    return (await import('./launch')).launch(process.argv[1], ['train', ...rest], nproc);
+  }
   const epochs = positive('epochs', v.epochs, true);
   const batchSize = positive('batch-size', v['batch-size'], true);
   const lr = positive('lr', v.lr, false);
@@ -92,10 +113,15 @@ export async function train(argv: string[]): Promise<number> {
   checkDevice(v.device);
   const onCuda = v.device.startsWith('cuda');
   const spec = openData(v.data, imageSizeOption(v['image-size']));
+  const { rank, worldSize } = joinJob(v.device);
+  // Only rank 0 reports and writes files.
+  const log = rank === 0 ? console.log : (): void => {};
   manualSeed(seed);
   const model = buildModel(v.model, spec.classes.length, spec.inChannels).to(v.device as 'cpu');
+  const ddp = worldSize > 1 ? new DistributedDataParallel(model) : null;
   const generator = new Generator(seed);
-  const loader = new DataLoader(spec.train, { batchSize, shuffle: true, generator, pinMemory: onCuda });
+  const sampler = worldSize > 1 ? new DistributedSampler(spec.train, { seed }) : undefined;
+  const loader = new DataLoader(spec.train, sampler ? { batchSize, sampler, pinMemory: onCuda } : { batchSize, shuffle: true, generator, pinMemory: onCuda });
   // Mixed precision: float16 needs loss scaling, bfloat16 (the CPU's choice) does not.
   const amp = { enabled: v.amp, dtype: onCuda ? ('float16' as const) : ('bfloat16' as const) };
   const ampDevice = onCuda ? ('cuda' as const) : ('cpu' as const);
@@ -130,18 +156,18 @@ export async function train(argv: string[]): Promise<number> {
     generator.setState(ck.generator);
     if (scaler.isEnabled() && ck.scaler && Object.keys(ck.scaler).length > 0) scaler.loadStateDict(ck.scaler);
     firstEpoch = ck.epoch + 1;
-    console.log(`resuming from ${checkpointFile} after epoch ${ck.epoch}`);
+    log(`resuming from ${checkpointFile} after epoch ${ck.epoch}`);
   }
-  console.log(
-    `training ${v.model} on ${spec.name} (${spec.train.length} images, ${spec.classes.length} classes) for ${epochs} epochs on ${v.device}${v.amp ? ` with ${amp.dtype} autocast` : ''}`,
-  );
-  const writer = new SummaryWriter(path.join(v.out, 'tensorboard'));
+  const where = worldSize > 1 ? `${worldSize} processes on ${v.device}` : v.device;
+  log(`training ${v.model} on ${spec.name} (${spec.train.length} images, ${spec.classes.length} classes) for ${epochs} epochs on ${where}${v.amp ? ` with ${amp.dtype} autocast` : ''}`);
+  const writer = rank === 0 ? new SummaryWriter(path.join(v.out, 'tensorboard')) : null;
   let globalStep = (firstEpoch - 1) * loader.length;
 
   for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
     model.train();
+    sampler?.setEpoch(epoch);
     const started = Date.now();
-    const bar = new Progress(`epoch ${epoch}/${epochs}`, loader.length);
+    const bar = rank === 0 ? new Progress(`epoch ${epoch}/${epochs}`, loader.length) : null;
     let step = 0;
     let lossSum = 0;
     let correct = 0;
@@ -152,31 +178,38 @@ export async function train(argv: string[]): Promise<number> {
         const y = labels.to({ device: v.device as 'cpu', nonBlocking: onCuda });
         optimizer.zeroGrad();
         const [out, loss] = autocast(ampDevice, amp, () => {
-          const o = model.forward(x);
+          const o = ddp ? ddp.forward(x) : model.forward(x);
           return [o, criterion.forward(o, y)];
         });
         scaler.scale(loss).backward();
         scaler.step(optimizer);
         scaler.update();
-        writer.addScalar('lr', optimizer.paramGroups[0].lr, globalStep);
+        writer?.addScalar('lr', optimizer.paramGroups[0].lr, globalStep);
         scheduler.step();
         const l = loss.item() as number;
-        writer.addScalar('train/loss', l, globalStep++);
+        writer?.addScalar('train/loss', l, globalStep++);
         lossSum += l * y.shape[0];
         correct += out.argmax(1).eq(y).sum().item() as number;
         seen += y.shape[0];
       });
       images.dispose();
       labels.dispose();
-      bar.update(++step, { loss: (lossSum / seen).toFixed(4), acc: `${((100 * correct) / seen).toFixed(2)}%` });
+      bar?.update(++step, { loss: (lossSum / seen).toFixed(4), acc: `${((100 * correct) / seen).toFixed(2)}%` });
     }
-    bar.done();
+    bar?.done();
+    if (worldSize > 1) {
+      // Loss and accuracy over every rank's share of the epoch.
+      const totals = distributed.allReduce(tensor([lossSum, correct, seen], { dtype: 'float64' }));
+      [lossSum, correct, seen] = Array.from(totals.toTypedArray() as Float64Array);
+      totals.dispose();
+    }
+    if (rank !== 0) continue;
     const testAcc = await evaluate(model, v.model, spec, v.device, 1000);
     const secs = (Date.now() - started) / 1000;
-    writer.addScalar('train/accuracy', (100 * correct) / seen, epoch);
-    writer.addScalar('test/accuracy', testAcc, epoch);
-    writer.addScalar('epoch/seconds', secs, epoch);
-    writer.flush();
+    writer?.addScalar('train/accuracy', (100 * correct) / seen, epoch);
+    writer?.addScalar('test/accuracy', testAcc, epoch);
+    writer?.addScalar('epoch/seconds', secs, epoch);
+    writer?.flush();
     console.log(
       `epoch ${epoch}/${epochs}: loss ${(lossSum / seen).toFixed(4)}, train accuracy ${((100 * correct) / seen).toFixed(2)}%, test accuracy ${testAcc.toFixed(2)}%, ${secs.toFixed(1)} s`,
     );
@@ -198,7 +231,13 @@ export async function train(argv: string[]): Promise<number> {
       save(model.stateDict(), path.join(v.out, 'model.safetensors'));
     });
   }
-  writer.close();
+  writer?.close();
+  if (worldSize > 1) {
+    // Rank 0 hosts the rendezvous: nobody leaves before it has written the last checkpoint.
+    distributed.barrier();
+    ddp?.release();
+    distributed.destroyProcessGroup();
+  }
   return 0;
 }
 

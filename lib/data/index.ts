@@ -2,3 +2,4 @@
 export { type Dataset, TensorDataset } from './dataset';
 export { DataLoader, defaultCollate, type DataLoaderOptions } from './dataloader';
 export { type Sampler, SequentialSampler, RandomSampler } from './sampler';
+export { DistributedSampler, type DistributedSamplerOptions } from './distributed_sampler';

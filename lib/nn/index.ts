@@ -11,3 +11,4 @@ export { CrossEntropyLoss, NLLLoss, MSELoss } from './modules/loss';
 export type { FactoryOptions } from './modules/factory';
 export * as functional from './functional';
 export * as init from './init';
+export * as parallel from './parallel/index';

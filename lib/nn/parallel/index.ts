@@ -1,0 +1,2 @@
+/** The `nn.parallel` namespace. */
+export { DistributedDataParallel, type DistributedDataParallelOptions } from './distributed';
