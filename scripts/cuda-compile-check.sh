@@ -40,7 +40,16 @@ LIBTORCH="$PWD/$dest/torch" node dist/cli/main.js build --out build-cuda
 node=build-cuda/Release/torchts.node
 # The CUDA backend registers itself from libtorch_cuda's static initialisers: it must be a
 # direct dependency (the --as-needed pitfall), and the CUDA-only code must be in the binary.
-readelf -d "$node" | grep -q 'NEEDED.*libtorch_cuda.so' || { echo "cuda-compile-check: $node does not link libtorch_cuda.so"; exit 1; }
-nm -DC --undefined-only "$node" | grep -q 'at::cuda::CUDAGraph::capture_begin' || { echo "cuda-compile-check: CUDA graph code missing from $node"; exit 1; }
-nm -DC --undefined-only "$node" | grep -q 'CUDACachingAllocator' || { echo "cuda-compile-check: CUDA allocator code missing from $node"; exit 1; }
+# (Outputs are captured first: `grep -q` closing a pipe early would fail it under pipefail.)
+needed=$(readelf -d "$node")
+symbols=$(nm -DC --undefined-only "$node")
+grep -q 'NEEDED.*libtorch_cuda.so' <<<"$needed" || { echo "cuda-compile-check: $node does not link libtorch_cuda.so"; exit 1; }
+grep -q 'at::cuda::CUDAGraph::capture_begin' <<<"$symbols" || { echo "cuda-compile-check: CUDA graph code missing from $node"; exit 1; }
+grep -q 'CUDACachingAllocator' <<<"$symbols" || { echo "cuda-compile-check: CUDA allocator code missing from $node"; exit 1; }
+if grep -q 'c10d::ProcessGroupGloo' <<<"$symbols"; then
+  # With Gloo's headers, distributed.cc is built, and with the NCCL wheel's headers its NCCL backend too.
+  grep -q 'c10d::ProcessGroupNCCL' <<<"$symbols" || { echo "cuda-compile-check: the NCCL backend is missing from $node"; exit 1; }
+else
+  echo "cuda-compile-check: note: built without torch.distributed (no Gloo headers)"
+fi
 echo "cuda-compile-check: compiled and linked against $(basename "$torch_whl") in $(( $(date +%s) - started )) s"
