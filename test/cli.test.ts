@@ -188,7 +188,7 @@ describe('torchts train / eval', () => {
       [['train', '--bogus'], /^torchts: Unknown option '--bogus'/],
       [['train', '--epochs', 'two'], /^torchts: --epochs expects a positive integer but received 'two'/],
       [['train', '--model', 'lenet'], /^torchts: unknown --model 'lenet'; expected one of: resnet8/],
-      [['train', '--data', 'imagenet'], /^torchts: unknown --data 'imagenet'; expected one of: mnist/],
+      [['train', '--data', 'svhn'], /^torchts: unknown --data 'svhn'; expected one of: mnist/],
       [['train', '--data', 'cifar10:/nonexistent'], /^torchts: CIFAR file data_batch_1.bin not found in \/nonexistent/],
       [['train', '--device', 'tpu'], /^torchts: --device expects cpu or cuda/],
       [['train', '--image-size', '0'], /^torchts: --image-size expects a positive integer but received '0'/],
