@@ -95,6 +95,17 @@ describe.runIf(distributed.isAvailable())('distributed (Gloo, 2 processes)', () 
     expect(runs[0].result!.losses).not.toEqual(runs[1].result!.losses);
   });
 
+  it('works with autocast and a GradScaler: an overflow on one rank skips the step on both', async () => {
+    const runs = await runWorkers('ddp-amp');
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const [a, b] = runs.map((r) => r.result!);
+    expect(a.stepped).toEqual([true, true, false, true, true]);
+    expect(b.stepped).toEqual(a.stepped);
+    expect(a.scales).toEqual([1024, 2048, 1024, 1024, 2048]);
+    expect(b.scales).toEqual(a.scales);
+    (a.params as number[][]).forEach((p, i) => expect(maxDiff(p, (b.params as number[][])[i]), `parameter ${i}`).toBe(0));
+  });
+
   it('a worker that dies makes the other fail with a clear error, not a hang', async () => {
     const started = Date.now();
     const [r0, r1] = await runWorkers('die', 5000, 15_000);

@@ -87,6 +87,32 @@ function main() {
     torch.noGrad(() => ddp.forward(batch(99, 2)[0]));
     const state = Object.fromEntries(Object.entries(ddp.stateDict()).map(([k, v]) => [k, arr(v.to('float64'))]));
     out({ rank, losses, state });
+  } else if (scenario === 'ddp-amp') {
+    // DDP with bfloat16 autocast and a GradScaler; at step 2 only rank 1's batch overflows.
+    // The allreduce spreads the inf, so both ranks skip that step and back off alike.
+    torch.manualSeed(20 + rank);
+    const m = model();
+    const ddp = new nn.parallel.DistributedDataParallel(m);
+    const opt = new optim.SGD(ddp.parameters(), { lr: 0.05, momentum: 0.9 });
+    const scaler = new torch.amp.GradScaler('cpu', { initScale: 1024, growthInterval: 2 });
+    const crit = new nn.CrossEntropyLoss();
+    const scales = [];
+    const stepped = [];
+    for (let step = 0; step < 5; step++) {
+      torch.tidy(() => {
+        const [x, y] = batch(step, 16);
+        const xs = share(x, rank, size).clone();
+        if (step === 2 && rank === 1) xs.indexPut_([0, 0, 0, 0], Infinity);
+        opt.zeroGrad();
+        const loss = torch.autocast('cpu', () => crit.forward(ddp.forward(xs), share(y, rank, size)));
+        scaler.scale(loss).backward();
+        stepped.push(scaler.step(opt));
+        scaler.update();
+        scales.push(scaler.getScale());
+      });
+    }
+    const params = m.parameters().map((p) => arr(p.to('float64')));
+    out({ rank, scales, stepped, params });
   } else if (scenario === 'die') {
     if (rank === 1) process.exit(3);
     const t0 = Date.now();
