@@ -13,17 +13,13 @@ import sys
 import torch
 
 import tensors
-from torchvision_models import resnet
+from torchvision_models import randomise_batchnorm, resnet
 
 
 def main(src, dst):
     torch.manual_seed(0)
     model = resnet.resnet18()
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.2, 0.2)
-            m.running_var.uniform_(0.5, 1.5)
-            m.weight.data.uniform_(0.5, 1.5)
+    randomise_batchnorm(model, torch.Generator().manual_seed(1))
     os.makedirs(dst, exist_ok=True)
     torch.save(model.state_dict(), os.path.join(dst, "resnet18.pth"))
     x = tensors.load(src)["x"]

@@ -22,7 +22,7 @@ import sys
 import torch
 
 from tensors import save
-from torchvision_models import load
+from torchvision_models import load, randomise_batchnorm
 
 # case: (torchvision module, builder, builder kwargs, input shape, auxiliary loss weights)
 CASES = {
@@ -39,16 +39,6 @@ CASES = {
         (0.3, 0.3),
     ),
 }
-
-
-def randomise_batchnorm(model, g):
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            with torch.no_grad():
-                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
-                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.1)
-                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
 
 
 def outputs(out):

@@ -26,7 +26,7 @@ import zipfile
 import torch
 
 from tensors import save as save_fixtures
-from torchvision_models import resnet
+from torchvision_models import randomise_batchnorm, resnet
 
 warnings.filterwarnings("ignore", message="TypedStorage is deprecated")
 
@@ -174,13 +174,7 @@ def main(out):
     torch.manual_seed(0)
     g = torch.Generator().manual_seed(2)
     model = resnet.resnet18(num_classes=10)
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            with torch.no_grad():
-                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
-                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.1)
-                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+    randomise_batchnorm(model, g)
     torch.save(model.state_dict(), p("resnet18.pth"))
     x = torch.randn(2, 3, 64, 64, generator=g)
     model.eval()

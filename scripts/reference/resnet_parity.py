@@ -15,19 +15,9 @@ import sys
 import torch
 
 from tensors import save
-from torchvision_models import resnet
+from torchvision_models import randomise_batchnorm, resnet
 
 BATCH, SIZE = 4, 64
-
-
-def randomise_batchnorm(model, g):
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            with torch.no_grad():
-                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
-                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.1)
-                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
 
 
 def steps(model, init, x, y, optimizer, n=3):

@@ -97,6 +97,20 @@ def load(name):
     return mod
 
 
+def randomise_batchnorm(model, g):
+    """BatchNorm weights, biases and running statistics drawn from `g`, so that outputs and
+    gradients depend on them (freshly built models have ones and zeros)."""
+    import torch
+
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            with torch.no_grad():
+                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
+                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.1)
+                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+
+
 _MODELS = ("resnet", "vgg", "densenet", "googlenet", "inception")
 
 

@@ -118,3 +118,14 @@ export function expectClose(actual: Tensor | null | undefined, expected: Tensor,
   const ok = torch.tidy(() => torch.allclose(a.detach(), expected, tol));
   expect(ok, `${what}: max |diff| ${maxAbsDiff(a, expected)} exceeds rtol ${tol.rtol} / atol ${tol.atol}`).toBe(true);
 }
+
+/** The worst relative error over a state dict, with the key that has it (keys must match). */
+export function worst(actual: Record<string, Tensor>, expected: Record<string, Tensor>): { key: string; err: number } {
+  let w = { key: '(all equal)', err: 0 };
+  expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+  for (const [k, e] of Object.entries(expected)) {
+    const err = e.isFloatingPoint() ? relError(actual[k], e) : torch.equal(actual[k], e) ? 0 : Infinity;
+    if (err > w.err) w = { key: k, err };
+  }
+  return w;
+}

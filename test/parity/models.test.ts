@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { nn, optim, Tensor, torch, vision } from '../../lib/index';
-import { readFixtures, relError, runReference, under } from './fixtures';
+import { readFixtures, relError, runReference, under, worst } from './fixtures';
 
 type Model = nn.Module & { forward(x: Tensor): Tensor | vision.models.InceptionOutputs | vision.models.GoogLeNetOutputs };
 
@@ -40,17 +40,6 @@ beforeAll(() => {
 }, 900_000);
 
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
-
-/** The worst relative error over a state dict, with the key that has it. */
-function worst(actual: Record<string, Tensor>, expected: Record<string, Tensor>): { key: string; err: number } {
-  let w = { key: '(all equal)', err: 0 };
-  expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
-  for (const [k, e] of Object.entries(expected)) {
-    const err = e.isFloatingPoint() ? relError(actual[k], e) : torch.equal(actual[k], e) ? 0 : Infinity;
-    if (err > w.err) w = { key: k, err };
-  }
-  return w;
-}
 
 /** The logits and the auxiliary logits (in the named tuple's order) of a forward result. */
 function outputs(res: Tensor | Iterable<Tensor | null>): [Tensor, Tensor[]] {

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { nn, optim, torch, vision, type Tensor } from '../../lib/index';
-import { readFixtures, relError, runReference, under } from './fixtures';
+import { readFixtures, relError, runReference, under, worst } from './fixtures';
 
 const MODELS = (process.env.PARITY_MODELS?.split(',') ?? ['resnet18', 'resnet50', 'resnext50_32x4d']) as ('resnet18' | 'resnet50' | 'resnext50_32x4d')[];
 const TOL = { output: 1e-4, grad: 1e-4, stats: 1e-4, params: 1e-4 };
@@ -24,17 +24,6 @@ beforeAll(() => {
 }, 900_000);
 
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
-
-/** The worst relative error over a state dict, with the key that has it. */
-function worst(actual: Record<string, Tensor>, expected: Record<string, Tensor>): { key: string; err: number } {
-  let w = { key: '(all equal)', err: 0 };
-  expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
-  for (const [k, e] of Object.entries(expected)) {
-    const err = e.isFloatingPoint() ? relError(actual[k], e) : torch.equal(actual[k], e) ? 0 : Infinity;
-    if (err > w.err) w = { key: k, err };
-  }
-  return w;
-}
 
 describe.each(MODELS)('%s', (name) => {
   let ref: Record<string, Tensor>;
