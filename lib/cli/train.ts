@@ -112,12 +112,15 @@ export async function train(argv: string[]): Promise<number> {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new TorchError(`--seed expects an integer >= 0 but received '${v.seed}'`);
   checkDevice(v.device);
   const onCuda = v.device.startsWith('cuda');
+  // Each worker of a job on 'cuda' takes the GPU of its local rank (set before NCCL starts).
+  const device = v.device === 'cuda' && Number(process.env.WORLD_SIZE ?? 1) > 1 ? `cuda:${Number(process.env.LOCAL_RANK ?? 0)}` : v.device;
+  if (device !== v.device) cuda.setDevice(device);
   const spec = openData(v.data, imageSizeOption(v['image-size']));
-  const { rank, worldSize } = joinJob(v.device);
+  const { rank, worldSize } = joinJob(device);
   // Only rank 0 reports and writes files.
   const log = rank === 0 ? console.log : (): void => {};
   manualSeed(seed);
-  const model = buildModel(v.model, spec.classes.length, spec.inChannels).to(v.device as 'cpu');
+  const model = buildModel(v.model, spec.classes.length, spec.inChannels).to(device as 'cpu');
   const ddp = worldSize > 1 ? new DistributedDataParallel(model) : null;
   const generator = new Generator(seed);
   const sampler = worldSize > 1 ? new DistributedSampler(spec.train, { seed }) : undefined;
@@ -158,7 +161,7 @@ export async function train(argv: string[]): Promise<number> {
     firstEpoch = ck.epoch + 1;
     log(`resuming from ${checkpointFile} after epoch ${ck.epoch}`);
   }
-  const where = worldSize > 1 ? `${worldSize} processes on ${v.device}` : v.device;
+  const where = worldSize > 1 ? `${worldSize} processes on ${v.device}` : device;
   log(`training ${v.model} on ${spec.name} (${spec.train.length} images, ${spec.classes.length} classes) for ${epochs} epochs on ${where}${v.amp ? ` with ${amp.dtype} autocast` : ''}`);
   const writer = rank === 0 ? new SummaryWriter(path.join(v.out, 'tensorboard')) : null;
   let globalStep = (firstEpoch - 1) * loader.length;
@@ -174,8 +177,8 @@ export async function train(argv: string[]): Promise<number> {
     let seen = 0;
     for await (const [images, labels] of loader) {
       tidy(() => {
-        const x = adaptInput(v.model, images.to({ device: v.device as 'cpu', nonBlocking: onCuda }));
-        const y = labels.to({ device: v.device as 'cpu', nonBlocking: onCuda });
+        const x = adaptInput(v.model, images.to({ device: device as 'cpu', nonBlocking: onCuda }));
+        const y = labels.to({ device: device as 'cpu', nonBlocking: onCuda });
         optimizer.zeroGrad();
         const [out, loss] = autocast(ampDevice, amp, () => {
           const o = ddp ? ddp.forward(x) : model.forward(x);
@@ -204,7 +207,7 @@ export async function train(argv: string[]): Promise<number> {
       totals.dispose();
     }
     if (rank !== 0) continue;
-    const testAcc = await evaluate(model, v.model, spec, v.device, 1000);
+    const testAcc = await evaluate(model, v.model, spec, device, 1000);
     const secs = (Date.now() - started) / 1000;
     writer?.addScalar('train/accuracy', (100 * correct) / seen, epoch);
     writer?.addScalar('test/accuracy', testAcc, epoch);
