@@ -214,7 +214,10 @@ describe.runIf(hasCuda)('CUDA', () => {
     }
   });
 
-  it('captureStep replays a training step exactly like eager steps', () => {
+  it.each([
+    ['SGD with momentum', (p: nn.Parameter[]) => new optim.SGD(p, { lr: 0.1, momentum: 0.9 })],
+    ['fused AdamW (step counts on the GPU)', (p: nn.Parameter[]) => new optim.AdamW(p, { lr: 1e-2, fused: true })],
+  ] as const)('captureStep replays a training step exactly like eager steps: %s', (_, makeOptimizer) => {
     const build = (): nn.Sequential => {
       torch.manualSeed(5);
       return new nn.Sequential(new nn.Linear(32, 64), new nn.ReLU(), new nn.Linear(64, 10)).to('cuda');
@@ -224,7 +227,7 @@ describe.runIf(hasCuda)('CUDA', () => {
 
     // Eager: 3 warm-up steps on the first batch (what captureStep runs), then one per batch.
     const eager = build();
-    const eagerOpt = new optim.SGD(eager.parameters(), { lr: 0.1, momentum: 0.9 });
+    const eagerOpt = makeOptimizer(eager.parameters());
     const eagerStep = (x: Tensor, y: Tensor): number =>
       torch.tidy(() => {
         eagerOpt.zeroGrad();
@@ -237,7 +240,7 @@ describe.runIf(hasCuda)('CUDA', () => {
     const eagerLosses = batches.map(([x, y]) => eagerStep(x, y));
 
     const model = build();
-    const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    const opt = makeOptimizer(model.parameters());
     const staticX = torch.keep(batches[0][0].clone());
     const staticY = torch.keep(batches[0][1].clone());
     const step = torch.cuda.captureStep(() => {
@@ -257,5 +260,18 @@ describe.runIf(hasCuda)('CUDA', () => {
     model.parameters().forEach((p, i) => close(p, pe[i], 1e-5, `parameter ${i}`));
     step.graph.dispose();
     expect(() => step()).toThrow(/disposed/);
+  });
+
+  it('refuses to capture a non-fused Adam step (its step count lives on the host)', () => {
+    const m = new nn.Linear(4, 2).to('cuda');
+    const opt = new optim.Adam(m.parameters());
+    const x = torch.keep(torch.randn([3, 4], { device: 'cuda' }));
+    expect(() =>
+      torch.cuda.captureStep(() => {
+        opt.zeroGrad();
+        m.forward(x).sum().backward();
+        opt.step();
+      }),
+    ).toThrow(/use \{ fused: true \}/);
   });
 });

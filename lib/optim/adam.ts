@@ -1,6 +1,7 @@
 import { N } from '../native';
-import { zerosLike } from '../torch/creation';
-import { checkBool, checkNumber, rangeError } from '../torch/errors';
+import { full, zerosLike } from '../torch/creation';
+import { Tensor } from '../torch/tensor';
+import { checkBool, checkNumber, rangeError, TorchError } from '../torch/errors';
 import type { Parameter } from '../nn/parameter';
 import { checkFusable, type Hyper, Optimizer, type Params } from './optimizer';
 
@@ -39,6 +40,12 @@ export class Adam extends Optimizer {
 
   step(): void {
     for (const g of this.paramGroups) {
+      const fused = g.fused === true;
+      if (!fused && N.cudaIsAvailable() && N.cudaIsCapturing()) {
+        throw new TorchError(
+          'Adam keeps its step count on the host unless fused: a captured CUDA graph would replay one step count forever; use { fused: true }',
+        );
+      }
       const params = g.params.filter((p) => N.hasGrad(p.handle));
       for (const p of params) {
         if (!this.state.has(p)) {
@@ -48,7 +55,16 @@ export class Adam extends Optimizer {
           if (g.amsgrad) this.setState(p, 'max_exp_avg_sq', zerosLike(p));
         }
         const s = this.state.get(p)!;
-        s.step = (s.step as number) + 1;
+        // Fused steps keep the count in a float32 tensor on the parameter's device (PyTorch's
+        // layout), advanced by the kernel call; the others count in JS.
+        if (fused) {
+          if (!(s.step instanceof Tensor) || s.step.dtype !== 'float32' || s.step.device !== p.device) {
+            const n = stepCount(s.step);
+            this.setState(p, 'step', full([], n, { dtype: 'float32', device: p.device }));
+          }
+        } else {
+          s.step = stepCount(s.step) + 1;
+        }
       }
       const [beta1, beta2] = g.betas as [number, number];
       N.adamStep(
@@ -56,7 +72,7 @@ export class Adam extends Optimizer {
         params.map((p) => this.stateHandle(p, 'exp_avg')),
         params.map((p) => this.stateHandle(p, 'exp_avg_sq')),
         params.map((p) => this.stateHandle(p, 'max_exp_avg_sq')),
-        params.map((p) => this.state.get(p)!.step as number),
+        params.map((p) => (fused ? this.stateHandle(p, 'step') : (this.state.get(p)!.step as number))),
         g.lr,
         beta1,
         beta2,
@@ -65,10 +81,20 @@ export class Adam extends Optimizer {
         g.amsgrad,
         g.maximize,
         this.decoupled,
-        g.fused === true,
+        fused,
       );
     }
   }
+}
+
+/** A step count held as a number or (fused, or loaded from PyTorch) as a 0-dim tensor; the tensor is freed. */
+function stepCount(step: Tensor | number | undefined): number {
+  if (step instanceof Tensor) {
+    const n = step.item() as number;
+    step.dispose();
+    return n;
+  }
+  return step ?? 0;
 }
 
 /** AdamW (`torch.optim.AdamW`): Adam with decoupled weight decay, default 0.01. */

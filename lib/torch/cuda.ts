@@ -191,7 +191,8 @@ export interface CapturedStep<T> {
  * whatever the static inputs hold), so that lazily created state (momentum buffers,
  * cuDNN plans) exists before capture. The optimizer's learning rate and other
  * hyper-parameters are recorded as constants: a schedule that changes them needs a new
- * capture.
+ * capture. SGD and fused Adam/AdamW (`fused: true`, whose step counts live on the GPU) can be
+ * captured; a non-fused Adam refuses.
  *
  *     const step = torch.cuda.captureStep(() => {
  *       optimizer.zeroGrad();
@@ -214,7 +215,13 @@ export function captureStep<T>(step: () => T, options: { warmup?: number } = {})
   });
   synchronize();
   const g = new CUDAGraph();
-  const out = graph(g, step);
+  let out: T;
+  try {
+    out = graph(g, step);
+  } catch (e) {
+    g.dispose();
+    throw e;
+  }
   const replay = (() => {
     g.replay();
     return out;

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 
 #include "args.h"
 
@@ -120,41 +119,40 @@ void RegisterOptim(Napi::Env env, Napi::Object exports) {
     }
     return out;
   });
-  // (params[], expAvg[], expAvgSq[], maxExpAvgSq[] (-1 when not amsgrad), steps[] (after
-  //  increment), lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay, fused)
+  // (params[], expAvg[], expAvgSq[], maxExpAvgSq[] (-1 when not amsgrad), steps, lr, beta1,
+  //  beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay, fused). steps: the counts
+  // after this step's increment (numbers); with fused, one float32 step tensor per parameter,
+  // incremented here on the parameter's device, as torch.optim.Adam(fused=True) keeps them,
+  // so that a captured CUDA graph advances them on every replay.
   TORCHTS_DEF("adamStep", {
     c10::NoGradGuard no_grad;
     std::vector<at::Tensor> params = TensorList(info, 0);
     std::vector<at::Tensor> expAvg = TensorList(info, 1), expAvgSq = TensorList(info, 2);
     std::vector<at::Tensor> maxSq = OptTensorList(info, 3);
-    std::vector<int64_t> steps = IntList(info, 4);
+    bool fused = Bool(info, 13);
+    std::vector<int64_t> steps;
+    std::vector<at::Tensor> stepTensors;
+    if (fused) stepTensors = TensorList(info, 4);
+    else steps = IntList(info, 4);
     CheckSame(params.size(), expAvg.size(), "exp_avg tensors");
     CheckSame(params.size(), expAvgSq.size(), "exp_avg_sq tensors");
     CheckSame(params.size(), maxSq.size(), "max_exp_avg_sq entries");
-    CheckSame(params.size(), steps.size(), "steps");
+    CheckSame(params.size(), fused ? stepTensors.size() : steps.size(), "steps");
     double lr = Dbl(info, 5), beta1 = Dbl(info, 6), beta2 = Dbl(info, 7), eps = Dbl(info, 8), wd = Dbl(info, 9);
     bool amsgrad = Bool(info, 10), maximize = Bool(info, 11), decoupled = Bool(info, 12);
-    if (Bool(info, 13)) {
-      // libtorch's fused kernels (torch.optim.Adam(fused=True)). They read the step count
-      // from a float32 tensor per parameter; parameters at the same step share one.
+    if (fused) {
       std::vector<size_t> all;
       for (size_t i = 0; i < params.size(); ++i)
         if (params[i].grad().defined()) all.push_back(i);
       for (auto& idx : ByDeviceAndDtype(params, all)) {
-        std::map<int64_t, at::Tensor> stepTensors;
-        auto stepOf = [&](size_t i) {
-          auto it = stepTensors.find(steps[i]);
-          if (it == stepTensors.end())
-            it = stepTensors.emplace(steps[i], at::scalar_tensor(double(steps[i]), at::TensorOptions().dtype(at::kFloat).device(params[i].device()))).first;
-          return it->second;
-        };
         auto p = Pick(idx, [&](size_t i) { return params[i]; });
         auto g = Pick(idx, [&](size_t i) { return params[i].grad(); });
         auto m = Pick(idx, [&](size_t i) { return expAvg[i]; });
         auto v = Pick(idx, [&](size_t i) { return expAvgSq[i]; });
         std::vector<at::Tensor> vmax;
         if (amsgrad) vmax = Pick(idx, [&](size_t i) { return maxSq[i]; });
-        auto st = Pick(idx, stepOf);
+        auto st = Pick(idx, [&](size_t i) { return stepTensors[i]; });
+        at::_foreach_add_(st, 1);
         if (decoupled) at::_fused_adamw_(p, g, m, v, vmax, st, lr, beta1, beta2, wd, eps, amsgrad, maximize);
         else at::_fused_adam_(p, g, m, v, vmax, st, lr, beta1, beta2, wd, eps, amsgrad, maximize);
       }

@@ -163,7 +163,7 @@ describe.each(Object.keys(CONFIGS))('%s', (name) => {
     const expectedState = under(f, 'state/');
     expect([...state.keys()].sort()).toEqual(Object.keys(expectedState).sort());
     for (const [k, v] of state) {
-      if (k.endsWith('/step')) expect(v, k).toBe(expectedState[k].item());
+      if (k.endsWith('/step')) expect(typeof v === 'number' ? v : v.item(), k).toBe(expectedState[k].item()); // fused: a float32 tensor, as in PyTorch
       else expectRel(v, expectedState[k], `state ${k}`);
     }
     // A parameter without a gradient is skipped: unchanged, and no state.
@@ -188,7 +188,7 @@ describe('zeroGrad', () => {
 });
 
 describe('stateDict / loadStateDict', () => {
-  it.each(['sgd_groups', 'sgd_nesterov', 'adam_amsgrad', 'adam_groups', 'adamw'])(
+  it.each(['sgd_groups', 'sgd_nesterov', 'adam_amsgrad', 'adam_groups', 'adamw', 'sgd_fused_groups', 'adam_fused_amsgrad_maximize'])(
     '%s: a fresh optimizer loaded after 2 steps continues exactly like the original (and like PyTorch)',
     (name) => {
       const cfg = CONFIGS[name];
