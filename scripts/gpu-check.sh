@@ -26,15 +26,19 @@ step() { # name, command...: runs and logs one step, records its result
 [ -d node_modules ] || { echo "== unpacking node_modules"; xz -dc .gpu-kit/node_modules.tar.xz | tar -xf -; }
 [ -f dist/index.js ] && [ -f dist-scripts/bench/gpu.js ] || { echo "dist/ and dist-scripts/ must be built first (scripts/gpu-prepare.sh)"; exit 2; }
 
-step build node dist/cli/main.js build || { echo "build failed"; exit 1; }
+finish() {
+  echo "{\"seconds\": $(( $(date +%s) - started )), \"ok\": $([ $status -eq 0 ] && echo true || echo false)}" > "$OUT/report.json"
+  echo "gpu-check: $([ $status -eq 0 ] && echo passed || echo FAILED) in $(( $(date +%s) - started )) s"
+  exit $status
+}
+
+step build node dist/cli/main.js build || finish
 step cuda-available node -e "
   const { torch } = require('./dist');
   console.log(JSON.stringify(torch.info(), null, 1));
   if (!torch.cuda.isAvailable()) { console.error('cuda.isAvailable() is false'); process.exit(1); }
-  console.log('device:', torch.cuda.getDeviceName());"
+  console.log('device:', torch.cuda.getDeviceName());" || finish
 step cuda-tests node node_modules/vitest/vitest.mjs run test/cuda.test.ts --reporter verbose --reporter json --outputFile.json "$OUT/cuda-tests.json"
 step bench node dist-scripts/bench/gpu.js --out "$OUT/bench-gpu.json"
 
-echo "{\"seconds\": $(( $(date +%s) - started )), \"ok\": $([ $status -eq 0 ] && echo true || echo false)}" > "$OUT/report.json"
-echo "gpu-check: $([ $status -eq 0 ] && echo passed || echo FAILED) in $(( $(date +%s) - started )) s"
-exit $status
+finish
