@@ -122,7 +122,7 @@ function main(): void {
   for (const n of names) if (!(n in CASES)) throw new Error(`unknown --case ${n}; one of ${Object.keys(CASES).join(', ')}`);
   const selected = names.length ? names : Object.keys(CASES);
   const [warmup, iters, block] = quick ? [3, 10, 5] : [10, 40, 5];
-  if (!torch.cuda.isAvailable()) throw new Error('bench/gpu: CUDA is not available');
+  if (!torch.cuda.isAvailable()) throw new Error('CUDA is not available');
   torch.backends.cudnn.benchmark = true;
 
   const ours: Side = { torchts: require(path.join(root, 'package.json')).version, libtorch: torch.version, gpu: torch.cuda.getDeviceName(), cases: {} };
@@ -174,4 +174,9 @@ function main(): void {
   console.log(`report: ${out}`);
 }
 
-main();
+try {
+  main();
+} catch (e) {
+  console.error(`bench/gpu: ${(e as Error).message}`);
+  process.exit(1);
+}

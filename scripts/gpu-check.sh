@@ -32,6 +32,9 @@ finish() {
   exit $status
 }
 
+# The benchmark's PyTorch side needs torchvision's resnet.py: the machine's torchvision, or the copy in the kit.
+"${TORCHTS_PYTHON:-python3}" -c 'import torchvision' 2>/dev/null || export TORCHVISION_MODELS_DIR=${TORCHVISION_MODELS_DIR:-$PWD/.gpu-kit/torchvision-models}
+
 step build node dist/cli/main.js build || finish
 step cuda-available node -e "
   const { torch } = require('./dist');
