@@ -122,9 +122,31 @@ export abstract class Optimizer {
     return { state, paramGroups };
   }
 
-  /** Restores state and hyper-parameters saved by `stateDict()` (the groups must match in size). */
-  loadStateDict(sd: OptimizerStateDict): void {
-    const d = checkOptions<OptimizerStateDict>(sd, 'stateDict');
+  /** Our state dict layout from PyTorch's (returned as it is when it already is ours). */
+  private fromPyTorch(d: Partial<OptimizerStateDict & { param_groups: unknown }>): Partial<OptimizerStateDict> {
+    if (d.paramGroups !== undefined || d.param_groups === undefined) return d;
+    if (!Array.isArray(d.param_groups)) throw typeError('an array of parameter groups', 'stateDict.param_groups', d.param_groups);
+    const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    const paramGroups = (d.param_groups as Record<string, unknown>[]).map((g, i) => {
+      const known = this.paramGroups[i] ?? this.defaults;
+      const out: Hyper & { params: number[] } = { params: g?.params as number[] };
+      for (const [k, v] of Object.entries(g ?? {})) {
+        // None (PyTorch's "default") keeps ours; names torchts does not have are PyTorch-only.
+        if (k !== 'params' && v !== null && camel(k) in known) out[camel(k)] = v;
+      }
+      return out;
+    });
+    return { state: d.state, paramGroups };
+  }
+
+  /**
+   * Restores state and hyper-parameters saved by `stateDict()` (the groups must match in size).
+   * Also takes PyTorch's own `optimizer.state_dict()` as `torch.load` reads it from a `.pth`
+   * file (`param_groups`, snake_case names, tensor step counts), so training started in
+   * PyTorch can resume here; PyTorch-only settings (`foreach`, `capturable`, ...) are ignored.
+   */
+  loadStateDict(sd: OptimizerStateDict | Record<string, unknown>): void {
+    const d = this.fromPyTorch(checkOptions<OptimizerStateDict & { param_groups: unknown }>(sd, 'stateDict'));
     if (!Array.isArray(d.paramGroups) || d.paramGroups.length !== this.paramGroups.length) {
       throw new TorchError('loaded state dict has a different number of parameter groups');
     }
@@ -140,13 +162,20 @@ export abstract class Optimizer {
       this.checkGroup(merged);
       return copyHyper(hyper);
     });
-    for (const s of this.state.values()) for (const v of Object.values(s)) if (v instanceof Tensor) v.dispose();
-    this.state.clear();
-    for (const [k, s] of Object.entries(d.state ?? {})) {
+    const entries = Object.entries(d.state ?? {}).map(([k, s]) => {
       const p = params[Number(k)];
       if (!p) throw new TorchError(`loaded state dict has state for parameter ${k}, which the optimizer does not have`);
-      for (const [name, v] of Object.entries(s)) {
-        this.setState(p, name, v instanceof Tensor ? v.to({ device: p.device, copy: true, dtype: v.isFloatingPoint() ? p.dtype : v.dtype }) : v);
+      const values = Object.entries(checkOptions<ParamState>(s, `stateDict.state[${k}]`)) as [string, Tensor | number][];
+      for (const [name, v] of values) {
+        if (!(v instanceof Tensor) && typeof v !== 'number') throw typeError('a Tensor or a number', `stateDict.state[${k}].${name}`, v);
+      }
+      return [p, values] as const;
+    });
+    for (const s of this.state.values()) for (const v of Object.values(s)) if (v instanceof Tensor) v.dispose();
+    this.state.clear();
+    for (const [p, values] of entries) {
+      for (const [name, v] of values) {
+        this.setState(p, name, v instanceof Tensor ? v.to({ device: p.device, copy: true, dtype: v.isFloatingPoint() && name !== 'step' ? p.dtype : v.dtype }) : v);
       }
     }
     hypers.forEach((hyper, i) => Object.assign(this.paramGroups[i], hyper));

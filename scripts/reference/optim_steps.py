@@ -10,6 +10,7 @@ For each config it trains a fresh copy of the model for one step per batch (zero
 cross entropy, backward, step) with PyTorch's single-tensor (foreach=False) algorithms and
 writes, under '<name>/':  loss<t>;  step<t>/<param>  every parameter after step t;
 state/<param>/<key>  the final optimizer state (tensors, and 'step' as a float64 scalar).
+Also writes OUT_DIR/pth/<name>.pth: torch.save(optimizer.state_dict()) after step 1.
 """
 import json
 import os
@@ -43,7 +44,7 @@ def snake(options):
     return out
 
 
-def run(name, cfg, init, batches):
+def run(name, cfg, init, batches, pth_dir):
     model = Net()
     model.load_state_dict(init, strict=True)
     named = dict(model.named_parameters())
@@ -63,6 +64,9 @@ def run(name, cfg, init, batches):
         opt.step()
         out[f"loss{t}"] = loss
         out.update({f"step{t}/{k}": p.detach().clone() for k, p in named.items()})
+        if t == 1:
+            # What a PyTorch user saves mid-training, for torchts to resume from.
+            torch.save(opt.state_dict(), os.path.join(pth_dir, f"{name}.pth"))
     for k, p in named.items():
         state = opt.state.get(p, {})
         if k.startswith("unused") and state:
@@ -79,8 +83,10 @@ def main(src, dst):
     init = {k[len("init/"):]: v for k, v in fx.items() if k.startswith("init/")}
     batches = [(fx[f"x{t}"], fx[f"y{t}"]) for t in range(sum(1 for k in fx if re.fullmatch(r"x\d+", k)))]
     result = {}
+    pth_dir = os.path.join(dst, "pth")
+    os.makedirs(pth_dir, exist_ok=True)
     for name, cfg in configs.items():
-        result.update(tensors.prefixed(run(name, cfg, init, batches), f"{name}/"))
+        result.update(tensors.prefixed(run(name, cfg, init, batches, pth_dir), f"{name}/"))
     tensors.save(dst, result)
     print(f"{len(configs)} optimizers, {len(batches)} steps")
 

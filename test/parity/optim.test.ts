@@ -187,6 +187,40 @@ describe('zeroGrad', () => {
   });
 });
 
+describe("resuming from PyTorch's own optimizer.state_dict() (.pth)", () => {
+  it.each(['sgd_nesterov', 'sgd_groups', 'adam_amsgrad', 'adam_groups', 'adamw', 'adam_fused'])(
+    '%s: loaded after 2 PyTorch steps, torchts continues like PyTorch',
+    (name) => {
+      const cfg = CONFIGS[name];
+      const net = new Net();
+      net.loadStateDict(under(ref, `${name}/step1/`)); // PyTorch's weights after step 1
+      // Built with another learning rate: the file's hyper-parameters must replace it.
+      const opt = makeOptimizer(net, { ...cfg, options: { ...cfg.options, lr: 0.5 } });
+      const saved = torch.load(path.join(dir, 'out', 'pth', `${name}.pth`)) as Record<string, unknown>;
+      opt.loadStateDict(saved);
+      expect(opt.paramGroups.map((g) => g.lr)).toEqual((saved.param_groups as { lr: number }[]).map((g) => g.lr));
+      expect(opt.paramGroups.some((g) => 'foreach' in g || 'differentiable' in g)).toBe(false);
+      for (let t = 2; t < STEPS; t++) {
+        const loss = step(net, opt, t);
+        const f = under(ref, `${name}/`);
+        expect(Math.abs(loss - (f[`loss${t}`].item() as number)), `loss ${t}`).toBeLessThanOrEqual(REL * Math.abs(f[`loss${t}`].item() as number));
+      }
+      const expected = under(ref, `${name}/step${STEPS - 1}/`);
+      for (const [k, p] of net.namedParameters()) expectRel(p, expected[k], `after resuming: ${k}`);
+    },
+  );
+
+  it('rejects malformed PyTorch state dicts without changing the optimizer', () => {
+    const net = freshNet();
+    const opt = new optim.Adam(net.parameters(), { lr: 0.01 });
+    expect(() => opt.loadStateDict({ param_groups: 'x', state: {} })).toThrow(/Expected an array of parameter groups for stateDict.param_groups/);
+    const groups = [{ params: net.parameters().map((_, i) => i), lr: 0.1, betas: [0.9, 0.999] }];
+    expect(() => opt.loadStateDict({ param_groups: groups, state: { 0: { step: 'two' } } })).toThrow(/Expected a Tensor or a number for stateDict.state\[0\].step/);
+    expect(() => opt.loadStateDict({ param_groups: [{ ...groups[0], lr: -1 }], state: {} })).toThrow(/Expected lr >= 0/);
+    expect(opt.paramGroups[0].lr).toBe(0.01);
+  });
+});
+
 describe('stateDict / loadStateDict', () => {
   it.each(['sgd_groups', 'sgd_nesterov', 'adam_amsgrad', 'adam_groups', 'adamw', 'sgd_fused_groups', 'adam_fused_amsgrad_maximize'])(
     '%s: a fresh optimizer loaded after 2 steps continues exactly like the original (and like PyTorch)',
