@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { torch, vision } from '../lib/index';
+import { distributed, torch, vision } from '../lib/index';
 import { packageRoot } from '../lib/libtorch';
 import { readEvents } from './tensorboard_reader';
 import { runReference, tempDir, writeFixtures } from './parity/fixtures';
@@ -181,6 +181,18 @@ describe('torchts train / eval', () => {
     const bad = run(['train', '--data', `imagefolder:${path.join(folder, 'train')}`]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^torchts: --data imagefolder:.* needs .*train and .*val \(or test\), each with one folder of images per class/);
+  });
+
+  it('info prints versions, where libtorch is, devices and distributed backends', () => {
+    const r = run(['info']);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/)));
+    expect(rows.libtorch).toBe(torch.info().libtorch);
+    expect(rows['compiled against']).toBe(torch.version);
+    expect(rows['libtorch dir']).toBe(torch.info()['libtorch dir']);
+    expect(rows['cuda available']).toBe(String(torch.cuda.isAvailable()));
+    expect(rows['cuda devices']).toBe(String(torch.cuda.deviceCount()));
+    expect(rows.distributed.split(', ').includes('gloo')).toBe(distributed.isAvailable());
   });
 
   it('rejects wrong flags, missing and corrupt data with one line and a non-zero exit', () => {

@@ -74,6 +74,8 @@ export function info(): Record<string, string | number | boolean> {
     'cuda runtime': formatCudaVersion(N.cudaVersions().cuda),
     cudnn: formatCudnnVersion(N.cudaVersions().cudnn),
     threads: N.getNumThreads(),
+    // torch.distributed backends compiled in (Gloo needs its headers at build time, NCCL a CUDA build).
+    distributed: ['gloo', 'nccl'].filter((b) => Boolean((N.distBackends as Record<string, boolean> | undefined)?.[b])).join(', ') || 'none',
     'libtorch minor': minorOf(N.torchVersion),
   };
 }
