@@ -7,7 +7,7 @@ import { stack } from '../torch/functions';
 import { tensor } from '../torch/creation';
 import { checkBool, checkInt, checkOptions, typeError } from '../torch/errors';
 import type { Generator } from '../torch/generator';
-import { keep, tidy } from '../torch/memory';
+import { keepAll, tidy } from '../torch/memory';
 import { Tensor } from '../torch/tensor';
 import type { Dataset } from './dataset';
 import { batches, RandomSampler, type Sampler, SequentialSampler } from './sampler';
@@ -129,9 +129,3 @@ function pinAll<B>(b: B): B {
   return b;
 }
 
-function keepAll<B>(b: B): B {
-  if (b instanceof Tensor) keep(b);
-  else if (Array.isArray(b)) b.forEach(keepAll);
-  else if (b !== null && typeof b === 'object') Object.values(b).forEach(keepAll);
-  return b;
-}

@@ -41,7 +41,7 @@ export class Adam extends Optimizer {
   step(): void {
     for (const g of this.paramGroups) {
       const fused = g.fused === true;
-      if (!fused && N.cudaIsAvailable() && N.cudaIsCapturing()) {
+      if (!fused && cudaAvailable() && N.cudaIsCapturing()) {
         throw new TorchError(
           'Adam keeps its step count on the host unless fused: a captured CUDA graph would replay one step count forever; use { fused: true }',
         );
@@ -85,6 +85,12 @@ export class Adam extends Optimizer {
       );
     }
   }
+}
+
+/** Whether CUDA can be used: fixed for the process, so asked once (not on every step). */
+let cuda: boolean | undefined;
+function cudaAvailable(): boolean {
+  return (cuda ??= N.cudaIsAvailable() as boolean);
 }
 
 /** A step count held as a number or (fused, or loaded from PyTorch) as a 0-dim tensor; the tensor is freed. */

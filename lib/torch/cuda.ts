@@ -7,8 +7,7 @@
  */
 import { N } from '../native';
 import { checkInt, checkOptions, TorchError, typeError } from './errors';
-import { keep, tidy } from './memory';
-import { Tensor } from './tensor';
+import { keepAll, tidy } from './memory';
 
 /** Whether a CUDA device can be used (needs a CUDA build of libtorch and a GPU). */
 export function isAvailable(): boolean {
@@ -143,12 +142,6 @@ export class CUDAGraph {
   [Symbol.dispose](): void {
     this.dispose();
   }
-}
-
-function keepAll(value: unknown): void {
-  if (value instanceof Tensor) keep(value);
-  else if (Array.isArray(value)) value.forEach(keepAll);
-  else if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) Object.values(value).forEach(keepAll);
 }
 
 /**

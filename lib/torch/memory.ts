@@ -67,6 +67,17 @@ function collect(value: unknown, into: Set<Owned>, depth = 0): void {
   }
 }
 
+/**
+ * Keeps every tensor in `value` (a tensor, or arrays, Maps and plain objects of them: what
+ * `tidy` lets a scope return) and returns `value`.
+ */
+export function keepAll<T>(value: T): T {
+  const found = new Set<Owned>();
+  collect(value, found);
+  for (const t of found) keep(t);
+  return value;
+}
+
 function close(scope: Scope, result: unknown): void {
   scope.closed = true;
   const returned = new Set<Owned>();
