@@ -60,7 +60,10 @@ async function worker(): Promise<void> {
   for (let i = 0; i < steps; i++) step();
   if (world > 1) distributed.barrier();
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (rank === 0) console.log(`RESULT ${JSON.stringify({ world, secs, imgPerSec: (steps * globalBatch) / secs, threads: torch.getNumThreads() })}`);
+  if (rank === 0)
+    console.log(
+      `RESULT ${JSON.stringify({ world, secs, imgPerSec: (steps * globalBatch) / secs, threads: torch.getNumThreads() })}`,
+    );
   if (world > 1) distributed.destroyProcessGroup();
 }
 
@@ -70,11 +73,27 @@ async function run(n: number, threadsPerProcess?: number): Promise<{ world: numb
   const threads = String(threadsPerProcess ?? Math.max(1, Math.floor(os.availableParallelism() / n)));
   const outs = await Promise.all(
     Array.from({ length: n }, (_, rank) => {
-      const env = { ...process.env, BENCH_WORKER: '1', OMP_NUM_THREADS: threads, RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(n), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) };
-      const child = spawn(process.execPath, [__filename, ...process.argv.slice(2)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const env = {
+        ...process.env,
+        BENCH_WORKER: '1',
+        OMP_NUM_THREADS: threads,
+        RANK: String(rank),
+        LOCAL_RANK: String(rank),
+        WORLD_SIZE: String(n),
+        MASTER_ADDR: '127.0.0.1',
+        MASTER_PORT: String(port),
+      };
+      const child = spawn(process.execPath, [__filename, ...process.argv.slice(2)], {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
-      return new Promise<string>((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`worker ${rank} exited with ${code}`)))));
+      return new Promise<string>((resolve, reject) =>
+        child.on('close', (code) =>
+          code === 0 ? resolve(out) : reject(new Error(`worker ${rank} exited with ${code}`)),
+        ),
+      );
     }),
   );
   const line = outs[0].split('\n').find((l) => l.startsWith('RESULT '));
@@ -85,7 +104,9 @@ async function run(n: number, threadsPerProcess?: number): Promise<{ world: numb
 async function main(): Promise<void> {
   if (process.env.BENCH_WORKER) return worker();
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`machine: ${cpu}, ${os.availableParallelism()} cores, node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}`);
+  console.log(
+    `machine: ${cpu}, ${os.availableParallelism()} cores, node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}`,
+  );
   console.log(`CIFAR ResNet-20, synthetic 32x32, global batch ${globalBatch}, ${steps} steps after ${warmup} warm-up`);
   const single = await run(1);
   console.log(`1 process  (${os.availableParallelism()} threads): ${single.imgPerSec.toFixed(1)} img/s`);
@@ -94,8 +115,12 @@ async function main(): Promise<void> {
   const single1 = await run(1, 1);
   console.log(`1 process  (1 thread):  ${single1.imgPerSec.toFixed(1)} img/s`);
   const multi = await run(nproc);
-  console.log(`${nproc} processes (DDP, Gloo, ${Math.max(1, Math.floor(os.availableParallelism() / nproc))} thread(s) each): ${multi.imgPerSec.toFixed(1)} img/s`);
-  console.log(`ratio ${nproc}-process / 1-process: ${(multi.imgPerSec / single.imgPerSec).toFixed(2)} (against 1 thread: ${(multi.imgPerSec / single1.imgPerSec).toFixed(2)})`);
+  console.log(
+    `${nproc} processes (DDP, Gloo, ${Math.max(1, Math.floor(os.availableParallelism() / nproc))} thread(s) each): ${multi.imgPerSec.toFixed(1)} img/s`,
+  );
+  console.log(
+    `ratio ${nproc}-process / 1-process: ${(multi.imgPerSec / single.imgPerSec).toFixed(2)} (against 1 thread: ${(multi.imgPerSec / single1.imgPerSec).toFixed(2)})`,
+  );
   const file = path.join(root, 'bench', 'results', 'ddp-cpu.json');
   fs.writeFileSync(
     file,

@@ -39,10 +39,23 @@ async function makeImages(dir: string, n: number): Promise<number> {
       const x = torch.arange(w, { dtype: 'float32' }).view(1, w, 1).div(w);
       const f = torch.rand([1, 1, 3]).mul(12).add(2);
       const phase = torch.rand([1, 1, 3]).mul(6.3);
-      const waves = x.mul(f).add(y.mul(f.flip(2))).add(phase).sin().mul(90).add(128);
-      return waves.add(torch.randn([h, w, 3]).mul(12)).clamp(0, 255).to('uint8').contiguous().toBytes();
+      const waves = x
+        .mul(f)
+        .add(y.mul(f.flip(2)))
+        .add(phase)
+        .sin()
+        .mul(90)
+        .add(128);
+      return waves
+        .add(torch.randn([h, w, 3]).mul(12))
+        .clamp(0, 255)
+        .to('uint8')
+        .contiguous()
+        .toBytes();
     });
-    await sharp(hwc, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(file);
+    await sharp(hwc, { raw: { width: w, height: h, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toFile(file);
     bytes += fs.statSync(file).size;
   }
   return bytes;
@@ -138,7 +151,9 @@ async function main(): Promise<void> {
     const decodeOnly = await decodeRate(files);
     const pipeline = await loaderRate(dir, epochs);
     console.log(`decode only (readImage):                      ${decodeOnly.toFixed(1)} images/s`);
-    console.log(`decode + RandomResizedCrop + flip + ToTensor + Normalize, DataLoader batch 32 prefetch 4: ${pipeline.toFixed(1)} images/s`);
+    console.log(
+      `decode + RandomResizedCrop + flip + ToTensor + Normalize, DataLoader batch 32 prefetch 4: ${pipeline.toFixed(1)} images/s`,
+    );
 
     torch.manualSeed(0);
     const trainer = new Trainer();
@@ -154,7 +169,9 @@ async function main(): Promise<void> {
     }
     const stepMs = times.sort((a, b) => a - b)[times.length >> 1];
     const train = 32 / (stepMs / 1000);
-    console.log(`ResNet-18 training step, batch 32 at 224x224:  ${train.toFixed(1)} images/s (${stepMs.toFixed(0)} ms per step)`);
+    console.log(
+      `ResNet-18 training step, batch 32 at 224x224:  ${train.toFixed(1)} images/s (${stepMs.toFixed(0)} ms per step)`,
+    );
 
     // Both together: the loader feeding the training loop.
     const dl = loader(dir);
@@ -178,7 +195,9 @@ async function main(): Promise<void> {
       `\ndecoding ${keepsUp ? 'keeps up' : 'does NOT keep up'}: the input pipeline delivers ${ratio.toFixed(1)}x the images a training step consumes` +
         ` (fed training runs at ${((together / train) * 100).toFixed(0)}% of the training-only rate)`,
     );
-    console.log(`${m.cpu}, ${m.cores} cores, libtorch threads ${m.threads}, libuv threads ${m.uv_threadpool_size}; node ${m.node}, libtorch ${m.libtorch}, sharp ${m.sharp} (libvips ${m.libvips})`);
+    console.log(
+      `${m.cpu}, ${m.cores} cores, libtorch threads ${m.threads}, libuv threads ${m.uv_threadpool_size}; node ${m.node}, libtorch ${m.libtorch}, sharp ${m.sharp} (libvips ${m.libvips})`,
+    );
 
     const out = path.join(root, 'bench', 'results', 'decode-cpu.json');
     fs.mkdirSync(path.dirname(out), { recursive: true });

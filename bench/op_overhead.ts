@@ -87,7 +87,9 @@ function parseArgs(argv: string[]): Args {
     } else if (flag === '--out') a.out = value();
     else if (flag === '--no-python') a.python = false;
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: op_overhead [--passes P] [--rounds R] [--reps N] [--warmup W] [--case add|conv2d ...] [--out FILE] [--no-python]');
+      console.log(
+        'usage: op_overhead [--passes P] [--rounds R] [--reps N] [--warmup W] [--case add|conv2d ...] [--out FILE] [--no-python]',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${flag}`);
   }
@@ -280,7 +282,11 @@ function machine(): Record<string, unknown> {
 
 function reportPath(args: Args): string {
   if (args.out) return path.resolve(args.out);
-  const host = os.hostname().replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'cpu';
+  const host =
+    os
+      .hostname()
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^[-.]+|[-.]+$/g, '') || 'cpu';
   return path.join(packageRoot(), 'bench', 'results', `op_overhead-${host}.json`);
 }
 
@@ -290,7 +296,8 @@ function fmt(x: number | undefined, digits = 2): string {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -312,13 +319,16 @@ async function main(): Promise<void> {
     }
     process.stderr.write(`pass ${pass + 1}/${args.passes}: torchts...\n`);
     const t = await torchtsPass(args);
-    for (const [name, byPattern] of Object.entries(t)) for (const [p, us] of Object.entries(byPattern)) add((ts[name] ??= {}), p, us);
+    for (const [name, byPattern] of Object.entries(t))
+      for (const [p, us] of Object.entries(byPattern)) add((ts[name] ??= {}), p, us);
   }
   host.loadAverageAtEnd = os.loadavg();
 
   const pyInfo = pyPasses[0];
   if (pyInfo && !pyInfo.torch.startsWith(String(host.libtorch))) {
-    process.stderr.write(`warning: Python runs torch ${pyInfo.torch}, torchts libtorch ${host.libtorch}: not the same libtorch\n`);
+    process.stderr.write(
+      `warning: Python runs torch ${pyInfo.torch}, torchts libtorch ${host.libtorch}: not the same libtorch\n`,
+    );
   }
 
   // Rows: every torchts pattern of every case, against Python's figure for the case.
@@ -362,11 +372,17 @@ async function main(): Promise<void> {
       r.pytorch ? fmt(r.pytorch.min_us / r.torchts.min_us) : '-',
     ]),
   );
-  console.log(`\nPer-op time, median of ${args.passes} x ${args.rounds} rounds, 1 thread. ratio = PyTorch / torchts (>= 1: torchts at least as fast)`);
+  console.log(
+    `\nPer-op time, median of ${args.passes} x ${args.rounds} rounds, 1 thread. ratio = PyTorch / torchts (>= 1: torchts at least as fast)`,
+  );
   console.log(text);
-  console.log(`* the pattern that frees each result at once, as Python's refcounting does: the one the target is about`);
+  console.log(
+    `* the pattern that frees each result at once, as Python's refcounting does: the one the target is about`,
+  );
   console.log(`min: the fastest round, less disturbed by other load on the machine`);
-  console.log(`empty loop per iteration: torchts ${fmt(loopTs.median_us, 4)} µs, Python ${fmt(loopPy?.median_us, 4)} µs (included in the figures above)`);
+  console.log(
+    `empty loop per iteration: torchts ${fmt(loopTs.median_us, 4)} µs, Python ${fmt(loopPy?.median_us, 4)} µs (included in the figures above)`,
+  );
   console.log(
     `\nmachine: ${host.cpu}, ${host.cores} cores, ${host.platform}, node ${host.node}, libtorch ${host.libtorch}` +
       (pyInfo ? `, Python ${pyInfo.python} torch ${pyInfo.torch}` : '') +
@@ -376,9 +392,19 @@ async function main(): Promise<void> {
   const report = {
     benchmark: 'op_overhead',
     date: new Date().toISOString(),
-    settings: { passes: args.passes, rounds: args.rounds, reps: args.reps, warmup: args.warmup, cases: args.cases, threads: 1, defaultReps: CASES },
+    settings: {
+      passes: args.passes,
+      rounds: args.rounds,
+      reps: args.reps,
+      warmup: args.warmup,
+      cases: args.cases,
+      threads: 1,
+      defaultReps: CASES,
+    },
     machine: host,
-    python: pyInfo ? { python: pyInfo.python, torch: pyInfo.torch, torch_file: pyInfo.torch_file, threads: pyInfo.threads } : null,
+    python: pyInfo
+      ? { python: pyInfo.python, torch: pyInfo.torch, torch_file: pyInfo.torch_file, threads: pyInfo.threads }
+      : null,
     fairPattern: FAIR,
     rows,
     loop: { torchts: loopTs, python: loopPy },

@@ -109,16 +109,21 @@ interface Case {
 
 class Infer implements Case {
   readonly images: Tensor;
-  constructor(readonly model: vision.models.ResNet, batch: number) {
+  constructor(
+    readonly model: vision.models.ResNet,
+    batch: number,
+  ) {
     model.eval(); //                                                model.eval()
     this.images = torch.randn([batch, 3, 224, 224]); //             torch.randn(batch, 3, 224, 224)
   }
 
   step(): void {
-    torch.noGrad(() => //                                           with torch.no_grad():
-      torch.tidy(() => {
-        this.model.forward(this.images); //                         outputs = self.model(self.images)
-      }), //                                                        del outputs
+    torch.noGrad(
+      () =>
+        //                                           with torch.no_grad():
+        torch.tidy(() => {
+          this.model.forward(this.images); //                         outputs = self.model(self.images)
+        }), //                                                        del outputs
     );
   }
 
@@ -133,7 +138,10 @@ class Train implements Case {
   readonly optimizer: optim.SGD;
   readonly images: Tensor;
   readonly labels: Tensor;
-  constructor(readonly model: vision.models.ResNet, batch: number) {
+  constructor(
+    readonly model: vision.models.ResNet,
+    batch: number,
+  ) {
     model.train(); //                                               model.train()
     this.criterion = new nn.CrossEntropyLoss(); //                  nn.CrossEntropyLoss()
     this.optimizer = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9, weightDecay: 1e-4 }); // optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
@@ -153,7 +161,8 @@ class Train implements Case {
 
   dispose(): void {
     this.optimizer.zeroGrad();
-    for (const s of this.optimizer.state.values()) for (const v of Object.values(s)) if (typeof v === 'object') v.dispose();
+    for (const s of this.optimizer.state.values())
+      for (const v of Object.values(s)) if (typeof v === 'object') v.dispose();
     this.images.dispose();
     this.labels.dispose();
     this.model.dispose();
@@ -207,12 +216,16 @@ class PythonWorker {
       for (const w of this.waiting.splice(0)) w.reject(e);
     };
     this.child.on('error', (e) => fail(new Error(`could not run ${exe}: ${e.message}`)));
-    this.child.on('exit', (code, signal) => fail(new Error(`${exe} bench/resnet.py --serve exited with ${code ?? signal}`)));
+    this.child.on('exit', (code, signal) =>
+      fail(new Error(`${exe} bench/resnet.py --serve exited with ${code ?? signal}`)),
+    );
   }
 
   private next<T>(): Promise<T> {
     if (this.exited) return Promise.reject(this.exited);
-    return new Promise<string>((resolve, reject) => this.waiting.push({ resolve, reject })).then((l) => JSON.parse(l) as T);
+    return new Promise<string>((resolve, reject) => this.waiting.push({ resolve, reject })).then(
+      (l) => JSON.parse(l) as T,
+    );
   }
 
   /** The side's description, which the worker prints first. */
@@ -251,7 +264,9 @@ function checkLayout(layout: Record<Arch, [string, number[]][]>): Record<Arch, n
       const want = new Set(theirs.map(([k]) => k));
       const missing = [...want].filter((k) => !have.has(k));
       const extra = [...have].filter((k) => !want.has(k));
-      throw new Error(`${arch}: stateDict differs from torchvision's (missing: ${missing.join(', ') || '-'}; extra: ${extra.join(', ') || '-'}; otherwise order or shapes)`);
+      throw new Error(
+        `${arch}: stateDict differs from torchvision's (missing: ${missing.join(', ') || '-'}; extra: ${extra.join(', ') || '-'}; otherwise order or shapes)`,
+      );
     }
     console.log(`${arch}: stateDict keys and shapes equal torchvision's (${ours.length} entries)`);
     entries[arch] = ours.length;
@@ -261,7 +276,15 @@ function checkLayout(layout: Record<Arch, [string, number[]][]>): Record<Arch, n
 
 // ---- the run ---------------------------------------------------------------------------
 
-function args(): { cases: string[]; warmup?: number; rounds?: number; block?: number; torchtsFirst: boolean; python: boolean; torchts: boolean } {
+function args(): {
+  cases: string[];
+  warmup?: number;
+  rounds?: number;
+  block?: number;
+  torchtsFirst: boolean;
+  python: boolean;
+  torchts: boolean;
+} {
   const argv = process.argv.slice(2);
   const cases: string[] = [];
   let warmup: number | undefined;
@@ -274,23 +297,34 @@ function args(): { cases: string[]; warmup?: number; rounds?: number; block?: nu
     const a = argv[i];
     const num = (): number => {
       const v = Number(argv[++i]);
-      if (!Number.isInteger(v) || v < 0) throw new RangeError(`Expected an integer >= 0 for ${a} but received ${argv[i]}`);
+      if (!Number.isInteger(v) || v < 0)
+        throw new RangeError(`Expected an integer >= 0 for ${a} but received ${argv[i]}`);
       return v;
     };
     if (a === '--case') {
       const c = argv[++i];
-      if (!(c in CASES)) throw new RangeError(`Expected one of ${Object.keys(CASES).join(', ')} for --case but received ${c}`);
+      if (!(c in CASES))
+        throw new RangeError(`Expected one of ${Object.keys(CASES).join(', ')} for --case but received ${c}`);
       cases.push(c);
     } else if (a === '--warmup') warmup = num();
     else if (a === '--rounds') rounds = Math.max(1, num());
     else if (a === '--block') block = Math.max(1, num());
     else if (a === '--torchts-first') torchtsFirst = true;
-    else if (a === '--malloc-tuned') continue; // handled in main()
+    else if (a === '--malloc-tuned')
+      continue; // handled in main()
     else if (a === '--no-python') py = false;
     else if (a === '--python-only') ts = false;
     else throw new RangeError(`Unknown argument ${a}`);
   }
-  return { cases: cases.length ? cases : Object.keys(CASES), warmup, rounds, block, torchtsFirst, python: py, torchts: ts };
+  return {
+    cases: cases.length ? cases : Object.keys(CASES),
+    warmup,
+    rounds,
+    block,
+    torchtsFirst,
+    python: py,
+    torchts: ts,
+  };
 }
 
 function machine(py: PythonSide | null, loadStart: number[]): Record<string, unknown> {
@@ -354,7 +388,12 @@ class Samples {
  * One case: both sides warm up, then take turns (see the top of this file): each turn is a
  * re-warm iteration, not measured, and `block` measured ones.
  */
-async function runCase(name: string, py: PythonWorker | null, runTorchts: boolean, o: { warmup?: number; rounds?: number; block?: number; torchtsFirst?: boolean }): Promise<Row> {
+async function runCase(
+  name: string,
+  py: PythonWorker | null,
+  runTorchts: boolean,
+  o: { warmup?: number; rounds?: number; block?: number; torchtsFirst?: boolean },
+): Promise<Row> {
   const [, , batch, w, r, b] = CASES[name];
   const warmup = o.warmup ?? w;
   const rounds = o.rounds ?? r;
@@ -387,10 +426,14 @@ async function runCase(name: string, py: PythonWorker | null, runTorchts: boolea
     c.dispose();
     const after = torch.memory().liveTensors;
     if (new Set(T.live).size !== 1 || after !== before) {
-      throw new Error(`${name}: live tensors not stable: ${before} before, ${T.live.join(', ')} after each step, ${after} at the end`);
+      throw new Error(
+        `${name}: live tensors not stable: ${before} before, ${T.live.join(', ')} after each step, ${after} at the end`,
+      );
     }
   }
-  const ts = c ? { ...summary(T.times, T.cpu, T.faults, warmup, batch), rewarm_ms: T.rewarm, live_tensors: T.live } : null;
+  const ts = c
+    ? { ...summary(T.times, T.cpu, T.faults, warmup, batch), rewarm_ms: T.rewarm, live_tensors: T.live }
+    : null;
   const pt = py ? { ...summary(P.times, P.cpu, P.faults, warmup, batch), rewarm_ms: P.rewarm } : null;
   const roundRatios = ts && pt ? P.rounds.map((p, i) => median(p) / median(T.rounds[i])) : null;
   return {
@@ -410,14 +453,19 @@ async function main(): Promise<void> {
   if (process.argv.includes('--malloc-tuned') && process.env.GLIBC_TUNABLES !== MALLOC_TUNED) {
     // glibc reads its tunables at process start: run again with them set (the Python child inherits them).
     const argv = process.argv.slice(1).filter((x) => x !== '--malloc-tuned');
-    const r = spawnSync(process.execPath, [...process.execArgv, ...argv], { stdio: 'inherit', env: { ...process.env, GLIBC_TUNABLES: MALLOC_TUNED } });
+    const r = spawnSync(process.execPath, [...process.execArgv, ...argv], {
+      stdio: 'inherit',
+      env: { ...process.env, GLIBC_TUNABLES: MALLOC_TUNED },
+    });
     process.exit(r.status ?? 1);
   }
   const started = performance.now();
   const loadStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const load = loadStart[0];
   if (load > os.cpus().length * 0.5) {
-    console.warn(`warning: load average ${load.toFixed(2)} on ${os.cpus().length} cores: other work on the machine makes both sides noisy`);
+    console.warn(
+      `warning: load average ${load.toFixed(2)} on ${os.cpus().length} cores: other work on the machine makes both sides noisy`,
+    );
   }
   const py = a.python ? new PythonWorker(torch.getNumThreads()) : null;
   let side: PythonSide | null = null;
@@ -425,48 +473,86 @@ async function main(): Promise<void> {
   try {
     if (py) {
       side = await py.hello();
-      layoutChecked = checkLayout((await py.request<{ layout: Record<Arch, [string, number[]][]> }>({ layout: true })).layout);
+      layoutChecked = checkLayout(
+        (await py.request<{ layout: Record<Arch, [string, number[]][]> }>({ layout: true })).layout,
+      );
       const ours = nativeInfo.libtorchDir ? fs.realpathSync(nativeInfo.libtorchDir) : null;
       const theirs = fs.realpathSync(side.libtorch_dir);
       if (ours && theirs !== ours && path.dirname(theirs) !== ours) {
         console.warn(`warning: torchts runs the libtorch in ${ours}, Python the one in ${theirs}`);
       }
-      if (side.threads !== torch.getNumThreads()) console.warn(`warning: Python runs ${side.threads} threads, torchts ${torch.getNumThreads()}`);
+      if (side.threads !== torch.getNumThreads())
+        console.warn(`warning: Python runs ${side.threads} threads, torchts ${torch.getNumThreads()}`);
     }
     const rows: Row[] = [];
-    const f = (r: CaseResult | null): string => (r ? `${r.median_ms.toFixed(1)} ms (${r.min_ms.toFixed(1)}-${r.max_ms.toFixed(1)})` : '-');
+    const f = (r: CaseResult | null): string =>
+      r ? `${r.median_ms.toFixed(1)} ms (${r.min_ms.toFixed(1)}-${r.max_ms.toFixed(1)})` : '-';
     for (const name of a.cases) {
       const row = await runCase(name, py, a.torchts, a);
       rows.push(row);
       const faults = (r: CaseResult | null): string => (r ? `, ${median(r.faults)} page faults/iteration` : '');
-      console.log(`${name}: torchts ${f(row.torchts)}${faults(row.torchts)}; PyTorch ${f(row.pytorch)}${faults(row.pytorch)}`);
+      console.log(
+        `${name}: torchts ${f(row.torchts)}${faults(row.torchts)}; PyTorch ${f(row.pytorch)}${faults(row.pytorch)}`,
+      );
       if (row.round_ratios) console.log(`  ratio per round: ${row.round_ratios.map((x) => x.toFixed(3)).join(', ')}`);
     }
 
     const m = machine(side, loadStart);
-    console.log(`\n${m.cpu}, ${m.cores} cores, ${m.threads} threads, ${m.memory_gib} GiB; node ${m.node}, libtorch ${m.libtorch}; Python ${m.python ?? '-'}, torch ${m.python_torch ?? '-'}`);
-    const header = ['case', 'torchts ms', 'PyTorch ms', 'ratio', 'paired ratio', 'ratio of minima', 'ratio of CPU time'];
+    console.log(
+      `\n${m.cpu}, ${m.cores} cores, ${m.threads} threads, ${m.memory_gib} GiB; node ${m.node}, libtorch ${m.libtorch}; Python ${m.python ?? '-'}, torch ${m.python_torch ?? '-'}`,
+    );
+    const header = [
+      'case',
+      'torchts ms',
+      'PyTorch ms',
+      'ratio',
+      'paired ratio',
+      'ratio of minima',
+      'ratio of CPU time',
+    ];
     const fx = (x: number | null, d: number): string => (x === null ? '-' : x.toFixed(d));
-    const table = rows.map((r) => [r.case, fx(r.torchts?.median_ms ?? null, 1), fx(r.pytorch?.median_ms ?? null, 1), fx(r.ratio, 3), fx(r.ratio_paired, 3), fx(r.ratio_min, 3), fx(r.ratio_cpu, 3)]);
+    const table = rows.map((r) => [
+      r.case,
+      fx(r.torchts?.median_ms ?? null, 1),
+      fx(r.pytorch?.median_ms ?? null, 1),
+      fx(r.ratio, 3),
+      fx(r.ratio_paired, 3),
+      fx(r.ratio_min, 3),
+      fx(r.ratio_cpu, 3),
+    ]);
     const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-    const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    const line = (cells: string[]): string =>
+      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
     console.log(line(header));
     for (const row of table) console.log(line(row));
-    console.log('ratio = PyTorch ms / torchts ms (medians of wall-clock time, the sides taking turns); >= 1.0 means torchts is at least as fast.');
-    console.log('paired ratio: the median over rounds of PyTorch/torchts within a round (adjacent turns), which the machine drifting over the run does not bias;');
-    console.log('ratio of minima: fastest iterations; ratio of CPU time: median process CPU time per iteration, all threads.');
+    console.log(
+      'ratio = PyTorch ms / torchts ms (medians of wall-clock time, the sides taking turns); >= 1.0 means torchts is at least as fast.',
+    );
+    console.log(
+      'paired ratio: the median over rounds of PyTorch/torchts within a round (adjacent turns), which the machine drifting over the run does not bias;',
+    );
+    console.log(
+      'ratio of minima: fastest iterations; ratio of CPU time: median process CPU time per iteration, all threads.',
+    );
 
     const result = {
       benchmark: 'resnet',
       description:
         'ResNet-18/50 at 224x224: inference batch 1 (eval, no_grad) and SGD training step batch 16 (lr 0.1, momentum 0.9, weight decay 1e-4), torchts vs PyTorch running torchvision resnet.py on the same libtorch, the two processes taking turns (one unmeasured re-warm iteration per turn); ms',
-      machine: { ...m, loadavg_at_end: os.loadavg().map((x) => Math.round(x * 100) / 100), total_s: Math.round((performance.now() - started) / 100) / 10 },
+      machine: {
+        ...m,
+        loadavg_at_end: os.loadavg().map((x) => Math.round(x * 100) / 100),
+        total_s: Math.round((performance.now() - started) / 100) / 10,
+      },
       state_dict_equal_to_torchvision: layoutChecked,
       cases: Object.fromEntries(rows.map(({ case: name, ...r }) => [name, r])),
     };
     const outDir = path.join(root, 'bench', 'results');
     fs.mkdirSync(outDir, { recursive: true });
-    const file = path.join(outDir, process.env.GLIBC_TUNABLES === MALLOC_TUNED ? 'resnet-cpu-malloc-tuned.json' : 'resnet-cpu.json');
+    const file = path.join(
+      outDir,
+      process.env.GLIBC_TUNABLES === MALLOC_TUNED ? 'resnet-cpu-malloc-tuned.json' : 'resnet-cpu.json',
+    );
     fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
     console.log(`wrote ${path.relative(process.cwd(), file)} (${result.machine.total_s} s)`);
   } finally {

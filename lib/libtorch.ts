@@ -79,11 +79,11 @@ export function minorOf(version: string): string {
 
 function pythonTorch(python: string): string | null {
   try {
-    const out = execFileSync(
-      python,
-      ['-c', 'import os, torch; print(os.path.dirname(torch.__file__))'],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 },
-    );
+    const out = execFileSync(python, ['-c', 'import os, torch; print(os.path.dirname(torch.__file__))'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 60_000,
+    });
     const root = out.trim().split('\n').pop() ?? '';
     return root && isLibtorch(root) ? root : null;
   } catch {
@@ -98,7 +98,7 @@ export function isSupported(version: string | null): boolean {
 
 /** The fixes a user can apply when no usable libtorch is found. */
 export const LIBTORCH_FIXES = [
-  'run `npx torchts setup` (installs torch==2.13.0 into torchts\'s .deps/python folder), or',
+  "run `npx torchts setup` (installs torch==2.13.0 into torchts's .deps/python folder), or",
   'set LIBTORCH to an unpacked libtorch distribution (the folder holding include/ and lib/), or',
   'install PyTorch for a Python (`pip install torch==2.13.0`) and set TORCHTS_PYTHON to it if it is not `python3`.',
 ];

@@ -30,7 +30,8 @@ export interface NativeInfo {
   libtorchDir: string | null;
 }
 
-const SOURCE_BUILD_FIX = 'build the addon for the libtorch you have: `npx torchts build` (needs cmake and a C++20 compiler)';
+const SOURCE_BUILD_FIX =
+  'build the addon for the libtorch you have: `npx torchts build` (needs cmake and a C++20 compiler)';
 
 /** glibc's RTLD_NODELETE, which os.constants.dlopen does not list. */
 const RTLD_NODELETE = 0x1000;
@@ -43,7 +44,11 @@ function preloadLibtorch(libDir: string): void {
     try {
       // process.dlopen loads any shared object; for a non-addon it then complains that the
       // module did not self-register and dlclose()s it, so RTLD_NODELETE keeps it loaded.
-      process.dlopen({ exports: {} } as NodeJS.Module, file, os.constants.dlopen.RTLD_NOW | os.constants.dlopen.RTLD_GLOBAL | RTLD_NODELETE);
+      process.dlopen(
+        { exports: {} } as NodeJS.Module,
+        file,
+        os.constants.dlopen.RTLD_NOW | os.constants.dlopen.RTLD_GLOBAL | RTLD_NODELETE,
+      );
     } catch (e) {
       if (!/self-register/.test(String((e as Error).message))) throw e;
     }
@@ -64,18 +69,23 @@ function platformDir(root: string): string {
 function chooseBinary(root: string): { binary: string; preload: string | null } {
   const fromEnv = process.env.TORCHTS_BINARY;
   if (fromEnv) {
-    if (!fs.existsSync(fromEnv)) throw failure('no compiled addon found', [`TORCHTS_BINARY=${fromEnv} does not exist`], [SOURCE_BUILD_FIX]);
+    if (!fs.existsSync(fromEnv))
+      throw failure('no compiled addon found', [`TORCHTS_BINARY=${fromEnv} does not exist`], [SOURCE_BUILD_FIX]);
     return { binary: fromEnv, preload: null };
   }
   // A source build records its libtorch in its RUNPATH and needs no search.
   const local = path.join(root, 'build', 'Release', 'torchts.node');
   if (fs.existsSync(local)) return { binary: local, preload: null };
   const dir = platformDir(root);
-  const available = fs.existsSync(dir) ? fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, 'torchts.node'))) : [];
+  const available = fs.existsSync(dir)
+    ? fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, 'torchts.node')))
+    : [];
   if (available.length === 0) {
     throw failure(
       'no compiled addon found',
-      [`looked for build/Release/torchts.node and prebuilds/${process.platform}-${os.arch()}/torch-*/torchts.node in ${root}`],
+      [
+        `looked for build/Release/torchts.node and prebuilds/${process.platform}-${os.arch()}/torch-*/torchts.node in ${root}`,
+      ],
       [SOURCE_BUILD_FIX],
     );
   }
@@ -92,7 +102,10 @@ function chooseBinary(root: string): { binary: string; preload: string | null } 
     throw failure(
       `no prebuilt binary for libtorch ${lt.version ?? '(unknown version)'} (found at ${lt.root} through ${lt.source})`,
       [`prebuilt binaries exist for libtorch ${available.map((d) => d.replace('torch-', '')).join(', ')}`],
-      [`install a matching torch (for example pip install torch==${available[available.length - 1].replace('torch-', '')}.*) or point LIBTORCH at one`, SOURCE_BUILD_FIX],
+      [
+        `install a matching torch (for example pip install torch==${available[available.length - 1].replace('torch-', '')}.*) or point LIBTORCH at one`,
+        SOURCE_BUILD_FIX,
+      ],
     );
   }
   return { binary: path.join(dir, want, 'torchts.node'), preload: path.join(lt.root, 'lib') };
@@ -106,7 +119,11 @@ function load(): { native: Native; info: NativeInfo } {
     if (preload) preloadLibtorch(preload);
     native = require(binary) as Native;
   } catch (e) {
-    throw failure('the addon could not be loaded', [`${binary}: ${(e as Error).message.split('\n')[0]}`], [...LIBTORCH_FIXES, SOURCE_BUILD_FIX]);
+    throw failure(
+      'the addon could not be loaded',
+      [`${binary}: ${(e as Error).message.split('\n')[0]}`],
+      [...LIBTORCH_FIXES, SOURCE_BUILD_FIX],
+    );
   }
   const so = native.libtorchPath();
   const libtorchDir = so ? path.dirname(path.dirname(so)) : null;
@@ -115,7 +132,10 @@ function load(): { native: Native; info: NativeInfo } {
     throw failure(
       `libtorch version mismatch: this torchts binary was compiled against libtorch ${native.torchVersion} but libtorch ${loaded} was loaded`,
       [`binary: ${binary}`, `libtorch: ${libtorchDir}`],
-      [`install the matching torch (pip install torch==${native.torchVersion}) or point LIBTORCH at libtorch ${minorOf(native.torchVersion)}`, SOURCE_BUILD_FIX],
+      [
+        `install the matching torch (pip install torch==${native.torchVersion}) or point LIBTORCH at libtorch ${minorOf(native.torchVersion)}`,
+        SOURCE_BUILD_FIX,
+      ],
     );
   }
   native.setErrorClass(TorchError);

@@ -19,15 +19,9 @@ using Info = Napi::CallbackInfo;
 inline const at::Tensor& Tns(const Info& info, size_t i) {
   return Table().Get(info.Env(), info[i].As<Napi::Number>().Int32Value());
 }
-inline int64_t Int(const Info& info, size_t i) {
-  return info[i].As<Napi::Number>().Int64Value();
-}
-inline double Dbl(const Info& info, size_t i) {
-  return info[i].As<Napi::Number>().DoubleValue();
-}
-inline bool Bool(const Info& info, size_t i) {
-  return info[i].As<Napi::Boolean>().Value();
-}
+inline int64_t Int(const Info& info, size_t i) { return info[i].As<Napi::Number>().Int64Value(); }
+inline double Dbl(const Info& info, size_t i) { return info[i].As<Napi::Number>().DoubleValue(); }
+inline bool Bool(const Info& info, size_t i) { return info[i].As<Napi::Boolean>().Value(); }
 inline bool IsNil(const Info& info, size_t i) {
   return i >= info.Length() || info[i].IsNull() || info[i].IsUndefined();
 }
@@ -71,8 +65,7 @@ inline std::vector<at::Tensor> TensorList(const Info& info, size_t i) {
   uint32_t n = a.Length();
   std::vector<at::Tensor> out;
   out.reserve(n);
-  for (uint32_t k = 0; k < n; ++k)
-    out.push_back(Table().Get(info.Env(), a.Get(k).As<Napi::Number>().Int32Value()));
+  for (uint32_t k = 0; k < n; ++k) out.push_back(Table().Get(info.Env(), a.Get(k).As<Napi::Number>().Int32Value()));
   return out;
 }
 
@@ -102,8 +95,7 @@ inline Napi::Value Ret(const Info& info, at::Tensor t) {
 inline Napi::Value RetList(const Info& info, const std::vector<at::Tensor>& ts) {
   Napi::Env env = info.Env();
   Napi::Array out = Napi::Array::New(env, ts.size());
-  for (uint32_t k = 0; k < ts.size(); ++k)
-    out.Set(k, Napi::Number::New(env, Table().Add(env, ts[k])));
+  for (uint32_t k = 0; k < ts.size(); ++k) out.Set(k, Napi::Number::New(env, Table().Add(env, ts[k])));
   return out;
 }
 inline Napi::Value RetPair(const Info& info, std::tuple<at::Tensor, at::Tensor> p) {

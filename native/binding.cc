@@ -26,15 +26,15 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   static bool loaded = false;
   if (loaded) {
     // The tensor table and grad mode are per process and used from one JS thread.
-    NAPI_THROW(Napi::Error::New(env, "torchts can be loaded by one JS thread (the main thread) only"),
-               exports);
+    NAPI_THROW(Napi::Error::New(env, "torchts can be loaded by one JS thread (the main thread) only"), exports);
   }
   loaded = true;
   // Tensor buffers are large and short-lived: with glibc's defaults each step hands them back
   // to the OS and faults them in again (hundreds of thousands of page faults per ResNet-50
   // training step here). Keep freed memory for reuse, as a caching allocator would; a
   // MALLOC_* / GLIBC_TUNABLES setting by the user still wins, since it is read first.
-  if (!std::getenv("GLIBC_TUNABLES") && !std::getenv("MALLOC_MMAP_THRESHOLD_") && !std::getenv("MALLOC_TRIM_THRESHOLD_")) {
+  if (!std::getenv("GLIBC_TUNABLES") && !std::getenv("MALLOC_MMAP_THRESHOLD_") &&
+      !std::getenv("MALLOC_TRIM_THRESHOLD_")) {
     mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum on 64-bit
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
   }

@@ -96,9 +96,7 @@ c10d::ReduceOp ReduceOpFrom(const std::string& name) {
   TORCH_CHECK(false, "unknown reduce op '", name, "' (expected sum, product, min, max, avg, band, bor or bxor)");
 }
 
-bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
-}
+bool IsLoopback(const std::string& host) { return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1"; }
 
 c10::intrusive_ptr<c10d::Backend> MakeGloo(const c10::intrusive_ptr<c10d::Store>& store, const std::string& host,
                                            int rank, int size, std::chrono::milliseconds timeout) {
@@ -106,12 +104,15 @@ c10::intrusive_ptr<c10d::Backend> MakeGloo(const c10::intrusive_ptr<c10d::Store>
   // As torch.distributed: GLOO_SOCKET_IFNAME names the interface; otherwise the address
   // this host's name resolves to (loopback when every rank is on this machine).
   const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");
-  if (ifname && *ifname) opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
-  else if (IsLoopback(host)) opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
-  else opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+  if (ifname && *ifname)
+    opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
+  else if (IsLoopback(host))
+    opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
+  else
+    opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
   opts->threads = static_cast<int>(opts->devices.size()) * 2;
-  return c10::make_intrusive<c10d::ProcessGroupGloo>(c10::make_intrusive<c10d::PrefixStore>("gloo/", store), rank,
-                                                     size, opts);
+  return c10::make_intrusive<c10d::ProcessGroupGloo>(c10::make_intrusive<c10d::PrefixStore>("gloo/", store), rank, size,
+                                                     opts);
 }
 
 #ifdef TORCHTS_NCCL
@@ -119,15 +120,16 @@ c10::intrusive_ptr<c10d::Backend> MakeNccl(const c10::intrusive_ptr<c10d::Store>
                                            std::chrono::milliseconds timeout) {
   auto opts = c10d::ProcessGroupNCCL::Options::create();
   opts->timeout = timeout;
-  return c10::make_intrusive<c10d::ProcessGroupNCCL>(c10::make_intrusive<c10d::PrefixStore>("nccl/", store), rank,
-                                                     size, opts);
+  return c10::make_intrusive<c10d::ProcessGroupNCCL>(c10::make_intrusive<c10d::PrefixStore>("nccl/", store), rank, size,
+                                                     opts);
 }
 #endif
 
 // (backend, host, port, rank, worldSize, timeoutMs)
 Napi::Value Init(const Info& info) {
-  TORCH_CHECK(!g_group, "distributed.initProcessGroup: the default process group is already initialized; call "
-                        "distributed.destroyProcessGroup() first");
+  TORCH_CHECK(!g_group,
+              "distributed.initProcessGroup: the default process group is already initialized; call "
+              "distributed.destroyProcessGroup() first");
   std::string backend = info[0].As<Napi::String>().Utf8Value();
   std::string host = info[1].As<Napi::String>().Utf8Value();
   int port = static_cast<int>(Int(info, 2));
@@ -175,8 +177,8 @@ Napi::Value Init(const Info& info) {
 #endif
     pg->setGroupName("0");
   } catch (const std::exception& e) {
-    TORCH_CHECK(false, "distributed.initProcessGroup: creating the ", backend, " process group failed on rank ",
-                rank, " of ", size, " (timeout ", timeout.count(), " ms): ", Message(e));
+    TORCH_CHECK(false, "distributed.initProcessGroup: creating the ", backend, " process group failed on rank ", rank,
+                " of ", size, " (timeout ", timeout.count(), " ms): ", Message(e));
   }
   g_group = new Group{store, pg, rank, size, backend, timeout};
   return info.Env().Undefined();
@@ -249,9 +251,12 @@ Napi::Value ReducerNew(const Info& info) {
   return Named("DistributedDataParallel", [&]() -> Napi::Value {
     std::vector<bool> sparse(params.size(), false);
     std::vector<size_t> limits;
-    if (!findUnused) limits = {std::numeric_limits<size_t>::max()};
-    else if (c10d::kDefaultFirstBucketBytes < cap) limits = {static_cast<size_t>(c10d::kDefaultFirstBucketBytes), static_cast<size_t>(cap)};
-    else limits = {static_cast<size_t>(cap)};
+    if (!findUnused)
+      limits = {std::numeric_limits<size_t>::max()};
+    else if (c10d::kDefaultFirstBucketBytes < cap)
+      limits = {static_cast<size_t>(c10d::kDefaultFirstBucketBytes), static_cast<size_t>(cap)};
+    else
+      limits = {static_cast<size_t>(cap)};
     auto [buckets, perBucketLimits] = c10d::compute_bucket_assignment_by_size(params, limits, sparse);
     std::reverse(buckets.begin(), buckets.end());
     std::unordered_map<size_t, std::string> names;

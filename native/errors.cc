@@ -6,9 +6,7 @@ namespace torchts {
 
 static Napi::FunctionReference g_error_class;
 
-void SetErrorClass(Napi::Function ctor) {
-  g_error_class = Napi::Persistent(ctor);
-}
+void SetErrorClass(Napi::Function ctor) { g_error_class = Napi::Persistent(ctor); }
 
 Napi::Error MakeTorchError(Napi::Env env, const std::string& message) {
   if (g_error_class.IsEmpty()) return Napi::Error::New(env, message);
@@ -16,25 +14,17 @@ Napi::Error MakeTorchError(Napi::Env env, const std::string& message) {
   return Napi::Error(env, err);
 }
 
-void ThrowTorchError(Napi::Env env, const std::string& message) {
-  throw MakeTorchError(env, message);
-}
+void ThrowTorchError(Napi::Env env, const std::string& message) { throw MakeTorchError(env, message); }
 
 void RethrowAsJs(Napi::Env env) {
   try {
     throw;
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const c10::Error& e) {
+  } catch (const Napi::Error&) { throw; } catch (const c10::Error& e) {
     // libtorch's own message, without the C++ stack trace it appends in debug builds.
     throw MakeTorchError(env, e.what_without_backtrace());
-  } catch (const std::bad_alloc&) {
-    throw MakeTorchError(env, "out of memory");
-  } catch (const std::exception& e) {
+  } catch (const std::bad_alloc&) { throw MakeTorchError(env, "out of memory"); } catch (const std::exception& e) {
     throw MakeTorchError(env, e.what());
-  } catch (...) {
-    throw MakeTorchError(env, "unknown native error");
-  }
+  } catch (...) { throw MakeTorchError(env, "unknown native error"); }
 }
 
 }  // namespace torchts

@@ -22,9 +22,7 @@ template <Napi::Value (*F)(const Napi::CallbackInfo&)>
 Napi::Value Guard(const Napi::CallbackInfo& info) {
   try {
     return F(info);
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (...) {
+  } catch (const Napi::Error&) { throw; } catch (...) {
     RethrowAsJs(info.Env());
   }
 }
@@ -35,9 +33,7 @@ template <typename L>
 Napi::Value GuardLambda(const Napi::CallbackInfo& info) {
   try {
     return L{}(info);
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (...) {
+  } catch (const Napi::Error&) { throw; } catch (...) {
     RethrowAsJs(info.Env());
   }
 }

@@ -22,8 +22,10 @@ static Napi::Value MemoryStats(const Info& info) {
     if (!t.has_storage()) return;
     const void* key = t.storage().unsafeGetStorageImpl();
     std::string dev = t.device().str();
-    if (seen.insert(key).second) bytes[dev] += static_cast<double>(t.storage().nbytes());
-    else bytes.try_emplace(dev, 0.0);
+    if (seen.insert(key).second)
+      bytes[dev] += static_cast<double>(t.storage().nbytes());
+    else
+      bytes.try_emplace(dev, 0.0);
   });
   Napi::Object out = Napi::Object::New(env);
   out.Set("liveTensors", Napi::Number::New(env, static_cast<double>(Table().live())));
@@ -36,8 +38,7 @@ static Napi::Value MemoryStats(const Info& info) {
 static Napi::Value LibtorchPath(const Info& info) {
   // The file the running libtorch_cpu was loaded from, so the loader can read its version.
   Dl_info dl{};
-  if (dladdr(reinterpret_cast<void*>(&at::globalContext), &dl) == 0 || !dl.dli_fname)
-    return info.Env().Null();
+  if (dladdr(reinterpret_cast<void*>(&at::globalContext), &dl) == 0 || !dl.dli_fname) return info.Env().Null();
   return Napi::String::New(info.Env(), dl.dli_fname);
 }
 
@@ -60,9 +61,8 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
   Def<MemoryStats>(env, exports, "memoryStats");
   Def<LibtorchPath>(env, exports, "libtorchPath");
   TORCHTS_DEF("cudaIsAvailable", { return Napi::Boolean::New(info.Env(), at::hasCUDA()); });
-  TORCHTS_DEF("cudaDeviceCount", {
-    return Napi::Number::New(info.Env(), at::hasCUDA() ? at::detail::getCUDAHooks().deviceCount() : 0);
-  });
+  TORCHTS_DEF("cudaDeviceCount",
+              { return Napi::Number::New(info.Env(), at::hasCUDA() ? at::detail::getCUDAHooks().deviceCount() : 0); });
   // CUDA runtime and cuDNN versions (0 when CUDA is not available), for `torchts info`.
   TORCHTS_DEF("cudaVersions", {
     Napi::Object out = Napi::Object::New(info.Env());
@@ -118,9 +118,8 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
     }
     TORCH_CHECK(false, "unknown backend flag '", name, "'");
   });
-  TORCHTS_DEF("initialSeed", {
-    return Napi::Number::New(info.Env(), double(at::detail::getDefaultCPUGenerator().current_seed()));
-  });
+  TORCHTS_DEF("initialSeed",
+              { return Napi::Number::New(info.Env(), double(at::detail::getDefaultCPUGenerator().current_seed())); });
   TORCHTS_DEF("setNumThreads", {
     at::set_num_threads(static_cast<int>(Int(info, 0)));
     return info.Env().Undefined();

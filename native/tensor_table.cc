@@ -51,8 +51,7 @@ void TensorTable::Account(Napi::Env env, int64_t delta) {
 }
 
 void TensorTable::ThrowInvalid(Napi::Env env, int32_t h) {
-  ThrowTorchError(env, "Tensor handle " + std::to_string(h) +
-                           " is not live: the tensor was disposed or never existed");
+  ThrowTorchError(env, "Tensor handle " + std::to_string(h) + " is not live: the tensor was disposed or never existed");
 }
 
 }  // namespace torchts

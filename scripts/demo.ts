@@ -17,20 +17,34 @@ const MAX_LR = 0.4;
 const log = (s: string): void => void (JSON_OUT ? process.stderr.write(s + '\n') : console.log(s));
 
 async function main(): Promise<void> {
-  if (!Number.isInteger(EPOCHS) || EPOCHS < 1) throw new RangeError(`Expected a positive integer for --epochs but received ${process.argv[epochsArg + 1]}`);
+  if (!Number.isInteger(EPOCHS) || EPOCHS < 1)
+    throw new RangeError(`Expected a positive integer for --epochs but received ${process.argv[epochsArg + 1]}`);
   const started = Date.now();
   torch.manualSeed(0);
-  const transform = new vision.transforms.Compose([new vision.transforms.ToTensor(), new vision.transforms.Normalize([0.1307], [0.3081])]);
+  const transform = new vision.transforms.Compose([
+    new vision.transforms.ToTensor(),
+    new vision.transforms.Normalize([0.1307], [0.3081]),
+  ]);
   const train = vision.datasets.MNIST.embedded({ train: true, transform });
   const test = vision.datasets.MNIST.embedded({ train: false, transform });
-  const trainLoader = new data.DataLoader(train, { batchSize: BATCH, shuffle: true, generator: new torch.Generator(0) });
+  const trainLoader = new data.DataLoader(train, {
+    batchSize: BATCH,
+    shuffle: true,
+    generator: new torch.Generator(0),
+  });
   const testLoader = new data.DataLoader(test, { batchSize: 1000 });
-  log(`MNIST: ${train.length} training and ${test.length} test images; libtorch ${torch.version}, ${torch.getNumThreads()} threads`);
+  log(
+    `MNIST: ${train.length} training and ${test.length} test images; libtorch ${torch.version}, ${torch.getNumThreads()} threads`,
+  );
 
   const model = new vision.models.CifarResNet(8, { inChannels: 1, numClasses: 10 });
   const criterion = new nn.CrossEntropyLoss();
   const optimizer = new optim.SGD(model.parameters(), { lr: MAX_LR, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
-  const scheduler = new optim.lr_scheduler.OneCycleLR(optimizer, { maxLr: MAX_LR, epochs: EPOCHS, stepsPerEpoch: trainLoader.length });
+  const scheduler = new optim.lr_scheduler.OneCycleLR(optimizer, {
+    maxLr: MAX_LR,
+    epochs: EPOCHS,
+    stepsPerEpoch: trainLoader.length,
+  });
 
   for (let epoch = 1; epoch <= EPOCHS; epoch++) {
     model.train();

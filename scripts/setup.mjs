@@ -39,7 +39,10 @@ run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc
 run(process.execPath, [path.join(root, 'dist', 'cli', 'main.js'), 'setup']);
 
 const binary = path.join(root, 'build', 'Release', 'torchts.node');
-const sources = Math.max(newest(path.join(root, 'native'), ['.cc', '.h']), fs.statSync(path.join(root, 'CMakeLists.txt')).mtimeMs);
+const sources = Math.max(
+  newest(path.join(root, 'native'), ['.cc', '.h']),
+  fs.statSync(path.join(root, 'CMakeLists.txt')).mtimeMs,
+);
 const built = fs.existsSync(binary) ? fs.statSync(binary).mtimeMs : 0;
 if (built < sources || process.argv.includes('--rebuild')) {
   run(process.execPath, [path.join(root, 'dist', 'cli', 'main.js'), 'build']);

@@ -13,7 +13,8 @@ function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
   const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`Expected a positive number for --${name} but received ${process.argv[i + 1]}`);
+  if (!Number.isFinite(v) || v <= 0)
+    throw new RangeError(`Expected a positive number for --${name} but received ${process.argv[i + 1]}`);
   return v;
 }
 
@@ -25,7 +26,10 @@ async function main(): Promise<void> {
   const maxSteps = arg('max-steps', Infinity);
   torch.manualSeed(0); //                                        torch.manual_seed(0)
 
-  const transform = new vision.transforms.Compose([new vision.transforms.ToTensor(), new vision.transforms.Normalize([0.1307], [0.3081])]);
+  const transform = new vision.transforms.Compose([
+    new vision.transforms.ToTensor(),
+    new vision.transforms.Normalize([0.1307], [0.3081]),
+  ]);
   const trainDataset = vision.datasets.MNIST.embedded({ train: true, transform }); // torchvision.datasets.MNIST(root, train=True, transform=transform)
   const testDataset = vision.datasets.MNIST.embedded({ train: false, transform });
   const trainLoader = new data.DataLoader(trainDataset, { batchSize, shuffle: true }); // DataLoader(train_dataset, batch_size, shuffle=True)
@@ -37,10 +41,12 @@ async function main(): Promise<void> {
 
   const totalStep = trainLoader.length; //                       total_step = len(train_loader)
   let step = 0;
-  for (let epoch = 0; epoch < numEpochs; epoch++) { //           for epoch in range(num_epochs):
+  for (let epoch = 0; epoch < numEpochs; epoch++) {
+    //           for epoch in range(num_epochs):
     model.train();
     let i = 0;
-    for await (const [images, labels] of trainLoader) { //       for i, (images, labels) in enumerate(train_loader):
+    for await (const [images, labels] of trainLoader) {
+      //       for i, (images, labels) in enumerate(train_loader):
       torch.tidy(() => {
         const x = images.to(device); //                          images = images.to(device)
         const y = labels.to(device); //                          labels = labels.to(device)
@@ -51,7 +57,9 @@ async function main(): Promise<void> {
         optimizer.step(); //                                     optimizer.step()
         if ((i + 1) % 100 === 0) {
           // print('Epoch [{}/{}], Step [{}/{}], Loss: {:.4f}'.format(epoch+1, num_epochs, i+1, total_step, loss.item()))
-          console.log(`Epoch [${epoch + 1}/${numEpochs}], Step [${i + 1}/${totalStep}], Loss: ${(loss.item() as number).toFixed(4)}`);
+          console.log(
+            `Epoch [${epoch + 1}/${numEpochs}], Step [${i + 1}/${totalStep}], Loss: ${(loss.item() as number).toFixed(4)}`,
+          );
         }
       });
       images.dispose();
@@ -64,8 +72,10 @@ async function main(): Promise<void> {
   model.eval(); //                                               model.eval()
   let correct = 0;
   let total = 0;
-  await torch.noGrad(async () => { //                            with torch.no_grad():
-    for await (const [images, labels] of testLoader) { //        for images, labels in test_loader:
+  await torch.noGrad(async () => {
+    //                            with torch.no_grad():
+    for await (const [images, labels] of testLoader) {
+      //        for images, labels in test_loader:
       torch.tidy(() => {
         const outputs = model.forward(images.to(device)); //     outputs = model(images)
         const predicted = outputs.argmax(1); //                  _, predicted = torch.max(outputs.data, 1)

@@ -8,14 +8,28 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { nn, optim, torch, TorchError, type Tensor } from '../lib/index';
-import { type Fixtures, maxAbsDiff, readFixtures, runReference, tempDir, under, writeFixtures } from './parity/fixtures';
+import {
+  type Fixtures,
+  maxAbsDiff,
+  readFixtures,
+  runReference,
+  tempDir,
+  under,
+  writeFixtures,
+} from './parity/fixtures';
 
 const REL = 1e-6;
 const STEPS = 6;
 const INF_STEP = 2;
 
 const makeModel = (): nn.Sequential =>
-  new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.Flatten(), new nn.Linear(4 * 6 * 6, 5));
+  new nn.Sequential(
+    new nn.Conv2d(3, 4, 3),
+    new nn.BatchNorm2d(4),
+    new nn.ReLU(),
+    new nn.Flatten(),
+    new nn.Linear(4 * 6 * 6, 5),
+  );
 
 let dir: string;
 let init: Fixtures;
@@ -47,7 +61,10 @@ beforeAll(() => {
     data[`x${t}`] = torch.keep(x);
     data[`y${t}`] = torch.keep(torch.randint(0, 5, [4]));
   }
-  writeFixtures(path.join(dir, 'in'), { ...Object.fromEntries(Object.entries(init).map(([k, v]) => [`init/${k}`, v])), ...data });
+  writeFixtures(path.join(dir, 'in'), {
+    ...Object.fromEntries(Object.entries(init).map(([k, v]) => [`init/${k}`, v])),
+    ...data,
+  });
   runReference('amp_steps.py', [path.join(dir, 'in'), path.join(dir, 'out')]);
   ref = readFixtures(path.join(dir, 'out'));
   dtypes = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'dtypes.json'), 'utf8')) as Record<string, string>;
@@ -59,7 +76,9 @@ afterAll(() => {
 describe("torch.autocast('cpu', bfloat16) against PyTorch", () => {
   it('eval forward: same values and dtype', () => {
     const m = freshModel().eval();
-    const y = torch.tidy(() => torch.noGrad(() => torch.autocast('cpu', { dtype: 'bfloat16' }, () => m.forward(data.x0))));
+    const y = torch.tidy(() =>
+      torch.noGrad(() => torch.autocast('cpu', { dtype: 'bfloat16' }, () => m.forward(data.x0))),
+    );
     expect(`torch.${y.dtype}`).toBe(dtypes.eval_out);
     expectRel(y.float(), ref['autocast/eval_out'], 'eval output');
   });
@@ -92,7 +111,9 @@ describe('torch.amp.GradScaler against PyTorch', () => {
     for (let t = 0; t < STEPS; t++) {
       const stepped = torch.tidy(() => {
         opt.zeroGrad();
-        const loss = torch.autocast('cpu', () => new nn.CrossEntropyLoss().forward(m.forward(data[`x${t}`]), data[`y${t}`]));
+        const loss = torch.autocast('cpu', () =>
+          new nn.CrossEntropyLoss().forward(m.forward(data[`x${t}`]), data[`y${t}`]),
+        );
         scaler.scale(loss).backward();
         const ran = scaler.step(opt);
         scaler.update();
@@ -100,7 +121,9 @@ describe('torch.amp.GradScaler against PyTorch', () => {
       });
       expect(stepped, `step ${t} ran`).toBe(ref[`scaler/stepped${t}`].item() === 1);
       expect(scaler.getScale(), `scale after step ${t}`).toBe(ref[`scaler/scale${t}`].item());
-      expect(scaler.stateDict()._growth_tracker, `growth tracker after step ${t}`).toBe(ref[`scaler/tracker${t}`].item());
+      expect(scaler.stateDict()._growth_tracker, `growth tracker after step ${t}`).toBe(
+        ref[`scaler/tracker${t}`].item(),
+      );
       const expected = under(ref, `scaler/step${t}/`);
       for (const [k, p] of m.namedParameters()) expectRel(p, expected[k], `step ${t}: ${k}`);
     }
@@ -143,9 +166,13 @@ describe('autocast regions', () => {
     expect(() => torch.autocast('cpu', async () => 1)).toThrow(/fn must be synchronous/);
     expect(torch.amp.isAutocastEnabled('cpu')).toBe(false);
     expect(() => torch.autocast('tpu' as 'cpu', () => 1)).toThrow(/Expected 'cpu' or 'cuda' for deviceType/);
-    expect(() => torch.autocast('cpu', { dtype: 'int64' }, () => 1)).toThrow(/Expected one of bfloat16, float16 \(autocast on cpu\) for dtype/);
+    expect(() => torch.autocast('cpu', { dtype: 'int64' }, () => 1)).toThrow(
+      /Expected one of bfloat16, float16 \(autocast on cpu\) for dtype/,
+    );
     expect(() => torch.autocast('cpu', { dtype: 'float8' as 'float16' }, () => 1)).toThrow(/for dtype/);
-    expect(() => torch.autocast('cpu', { enabled: 1 as unknown as boolean }, () => 1)).toThrow(/Expected a boolean for enabled/);
+    expect(() => torch.autocast('cpu', { enabled: 1 as unknown as boolean }, () => 1)).toThrow(
+      /Expected a boolean for enabled/,
+    );
     expect(() => torch.autocast('cpu', {}, undefined as unknown as () => void)).toThrow(/Expected a function for fn/);
   });
 
@@ -172,13 +199,24 @@ describe('GradScaler misuse', () => {
     expect(() => scaler.update()).toThrow(/no scale yet/);
     backward(m, scaler);
     scaler.unscale_(opt);
-    expect(() => scaler.unscale_(opt)).toThrow('unscale_() has already been called on this optimizer since the last update().');
+    expect(() => scaler.unscale_(opt)).toThrow(
+      'unscale_() has already been called on this optimizer since the last update().',
+    );
     expect(scaler.step(opt)).toBe(true);
     expect(() => scaler.step(opt)).toThrow('step() has already been called since the last update().');
     expect(() => scaler.unscale_(opt)).toThrow('unscale_() is being called after step().');
     scaler.update();
     opt.zeroGrad();
-    torch.tidy(() => scaler.scale(m.forward(torch.ones([1, 3])).sum().mul(0)).backward());
+    torch.tidy(() =>
+      scaler
+        .scale(
+          m
+            .forward(torch.ones([1, 3]))
+            .sum()
+            .mul(0),
+        )
+        .backward(),
+    );
     expect(scaler.step(opt)).toBe(true);
   });
 
@@ -197,11 +235,15 @@ describe('GradScaler misuse', () => {
     torch.tidy(() => scaler.scale(m.forward(torch.ones([1, 3], { dtype: 'float16' })).sum()).backward());
     expect(() => scaler.unscale_(opt)).toThrow('Attempting to unscale FP16 gradients.');
     expect(() => new torch.amp.GradScaler('tpu')).toThrow(/Expected 'cuda' or 'cpu' for device/);
-    expect(() => new torch.amp.GradScaler('cpu', { growthFactor: 0.5 })).toThrow(/Expected a number > 1 for growthFactor/);
+    expect(() => new torch.amp.GradScaler('cpu', { growthFactor: 0.5 })).toThrow(
+      /Expected a number > 1 for growthFactor/,
+    );
     expect(() => new torch.amp.GradScaler('cpu', { backoffFactor: 2 })).toThrow(/backoffFactor/);
     expect(() => new torch.amp.GradScaler('cpu', { growthInterval: 0 })).toThrow(/growthInterval/);
     expect(() => new torch.amp.GradScaler('cpu').loadStateDict({})).toThrow(/source state dict is empty/);
-    expect(() => new torch.amp.GradScaler('cpu').loadStateDict({ scale: 'x' as unknown as number })).toThrow(/state.scale/);
+    expect(() => new torch.amp.GradScaler('cpu').loadStateDict({ scale: 'x' as unknown as number })).toThrow(
+      /state.scale/,
+    );
   });
 
   it('round-trips its state dict (PyTorch keys)', () => {
@@ -211,7 +253,13 @@ describe('GradScaler misuse', () => {
     scaler.update(512);
     const other = new torch.amp.GradScaler('cpu');
     other.loadStateDict(scaler.stateDict());
-    expect(other.stateDict()).toEqual({ scale: 512, growth_factor: 2, backoff_factor: 0.5, growth_interval: 2000, _growth_tracker: 0 });
+    expect(other.stateDict()).toEqual({
+      scale: 512,
+      growth_factor: 2,
+      backoff_factor: 0.5,
+      growth_interval: 2000,
+      _growth_tracker: 0,
+    });
   });
 
   it.runIf(!torch.cuda.isAvailable())("GradScaler('cuda') without CUDA warns and passes everything through", () => {

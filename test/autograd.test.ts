@@ -3,7 +3,7 @@
 // leaves, retainGrad, detach, and the grad-mode scopes noGrad / enableGrad / inferenceMode.
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { Tensor, torch, TorchError } from '../lib/index';
+import { type Tensor, torch, TorchError } from '../lib/index';
 
 const leaf = (values: number[]): Tensor => torch.tensor(values, { dtype: 'float32', requiresGrad: true });
 const gradOf = (t: Tensor): number[] | null => {
@@ -84,7 +84,9 @@ describe('backward', () => {
 
   it('accumulates gradients across two backwards', () => {
     const x = leaf([1, 2]);
-    x.mul(torch.tensor([3, 3])).sum().backward();
+    x.mul(torch.tensor([3, 3]))
+      .sum()
+      .backward();
     expect(gradOf(x)).toEqual([3, 3]);
     x.mul(x).sum().backward();
     expect(gradOf(x)).toEqual([5, 7]);
@@ -155,7 +157,13 @@ describe('gradFn, isLeaf, retainGrad, detach', () => {
   it("gradFn names are PyTorch's", () => {
     const x = leaf([1, 2]);
     const y = leaf([3, 4]);
-    const m = torch.tensor([[1, 2], [3, 4]], { dtype: 'float32', requiresGrad: true });
+    const m = torch.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'float32', requiresGrad: true },
+    );
     const names: [Tensor, string][] = [
       // (x * y).grad_fn.name(), (x * 2).grad_fn.name(), ... in PyTorch 2.13
       [x.mul(y), 'MulBackward0'],

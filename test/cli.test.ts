@@ -15,7 +15,18 @@ const root = packageRoot();
 const cli = path.join(root, 'dist', 'cli', 'main.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-cli-'));
 const dataDir = path.join(tmp, 'mnist');
-const common = ['--model', 'resnet8', '--data', `mnist:${dataDir}`, '--epochs', '2', '--batch-size', '64', '--lr', '0.2'];
+const common = [
+  '--model',
+  'resnet8',
+  '--data',
+  `mnist:${dataDir}`,
+  '--epochs',
+  '2',
+  '--batch-size',
+  '64',
+  '--lr',
+  '0.2',
+];
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, encoding: 'utf8', timeout: 300_000 });
@@ -61,7 +72,15 @@ describe('torchts train / eval', () => {
     const lrs = tb.scalars.lr.map((e) => e.value as number);
     expect(Math.max(...lrs)).toBeCloseTo(0.2, 5); // OneCycle peaks at --lr
     expect(lrs[0]).toBeLessThan(0.01);
-    const ev = run(['eval', '--weights', path.join('full', 'model.safetensors'), '--model', 'resnet8', '--data', `mnist:${dataDir}`]);
+    const ev = run([
+      'eval',
+      '--weights',
+      path.join('full', 'model.safetensors'),
+      '--model',
+      'resnet8',
+      '--data',
+      `mnist:${dataDir}`,
+    ]);
     expect(ev.status, ev.stderr).toBe(0);
     expect(ev.stdout).toContain(`accuracy ${acc.toFixed(2)}%`);
   });
@@ -74,21 +93,42 @@ describe('torchts train / eval', () => {
     for (const i of [0, 1]) {
       const file = path.join(tmp, `digit${i}.png`);
       const pixels = Buffer.from(test.data.index(i).toBytes());
-      await sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(file);
+      await sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } })
+        .png()
+        .toFile(file);
       files.push(file);
     }
-    const r = run(['predict', ...files, '--weights', path.join('full', 'model.safetensors'), '--model', 'resnet8', '--data', 'mnist']);
+    const r = run([
+      'predict',
+      ...files,
+      '--weights',
+      path.join('full', 'model.safetensors'),
+      '--model',
+      'resnet8',
+      '--data',
+      'mnist',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const blocks = r.stdout.trim().split(/\n(?=\/)/);
     expect(blocks).toHaveLength(2);
-    for (const [b, label] of [[blocks[0], '7 - seven'], [blocks[1], '2 - two']] as const) {
+    for (const [b, label] of [
+      [blocks[0], '7 - seven'],
+      [blocks[1], '2 - two'],
+    ] as const) {
       const lines = b.split('\n');
       expect(lines).toHaveLength(6);
       expect(lines[1]).toMatch(new RegExp(`^ +[\\d.]+%  ${label}$`));
       const total = lines.slice(1).reduce((a, l) => a + Number(/([\d.]+)%/.exec(l)![1]), 0);
       expect(total).toBeLessThanOrEqual(100.01);
     }
-    const missing = run(['predict', 'nope.png', '--weights', path.join('full', 'model.safetensors'), '--model', 'resnet8']);
+    const missing = run([
+      'predict',
+      'nope.png',
+      '--weights',
+      path.join('full', 'model.safetensors'),
+      '--model',
+      'resnet8',
+    ]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/^torchts: cannot read image .*nope.png/);
   });
@@ -98,13 +138,20 @@ describe('torchts train / eval', () => {
     const file = path.join(tmp, 'photo.png');
     const px = Buffer.alloc(300 * 240 * 3);
     for (let i = 0; i < px.length; i++) px[i] = (i * 37 + (i >> 7) * 11) % 256;
-    await sharp(px, { raw: { width: 300, height: 240, channels: 3 } }).png().toFile(file);
+    await sharp(px, { raw: { width: 300, height: 240, channels: 3 } })
+      .png()
+      .toFile(file);
     // The CLI's preprocessing through the API (resize 256, centre crop 224, ImageNet mean/std),
     // sent to PyTorch, which saves the weights and computes its top-5 on that input.
     const t = vision.transforms;
     const img = await vision.io.readImage(file);
     const x = torch.tidy(() =>
-      new t.Compose([new t.Resize(256), new t.CenterCrop(224), new t.ToTensor(), new t.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+      new t.Compose([
+        new t.Resize(256),
+        new t.CenterCrop(224),
+        new t.ToTensor(),
+        new t.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
+      ])
         .forward(img)
         .unsqueeze(0),
     );
@@ -112,14 +159,27 @@ describe('torchts train / eval', () => {
     writeFixtures(path.join(dir, 'in'), { x });
     runReference('imagenet_predict.py', [path.join(dir, 'in'), path.join(dir, 'out')]);
     const top5 = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'top5.json'), 'utf8')) as [number, number][][];
-    const r = run(['predict', file, '--weights', path.join(dir, 'out', 'resnet18.pth'), '--model', 'resnet18', '--data', 'imagenet']);
+    const r = run([
+      'predict',
+      file,
+      '--weights',
+      path.join(dir, 'out', 'resnet18.pth'),
+      '--model',
+      'resnet18',
+      '--data',
+      'imagenet',
+    ]);
     fs.rmSync(dir, { recursive: true, force: true });
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').slice(1);
-    expect(lines.map((l) => l.replace(/^ +[\d.]+%  /, ''))).toEqual(top5[0].map(([i]) => vision.models.IMAGENET_CATEGORIES[i]));
+    expect(lines.map((l) => l.replace(/^ +[\d.]+% {2}/, ''))).toEqual(
+      top5[0].map(([i]) => vision.models.IMAGENET_CATEGORIES[i]),
+    );
     lines.forEach((l, k) => expect(Number(/([\d.]+)%/.exec(l)![1])).toBeCloseTo(100 * top5[0][k][1], 1));
     const trainOnIt = run(['train', '--data', 'imagenet']);
-    expect(trainOnIt.stderr).toMatch(/^torchts: --data imagenet names the classes of torchvision's ImageNet weights for predict/);
+    expect(trainOnIt.stderr).toMatch(
+      /^torchts: --data imagenet names the classes of torchvision's ImageNet weights for predict/,
+    );
   });
 
   it('resumes a killed run and ends with the same weights as the uninterrupted one', async () => {
@@ -159,12 +219,20 @@ describe('torchts train / eval', () => {
     // Two classes of 20x20 images that differ in colour: dark blue squares vs bright red ones.
     const sharp = (await import('sharp')).default;
     const folder = path.join(tmp, 'shapes');
-    for (const [split, n] of [['train', 24], ['val', 8]] as const) {
-      for (const [cls, rgb] of [['blue', [20, 30, 200]], ['red', [220, 40, 30]]] as const) {
+    for (const [split, n] of [
+      ['train', 24],
+      ['val', 8],
+    ] as const) {
+      for (const [cls, rgb] of [
+        ['blue', [20, 30, 200]],
+        ['red', [220, 40, 30]],
+      ] as const) {
         fs.mkdirSync(path.join(folder, split, cls), { recursive: true });
         for (let i = 0; i < n; i++) {
           const px = Buffer.alloc(20 * 20 * 3);
-          for (let p = 0; p < 400; p++) for (let c = 0; c < 3; c++) px[3 * p + c] = Math.max(0, Math.min(255, rgb[c] + ((p * 7 + i * 13 + c) % 41) - 20));
+          for (let p = 0; p < 400; p++)
+            for (let c = 0; c < 3; c++)
+              px[3 * p + c] = Math.max(0, Math.min(255, rgb[c] + ((p * 7 + i * 13 + c) % 41) - 20));
           const img = sharp(px, { raw: { width: 20, height: 20, channels: 3 } });
           await (i % 2 ? img.jpeg() : img.png()).toFile(path.join(folder, split, cls, `${i}.${i % 2 ? 'jpg' : 'png'}`));
         }
@@ -173,20 +241,37 @@ describe('torchts train / eval', () => {
     const args = ['--model', 'resnet8', '--data', `imagefolder:${folder}`, '--image-size', '16', '--batch-size', '8'];
     const r = run(['train', ...args, '--epochs', '3', '--lr', '0.05', '--out', 'folder', '--amp']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`training resnet8 on imagefolder:${folder} (48 images, 2 classes) for 3 epochs on cpu with bfloat16 autocast`);
+    expect(r.stdout).toContain(
+      `training resnet8 on imagefolder:${folder} (48 images, 2 classes) for 3 epochs on cpu with bfloat16 autocast`,
+    );
     expect(Number(/epoch 3\/3: .*test accuracy ([\d.]+)%/.exec(r.stdout)![1])).toBe(100);
-    const p = run(['predict', path.join(folder, 'val', 'red', '0.png'), '--weights', path.join('folder', 'model.safetensors'), ...args.slice(0, 6), '--top', '2']);
+    const p = run([
+      'predict',
+      path.join(folder, 'val', 'red', '0.png'),
+      '--weights',
+      path.join('folder', 'model.safetensors'),
+      ...args.slice(0, 6),
+      '--top',
+      '2',
+    ]);
     expect(p.status, p.stderr).toBe(0);
-    expect(p.stdout.split('\n')[1]).toMatch(/^ +[\d.]+%  red$/);
+    expect(p.stdout.split('\n')[1]).toMatch(/^ +[\d.]+% {2}red$/);
     const bad = run(['train', '--data', `imagefolder:${path.join(folder, 'train')}`]);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/^torchts: --data imagefolder:.* needs .*train and .*val \(or test\), each with one folder of images per class/);
+    expect(bad.stderr).toMatch(
+      /^torchts: --data imagefolder:.* needs .*train and .*val \(or test\), each with one folder of images per class/,
+    );
   });
 
   it('info prints versions, where libtorch is, devices and distributed backends', () => {
     const r = run(['info']);
     expect(r.status, r.stderr).toBe(0);
-    const rows = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/)));
+    const rows = Object.fromEntries(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s{2,}/)),
+    );
     expect(rows.libtorch).toBe(torch.info().libtorch);
     expect(rows['compiled against']).toBe(torch.version);
     expect(rows['libtorch dir']).toBe(torch.info()['libtorch dir']);
@@ -212,9 +297,15 @@ describe('torchts train / eval', () => {
     fs.mkdirSync(corrupt);
     for (const f of fs.readdirSync(dataDir)) fs.copyFileSync(path.join(dataDir, f), path.join(corrupt, f));
     fs.truncateSync(path.join(corrupt, 'train-images-idx3-ubyte'), 1000);
-    cases.push([['train', '--data', `mnist:${corrupt}`], /^torchts: .*train-images-idx3-ubyte is truncated or corrupt/]);
+    cases.push([
+      ['train', '--data', `mnist:${corrupt}`],
+      /^torchts: .*train-images-idx3-ubyte is truncated or corrupt/,
+    ]);
     fs.writeFileSync(path.join(tmp, 'bad.safetensors'), 'garbage');
-    cases.push([['eval', '--weights', 'bad.safetensors', '--model', 'resnet8', '--data', `mnist:${dataDir}`], /^torchts: Invalid safetensors file/]);
+    cases.push([
+      ['eval', '--weights', 'bad.safetensors', '--model', 'resnet8', '--data', `mnist:${dataDir}`],
+      /^torchts: Invalid safetensors file/,
+    ]);
     for (const [args, message] of cases) {
       const r = run(args);
       expect(r.status, args.join(' ')).toBe(1);

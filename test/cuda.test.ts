@@ -123,7 +123,10 @@ describe.runIf(hasCuda)('CUDA', () => {
     const step = (): void =>
       torch.tidy(() => {
         opt.zeroGrad();
-        m.forward(torch.randn([32, 64], { device: 'cuda' })).pow(2).mean().backward();
+        m.forward(torch.randn([32, 64], { device: 'cuda' }))
+          .pow(2)
+          .mean()
+          .backward();
         opt.step();
       });
     step(); // creates the momentum buffers
@@ -186,12 +189,18 @@ describe.runIf(hasCuda)('CUDA', () => {
     expect(m.conv1.weight.isContiguous('channelsLast')).toBe(true);
     const xl = x.to({ memoryFormat: 'channelsLast' });
     expect(xl.isContiguous('channelsLast')).toBe(true);
-    close(torch.noGrad(() => m.forward(xl)), ref, 1e-2, 'channels_last output');
+    close(
+      torch.noGrad(() => m.forward(xl)),
+      ref,
+      1e-2,
+      'channels_last output',
+    );
   });
 
   it('fused SGD and AdamW on CUDA match the same optimizers on the CPU', () => {
     for (const make of [
-      (p: nn.Parameter[]) => new optim.SGD(p, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4, fused: true }),
+      (p: nn.Parameter[]) =>
+        new optim.SGD(p, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4, fused: true }),
       (p: nn.Parameter[]) => new optim.AdamW(p, { lr: 1e-2, fused: true }),
     ]) {
       torch.manualSeed(2);
@@ -202,7 +211,10 @@ describe.runIf(hasCuda)('CUDA', () => {
       const [oc, og] = [make(cpu.parameters()), make(gpu.parameters())];
       for (let i = 0; i < 3; i++) {
         const x = torch.randn([5, 8]);
-        for (const [m, o, xx] of [[cpu, oc, x], [gpu, og, x.to('cuda')]] as const) {
+        for (const [m, o, xx] of [
+          [cpu, oc, x],
+          [gpu, og, x.to('cuda')],
+        ] as const) {
           torch.tidy(() => {
             o.zeroGrad();
             m.forward(xx).pow(2).sum().backward();
@@ -222,7 +234,10 @@ describe.runIf(hasCuda)('CUDA', () => {
       torch.manualSeed(5);
       return new nn.Sequential(new nn.Linear(32, 64), new nn.ReLU(), new nn.Linear(64, 10)).to('cuda');
     };
-    const batches = Array.from({ length: 6 }, () => [torch.keep(torch.randn([16, 32], { device: 'cuda' })), torch.keep(torch.randint(0, 10, [16], { device: 'cuda' }))]);
+    const batches = Array.from({ length: 6 }, () => [
+      torch.keep(torch.randn([16, 32], { device: 'cuda' })),
+      torch.keep(torch.randint(0, 10, [16], { device: 'cuda' })),
+    ]);
     const criterion = new nn.CrossEntropyLoss();
 
     // Eager: 3 warm-up steps on the first batch (what captureStep runs), then one per batch.
@@ -255,7 +270,8 @@ describe.runIf(hasCuda)('CUDA', () => {
       staticY.copy_(y);
       return step().item() as number;
     });
-    for (let i = 0; i < batches.length; i++) expect(Math.abs(graphLosses[i] - eagerLosses[i]), `loss ${i}`).toBeLessThan(1e-5);
+    for (let i = 0; i < batches.length; i++)
+      expect(Math.abs(graphLosses[i] - eagerLosses[i]), `loss ${i}`).toBeLessThan(1e-5);
     const pe = eager.parameters();
     model.parameters().forEach((p, i) => close(p, pe[i], 1e-5, `parameter ${i}`));
     step.graph.dispose();

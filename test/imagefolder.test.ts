@@ -32,12 +32,17 @@ async function jpeg(file: string, h: number, w: number, phase: number): Promise<
       const x = torch.arange(w, { dtype: 'float32' }).view(1, w, 1).expand(h, w, 1);
       const r = x.mul(200 / w).add(20 + phase);
       const g = y.mul(200 / h).add(30);
-      const b = x.add(y).mul(100 / (h + w)).add(60 + phase);
+      const b = x
+        .add(y)
+        .mul(100 / (h + w))
+        .add(60 + phase);
       return torch.cat([r, g, b], 2).round().clamp(0, 255).to('uint8').contiguous();
     }),
   );
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  await sharp(hwc.toBytes(), { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 95, chromaSubsampling: '4:4:4' }).toFile(file);
+  await sharp(hwc.toBytes(), { raw: { width: w, height: h, channels: 3 } })
+    .jpeg({ quality: 95, chromaSubsampling: '4:4:4' })
+    .toFile(file);
   return hwc;
 }
 
@@ -92,7 +97,10 @@ describe('ImageFolder', () => {
 
   it('decodes JPEGs close to the pixels they were saved from', async () => {
     const ds = new vision.datasets.ImageFolder(root);
-    for (const [i, name] of [[1, 'cat/x.jpg'], [2, 'cat/y.jpeg']] as const) {
+    for (const [i, name] of [
+      [1, 'cat/x.jpg'],
+      [2, 'cat/y.jpeg'],
+    ] as const) {
       const [img, label] = await ds.get(i);
       expect(label).toBe(1);
       const want = chw(pixels[name]);
@@ -119,18 +127,29 @@ describe('ImageFolder', () => {
   it('filters by extensions or isValidFile', () => {
     const some = new vision.datasets.ImageFolder(root, { extensions: ['.png', '.JPEG'] });
     expect(some.samples.map(([p]) => path.basename(p))).toEqual(['z.png', 'y.jpeg', 'a.PNG', 'b.png', 'c.png']);
-    const flat = new vision.datasets.ImageFolder(root, { isValidFile: (p) => !p.includes('nested') && !p.endsWith('.txt') });
+    const flat = new vision.datasets.ImageFolder(root, {
+      isValidFile: (p) => !p.includes('nested') && !p.endsWith('.txt'),
+    });
     expect(flat.samples.map(([p]) => path.basename(p))).toEqual(['z.png', 'x.jpg', 'y.jpeg', 'a.PNG', 'b.png']);
     // As torchvision: every class needs at least one valid file.
-    expect(() => new vision.datasets.ImageFolder(root, { extensions: ['.png'] })).toThrow(/found no valid file for the classes cat in /);
+    expect(() => new vision.datasets.ImageFolder(root, { extensions: ['.png'] })).toThrow(
+      /found no valid file for the classes cat in /,
+    );
     expect(() => new vision.datasets.ImageFolder(root, { extensions: ['.gif'] })).toThrow(
       /ImageFolder: found no valid file for the classes bird, cat, dog in .*\. Supported extensions are: \.gif/,
     );
   });
 
   it('batches through the DataLoader with shuffling and prefetch', async () => {
-    const ds = new vision.datasets.ImageFolder(root, { transform: new T.Compose([new T.RandomResizedCrop(8), new T.ToTensor()]) });
-    const loader = new data.DataLoader(ds, { batchSize: 4, shuffle: true, generator: new torch.Generator(3), prefetch: 2 });
+    const ds = new vision.datasets.ImageFolder(root, {
+      transform: new T.Compose([new T.RandomResizedCrop(8), new T.ToTensor()]),
+    });
+    const loader = new data.DataLoader(ds, {
+      batchSize: 4,
+      shuffle: true,
+      generator: new torch.Generator(3),
+      prefetch: 2,
+    });
     expect(loader.length).toBe(2);
     const before = torch.memory().liveTensors;
     const labels: number[] = [];
@@ -167,7 +186,15 @@ describe('vision.io.readImage', () => {
     const luma = await vision.io.readImage(path.join(root, 'dog', 'b.png'), { mode: vision.io.ImageReadMode.GRAY });
     const expected = torch.tidy(() => {
       const p = chw(pixels['dog/b.png']).to('int64');
-      return p.index(0).mul(19595).add(p.index(1).mul(38470)).add(p.index(2).mul(7471)).add(0x8000).floorDivide(65536).unsqueeze(0).to('uint8');
+      return p
+        .index(0)
+        .mul(19595)
+        .add(p.index(1).mul(38470))
+        .add(p.index(2).mul(7471))
+        .add(0x8000)
+        .floorDivide(65536)
+        .unsqueeze(0)
+        .to('uint8');
     });
     expect(torch.equal(luma, expected)).toBe(true);
     const bytes = fs.readFileSync(file);
@@ -181,9 +208,15 @@ describe('vision.io.readImage', () => {
     fs.writeFileSync(path.join(broken, 'truncated.jpg'), whole.subarray(0, Math.floor(whole.length / 2)));
     fs.writeFileSync(path.join(broken, 'garbage.png'), Buffer.from('this is not a PNG file'));
     await expect(vision.io.readImage(path.join(broken, 'truncated.jpg'))).rejects.toThrow(TorchError);
-    await expect(vision.io.readImage(path.join(broken, 'truncated.jpg'))).rejects.toThrow(/cannot decode image .*truncated\.jpg: .*premature end of JPEG/);
-    await expect(vision.io.readImage(path.join(broken, 'garbage.png'))).rejects.toThrow(/cannot decode image .*garbage\.png: .*unsupported image format/);
-    await expect(vision.io.readImage(path.join(broken, 'missing.png'))).rejects.toThrow(/cannot read image .*missing\.png: no such file/);
+    await expect(vision.io.readImage(path.join(broken, 'truncated.jpg'))).rejects.toThrow(
+      /cannot decode image .*truncated\.jpg: .*premature end of JPEG/,
+    );
+    await expect(vision.io.readImage(path.join(broken, 'garbage.png'))).rejects.toThrow(
+      /cannot decode image .*garbage\.png: .*unsupported image format/,
+    );
+    await expect(vision.io.readImage(path.join(broken, 'missing.png'))).rejects.toThrow(
+      /cannot read image .*missing\.png: no such file/,
+    );
     await expect(vision.io.readImage(path.join(root, 'a.png'), { mode: 'CMYK' as never })).rejects.toThrow(
       "Expected 'UNCHANGED', 'GRAY', 'RGB' or 'RGB_ALPHA' for mode but received \"CMYK\"",
     );
@@ -211,7 +244,9 @@ describe('ImageFolder errors', () => {
   });
 
   it('rejects a missing root, a root without class folders and classes without images', () => {
-    expect(() => new vision.datasets.ImageFolder(path.join(tmp, 'nowhere'))).toThrow(/ImageFolder: cannot read the root folder .*nowhere: no such folder/);
+    expect(() => new vision.datasets.ImageFolder(path.join(tmp, 'nowhere'))).toThrow(
+      /ImageFolder: cannot read the root folder .*nowhere: no such folder/,
+    );
     const empty = path.join(tmp, 'empty');
     fs.mkdirSync(empty);
     expect(() => new vision.datasets.ImageFolder(empty)).toThrow(TorchError);
@@ -221,11 +256,17 @@ describe('ImageFolder errors', () => {
     fs.mkdirSync(path.join(hollow, 'none'), { recursive: true });
     fs.copyFileSync(path.join(root, 'bird', 'z.png'), path.join(hollow, 'full', 'z.png'));
     fs.writeFileSync(path.join(hollow, 'none', 'notes.txt'), 'text');
-    expect(() => new vision.datasets.ImageFolder(hollow)).toThrow(/found no valid file for the classes none in .*Supported extensions are: \.jpg, \.jpeg, \.png/);
-    expect(() => new vision.datasets.ImageFolder(42 as never)).toThrow('Expected a folder path for root but received 42');
+    expect(() => new vision.datasets.ImageFolder(hollow)).toThrow(
+      /found no valid file for the classes none in .*Supported extensions are: \.jpg, \.jpeg, \.png/,
+    );
+    expect(() => new vision.datasets.ImageFolder(42 as never)).toThrow(
+      'Expected a folder path for root but received 42',
+    );
     expect(() => new vision.datasets.ImageFolder(root, { extensions: ['.png'], isValidFile: () => true })).toThrow(
       'Expected either extensions or isValidFile for options but received both',
     );
-    expect(() => new vision.datasets.ImageFolder(root, { transform: (() => 1) as never })).toThrow(/Expected a transform \(an object with forward\(\)\) for transform/);
+    expect(() => new vision.datasets.ImageFolder(root, { transform: (() => 1) as never })).toThrow(
+      /Expected a transform \(an object with forward\(\)\) for transform/,
+    );
   });
 });

@@ -12,7 +12,11 @@ const root = packageRoot();
 const loadScript = "require('./dist').torch.zeros(1); console.log('loaded')";
 
 function nodeWith(env: Record<string, string>): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, ['-e', loadScript], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['-e', loadScript], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
@@ -64,7 +68,9 @@ describe('loader', () => {
     try {
       const r = nodeWith({ LD_LIBRARY_PATH: path.join(fake, 'lib') });
       expect(r.status).not.toBe(0);
-      expect(r.out).toMatch(/version mismatch: .* compiled against libtorch 2\.13\.\d+ but libtorch 2\.12\.0 was loaded/);
+      expect(r.out).toMatch(
+        /version mismatch: .* compiled against libtorch 2\.13\.\d+ but libtorch 2\.12\.0 was loaded/,
+      );
       expect(r.out).toMatch(/Fixes:[\s\S]*pip install torch==2\.13[\s\S]*torchts build/);
     } finally {
       fs.rmSync(fake, { recursive: true });

@@ -54,8 +54,19 @@ const warmupCosine: Spec = {
 
 /** Sent to the reference script as JSON; camelCase options become PyTorch's snake_case there. */
 const CASES: Record<string, Case> = {
-  step: { optimizer: 'SGD', options: { lr: 0.1, momentum: 0.9 }, scheduler: { type: 'StepLR', args: [3], options: { gamma: 0.5 } }, steps: 14 },
-  step_groups_default_gamma: { optimizer: 'Adam', options: {}, groups: twoGroups, scheduler: { type: 'StepLR', args: [2] }, steps: 9 },
+  step: {
+    optimizer: 'SGD',
+    options: { lr: 0.1, momentum: 0.9 },
+    scheduler: { type: 'StepLR', args: [3], options: { gamma: 0.5 } },
+    steps: 14,
+  },
+  step_groups_default_gamma: {
+    optimizer: 'Adam',
+    options: {},
+    groups: twoGroups,
+    scheduler: { type: 'StepLR', args: [2] },
+    steps: 9,
+  },
   step_resume_last_epoch: {
     optimizer: 'SGD',
     options: { lr: 0.05 },
@@ -63,11 +74,33 @@ const CASES: Record<string, Case> = {
     scheduler: { type: 'StepLR', args: [4], options: { gamma: 0.3, lastEpoch: 6 } },
     steps: 10,
   },
-  multistep_repeated: { optimizer: 'SGD', options: { lr: 0.1 }, groups: twoGroups, scheduler: { type: 'MultiStepLR', args: [[2, 5, 5, 9]], options: { gamma: 0.3 } }, steps: 12 },
+  multistep_repeated: {
+    optimizer: 'SGD',
+    options: { lr: 0.1 },
+    groups: twoGroups,
+    scheduler: { type: 'MultiStepLR', args: [[2, 5, 5, 9]], options: { gamma: 0.3 } },
+    steps: 12,
+  },
   linear_default: { optimizer: 'SGD', options: { lr: 0.1 }, scheduler: { type: 'LinearLR' }, steps: 9 },
-  linear_decay: { optimizer: 'AdamW', options: { lr: 0.003 }, scheduler: { type: 'LinearLR', options: { startFactor: 1, endFactor: 0.2, totalIters: 4 } }, steps: 7 },
-  cosine: { optimizer: 'SGD', options: { lr: 0.1 }, groups: twoGroups, scheduler: { type: 'CosineAnnealingLR', args: [10], options: { etaMin: 0.001 } }, steps: 35 },
-  cosine_zero_min: { optimizer: 'Adam', options: { lr: 0.01 }, scheduler: { type: 'CosineAnnealingLR', args: [7] }, steps: 30 },
+  linear_decay: {
+    optimizer: 'AdamW',
+    options: { lr: 0.003 },
+    scheduler: { type: 'LinearLR', options: { startFactor: 1, endFactor: 0.2, totalIters: 4 } },
+    steps: 7,
+  },
+  cosine: {
+    optimizer: 'SGD',
+    options: { lr: 0.1 },
+    groups: twoGroups,
+    scheduler: { type: 'CosineAnnealingLR', args: [10], options: { etaMin: 0.001 } },
+    steps: 35,
+  },
+  cosine_zero_min: {
+    optimizer: 'Adam',
+    options: { lr: 0.01 },
+    scheduler: { type: 'CosineAnnealingLR', args: [7] },
+    steps: 30,
+  },
   cosine_resume_last_epoch: {
     optimizer: 'SGD',
     options: { lr: 0.05 },
@@ -75,12 +108,20 @@ const CASES: Record<string, Case> = {
     scheduler: { type: 'CosineAnnealingLR', args: [10], options: { lastEpoch: 3 } },
     steps: 12,
   },
-  onecycle_sgd: { optimizer: 'SGD', options: { lr: 0.1, momentum: 0.9 }, scheduler: { type: 'OneCycleLR', options: { maxLr: 0.1, totalSteps: 20 } }, steps: 20 },
+  onecycle_sgd: {
+    optimizer: 'SGD',
+    options: { lr: 0.1, momentum: 0.9 },
+    scheduler: { type: 'OneCycleLR', options: { maxLr: 0.1, totalSteps: 20 } },
+    steps: 20,
+  },
   onecycle_sgd_nesterov: {
     optimizer: 'SGD',
     options: { lr: 0.1, momentum: 0.9, nesterov: true },
     groups: twoGroups,
-    scheduler: { type: 'OneCycleLR', options: { maxLr: [0.5, 0.05], totalSteps: 17, baseMomentum: [0.8, 0.7], maxMomentum: 0.99 } },
+    scheduler: {
+      type: 'OneCycleLR',
+      options: { maxLr: [0.5, 0.05], totalSteps: 17, baseMomentum: [0.8, 0.7], maxMomentum: 0.99 },
+    },
     steps: 17,
   },
   onecycle_adamw: {
@@ -95,7 +136,17 @@ const CASES: Record<string, Case> = {
     options: { lr: 0.1, momentum: 0.5 },
     scheduler: {
       type: 'OneCycleLR',
-      options: { maxLr: 0.3, totalSteps: 24, threePhase: true, annealStrategy: 'linear', pctStart: 0.25, divFactor: 10, finalDivFactor: 100, baseMomentum: 0.8, maxMomentum: 0.9 },
+      options: {
+        maxLr: 0.3,
+        totalSteps: 24,
+        threePhase: true,
+        annealStrategy: 'linear',
+        pctStart: 0.25,
+        divFactor: 10,
+        finalDivFactor: 100,
+        baseMomentum: 0.8,
+        maxMomentum: 0.9,
+      },
     },
     steps: 24,
   },
@@ -108,10 +159,19 @@ const CASES: Record<string, Case> = {
   onecycle_no_momentum_cycle: {
     optimizer: 'Adam',
     options: { lr: 0.001 },
-    scheduler: { type: 'OneCycleLR', options: { maxLr: 0.01, totalSteps: 12, cycleMomentum: false, pctStart: 0.5, annealStrategy: 'linear' } },
+    scheduler: {
+      type: 'OneCycleLR',
+      options: { maxLr: 0.01, totalSteps: 12, cycleMomentum: false, pctStart: 0.5, annealStrategy: 'linear' },
+    },
     steps: 12,
   },
-  sequential_warmup_cosine: { optimizer: 'SGD', options: { lr: 0.1, momentum: 0.9 }, groups: twoGroups, scheduler: warmupCosine, steps: 24 },
+  sequential_warmup_cosine: {
+    optimizer: 'SGD',
+    options: { lr: 0.1, momentum: 0.9 },
+    groups: twoGroups,
+    scheduler: warmupCosine,
+    steps: 24,
+  },
   sequential_three: {
     optimizer: 'AdamW',
     options: { lr: 0.01 },
@@ -126,9 +186,28 @@ const CASES: Record<string, Case> = {
     },
     steps: 14,
   },
-  resume_step: { optimizer: 'SGD', options: { lr: 0.1 }, groups: twoGroups, scheduler: { type: 'StepLR', args: [3], options: { gamma: 0.5 } }, steps: 12, resumeAt: 5 },
-  resume_multistep: { optimizer: 'SGD', options: { lr: 0.1 }, scheduler: { type: 'MultiStepLR', args: [[2, 4, 4, 7]], options: { gamma: 0.5 } }, steps: 10, resumeAt: 3 },
-  resume_cosine: { optimizer: 'Adam', options: { lr: 0.01 }, scheduler: { type: 'CosineAnnealingLR', args: [8], options: { etaMin: 0.001 } }, steps: 20, resumeAt: 6 },
+  resume_step: {
+    optimizer: 'SGD',
+    options: { lr: 0.1 },
+    groups: twoGroups,
+    scheduler: { type: 'StepLR', args: [3], options: { gamma: 0.5 } },
+    steps: 12,
+    resumeAt: 5,
+  },
+  resume_multistep: {
+    optimizer: 'SGD',
+    options: { lr: 0.1 },
+    scheduler: { type: 'MultiStepLR', args: [[2, 4, 4, 7]], options: { gamma: 0.5 } },
+    steps: 10,
+    resumeAt: 3,
+  },
+  resume_cosine: {
+    optimizer: 'Adam',
+    options: { lr: 0.01 },
+    scheduler: { type: 'CosineAnnealingLR', args: [8], options: { etaMin: 0.001 } },
+    steps: 20,
+    resumeAt: 6,
+  },
   resume_onecycle_adamw: {
     optimizer: 'AdamW',
     options: { lr: 0.001 },
@@ -137,9 +216,21 @@ const CASES: Record<string, Case> = {
     steps: 16,
     resumeAt: 7,
   },
-  resume_onecycle_sgd: { optimizer: 'SGD', options: { lr: 0.1, momentum: 0.9 }, scheduler: { type: 'OneCycleLR', options: { maxLr: 1, totalSteps: 10 } }, steps: 10, resumeAt: 2 },
+  resume_onecycle_sgd: {
+    optimizer: 'SGD',
+    options: { lr: 0.1, momentum: 0.9 },
+    scheduler: { type: 'OneCycleLR', options: { maxLr: 1, totalSteps: 10 } },
+    steps: 10,
+    resumeAt: 2,
+  },
   resume_sequential: { optimizer: 'SGD', options: { lr: 0.1 }, scheduler: warmupCosine, steps: 24, resumeAt: 8 },
-  resume_sequential_in_warmup: { optimizer: 'SGD', options: { lr: 0.1 }, scheduler: warmupCosine, steps: 12, resumeAt: 2 },
+  resume_sequential_in_warmup: {
+    optimizer: 'SGD',
+    options: { lr: 0.1 },
+    scheduler: warmupCosine,
+    steps: 12,
+    resumeAt: 2,
+  },
 };
 
 /** Runs scripts/reference/lr_schedules.py with real PyTorch ($TORCHTS_PYTHON or python3). */
@@ -147,12 +238,16 @@ function reference(cases: Record<string, Case>): Record<string, Sequences> {
   const root = packageRoot();
   const dirs = [path.join(root, '.deps', 'python')].filter((d) => fs.existsSync(d));
   if (process.env.PYTHONPATH) dirs.push(process.env.PYTHONPATH);
-  const out = execFileSync(process.env.TORCHTS_PYTHON || 'python3', [path.join(root, 'scripts', 'reference', 'lr_schedules.py'), JSON.stringify(cases)], {
-    env: { ...process.env, PYTHONPATH: dirs.join(path.delimiter) },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 120_000,
-  });
+  const out = execFileSync(
+    process.env.TORCHTS_PYTHON || 'python3',
+    [path.join(root, 'scripts', 'reference', 'lr_schedules.py'), JSON.stringify(cases)],
+    {
+      env: { ...process.env, PYTHONPATH: dirs.join(path.delimiter) },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    },
+  );
   return JSON.parse(out) as Record<string, Sequences>;
 }
 
@@ -181,7 +276,9 @@ function run(c: Case): Sequences {
   const record = (o: optim.Optimizer, s: Scheduler): void => {
     out.lr.push(o.paramGroups.map((g) => g.lr));
     out.lastLr.push(s.getLastLr());
-    out.momentum.push(o.paramGroups.map((g) => (Array.isArray(g.betas) ? (g.betas[0] as number) : (g.momentum as number))));
+    out.momentum.push(
+      o.paramGroups.map((g) => (Array.isArray(g.betas) ? (g.betas[0] as number) : (g.momentum as number))),
+    );
   };
   let opt = makeOptimizer(c);
   let sched = makeScheduler(opt, c.scheduler);
@@ -200,17 +297,24 @@ function run(c: Case): Sequences {
     record(opt, sched);
   }
   const keys = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'];
-  out.groups = opt.paramGroups.map((g) => Object.fromEntries(keys.filter((k) => k in g).map((k) => [k, g[k] as number])));
+  out.groups = opt.paramGroups.map((g) =>
+    Object.fromEntries(keys.filter((k) => k in g).map((k) => [k, g[k] as number])),
+  );
   dispose(opt);
   return out;
 }
 
 function expectSequence(actual: number[][], expected: number[][], what: string): void {
-  expect(actual.map((r) => r.length), `${what}: shape`).toEqual(expected.map((r) => r.length));
+  expect(
+    actual.map((r) => r.length),
+    `${what}: shape`,
+  ).toEqual(expected.map((r) => r.length));
   expected.forEach((row, t) =>
     row.forEach((e, i) => {
       const a = actual[t][i];
-      expect(Math.abs(a - e) <= REL * Math.abs(e), `${what}[step ${t}][group ${i}]: torchts ${a}, torch ${e}`).toBe(true);
+      expect(Math.abs(a - e) <= REL * Math.abs(e), `${what}[step ${t}][group ${i}]: torchts ${a}, torch ${e}`).toBe(
+        true,
+      );
     }),
   );
 }
@@ -230,16 +334,22 @@ describe('lr_scheduler against PyTorch', () => {
       expectSequence(got.lr, want.lr, `${name} lr`);
       expectSequence(got.lastLr, want.lastLr, `${name} getLastLr()`);
       expectSequence(got.momentum, want.momentum, `${name} momentum`);
-      expect(got.groups.map((g) => Object.keys(g).sort()), `${name} group keys`).toEqual(want.groups.map((g) => Object.keys(g).sort()));
+      expect(
+        got.groups.map((g) => Object.keys(g).sort()),
+        `${name} group keys`,
+      ).toEqual(want.groups.map((g) => Object.keys(g).sort()));
       want.groups.forEach((g, i) =>
-        Object.entries(g).forEach(([k, v]) => expect(Math.abs(got.groups[i][k] - v) <= REL * Math.abs(v), `${name} group ${i} ${k}`).toBe(true)),
+        Object.entries(g).forEach(([k, v]) =>
+          expect(Math.abs(got.groups[i][k] - v) <= REL * Math.abs(v), `${name} group ${i} ${k}`).toBe(true),
+        ),
       );
     });
   }
 });
 
 describe('lr_scheduler API', () => {
-  const sgd = (options: optim.SGDOptions = { lr: 0.1, momentum: 0.9 }) => new optim.SGD([new nn.Parameter(torch.zeros([2]))], options);
+  const sgd = (options: optim.SGDOptions = { lr: 0.1, momentum: 0.9 }) =>
+    new optim.SGD([new nn.Parameter(torch.zeros([2]))], options);
 
   it('sets initialLr once, and getLastLr returns a copy', () => {
     const opt = sgd();
@@ -262,39 +372,81 @@ describe('lr_scheduler API', () => {
     expect(JSON.parse(JSON.stringify(sd))).toEqual(sd);
     expect(sd).toMatchObject({ lastEpoch: 1, baseLrs: [0.1], lastLr: [0.1], milestones: { 3: 2, 5: 1 }, gamma: 0.5 });
     expect(sd).not.toHaveProperty('optimizer');
-    const seq = new lr_scheduler.SequentialLR(opt, [new lr_scheduler.LinearLR(opt), new lr_scheduler.CosineAnnealingLR(opt, 4)], [2]);
+    const seq = new lr_scheduler.SequentialLR(
+      opt,
+      [new lr_scheduler.LinearLR(opt), new lr_scheduler.CosineAnnealingLR(opt, 4)],
+      [2],
+    );
     const ssd = seq.stateDict();
     expect(JSON.parse(JSON.stringify(ssd))).toEqual(ssd);
     expect((ssd.schedulers as unknown[]).length).toBe(2);
     expect(() => s.loadStateDict({ ...sd, bogus: 1 })).toThrow(/loaded state dict has the key "bogus"/);
-    expect(() => s.loadStateDict({ lastEpoch: 'x' })).toThrow('Expected a number for stateDict.lastEpoch but received "x"');
-    expect(() => s.loadStateDict({ baseLrs: [1, 2] })).toThrow('Expected 1 values (one per parameter group) for stateDict.baseLrs');
-    expect(() => seq.loadStateDict({ ...ssd, schedulers: [] })).toThrow('Expected an array of 2 state dicts for stateDict.schedulers');
+    expect(() => s.loadStateDict({ lastEpoch: 'x' })).toThrow(
+      'Expected a number for stateDict.lastEpoch but received "x"',
+    );
+    expect(() => s.loadStateDict({ baseLrs: [1, 2] })).toThrow(
+      'Expected 1 values (one per parameter group) for stateDict.baseLrs',
+    );
+    expect(() => seq.loadStateDict({ ...ssd, schedulers: [] })).toThrow(
+      'Expected an array of 2 state dicts for stateDict.schedulers',
+    );
   });
 
   it('rejects bad arguments with clear messages', () => {
     const opt = sgd();
-    expect(() => new lr_scheduler.StepLR({} as optim.Optimizer, 2)).toThrow('Expected an Optimizer for optimizer but received {}');
+    expect(() => new lr_scheduler.StepLR({} as optim.Optimizer, 2)).toThrow(
+      'Expected an Optimizer for optimizer but received {}',
+    );
     expect(() => new lr_scheduler.StepLR(opt, 0)).toThrow('Expected an integer >= 1 for stepSize but received 0');
-    expect(() => new lr_scheduler.StepLR(opt, 2, { gamma: '0.1' as unknown as number })).toThrow('Expected a number for gamma but received "0.1"');
-    expect(() => new lr_scheduler.StepLR(opt, 2, { lastEpoch: -2 })).toThrow('Expected an integer >= -1 for lastEpoch but received -2');
-    expect(() => new lr_scheduler.MultiStepLR(opt, [1.5])).toThrow('Expected an array of integers for milestones but received [ 1.5 ]');
-    expect(() => new lr_scheduler.LinearLR(opt, { startFactor: 0 })).toThrow('Expected a number in (0, 1] for startFactor but received 0');
-    expect(() => new lr_scheduler.LinearLR(opt, { endFactor: 1.5 })).toThrow('Expected a number in [0, 1] for endFactor but received 1.5');
-    expect(() => new lr_scheduler.CosineAnnealingLR(opt, 0)).toThrow('Expected an integer >= 1 for tMax but received 0');
-    expect(() => new lr_scheduler.CosineAnnealingLR(sgd(), 5, { lastEpoch: 3 })).toThrow(/paramGroups\[0\] has no initialLr/);
-    expect(() => new lr_scheduler.OneCycleLR(opt, { maxLr: 0.1 })).toThrow('Expected totalSteps, or epochs and stepsPerEpoch for options');
-    expect(() => new lr_scheduler.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 0 })).toThrow('Expected an integer >= 1 for totalSteps but received 0');
-    expect(() => new lr_scheduler.OneCycleLR(opt, { maxLr: [0.1, 0.2], totalSteps: 5 })).toThrow('Expected 1 values (one per parameter group) for maxLr');
-    expect(() => new lr_scheduler.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 5, pctStart: 2 })).toThrow('Expected a number in [0, 1] for pctStart but received 2');
+    expect(() => new lr_scheduler.StepLR(opt, 2, { gamma: '0.1' as unknown as number })).toThrow(
+      'Expected a number for gamma but received "0.1"',
+    );
+    expect(() => new lr_scheduler.StepLR(opt, 2, { lastEpoch: -2 })).toThrow(
+      'Expected an integer >= -1 for lastEpoch but received -2',
+    );
+    expect(() => new lr_scheduler.MultiStepLR(opt, [1.5])).toThrow(
+      'Expected an array of integers for milestones but received [ 1.5 ]',
+    );
+    expect(() => new lr_scheduler.LinearLR(opt, { startFactor: 0 })).toThrow(
+      'Expected a number in (0, 1] for startFactor but received 0',
+    );
+    expect(() => new lr_scheduler.LinearLR(opt, { endFactor: 1.5 })).toThrow(
+      'Expected a number in [0, 1] for endFactor but received 1.5',
+    );
+    expect(() => new lr_scheduler.CosineAnnealingLR(opt, 0)).toThrow(
+      'Expected an integer >= 1 for tMax but received 0',
+    );
+    expect(() => new lr_scheduler.CosineAnnealingLR(sgd(), 5, { lastEpoch: 3 })).toThrow(
+      /paramGroups\[0\] has no initialLr/,
+    );
+    expect(() => new lr_scheduler.OneCycleLR(opt, { maxLr: 0.1 })).toThrow(
+      'Expected totalSteps, or epochs and stepsPerEpoch for options',
+    );
+    expect(() => new lr_scheduler.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 0 })).toThrow(
+      'Expected an integer >= 1 for totalSteps but received 0',
+    );
+    expect(() => new lr_scheduler.OneCycleLR(opt, { maxLr: [0.1, 0.2], totalSteps: 5 })).toThrow(
+      'Expected 1 values (one per parameter group) for maxLr',
+    );
+    expect(() => new lr_scheduler.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 5, pctStart: 2 })).toThrow(
+      'Expected a number in [0, 1] for pctStart but received 2',
+    );
     const strategy = 'exp' as 'cos';
-    expect(() => new lr_scheduler.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 5, annealStrategy: strategy })).toThrow(`Expected 'cos' or 'linear' for annealStrategy but received "exp"`);
+    expect(() => new lr_scheduler.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 5, annealStrategy: strategy })).toThrow(
+      `Expected 'cos' or 'linear' for annealStrategy but received "exp"`,
+    );
     const other = sgd();
     const foreign = new lr_scheduler.StepLR(other, 2);
-    expect(() => new lr_scheduler.SequentialLR(opt, [], [])).toThrow('Expected a non-empty array of schedulers for schedulers but received []');
-    expect(() => new lr_scheduler.SequentialLR(opt, [foreign], [])).toThrow('Expected a scheduler of the same optimizer for schedulers[0] but received "StepLR"');
+    expect(() => new lr_scheduler.SequentialLR(opt, [], [])).toThrow(
+      'Expected a non-empty array of schedulers for schedulers but received []',
+    );
+    expect(() => new lr_scheduler.SequentialLR(opt, [foreign], [])).toThrow(
+      'Expected a scheduler of the same optimizer for schedulers[0] but received "StepLR"',
+    );
     const mine = [new lr_scheduler.LinearLR(opt), new lr_scheduler.StepLR(opt, 2)];
-    expect(() => new lr_scheduler.SequentialLR(opt, mine, [])).toThrow('Expected 1 milestones (one fewer than the schedulers) for milestones but received []');
+    expect(() => new lr_scheduler.SequentialLR(opt, mine, [])).toThrow(
+      'Expected 1 milestones (one fewer than the schedulers) for milestones but received []',
+    );
   });
 
   it('OneCycleLR refuses to step past totalSteps, and needs a momentum to cycle', () => {
@@ -306,9 +458,15 @@ describe('lr_scheduler API', () => {
       step(): void {}
     }
     const plain = new Plain([new nn.Parameter(torch.zeros([1]))], { lr: 0.1 });
-    expect(() => new lr_scheduler.OneCycleLR(plain, { maxLr: 0.1, totalSteps: 3 })).toThrow('optimizer must support momentum or beta1');
-    expect(new lr_scheduler.OneCycleLR(plain, { maxLr: 0.1, totalSteps: 10, cycleMomentum: false }).getLastLr()[0]).toBeCloseTo(0.1 / 25, 15);
+    expect(() => new lr_scheduler.OneCycleLR(plain, { maxLr: 0.1, totalSteps: 3 })).toThrow(
+      'optimizer must support momentum or beta1',
+    );
+    expect(
+      new lr_scheduler.OneCycleLR(plain, { maxLr: 0.1, totalSteps: 10, cycleMomentum: false }).getLastLr()[0],
+    ).toBeCloseTo(0.1 / 25, 15);
     // pctStart * totalSteps === 1 gives a phase with no steps (PyTorch: ZeroDivisionError).
-    expect(() => new lr_scheduler.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 4, pctStart: 0.25 })).toThrow(/phase 1 of the schedule has no steps/);
+    expect(() => new lr_scheduler.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 4, pctStart: 0.25 })).toThrow(
+      /phase 1 of the schedule has no steps/,
+    );
   });
 });

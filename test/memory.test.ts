@@ -4,7 +4,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 
-import { Tensor, torch } from '../lib/index';
+import { type Tensor, torch } from '../lib/index';
 
 const live = () => torch.memory().liveTensors;
 const cpuBytes = () => torch.memory().bytes.cpu ?? 0;
@@ -111,7 +111,12 @@ describe('tidy', () => {
     const out = torch.tidy(() => {
       const t = torch.ones(2);
       const dropped = t.add(1);
-      return { list: [t.mul(2), [t.mul(3)]], obj: { deep: { t: t.mul(4) } }, map: new Map([['m', t.mul(5)]]), dropped: dropped.isDisposed };
+      return {
+        list: [t.mul(2), [t.mul(3)]],
+        obj: { deep: { t: t.mul(4) } },
+        map: new Map([['m', t.mul(5)]]),
+        dropped: dropped.isDisposed,
+      };
     });
     expect(out.dropped).toBe(false);
     expect(live()).toBe(n + 4);
@@ -119,7 +124,8 @@ describe('tidy', () => {
     expect((out.list[1] as Tensor[])[0].toArray()).toEqual([3, 3]);
     expect(out.obj.deep.t.toArray()).toEqual([4, 4]);
     expect(out.map.get('m')!.toArray()).toEqual([5, 5]);
-    for (const t of [out.list[0] as Tensor, (out.list[1] as Tensor[])[0], out.obj.deep.t, out.map.get('m')!]) t.dispose();
+    for (const t of [out.list[0] as Tensor, (out.list[1] as Tensor[])[0], out.obj.deep.t, out.map.get('m')!])
+      t.dispose();
     expect(live()).toBe(n);
   });
 
@@ -228,19 +234,21 @@ describe('tidy', () => {
       await tick();
       return y.sum();
     });
-    const b = torch.tidy(async () => {
-      const x = torch.full([3], 5);
-      bTemps.push(x);
-      await tick();
-      bTemps.push(x.add(1));
-      await tick();
-      return x.sum();
-    }).then((v) => {
-      bClosed = true;
-      // B's scope is closed; A's tensor is alive.
-      expect(aTemps[0].isDisposed).toBe(false);
-      return v;
-    });
+    const b = torch
+      .tidy(async () => {
+        const x = torch.full([3], 5);
+        bTemps.push(x);
+        await tick();
+        bTemps.push(x.add(1));
+        await tick();
+        return x.sum();
+      })
+      .then((v) => {
+        bClosed = true;
+        // B's scope is closed; A's tensor is alive.
+        expect(aTemps[0].isDisposed).toBe(false);
+        return v;
+      });
     // Made by the caller while both scopes are open: it belongs to neither.
     const outside = torch.ones(2);
     const [ra, rb] = await Promise.all([a, b]);

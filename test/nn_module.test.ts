@@ -22,7 +22,11 @@ class Net extends nn.Module {
   declare tied: nn.Linear;
   constructor() {
     super();
-    this.features = new nn.Sequential(new nn.Conv2d(3, 8, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(8), new nn.ReLU({ inplace: true }));
+    this.features = new nn.Sequential(
+      new nn.Conv2d(3, 8, 3, { padding: 1, bias: false }),
+      new nn.BatchNorm2d(8),
+      new nn.ReLU({ inplace: true }),
+    );
     this.scale = new nn.Parameter(torch.ones([1]));
     this.registerBuffer('steps', torch.zeros([1]));
     this.registerBuffer('cache', torch.zeros([2]), false);
@@ -38,13 +42,57 @@ class Net extends nn.Module {
 }
 
 // PyTorch 2.13 on the equivalent Python model.
-const PARAMS = ['scale', 'features.0.weight', 'features.1.weight', 'features.1.bias', 'block.conv.weight', 'block.bn.weight', 'block.bn.bias', 'head.weight', 'head.bias'];
-const BUFFERS = ['steps', 'cache', 'features.1.running_mean', 'features.1.running_var', 'features.1.num_batches_tracked', 'block.bn.running_mean', 'block.bn.running_var', 'block.bn.num_batches_tracked'];
-const MODULES = ['', 'features', 'features.0', 'features.1', 'features.2', 'block', 'block.conv', 'block.bn', 'head', 'tied'];
+const PARAMS = [
+  'scale',
+  'features.0.weight',
+  'features.1.weight',
+  'features.1.bias',
+  'block.conv.weight',
+  'block.bn.weight',
+  'block.bn.bias',
+  'head.weight',
+  'head.bias',
+];
+const BUFFERS = [
+  'steps',
+  'cache',
+  'features.1.running_mean',
+  'features.1.running_var',
+  'features.1.num_batches_tracked',
+  'block.bn.running_mean',
+  'block.bn.running_var',
+  'block.bn.num_batches_tracked',
+];
+const MODULES = [
+  '',
+  'features',
+  'features.0',
+  'features.1',
+  'features.2',
+  'block',
+  'block.conv',
+  'block.bn',
+  'head',
+  'tied',
+];
 const STATE = [
-  'scale', 'steps', 'features.0.weight', 'features.1.weight', 'features.1.bias', 'features.1.running_mean', 'features.1.running_var',
-  'features.1.num_batches_tracked', 'block.conv.weight', 'block.bn.weight', 'block.bn.bias', 'block.bn.running_mean', 'block.bn.running_var',
-  'block.bn.num_batches_tracked', 'head.weight', 'head.bias', 'tied.weight',
+  'scale',
+  'steps',
+  'features.0.weight',
+  'features.1.weight',
+  'features.1.bias',
+  'features.1.running_mean',
+  'features.1.running_var',
+  'features.1.num_batches_tracked',
+  'block.conv.weight',
+  'block.bn.weight',
+  'block.bn.bias',
+  'block.bn.running_mean',
+  'block.bn.running_var',
+  'block.bn.num_batches_tracked',
+  'head.weight',
+  'head.bias',
+  'tied.weight',
 ];
 
 const names = <T>(pairs: [string, T][]): string[] => pairs.map(([k]) => k);
@@ -58,7 +106,11 @@ describe('registration and names', () => {
     expect(names(net.namedModules())).toEqual(MODULES);
     expect(net.namedModules()[0][1]).toBe(net);
     expect(names(net.namedParameters('', false))).toEqual(['scale']);
-    expect(names(net.block.namedParameters('block'))).toEqual(['block.conv.weight', 'block.bn.weight', 'block.bn.bias']);
+    expect(names(net.block.namedParameters('block'))).toEqual([
+      'block.conv.weight',
+      'block.bn.weight',
+      'block.bn.bias',
+    ]);
     expect(net.parameters()).toEqual(net.namedParameters().map(([, p]) => p));
   });
 
@@ -129,7 +181,10 @@ describe('state dicts', () => {
     );
     const other = new Net();
     sd['scale'] = torch.full([1], 3);
-    expect(other.loadStateDict(sd, { strict: false })).toEqual({ missingKeys: ['block.bn.running_var', 'head.bias'], unexpectedKeys: ['extra.weight'] });
+    expect(other.loadStateDict(sd, { strict: false })).toEqual({
+      missingKeys: ['block.bn.running_var', 'head.bias'],
+      unexpectedKeys: ['extra.weight'],
+    });
     expect(other.scale.item()).toBe(3);
   });
 
@@ -154,12 +209,20 @@ describe('modes, dtype, apply, zeroGrad', () => {
     expect(net.train()).toBe(net);
     expect(net.modules().every((m) => m.training)).toBe(true);
     net.block.train(false);
-    expect([net.training, net.block.training, net.block.bn.training, net.features.training]).toEqual([true, false, false, true]);
+    expect([net.training, net.block.training, net.block.bn.training, net.features.training]).toEqual([
+      true,
+      false,
+      false,
+      true,
+    ]);
   });
 
   it("to('float64') keeps the Parameter objects and casts floating point members only", () => {
     const net = new Net();
-    net.forward(torch.randn([2, 3, 4, 4])).sum().backward();
+    net
+      .forward(torch.randn([2, 3, 4, 4]))
+      .sum()
+      .backward();
     const params = net.parameters();
     expect(net.to('float64')).toBe(net);
     expect(net.parameters()).toEqual(params);
@@ -177,7 +240,18 @@ describe('modes, dtype, apply, zeroGrad', () => {
     const order: string[] = [];
     new Net().apply((m) => order.push(m.constructor.name));
     // PyTorch: Net().apply(lambda m: order.append(type(m).__name__))
-    expect(order).toEqual(['Conv2d', 'BatchNorm2d', 'ReLU', 'Sequential', 'Conv2d', 'BatchNorm2d', 'Block', 'Linear', 'Linear', 'Net']);
+    expect(order).toEqual([
+      'Conv2d',
+      'BatchNorm2d',
+      'ReLU',
+      'Sequential',
+      'Conv2d',
+      'BatchNorm2d',
+      'Block',
+      'Linear',
+      'Linear',
+      'Net',
+    ]);
     const l = new nn.Linear(2, 2);
     const seen: nn.Module[] = [];
     new nn.Sequential(l, l).apply((m) => seen.push(m));
@@ -192,7 +266,10 @@ describe('modes, dtype, apply, zeroGrad', () => {
 
   it('zeroGrad() sets gradients to null, zeroGrad(false) to zeros', () => {
     const net = new Net();
-    net.forward(torch.randn([2, 3, 4, 4])).sum().backward();
+    net
+      .forward(torch.randn([2, 3, 4, 4]))
+      .sum()
+      .backward();
     expect(net.parameters().every((p) => p.grad !== null)).toBe(true);
     net.zeroGrad(false);
     expect(net.parameters().every((p) => torch.equal(p.grad!, torch.zerosLike(p)))).toBe(true);
@@ -226,7 +303,11 @@ describe('argument checks', () => {
 
 describe('toString', () => {
   it("prints a small Sequential as PyTorch's repr", () => {
-    const seq = new nn.Sequential(new nn.Conv2d(3, 8, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(8), new nn.ReLU({ inplace: true }));
+    const seq = new nn.Sequential(
+      new nn.Conv2d(3, 8, 3, { padding: 1, bias: false }),
+      new nn.BatchNorm2d(8),
+      new nn.ReLU({ inplace: true }),
+    );
     // PyTorch 2.13 (older versions print no `bias=` in BatchNorm2d's line).
     expect(seq.toString()).toBe(
       'Sequential(\n' +
@@ -248,12 +329,27 @@ describe('toString', () => {
   });
 
   it.each([
-    [() => new nn.Conv2d(4, 8, [3, 5], { stride: 2, padding: [1, 2], dilation: [1, 2], groups: 2 }), 'Conv2d(4, 8, kernel_size=(3, 5), stride=(2, 2), padding=(1, 2), dilation=(1, 2), groups=2)'],
-    [() => new nn.Conv2d(4, 4, 3, { padding: 'same' }), 'Conv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), padding=same)'],
-    [() => new nn.BatchNorm2d(4, { eps: 1e-3, momentum: null, affine: false, trackRunningStats: false }), 'BatchNorm2d(4, eps=0.001, momentum=None, affine=False, bias=False, track_running_stats=False)'],
+    [
+      () => new nn.Conv2d(4, 8, [3, 5], { stride: 2, padding: [1, 2], dilation: [1, 2], groups: 2 }),
+      'Conv2d(4, 8, kernel_size=(3, 5), stride=(2, 2), padding=(1, 2), dilation=(1, 2), groups=2)',
+    ],
+    [
+      () => new nn.Conv2d(4, 4, 3, { padding: 'same' }),
+      'Conv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), padding=same)',
+    ],
+    [
+      () => new nn.BatchNorm2d(4, { eps: 1e-3, momentum: null, affine: false, trackRunningStats: false }),
+      'BatchNorm2d(4, eps=0.001, momentum=None, affine=False, bias=False, track_running_stats=False)',
+    ],
     [() => new nn.MaxPool2d(2), 'MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)'],
-    [() => new nn.MaxPool2d([3, 2], { stride: [2, 1], padding: 1, ceilMode: true }), 'MaxPool2d(kernel_size=(3, 2), stride=(2, 1), padding=1, dilation=1, ceil_mode=True)'],
-    [() => new nn.AvgPool2d(3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }), 'AvgPool2d(kernel_size=3, stride=2, padding=1)'],
+    [
+      () => new nn.MaxPool2d([3, 2], { stride: [2, 1], padding: 1, ceilMode: true }),
+      'MaxPool2d(kernel_size=(3, 2), stride=(2, 1), padding=1, dilation=1, ceil_mode=True)',
+    ],
+    [
+      () => new nn.AvgPool2d(3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
+      'AvgPool2d(kernel_size=3, stride=2, padding=1)',
+    ],
     [() => new nn.AdaptiveAvgPool2d(1), 'AdaptiveAvgPool2d(output_size=1)'],
     [() => new nn.AdaptiveAvgPool2d([2, 3]), 'AdaptiveAvgPool2d(output_size=(2, 3))'],
     [() => new nn.Linear(4, 5), 'Linear(in_features=4, out_features=5, bias=True)'],
@@ -262,14 +358,22 @@ describe('toString', () => {
     [() => new nn.ReLU(), 'ReLU()'],
     [() => new nn.Identity(), 'Identity()'],
     [() => new nn.CrossEntropyLoss(), 'CrossEntropyLoss()'],
-    [() => new nn.ModuleList([new nn.ReLU(), new nn.Linear(2, 2)]), 'ModuleList(\n  (0): ReLU()\n  (1): Linear(in_features=2, out_features=2, bias=True)\n)'],
+    [
+      () => new nn.ModuleList([new nn.ReLU(), new nn.Linear(2, 2)]),
+      'ModuleList(\n  (0): ReLU()\n  (1): Linear(in_features=2, out_features=2, bias=True)\n)',
+    ],
   ] as [() => nn.Module, string][])('%#: %s', (make, expected) => {
     expect(make().toString()).toBe(expected);
   });
 });
 
 describe('nn.init', () => {
-  const stats = (t: Tensor) => ({ mean: t.mean().item() as number, std: t.std().item() as number, min: t.min().item() as number, max: t.max().item() as number });
+  const stats = (t: Tensor) => ({
+    mean: t.mean().item() as number,
+    std: t.std().item() as number,
+    min: t.min().item() as number,
+    max: t.max().item() as number,
+  });
 
   it('kaimingNormal_ has std gain / sqrt(fan)', () => {
     torch.manualSeed(0);

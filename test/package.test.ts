@@ -30,12 +30,23 @@ beforeAll(() => {
   // prepack compiles the TypeScript and the portable prebuilt binary; run it on its own so
   // that its build output stays out of pack's JSON.
   execFileSync('npm', ['run', 'prepack'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  const json = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, encoding: 'utf8' });
+  const json = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   packed = JSON.parse(json)[0];
-  console.log(`torchts tarball: ${packed.filename}, ${(packed.size / 1e6).toFixed(2)} MB packed, ${(packed.unpackedSize / 1e6).toFixed(2)} MB unpacked, ${packed.files.length} files`);
+  console.log(
+    `torchts tarball: ${packed.filename}, ${(packed.size / 1e6).toFixed(2)} MB packed, ${(packed.unpackedSize / 1e6).toFixed(2)} MB unpacked, ${packed.files.length} files`,
+  );
   fs.mkdirSync(consumer);
-  fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', path.join(work, packed.filename)], { cwd: consumer, stdio: 'ignore' });
+  fs.writeFileSync(
+    path.join(consumer, 'package.json'),
+    JSON.stringify({ name: 'app', version: '1.0.0', private: true }),
+  );
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', path.join(work, packed.filename)], {
+    cwd: consumer,
+    stdio: 'ignore',
+  });
   fs.mkdirSync(bin);
   fs.symlinkSync(process.execPath, path.join(bin, 'node'));
 }, 600_000);
@@ -50,12 +61,19 @@ describe('npm package', () => {
     expect(files).toContain('esm/index.mjs');
     expect(files).toContain(`prebuilds/${process.platform}-${os.arch()}/torch-2.13/torchts.node`);
     expect(files).toContain('CMakeLists.txt');
-    const leftovers = files.filter((f) => /^(test|build|build-prebuild|\.deps|node_modules|bench|scripts|lib)\//.test(f) || /\.(tgz|map|tsbuildinfo)$/.test(f));
+    const leftovers = files.filter(
+      (f) =>
+        /^(test|build|build-prebuild|\.deps|node_modules|bench|scripts|lib)\//.test(f) ||
+        /\.(tgz|map|tsbuildinfo)$/.test(f),
+    );
     expect(leftovers).toEqual([]);
   });
 
   it('has no compiler, cmake or make on the consumer PATH', () => {
-    const r = spawnSync('/bin/sh', ['-c', 'command -v cc gcc g++ c++ clang cmake make ninja'], { env: { PATH: bin }, encoding: 'utf8' });
+    const r = spawnSync('/bin/sh', ['-c', 'command -v cc gcc g++ c++ clang cmake make ninja'], {
+      env: { PATH: bin },
+      encoding: 'utf8',
+    });
     expect(r.stdout.trim()).toBe('');
   });
 
@@ -65,8 +83,25 @@ describe('npm package', () => {
     const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const r = spawnSync(
       process.execPath,
-      [tsc, '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', 'false',
-        '--typeRoots', path.join(root, 'node_modules', '@types'), '--types', 'node', '--outDir', consumer, src],
+      [
+        tsc,
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--skipLibCheck',
+        'false',
+        '--typeRoots',
+        path.join(root, 'node_modules', '@types'),
+        '--types',
+        'node',
+        '--outDir',
+        consumer,
+        src,
+      ],
       { cwd: consumer, encoding: 'utf8' },
     );
     expect(r.stdout + r.stderr).toBe('');
@@ -82,7 +117,9 @@ describe('npm package', () => {
     expect(res.losses.every(Number.isFinite)).toBe(true);
     expect(res.losses[4]).toBeLessThan(res.losses[0]);
     expect(res.predicted).toHaveLength(8);
-    expect(res.keys).toBe(vision.models.resnet20().namedParameters().length + vision.models.resnet20().namedBuffers().length);
+    expect(res.keys).toBe(
+      vision.models.resnet20().namedParameters().length + vision.models.resnet20().namedBuffers().length,
+    );
   });
 
   it('works as an ES module', () => {

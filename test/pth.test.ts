@@ -37,22 +37,36 @@ function describeLoaded(v: unknown): unknown {
   }
   if (Array.isArray(v)) return v.map(describeLoaded);
   if (typeof v === 'bigint') return Number(v); // JSON.parse turns 2**70 into a double too
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, describeLoaded(x)]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, describeLoaded(x)]));
   return v;
 }
 
-const CASES = ['conv_bn', 'dtypes', 'views', 'views_p4', 'views_p5', 'checkpoint', 'parameters', 'big_endian', 'deflated'];
+const CASES = [
+  'conv_bn',
+  'dtypes',
+  'views',
+  'views_p4',
+  'views_p5',
+  'checkpoint',
+  'parameters',
+  'big_endian',
+  'deflated',
+];
 
 describe('files written by torch.save', () => {
-  it.each(CASES)('%s.pth loads with the same structure, dtypes, sizes, strides and bytes (sync and async)', async (name) => {
-    const live = torch.memory().liveTensors;
-    const sync = torch.load(file(`${name}.pth`));
-    expect(describeLoaded(sync)).toEqual(expected[name]);
-    const async = await torch.loadAsync(file(`${name}.pth`));
-    expect(describeLoaded(async)).toEqual(expected[name]);
-    for (const t of [sync, async].flatMap(tensorsIn)) t.dispose();
-    expect(torch.memory().liveTensors).toBe(live);
-  });
+  it.each(CASES)(
+    '%s.pth loads with the same structure, dtypes, sizes, strides and bytes (sync and async)',
+    async (name) => {
+      const live = torch.memory().liveTensors;
+      const sync = torch.load(file(`${name}.pth`));
+      expect(describeLoaded(sync)).toEqual(expected[name]);
+      const async = await torch.loadAsync(file(`${name}.pth`));
+      expect(describeLoaded(async)).toEqual(expected[name]);
+      for (const t of [sync, async].flatMap(tensorsIn)) t.dispose();
+      expect(torch.memory().liveTensors).toBe(live);
+    },
+  );
 
   it('returns a state dict as a Record<string, Tensor> in PyTorch key order, CPU tensors, int64 num_batches_tracked', () => {
     torch.tidy(() => {
@@ -68,7 +82,9 @@ describe('files written by torch.save', () => {
   it('keeps exact int64 extremes and the values of every dtype', () => {
     torch.tidy(() => {
       const d = torch.load<Record<string, Tensor>>(file('dtypes.pth'));
-      expect(d.int64.toTypedArray()).toEqual(new BigInt64Array([2n ** 62n + 1n, -(2n ** 63n), 2n ** 63n - 1n, 0n, -5n]));
+      expect(d.int64.toTypedArray()).toEqual(
+        new BigInt64Array([2n ** 62n + 1n, -(2n ** 63n), 2n ** 63n - 1n, 0n, -5n]),
+      );
       expect(d.bool.dtype).toBe('bool');
       expect(torch.equal(d.float16.to('float32'), d.float32.half().to('float32'))).toBe(true);
     });
@@ -114,7 +130,9 @@ describe('files written by torch.save', () => {
   it('loadStateDict(torch.load(...)) restores a module', () => {
     const m = new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.BatchNorm2d(4));
     const sd = torch.load<Record<string, Tensor>>(file('conv_bn.pth'));
-    const renamed = Object.fromEntries(Object.entries(sd).map(([k, t]) => [k.replace('conv.', '0.').replace('bn.', '1.'), t]));
+    const renamed = Object.fromEntries(
+      Object.entries(sd).map(([k, t]) => [k.replace('conv.', '0.').replace('bn.', '1.'), t]),
+    );
     m.loadStateDict(renamed);
     torch.tidy(() => {
       for (const [k, t] of Object.entries(m.stateDict())) expect(torch.equal(t, renamed[k]), k).toBe(true);
@@ -159,7 +177,9 @@ async function expectRejected(f: string, message: RegExp | string): Promise<void
   }
   expect(err).toBeInstanceOf(torch.TorchError);
   expect((err as Error).message).toMatch(message);
-  await expect(torch.loadAsync(f)).rejects.toThrow(expect.objectContaining({ name: 'TorchError', message: (err as Error).message }));
+  await expect(torch.loadAsync(f)).rejects.toThrow(
+    expect.objectContaining({ name: 'TorchError', message: (err as Error).message }),
+  );
   expect(torch.memory().liveTensors).toBe(live);
 }
 
@@ -167,7 +187,10 @@ describe('hostile pickles', () => {
   it.each(['evil', 'evil_p4'])('%s.pth: refuses the os.system global by name and runs nothing', async (name) => {
     const f = file(`${name}.pth`);
     const global = expected.evil_global as string;
-    await expectRejected(f, `unsupported pickle global '${global}' in ${JSON.stringify(f)}: torchts reads state dicts of tensors only`);
+    await expectRejected(
+      f,
+      `unsupported pickle global '${global}' in ${JSON.stringify(f)}: torchts reads state dicts of tensors only`,
+    );
     expect(fs.existsSync(expected.evil_marker as string)).toBe(false);
   });
 });
@@ -178,7 +201,10 @@ describe('damaged files', () => {
     ['no_pickle.pth', /the archive has no conv_bn\/data\.pkl record/],
     ['no_storage.pth', /the archive has no record conv_bn\/data\/0 for a tensor's storage/],
     ['short_storage.pth', /record conv_bn\/data\/0 has 428 bytes but its storage of 108 float32 elements needs 432/],
-    ['view_oob.pth', /a tensor of size \[2, 4\], stride \[3, 1\] and offset 0 needs 7 elements but its storage "0" has 6/],
+    [
+      'view_oob.pth',
+      /a tensor of size \[2, 4\], stride \[3, 1\] and offset 0 needs 7 elements but its storage "0" has 6/,
+    ],
   ])('%s fails clearly', async (name, message) => {
     await expectRejected(file(name), new RegExp(`^Invalid PyTorch file ${named(name)}: ${message.source}`));
   });
@@ -188,8 +214,23 @@ describe('damaged files', () => {
 
   it('truncated at many offsets: a TorchError every time', async () => {
     const bytes = original();
-    const cuts = [4, 30, 100, 700, 1000, 1500, bytes.length >> 1, bytes.length - 200, bytes.length - 23, bytes.length - 1];
-    for (const n of cuts) await expectRejected(write(`cut-${n}.pth`, bytes.subarray(0, n)), /Invalid PyTorch file .*(truncated|end-of-central-directory|past|CRC)/);
+    const cuts = [
+      4,
+      30,
+      100,
+      700,
+      1000,
+      1500,
+      bytes.length >> 1,
+      bytes.length - 200,
+      bytes.length - 23,
+      bytes.length - 1,
+    ];
+    for (const n of cuts)
+      await expectRejected(
+        write(`cut-${n}.pth`, bytes.subarray(0, n)),
+        /Invalid PyTorch file .*(truncated|end-of-central-directory|past|CRC)/,
+      );
   });
 
   it('every single-byte corruption of the zip structure gives a TorchError or the right data', async () => {
@@ -199,7 +240,10 @@ describe('damaged files', () => {
     for (const t of tensorsIn(loaded)) t.dispose();
     const cd = bytes.lastIndexOf(Buffer.from('PK\x01\x02', 'latin1'));
     // the last central directory entry and the end record, and the first local header
-    for (const at of [...Array.from({ length: bytes.length - cd }, (_, i) => cd + i), ...Array.from({ length: 30 }, (_, i) => i)]) {
+    for (const at of [
+      ...Array.from({ length: bytes.length - cd }, (_, i) => cd + i),
+      ...Array.from({ length: 30 }, (_, i) => i),
+    ]) {
       const b = Buffer.from(bytes);
       b[at] ^= 0xff;
       const f = write('flip.pth', b);
@@ -217,18 +261,29 @@ describe('damaged files', () => {
 
   it('garbage after the zip magic, an empty zip and wrong magic fail clearly', async () => {
     const garbage = Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(5000, 0x5a)]);
-    await expectRejected(write('garbage.pth', garbage), /^Invalid PyTorch file .*: no zip end-of-central-directory record/);
+    await expectRejected(
+      write('garbage.pth', garbage),
+      /^Invalid PyTorch file .*: no zip end-of-central-directory record/,
+    );
     const empty = Buffer.alloc(22);
     empty.writeUInt32LE(0x06054b50, 0);
-    await expectRejected(write('empty.pth', Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), empty])), /no top-level folder/);
+    await expectRejected(
+      write('empty.pth', Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), empty])),
+      /no top-level folder/,
+    );
     const wrong = Buffer.from(original());
     wrong.write('XX', 0, 'latin1');
     await expectRejected(write('wrong-magic.pth', wrong), /^Invalid safetensors file/);
   });
 
   it('a legacy (pre-1.6) torch.save file asks to re-save with a newer torch', async () => {
-    const legacy = Buffer.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
-    await expectRejected(write('legacy.pth', legacy), /legacy \(pre-1\.6, non-zip\) format.*re-save it with a newer torch/);
+    const legacy = Buffer.from([
+      0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e,
+    ]);
+    await expectRejected(
+      write('legacy.pth', legacy),
+      /legacy \(pre-1\.6, non-zip\) format.*re-save it with a newer torch/,
+    );
   });
 });
 
@@ -237,7 +292,10 @@ describe('Tensor.asStrided', () => {
     torch.tidy(() => {
       const a = torch.arange(6, { dtype: 'float32' });
       const v = a.asStrided([2, 2], [1, 2], 1);
-      expect(v.toArray()).toEqual([[1, 3], [2, 4]]);
+      expect(v.toArray()).toEqual([
+        [1, 3],
+        [2, 4],
+      ]);
       expect(v.storageOffset()).toBe(1);
       expect(() => a.asStrided([2, 2], [1], 0)).toThrow(RangeError);
       expect(() => a.asStrided([2, -1], [1, 1], 0)).toThrow(RangeError);

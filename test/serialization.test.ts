@@ -12,7 +12,18 @@ import { nn, optim, Tensor, torch, vision } from '../lib/index';
 import { packageRoot } from '../lib/libtorch';
 
 type DType = torch.DType;
-const ALL_DTYPES: DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool'];
+const ALL_DTYPES: DType[] = [
+  'float32',
+  'float64',
+  'float16',
+  'bfloat16',
+  'int64',
+  'int32',
+  'int16',
+  'int8',
+  'uint8',
+  'bool',
+];
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-serialization-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -23,7 +34,13 @@ const tmpLeft = (d: string) => fs.readdirSync(d).filter((f) => f.includes('.tmp-
 /** A tensor of `dtype` and `shape` with varied values (from float64 data, so every dtype gets some). */
 function sample(dtype: DType, shape: number[]): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  const values = Array.from({ length: n }, (_, i) => (dtype === 'bool' ? i % 3 === 0 : ((i * 37) % 23) - (dtype === 'uint8' ? 0 : 11) + (dtype.startsWith('float') || dtype === 'bfloat16' ? 0.375 : 0)));
+  const values = Array.from({ length: n }, (_, i) =>
+    dtype === 'bool'
+      ? i % 3 === 0
+      : ((i * 37) % 23) -
+        (dtype === 'uint8' ? 0 : 11) +
+        (dtype.startsWith('float') || dtype === 'bfloat16' ? 0.375 : 0),
+  );
   const flat = torch.tensor(values.length ? (values as number[]) : [], { dtype });
   return n === 0 || shape.length !== 1 ? flat.reshape(shape) : flat;
 }
@@ -35,7 +52,9 @@ const pyext = path.join(root, '.deps', 'pyext');
 const python = process.env.TORCHTS_PYTHON ?? 'python3';
 const pyEnv = () => ({
   ...process.env,
-  PYTHONPATH: [path.join(root, '.deps', 'python'), pyext, process.env.PYTHONPATH].filter((p) => p && fs.existsSync(p)).join(':'),
+  PYTHONPATH: [path.join(root, '.deps', 'python'), pyext, process.env.PYTHONPATH]
+    .filter((p) => p && fs.existsSync(p))
+    .join(':'),
 });
 function py(code: string, args: string[] = []): string {
   return execFileSync(python, ['-c', code, ...args], { env: pyEnv(), encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -52,7 +71,10 @@ def describe(d):
 beforeAll(() => {
   // safetensors installs from the wheels on local disk in seconds (.deps/ is git-ignored).
   const probe = spawnSync(python, ['-c', 'import torch, safetensors'], { env: pyEnv() });
-  if (probe.status !== 0) execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--retries', '0', '--target', pyext, 'safetensors'], { stdio: 'inherit' });
+  if (probe.status !== 0)
+    execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--retries', '0', '--target', pyext, 'safetensors'], {
+      stdio: 'inherit',
+    });
 }, 300_000);
 
 // ---- round trips -------------------------------------------------------------------------
@@ -60,9 +82,16 @@ beforeAll(() => {
 describe('round trip', () => {
   const cases: [string, Tensor][] = [];
   for (const dtype of ALL_DTYPES) {
-    cases.push([`${dtype}.matrix`, sample(dtype, [3, 5])], [`${dtype}.scalar`, sample(dtype, [])], [`${dtype}.empty`, sample(dtype, [0, 4])]);
+    cases.push(
+      [`${dtype}.matrix`, sample(dtype, [3, 5])],
+      [`${dtype}.scalar`, sample(dtype, [])],
+      [`${dtype}.empty`, sample(dtype, [0, 4])],
+    );
   }
-  cases.push(['float32.transposed', sample('float32', [4, 6]).t()], ['float32.special', torch.tensor([NaN, Infinity, -Infinity, -0, 1e-45])]);
+  cases.push(
+    ['float32.transposed', sample('float32', [4, 6]).t()],
+    ['float32.special', torch.tensor([NaN, Infinity, -Infinity, -0, 1e-45])],
+  );
   cases.push(['int64.big', torch.tensor(new BigInt64Array([2n ** 62n + 1n, -(2n ** 63n), 2n ** 63n - 1n]))]);
   cases.push(['bfloat16.special', torch.tensor([NaN, Infinity, -0, 3.0e38, 1e-40], { dtype: 'bfloat16' })]);
   const sd = Object.fromEntries(cases);
@@ -108,7 +137,9 @@ describe('round trip', () => {
   it('places tensors with { device } and validates it', () => {
     const back = torch.load<Record<string, Tensor>>(file('all.safetensors'), { device: 'cpu' });
     expect(back['float16.matrix'].device).toBe('cpu');
-    expect(() => torch.load(file('all.safetensors'), { device: 'gpu' as torch.Device })).toThrow(/Expected a device .* for device but received "gpu"/);
+    expect(() => torch.load(file('all.safetensors'), { device: 'gpu' as torch.Device })).toThrow(
+      /Expected a device .* for device but received "gpu"/,
+    );
   });
 
   it.skipIf(!torch.cuda.isAvailable())('saves CUDA tensors and loads onto CUDA', async () => {
@@ -127,10 +158,13 @@ describe("Python's safetensors package", () => {
   it('reads a resnet20 state dict saved by torchts with identical values', () => {
     const sd = vision.models.resnet20().stateDict();
     torch.save(sd, file('resnet20.safetensors'));
-    const out = py(`${PY_HASHES}
+    const out = py(
+      `${PY_HASHES}
 import sys, json, torch
 from safetensors.torch import load_file
-print(json.dumps(describe(load_file(sys.argv[1]))))`, [file('resnet20.safetensors')]);
+print(json.dumps(describe(load_file(sys.argv[1]))))`,
+      [file('resnet20.safetensors')],
+    );
     const seen = JSON.parse(out) as Record<string, [string, number[], string]>;
     expect(Object.keys(seen).sort()).toEqual(Object.keys(sd).sort());
     expect(Object.keys(seen)).toContain('layer3.2.bn2.num_batches_tracked');
@@ -138,18 +172,28 @@ print(json.dumps(describe(load_file(sys.argv[1]))))`, [file('resnet20.safetensor
   });
 
   it('reads every dtype torchts writes', () => {
-    const sd = Object.fromEntries(ALL_DTYPES.flatMap((d) => [[`${d}`, sample(d, [2, 3])], [`${d}.0d`, sample(d, [])], [`${d}.empty`, sample(d, [0])]]));
+    const sd = Object.fromEntries(
+      ALL_DTYPES.flatMap((d) => [
+        [`${d}`, sample(d, [2, 3])],
+        [`${d}.0d`, sample(d, [])],
+        [`${d}.empty`, sample(d, [0])],
+      ]),
+    );
     torch.save(sd, file('dtypes.safetensors'));
-    const out = py(`${PY_HASHES}
+    const out = py(
+      `${PY_HASHES}
 import sys, json, torch
 from safetensors.torch import load_file
-print(json.dumps(describe(load_file(sys.argv[1]))))`, [file('dtypes.safetensors')]);
+print(json.dumps(describe(load_file(sys.argv[1]))))`,
+      [file('dtypes.safetensors')],
+    );
     const seen = JSON.parse(out) as Record<string, [string, number[], string]>;
     for (const [k, t] of Object.entries(sd)) expect(seen[k], k).toEqual([t.dtype, [...t.shape], sha(t.toBytes())]);
   });
 
   it('loads a file written by safetensors.torch.save_file', () => {
-    const out = py(`${PY_HASHES}
+    const out = py(
+      `${PY_HASHES}
 import sys, json, torch
 from safetensors.torch import save_file
 d = {}
@@ -161,14 +205,28 @@ d['scalar'] = torch.tensor(2**40 + 1)
 d['empty'] = torch.zeros(0, 3)
 d['special'] = torch.tensor([float('nan'), float('inf'), -0.0, 1e-40], dtype=torch.bfloat16)
 save_file(d, sys.argv[1], metadata={'format': 'pt', 'note': 'from python'})
-print(json.dumps(describe(d)))`, [file('from-python.safetensors')]);
+print(json.dumps(describe(d)))`,
+      [file('from-python.safetensors')],
+    );
     const expected = JSON.parse(out) as Record<string, [string, number[], string]>;
     const back = torch.load<Record<string, Tensor>>(file('from-python.safetensors'));
     expect(Object.keys(back).sort()).toEqual(Object.keys(expected).sort());
-    for (const [k, t] of Object.entries(back)) expect([t.dtype, [...t.shape], sha(t.toBytes())], k).toEqual(expected[k]);
-    expect(back.int8.toArray()).toEqual([[-4, -2, -1, 0], [2, 3, 5, 6], [8, 9, 11, 12]]); // float -> int truncates toward zero
-    expect(back.bfloat16.toArray()).toEqual([[-4, -2.5, -1, 0.5], [2, 3.5, 5, 6.5], [8, 9.5, 11, 12.5]]);
-    expect(back.bool.toArray()).toEqual([[true, false, true], [false, false, true]]);
+    for (const [k, t] of Object.entries(back))
+      expect([t.dtype, [...t.shape], sha(t.toBytes())], k).toEqual(expected[k]);
+    expect(back.int8.toArray()).toEqual([
+      [-4, -2, -1, 0],
+      [2, 3, 5, 6],
+      [8, 9, 11, 12],
+    ]); // float -> int truncates toward zero
+    expect(back.bfloat16.toArray()).toEqual([
+      [-4, -2.5, -1, 0.5],
+      [2, 3.5, 5, 6.5],
+      [8, 9.5, 11, 12.5],
+    ]);
+    expect(back.bool.toArray()).toEqual([
+      [true, false, true],
+      [false, false, true],
+    ]);
     expect(back.scalar.item()).toBe(2 ** 40 + 1);
   });
 });
@@ -177,7 +235,8 @@ print(json.dumps(describe(d)))`, [file('from-python.safetensors')]);
 
 describe('nested checkpoints', () => {
   const makeOpt = {
-    'SGD with momentum': (m: nn.Module, lr = 0.1) => new optim.SGD(m.parameters(), { lr, momentum: 0.9, weightDecay: 1e-3 }),
+    'SGD with momentum': (m: nn.Module, lr = 0.1) =>
+      new optim.SGD(m.parameters(), { lr, momentum: 0.9, weightDecay: 1e-3 }),
     Adam: (m: nn.Module, lr = 0.01) => new optim.Adam(m.parameters(), { lr }),
   };
   for (const [label, make] of Object.entries(makeOpt)) {
@@ -228,7 +287,9 @@ describe('nested checkpoints', () => {
       expect(loaded.optimizer.paramGroups).toEqual(ckpt.optimizer.paramGroups);
       const bufName = label === 'Adam' ? 'exp_avg_sq' : 'momentum_buffer';
       expect(loaded.optimizer.state['3'][bufName]).toBeInstanceOf(Tensor);
-      expect(sha(loaded.optimizer.state['3'][bufName].toBytes())).toBe(sha((ckpt.optimizer.state[3][bufName] as Tensor).toBytes()));
+      expect(sha(loaded.optimizer.state['3'][bufName].toBytes())).toBe(
+        sha((ckpt.optimizer.state[3][bufName] as Tensor).toBytes()),
+      );
       c.loadStateDict(loaded.model);
       optC.loadStateDict(loaded.optimizer);
       torch.setRngState(loaded.rng);
@@ -285,7 +346,9 @@ describe('nested checkpoints', () => {
     expect(() => torch.save({ n: 1n }, target)).toThrow(/for obj\.n but received 1/);
     expect(() => torch.save({ m: new Map() }, target)).toThrow(TypeError);
     expect(() => torch.save(cyclic, target)).toThrow(/cycles .* obj\.self refers back/);
-    expect(() => torch.save({ a: torch.ones([1]) }, 42 as unknown as string)).toThrow(/Expected a file path .* for path but received 42/);
+    expect(() => torch.save({ a: torch.ones([1]) }, 42 as unknown as string)).toThrow(
+      /Expected a file path .* for path but received 42/,
+    );
     expect(() => torch.save({ __metadata__: torch.ones([1]) }, target)).toThrow(/reserved/);
     expect(fs.existsSync(target)).toBe(false);
     expect(tmpLeft(dir)).toEqual([]);
@@ -326,7 +389,9 @@ describe('atomic writes', () => {
       throw new Error('simulated failure while writing');
     };
     const obj = { a: torch.zeros([3]), b: failing };
-    expect(() => torch.save(obj, target)).toThrow(`Cannot save to ${JSON.stringify(target)}: simulated failure while writing`);
+    expect(() => torch.save(obj, target)).toThrow(
+      `Cannot save to ${JSON.stringify(target)}: simulated failure while writing`,
+    );
     await expect(torch.saveAsync(obj, target)).rejects.toThrow('simulated failure while writing');
     expect(fs.readFileSync(target).equals(before)).toBe(true);
     expect(tmpLeft(dir)).toEqual([]);
@@ -337,7 +402,9 @@ describe('atomic writes', () => {
     fs.mkdirSync(path.join(sub, 'target.safetensors'), { recursive: true });
     fs.writeFileSync(path.join(sub, 'target.safetensors', 'x'), 'occupied');
     const target = path.join(sub, 'target.safetensors');
-    expect(() => torch.save({ a: torch.ones([4]) }, target)).toThrow(expect.objectContaining({ name: 'TorchError', message: expect.stringContaining(target) }));
+    expect(() => torch.save({ a: torch.ones([4]) }, target)).toThrow(
+      expect.objectContaining({ name: 'TorchError', message: expect.stringContaining(target) }),
+    );
     await expect(torch.saveAsync({ a: torch.ones([4]) }, target)).rejects.toThrow(target);
     expect(tmpLeft(sub)).toEqual([]);
   });
@@ -351,7 +418,10 @@ describe('atomic writes', () => {
     fs.chmodSync(ro, 0o500);
     try {
       // root may write anywhere; elsewhere the directory refuses the temporary file
-      if (process.getuid?.() !== 0) expect(() => torch.save({ a: torch.ones([1]) }, path.join(ro, 'x.safetensors'))).toThrow(/Cannot save to .*x\.safetensors/);
+      if (process.getuid?.() !== 0)
+        expect(() => torch.save({ a: torch.ones([1]) }, path.join(ro, 'x.safetensors'))).toThrow(
+          /Cannot save to .*x\.safetensors/,
+        );
     } finally {
       fs.chmodSync(ro, 0o700);
     }
@@ -380,7 +450,11 @@ const CORRUPT: [string, Buffer, RegExp][] = [
   ['five-bytes', Buffer.alloc(5), /5 bytes, fewer than the 8/],
   ['truncated-in-length', valid.subarray(0, 7), /fewer than the 8/],
   ['truncated-in-header', valid.subarray(0, 30), /header length \d+ goes beyond the end of the file \(30 bytes/],
-  ['truncated-in-data', valid.subarray(0, valid.length - 5), /"b" has data_offsets \[8, 16\] beyond the 11 bytes of data/],
+  [
+    'truncated-in-data',
+    valid.subarray(0, valid.length - 5),
+    /"b" has data_offsets \[8, 16\] beyond the 11 bytes of data/,
+  ],
   ['truncated-one-byte', valid.subarray(0, valid.length - 1), /beyond the 15 bytes of data/],
   ['garbage-length', stFile('{}', DATA, 0xffffffffffffffffn), /header length 18446744073709551615 goes beyond/],
   ['zero-length', stFile('', DATA, 0n), /too short/],
@@ -388,22 +462,57 @@ const CORRUPT: [string, Buffer, RegExp][] = [
   ['not-json-object', stFile('[1, 2, 3]', DATA), /does not start with "\{"/],
   ['json-not-object-entry', stFile(hdr({ a: 5 }), DATA), /header entry of tensor "a" is not an object/],
   ['bad-utf8', stFile(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), DATA), /not valid UTF-8/],
-  ['unknown-dtype', stFile(hdr({ a: entry('F8_E4M3', [16], [0, 16]) }), DATA), /tensor "a" has dtype "F8_E4M3"; torchts reads F64, F32/],
+  [
+    'unknown-dtype',
+    stFile(hdr({ a: entry('F8_E4M3', [16], [0, 16]) }), DATA),
+    /tensor "a" has dtype "F8_E4M3"; torchts reads F64, F32/,
+  ],
   ['missing-dtype', stFile(hdr({ a: { shape: [2], data_offsets: [0, 8] } }), DATA), /has dtype undefined/],
   ['negative-shape', stFile(hdr({ a: entry('F32', [-2], [0, 8]) }), DATA), /invalid shape \[-2\]/],
   ['fractional-shape', stFile(hdr({ a: entry('F32', [1.5], [0, 8]) }), DATA), /invalid shape/],
-  ['offsets-past-end', stFile(hdr({ a: entry('F32', [2], [0, 8]), b: entry('I64', [], [16, 24]) }), DATA), /"b" has data_offsets \[16, 24\] beyond the 16 bytes/],
-  ['offsets-wrong-for-shape', stFile(hdr({ a: entry('F32', [3], [0, 8]), b: entry('I64', [], [8, 16]) }), DATA), /\(8 bytes\) but shape \[3\] of F32 needs 12 bytes/],
+  [
+    'offsets-past-end',
+    stFile(hdr({ a: entry('F32', [2], [0, 8]), b: entry('I64', [], [16, 24]) }), DATA),
+    /"b" has data_offsets \[16, 24\] beyond the 16 bytes/,
+  ],
+  [
+    'offsets-wrong-for-shape',
+    stFile(hdr({ a: entry('F32', [3], [0, 8]), b: entry('I64', [], [8, 16]) }), DATA),
+    /\(8 bytes\) but shape \[3\] of F32 needs 12 bytes/,
+  ],
   ['huge-shape', stFile(hdr({ a: entry('F32', [2 ** 40, 2 ** 40], [0, 16]) }), DATA), /needs more than the file holds/],
   ['reversed-offsets', stFile(hdr({ a: entry('F32', [2], [8, 0]) }), DATA), /invalid data_offsets \[8,0\]/],
   ['negative-offsets', stFile(hdr({ a: entry('F32', [2], [-8, 0]) }), DATA), /invalid data_offsets/],
-  ['overlapping', stFile(hdr({ a: entry('F32', [2], [0, 8]), b: entry('I64', [], [4, 12]) }), DATA), /"a" and "b" overlap/],
-  ['gap', stFile(hdr({ a: entry('F32', [2], [0, 8]), b: entry('I32', [], [12, 16]) }), DATA), /bytes 8 to 12 of the data belong to no tensor/],
+  [
+    'overlapping',
+    stFile(hdr({ a: entry('F32', [2], [0, 8]), b: entry('I64', [], [4, 12]) }), DATA),
+    /"a" and "b" overlap/,
+  ],
+  [
+    'gap',
+    stFile(hdr({ a: entry('F32', [2], [0, 8]), b: entry('I32', [], [12, 16]) }), DATA),
+    /bytes 8 to 12 of the data belong to no tensor/,
+  ],
   ['trailing-bytes', stFile(hdr({ a: entry('F32', [2], [0, 8]) }), DATA), /8 bytes after the last tensor's data/],
-  ['bad-bool', stFile(hdr({ a: entry('F32', [2], [0, 8]), b: entry('BOOL', [8], [8, 16]) }), Buffer.concat([Buffer.alloc(8), Buffer.from([0, 1, 2, 0, 0, 0, 0, 0])])), /bool tensor "b" holds bytes other than 0 and 1/],
-  ['metadata-not-strings', stFile(hdr({ __metadata__: { epoch: 3 } }), Buffer.alloc(0)), /holds a non-string value for "epoch"/],
+  [
+    'bad-bool',
+    stFile(
+      hdr({ a: entry('F32', [2], [0, 8]), b: entry('BOOL', [8], [8, 16]) }),
+      Buffer.concat([Buffer.alloc(8), Buffer.from([0, 1, 2, 0, 0, 0, 0, 0])]),
+    ),
+    /bool tensor "b" holds bytes other than 0 and 1/,
+  ],
+  [
+    'metadata-not-strings',
+    stFile(hdr({ __metadata__: { epoch: 3 } }), Buffer.alloc(0)),
+    /holds a non-string value for "epoch"/,
+  ],
   ['structure-bad-json', withStructure('{"x": '), /bad "torchts.structure" metadata: not valid JSON/],
-  ['structure-missing-tensor', withStructure('{"x": {"$tensor": "nope"}}'), /refers to tensor "nope", which the file does not hold/],
+  [
+    'structure-missing-tensor',
+    withStructure('{"x": {"$tensor": "nope"}}'),
+    /refers to tensor "nope", which the file does not hold/,
+  ],
   ['structure-unknown-tag', withStructure('{"x": {"$eval": "process.exit(1)"}}'), /unknown node/],
   ['structure-bad-number', withStructure('{"x": {"$number": "1e999"}}'), /unknown number "1e999"/],
   ['structure-tensor-ref-not-string', withStructure('{"x": {"$tensor": 3}}'), /tensor reference is 3/],
@@ -432,7 +541,9 @@ describe('corrupt files', () => {
       expect(err).toBeInstanceOf(torch.TorchError);
       expect((err as Error).message).toContain(`Invalid safetensors file ${JSON.stringify(f)}: `);
       expect((err as Error).message).toMatch(why);
-      await expect(torch.loadAsync(f)).rejects.toThrow(expect.objectContaining({ name: 'TorchError', message: (err as Error).message }));
+      await expect(torch.loadAsync(f)).rejects.toThrow(
+        expect.objectContaining({ name: 'TorchError', message: (err as Error).message }),
+      );
       expect(torch.memory().liveTensors).toBe(live); // tensors made before the failure were freed
     });
   }
@@ -443,6 +554,8 @@ describe('corrupt files', () => {
     await expect(torch.loadAsync(missing)).rejects.toThrow(torch.TorchError);
     expect(() => torch.load(dir)).toThrow(`Cannot load ${JSON.stringify(dir)}: not a regular file`);
     await expect(torch.loadAsync(dir)).rejects.toThrow('not a regular file');
-    expect(() => torch.load(undefined as unknown as string)).toThrow(/Expected a file path .* for path but received undefined/);
+    expect(() => torch.load(undefined as unknown as string)).toThrow(
+      /Expected a file path .* for path but received undefined/,
+    );
   });
 });

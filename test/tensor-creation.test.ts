@@ -4,21 +4,38 @@
 // random draws, float16/bfloat16 rounding) were printed by PyTorch, as noted next to them.
 import { describe, expect, it } from 'vitest';
 
-import { Tensor, torch } from '../lib/index';
+import { type Tensor, torch } from '../lib/index';
 
 type DType = torch.DType;
 
-const ALL_DTYPES: DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool'];
+const ALL_DTYPES: DType[] = [
+  'float32',
+  'float64',
+  'float16',
+  'bfloat16',
+  'int64',
+  'int32',
+  'int16',
+  'int8',
+  'uint8',
+  'bool',
+];
 const FLOAT_DTYPES: DType[] = ['float32', 'float64', 'float16', 'bfloat16'];
 
 const flat = (t: Tensor): number[] => Array.from(t.toTypedArray(), Number);
 
 describe('tensor() from nested arrays', () => {
   it('infers int64 for all-integer data', () => {
-    const t = torch.tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = torch.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.dtype).toBe('int64');
     expect(t.shape).toEqual([2, 3]);
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
   });
 
   it('infers float32 as soon as one value is not an integer', () => {
@@ -28,9 +45,15 @@ describe('tensor() from nested arrays', () => {
   });
 
   it('infers bool for booleans', () => {
-    const t = torch.tensor([[true, false], [false, true]]);
+    const t = torch.tensor([
+      [true, false],
+      [false, true],
+    ]);
     expect(t.dtype).toBe('bool');
-    expect(t.toArray()).toEqual([[true, false], [false, true]]);
+    expect(t.toArray()).toEqual([
+      [true, false],
+      [false, true],
+    ]);
   });
 
   it('a plain number gives a 0-d tensor', () => {
@@ -53,7 +76,20 @@ describe('tensor() from nested arrays', () => {
   });
 
   it('3-d data keeps its nesting', () => {
-    const data = [[[1, 2], [3, 4]], [[5, 6], [7, 8]], [[9, 10], [11, 12]]];
+    const data = [
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [
+        [5, 6],
+        [7, 8],
+      ],
+      [
+        [9, 10],
+        [11, 12],
+      ],
+    ];
     const t = torch.tensor(data);
     expect(t.shape).toEqual([3, 2, 2]);
     expect(t.toArray()).toEqual(data);
@@ -160,7 +196,10 @@ describe('zeros / ones / full / empty', () => {
   it('full infers its dtype from the fill value as PyTorch does', () => {
     const i = torch.full([2, 2], 7);
     expect(i.dtype).toBe('int64');
-    expect(i.toArray()).toEqual([[7, 7], [7, 7]]);
+    expect(i.toArray()).toEqual([
+      [7, 7],
+      [7, 7],
+    ]);
     const f = torch.full([3], 1.5);
     expect(f.dtype).toBe('float32');
     expect(f.toArray()).toEqual([1.5, 1.5, 1.5]);
@@ -221,11 +260,21 @@ describe('arange / linspace / eye', () => {
   });
 
   it('eye(n) and eye(n, m)', () => {
-    expect(torch.eye(3).toArray()).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+    expect(torch.eye(3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
     expect(torch.eye(3).dtype).toBe('float32');
-    expect(torch.eye(2, 3).toArray()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(torch.eye(2, 3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     const b = torch.eye(2, { dtype: 'bool' });
-    expect(b.toArray()).toEqual([[true, false], [false, true]]);
+    expect(b.toArray()).toEqual([
+      [true, false],
+      [false, true],
+    ]);
   });
 });
 
@@ -278,10 +327,14 @@ describe('random factories', () => {
   it('manualSeed gives the same numbers as PyTorch', () => {
     // torch.manual_seed(0); torch.rand(4).tolist()
     torch.manualSeed(0);
-    expect(flat(torch.rand(4))).toEqual([0.49625658988952637, 0.7682217955589294, 0.08847743272781372, 0.13203048706054688]);
+    expect(flat(torch.rand(4))).toEqual([
+      0.49625658988952637, 0.7682217955589294, 0.08847743272781372, 0.13203048706054688,
+    ]);
     // torch.manual_seed(0); torch.randn(4).tolist()
     torch.manualSeed(0);
-    expect(flat(torch.randn(4))).toEqual([1.5409960746765137, -0.293428897857666, -2.1787893772125244, 0.5684312582015991]);
+    expect(flat(torch.randn(4))).toEqual([
+      1.5409960746765137, -0.293428897857666, -2.1787893772125244, 0.5684312582015991,
+    ]);
     // torch.manual_seed(0); torch.randint(0, 100, (6,)).tolist()
     torch.manualSeed(0);
     expect(flat(torch.randint(0, 100, [6]))).toEqual([44, 39, 33, 60, 63, 79]);
@@ -289,7 +342,14 @@ describe('random factories', () => {
 });
 
 describe('*Like factories', () => {
-  const src = (): Tensor => torch.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64' });
+  const src = (): Tensor =>
+    torch.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: 'float64' },
+    );
 
   it('zerosLike / onesLike / fullLike / emptyLike keep shape and dtype', () => {
     const z = torch.zerosLike(src());
@@ -332,14 +392,37 @@ describe('*Like factories', () => {
 describe('every dtype round-trips', () => {
   // float16/bfloat16 read back as Float32Array, bool as Uint8Array (JS has no such arrays)
   const typedArrayOf: Record<DType, string> = {
-    float32: 'Float32Array', float64: 'Float64Array', float16: 'Float32Array', bfloat16: 'Float32Array',
-    int64: 'BigInt64Array', int32: 'Int32Array', int16: 'Int16Array', int8: 'Int8Array', uint8: 'Uint8Array', bool: 'Uint8Array',
+    float32: 'Float32Array',
+    float64: 'Float64Array',
+    float16: 'Float32Array',
+    bfloat16: 'Float32Array',
+    int64: 'BigInt64Array',
+    int32: 'Int32Array',
+    int16: 'Int16Array',
+    int8: 'Int8Array',
+    uint8: 'Uint8Array',
+    bool: 'Uint8Array',
   };
 
   it.each(ALL_DTYPES)('%s through toArray / toTypedArray / item', (dtype) => {
-    const t = torch.tensor([[1, 0], [3, 2]], { dtype });
+    const t = torch.tensor(
+      [
+        [1, 0],
+        [3, 2],
+      ],
+      { dtype },
+    );
     expect(t.dtype).toBe(dtype);
-    const expected = dtype === 'bool' ? [[true, false], [true, true]] : [[1, 0], [3, 2]];
+    const expected =
+      dtype === 'bool'
+        ? [
+            [true, false],
+            [true, true],
+          ]
+        : [
+            [1, 0],
+            [3, 2],
+          ];
     expect(t.toArray()).toEqual(expected);
     const typed = t.toTypedArray();
     expect(typed.constructor.name).toBe(typedArrayOf[dtype]);

@@ -3,7 +3,7 @@
 // out by hand or in plain JS from the inputs, never by torchts itself.
 import { describe, expect, it } from 'vitest';
 
-import { Tensor, torch, TorchError } from '../lib/index';
+import { type Tensor, torch, TorchError } from '../lib/index';
 
 const flat = (t: Tensor): number[] => Array.from(t.toTypedArray(), Number);
 
@@ -26,24 +26,60 @@ describe('binary ops with tensors and scalars', () => {
   const B = [2, 4, -1, 0.5];
 
   it('add, with and without alpha', () => {
-    expectClose(a().add(b()), A.map((x, i) => x + B[i]));
-    expectClose(a().add(b(), { alpha: 3 }), A.map((x, i) => x + 3 * B[i]));
-    expectClose(a().add(10), A.map((x) => x + 10));
-    expectClose(a().add(10, { alpha: -0.5 }), A.map((x) => x - 5));
+    expectClose(
+      a().add(b()),
+      A.map((x, i) => x + B[i]),
+    );
+    expectClose(
+      a().add(b(), { alpha: 3 }),
+      A.map((x, i) => x + 3 * B[i]),
+    );
+    expectClose(
+      a().add(10),
+      A.map((x) => x + 10),
+    );
+    expectClose(
+      a().add(10, { alpha: -0.5 }),
+      A.map((x) => x - 5),
+    );
   });
 
   it('sub, with and without alpha, and rsub', () => {
-    expectClose(a().sub(b()), A.map((x, i) => x - B[i]));
-    expectClose(a().sub(b(), { alpha: 2 }), A.map((x, i) => x - 2 * B[i]));
-    expectClose(a().sub(1.5), A.map((x) => x - 1.5));
-    expectClose(a().rsub(1), A.map((x) => 1 - x));
+    expectClose(
+      a().sub(b()),
+      A.map((x, i) => x - B[i]),
+    );
+    expectClose(
+      a().sub(b(), { alpha: 2 }),
+      A.map((x, i) => x - 2 * B[i]),
+    );
+    expectClose(
+      a().sub(1.5),
+      A.map((x) => x - 1.5),
+    );
+    expectClose(
+      a().rsub(1),
+      A.map((x) => 1 - x),
+    );
   });
 
   it('mul and div', () => {
-    expectClose(a().mul(b()), A.map((x, i) => x * B[i]));
-    expectClose(a().mul(-2), A.map((x) => -2 * x));
-    expectClose(a().div(b()), A.map((x, i) => x / B[i]));
-    expectClose(a().div(4), A.map((x) => x / 4));
+    expectClose(
+      a().mul(b()),
+      A.map((x, i) => x * B[i]),
+    );
+    expectClose(
+      a().mul(-2),
+      A.map((x) => -2 * x),
+    );
+    expectClose(
+      a().div(b()),
+      A.map((x, i) => x / B[i]),
+    );
+    expectClose(
+      a().div(4),
+      A.map((x) => x / 4),
+    );
   });
 
   it('div by zero gives inf and nan as IEEE says', () => {
@@ -51,7 +87,10 @@ describe('binary ops with tensors and scalars', () => {
   });
 
   it('pow with scalar and tensor exponents', () => {
-    expectClose(a().pow(2), A.map((x) => x ** 2));
+    expectClose(
+      a().pow(2),
+      A.map((x) => x ** 2),
+    );
     expectClose(torch.tensor([4, 9, 0.25]).pow(0.5), [2, 3, 0.5]);
     expectClose(torch.tensor([2, 3, 4], { dtype: 'float32' }).pow(torch.tensor([3, 2, 0.5])), [8, 9, 2]);
     expect(torch.tensor([2, 3]).pow(3).toArray()).toEqual([8, 27]);
@@ -67,15 +106,27 @@ describe('binary ops with tensors and scalars', () => {
   });
 
   it('maximum / minimum / atan2', () => {
-    expectClose(a().maximum(b()), A.map((x, i) => Math.max(x, B[i])));
-    expectClose(a().minimum(b()), A.map((x, i) => Math.min(x, B[i])));
-    expectClose(a().atan2(b()), A.map((x, i) => Math.atan2(x, B[i])));
+    expectClose(
+      a().maximum(b()),
+      A.map((x, i) => Math.max(x, B[i])),
+    );
+    expectClose(
+      a().minimum(b()),
+      A.map((x, i) => Math.min(x, B[i])),
+    );
+    expectClose(
+      a().atan2(b()),
+      A.map((x, i) => Math.atan2(x, B[i])),
+    );
   });
 
   it('where picks from input where the condition holds', () => {
     const cond = torch.tensor([true, false, true, false]);
     expectClose(torch.where(cond, a(), b()), [A[0], B[1], A[2], B[3]]);
-    expectClose(a().where(a().gt(0), torch.zeros(4)), A.map((x) => (x > 0 ? x : 0)));
+    expectClose(
+      a().where(a().gt(0), torch.zeros(4)),
+      A.map((x) => (x > 0 ? x : 0)),
+    );
   });
 });
 
@@ -83,15 +134,24 @@ describe('unary ops', () => {
   const pos = [0.5, 1, 2, 4];
   const sig = (x: number): number => 1 / (1 + Math.exp(-x));
   const cases: [string, (t: Tensor) => Tensor, number[], (x: number) => number][] = [
-    ['neg', (t) => t.neg(), A, (x) => -x], ['abs', (t) => t.abs(), A, Math.abs],
-    ['exp', (t) => t.exp(), A, Math.exp], ['log', (t) => t.log(), pos, Math.log],
-    ['log2', (t) => t.log2(), pos, Math.log2], ['sqrt', (t) => t.sqrt(), pos, Math.sqrt],
-    ['rsqrt', (t) => t.rsqrt(), pos, (x) => 1 / Math.sqrt(x)], ['sigmoid', (t) => t.sigmoid(), A, sig],
-    ['tanh', (t) => t.tanh(), A, Math.tanh], ['relu', (t) => t.relu(), A, (x) => Math.max(x, 0)],
-    ['sin', (t) => t.sin(), A, Math.sin], ['cos', (t) => t.cos(), A, Math.cos],
-    ['square', (t) => t.square(), A, (x) => x * x], ['reciprocal', (t) => t.reciprocal(), pos, (x) => 1 / x],
-    ['floor', (t) => t.floor(), A, Math.floor], ['ceil', (t) => t.ceil(), A, Math.ceil],
-    ['sign', (t) => t.sign(), [-3, 0, 2.5, -0.1], Math.sign], ['trunc', (t) => t.trunc(), [-2.7, 2.7, -0.5, 0.5], Math.trunc],
+    ['neg', (t) => t.neg(), A, (x) => -x],
+    ['abs', (t) => t.abs(), A, Math.abs],
+    ['exp', (t) => t.exp(), A, Math.exp],
+    ['log', (t) => t.log(), pos, Math.log],
+    ['log2', (t) => t.log2(), pos, Math.log2],
+    ['sqrt', (t) => t.sqrt(), pos, Math.sqrt],
+    ['rsqrt', (t) => t.rsqrt(), pos, (x) => 1 / Math.sqrt(x)],
+    ['sigmoid', (t) => t.sigmoid(), A, sig],
+    ['tanh', (t) => t.tanh(), A, Math.tanh],
+    ['relu', (t) => t.relu(), A, (x) => Math.max(x, 0)],
+    ['sin', (t) => t.sin(), A, Math.sin],
+    ['cos', (t) => t.cos(), A, Math.cos],
+    ['square', (t) => t.square(), A, (x) => x * x],
+    ['reciprocal', (t) => t.reciprocal(), pos, (x) => 1 / x],
+    ['floor', (t) => t.floor(), A, Math.floor],
+    ['ceil', (t) => t.ceil(), A, Math.ceil],
+    ['sign', (t) => t.sign(), [-3, 0, 2.5, -0.1], Math.sign],
+    ['trunc', (t) => t.trunc(), [-2.7, 2.7, -0.5, 0.5], Math.trunc],
   ];
   it.each(cases)('%s', (_name, op, input, ref) => {
     const out = op(torch.tensor(input, { dtype: 'float32' }));
@@ -112,9 +172,18 @@ describe('unary ops', () => {
   });
 
   it('clamp with both bounds, only min, only max', () => {
-    expectClose(a().clamp(-1, 1), A.map((x) => Math.min(Math.max(x, -1), 1)));
-    expectClose(a().clamp(0), A.map((x) => Math.max(x, 0)));
-    expectClose(a().clamp(null, 0.5), A.map((x) => Math.min(x, 0.5)));
+    expectClose(
+      a().clamp(-1, 1),
+      A.map((x) => Math.min(Math.max(x, -1), 1)),
+    );
+    expectClose(
+      a().clamp(0),
+      A.map((x) => Math.max(x, 0)),
+    );
+    expectClose(
+      a().clamp(null, 0.5),
+      A.map((x) => Math.min(x, 0.5)),
+    );
     expect(torch.tensor([-5, 5, 0]).clamp(-2, 2).toArray()).toEqual([-2, 2, 0]);
   });
 });
@@ -125,12 +194,29 @@ describe('broadcasting', () => {
     const row = torch.tensor([1, 2, 3]);
     const s = col.add(row);
     expect(s.shape).toEqual([2, 3]);
-    expect(s.toArray()).toEqual([[11, 12, 13], [21, 22, 23]]);
-    expect(col.mul(row).toArray()).toEqual([[10, 20, 30], [20, 40, 60]]);
+    expect(s.toArray()).toEqual([
+      [11, 12, 13],
+      [21, 22, 23],
+    ]);
+    expect(col.mul(row).toArray()).toEqual([
+      [10, 20, 30],
+      [20, 40, 60],
+    ]);
   });
 
   it('a 0-d tensor broadcasts against anything', () => {
-    expect(torch.tensor([[1, 2], [3, 4]]).sub(torch.tensor(1)).toArray()).toEqual([[0, 1], [2, 3]]);
+    expect(
+      torch
+        .tensor([
+          [1, 2],
+          [3, 4],
+        ])
+        .sub(torch.tensor(1))
+        .toArray(),
+    ).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
   });
 
   it("incompatible shapes throw a TorchError with libtorch's message", () => {
@@ -159,7 +245,12 @@ describe('type promotion', () => {
     const r = torch.tensor([1, 2, 3]).div(2);
     expect(r.dtype).toBe('float32');
     expect(r.toArray()).toEqual([0.5, 1, 1.5]);
-    expect(torch.tensor([7]).div(torch.tensor([2])).toArray()).toEqual([3.5]);
+    expect(
+      torch
+        .tensor([7])
+        .div(torch.tensor([2]))
+        .toArray(),
+    ).toEqual([3.5]);
   });
 
   it('scalars do not widen a tensor; tensors of the same category do', () => {
@@ -253,11 +344,16 @@ describe('in-place ops', () => {
   it('write through to the base of a view', () => {
     const base = torch.zeros(2, 3);
     base.index(1).add_(5);
-    expect(base.toArray()).toEqual([[0, 0, 0], [5, 5, 5]]);
+    expect(base.toArray()).toEqual([
+      [0, 0, 0],
+      [5, 5, 5],
+    ]);
   });
 
   it('cannot change the dtype of the result (float into int64 fails)', () => {
-    expect(() => torch.tensor([1, 2]).mul_(0.5)).toThrow(/result type Float can't be cast to the desired output type Long/);
+    expect(() => torch.tensor([1, 2]).mul_(0.5)).toThrow(
+      /result type Float can't be cast to the desired output type Long/,
+    );
   });
 
   it('comparison in place keeps the dtype of the tensor', () => {
@@ -269,13 +365,28 @@ describe('in-place ops', () => {
 });
 
 describe('matrix products', () => {
-  const m23 = [[1, 2, 3], [4, 5, 6]];
-  const m32 = [[7, 8], [9, 10], [11, 12]];
-  const m23xm32 = [[58, 64], [139, 154]];
+  const m23 = [
+    [1, 2, 3],
+    [4, 5, 6],
+  ];
+  const m32 = [
+    [7, 8],
+    [9, 10],
+    [11, 12],
+  ];
+  const m23xm32 = [
+    [58, 64],
+    [139, 154],
+  ];
 
   it('matmul / mm of 2-d tensors', () => {
     expect(torch.tensor(m23).matmul(torch.tensor(m32)).toArray()).toEqual(m23xm32);
-    expect(torch.tensor(m23, { dtype: 'float32' }).mm(torch.tensor(m32, { dtype: 'float32' })).toArray()).toEqual(m23xm32);
+    expect(
+      torch
+        .tensor(m23, { dtype: 'float32' })
+        .mm(torch.tensor(m32, { dtype: 'float32' }))
+        .toArray(),
+    ).toEqual(m23xm32);
     expect(torch.matmul(torch.tensor(m23), torch.tensor(m32)).shape).toEqual([2, 2]);
   });
 
@@ -286,7 +397,15 @@ describe('matrix products', () => {
     expect(dot.item()).toBe(-2);
     expect(torch.tensor(m23).matmul(v).toArray()).toEqual([-2, -2]);
     expect(v.dot(torch.tensor([3, 4, 5])).item()).toBe(-2);
-    expect(torch.tensor([1, 2]).outer(torch.tensor([3, 4, 5])).toArray()).toEqual([[3, 4, 5], [6, 8, 10]]);
+    expect(
+      torch
+        .tensor([1, 2])
+        .outer(torch.tensor([3, 4, 5]))
+        .toArray(),
+    ).toEqual([
+      [3, 4, 5],
+      [6, 8, 10],
+    ]);
   });
 
   it('bmm and broadcasting batched matmul', () => {
@@ -304,7 +423,10 @@ describe('matrix products', () => {
 
 describe('reductions', () => {
   // [[1, 5, 3], [4, 2, 6]]
-  const M = [[1, 5, 3], [4, 2, 6]];
+  const M = [
+    [1, 5, 3],
+    [4, 2, 6],
+  ];
   const m = (dtype: torch.DType = 'float32'): Tensor => torch.tensor(M, { dtype });
 
   it('sum over all, one dim, several dims, keepdim', () => {
@@ -375,7 +497,10 @@ describe('reductions', () => {
   });
 
   it('all / any', () => {
-    const b = torch.tensor([[true, false], [true, true]]);
+    const b = torch.tensor([
+      [true, false],
+      [true, true],
+    ]);
     expect(b.all().item()).toBe(false);
     expect(b.any().item()).toBe(true);
     expect(b.all(1).toArray()).toEqual([false, true]);
@@ -385,7 +510,13 @@ describe('reductions', () => {
   });
 
   it('norm with p and dims', () => {
-    const v = torch.tensor([[3, -4], [0, 12]], { dtype: 'float32' });
+    const v = torch.tensor(
+      [
+        [3, -4],
+        [0, 12],
+      ],
+      { dtype: 'float32' },
+    );
     expect(v.norm().item()).toBeCloseTo(13, 5);
     expect(v.norm(1).item()).toBe(19);
     expectClose(v.norm(2, 1), [5, 12]);
@@ -400,8 +531,14 @@ describe('reductions', () => {
     expect(torch.tensor(x, { dtype: 'float32' }).logsumexp(0).item()).toBeCloseTo(lse, 5);
     expect(torch.tensor(x).cumsum(0).toArray()).toEqual([1, 3, 6]);
     const sm = torch.tensor(x, { dtype: 'float32' }).softmax(0);
-    expectClose(sm, x.map((v) => Math.exp(v - lse)));
-    expectClose(torch.tensor(x, { dtype: 'float32' }).logSoftmax(0), x.map((v) => v - lse));
+    expectClose(
+      sm,
+      x.map((v) => Math.exp(v - lse)),
+    );
+    expectClose(
+      torch.tensor(x, { dtype: 'float32' }).logSoftmax(0),
+      x.map((v) => v - lse),
+    );
   });
 
   it('reducing over a dim out of range throws', () => {

@@ -3,7 +3,7 @@
 // base (write through one, read through the other); copies must not.
 import { describe, expect, it } from 'vitest';
 
-import { Tensor, torch, TorchError } from '../lib/index';
+import { type Tensor, torch, TorchError } from '../lib/index';
 
 /** [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]] */
 const m34 = (): Tensor => torch.arange(12).reshape(3, 4);
@@ -11,7 +11,10 @@ const m34 = (): Tensor => torch.arange(12).reshape(3, 4);
 describe('view / reshape', () => {
   it('view with explicit sizes, -1, and an array', () => {
     const t = torch.arange(6);
-    expect(t.view(2, 3).toArray()).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(t.view(2, 3).toArray()).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
     expect(t.view(-1, 2).shape).toEqual([3, 2]);
     expect(t.view([3, -1]).shape).toEqual([3, 2]);
     expect(t.view(1, 2, 3).stride()).toEqual([6, 3, 1]);
@@ -52,7 +55,12 @@ describe('permute / transpose / t / flatten / squeeze / unsqueeze', () => {
 
   it('transpose and t', () => {
     expect(m34().transpose(0, 1).shape).toEqual([4, 3]);
-    expect(m34().t().toArray()).toEqual([[0, 4, 8], [1, 5, 9], [2, 6, 10], [3, 7, 11]]);
+    expect(m34().t().toArray()).toEqual([
+      [0, 4, 8],
+      [1, 5, 9],
+      [2, 6, 10],
+      [3, 7, 11],
+    ]);
     expect(torch.arange(24).reshape(2, 3, 4).transpose(-1, 0).shape).toEqual([4, 3, 2]);
     expect(torch.arange(3).t().shape).toEqual([3]);
     expect(() => torch.zeros(2, 2, 2).t()).toThrow(/expects a tensor with <= 2 dimensions/);
@@ -79,9 +87,19 @@ describe('permute / transpose / t / flatten / squeeze / unsqueeze', () => {
 describe('joining and splitting', () => {
   it('cat along dim 0 and 1', () => {
     const a = torch.tensor([[1, 2]]);
-    const b = torch.tensor([[3, 4], [5, 6]]);
-    expect(torch.cat([a, b]).toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
-    expect(torch.cat([b, b], 1).toArray()).toEqual([[3, 4, 3, 4], [5, 6, 5, 6]]);
+    const b = torch.tensor([
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(torch.cat([a, b]).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(torch.cat([b, b], 1).toArray()).toEqual([
+      [3, 4, 3, 4],
+      [5, 6, 5, 6],
+    ]);
     expect(torch.cat([b, b], -1).shape).toEqual([2, 4]);
     expect(() => torch.cat([a, b], 1)).toThrow(/Sizes of tensors must match except in dimension 1/);
   });
@@ -89,8 +107,15 @@ describe('joining and splitting', () => {
   it('stack adds a dimension', () => {
     const a = torch.tensor([1, 2, 3]);
     const b = torch.tensor([4, 5, 6]);
-    expect(torch.stack([a, b]).toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
-    expect(torch.stack([a, b], 1).toArray()).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(torch.stack([a, b]).toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(torch.stack([a, b], 1).toArray()).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
     expect(() => torch.stack([a, torch.tensor([1])])).toThrow(/stack expects each tensor to be equal size/);
   });
 
@@ -98,17 +123,43 @@ describe('joining and splitting', () => {
     const parts = torch.arange(7).split(3);
     expect(parts.map((p) => p.toArray())).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
     const uneven = m34().split([1, 3], 1);
-    expect(uneven.map((p) => p.shape)).toEqual([[3, 1], [3, 3]]);
-    expect(uneven[1].toArray()).toEqual([[1, 2, 3], [5, 6, 7], [9, 10, 11]]);
+    expect(uneven.map((p) => p.shape)).toEqual([
+      [3, 1],
+      [3, 3],
+    ]);
+    expect(uneven[1].toArray()).toEqual([
+      [1, 2, 3],
+      [5, 6, 7],
+      [9, 10, 11],
+    ]);
   });
 
   it('chunk and unbind', () => {
-    expect(torch.arange(5).chunk(3).map((p) => p.toArray())).toEqual([[0, 1], [2, 3], [4]]);
-    expect(torch.arange(10).chunk(4).map((p) => p.numel())).toEqual([3, 3, 3, 1]);
+    expect(
+      torch
+        .arange(5)
+        .chunk(3)
+        .map((p) => p.toArray()),
+    ).toEqual([[0, 1], [2, 3], [4]]);
+    expect(
+      torch
+        .arange(10)
+        .chunk(4)
+        .map((p) => p.numel()),
+    ).toEqual([3, 3, 3, 1]);
     const rows = m34().unbind();
     expect(rows.length).toBe(3);
     expect(rows[2].toArray()).toEqual([8, 9, 10, 11]);
-    expect(m34().unbind(1).map((c) => c.toArray())).toEqual([[0, 4, 8], [1, 5, 9], [2, 6, 10], [3, 7, 11]]);
+    expect(
+      m34()
+        .unbind(1)
+        .map((c) => c.toArray()),
+    ).toEqual([
+      [0, 4, 8],
+      [1, 5, 9],
+      [2, 6, 10],
+      [3, 7, 11],
+    ]);
   });
 
   it('split pieces are views of the input', () => {
@@ -121,37 +172,89 @@ describe('joining and splitting', () => {
 describe('narrow / select / indexSelect / gather / scatter', () => {
   it('narrow and select are views', () => {
     const t = m34();
-    expect(t.narrow(1, 1, 2).toArray()).toEqual([[1, 2], [5, 6], [9, 10]]);
+    expect(t.narrow(1, 1, 2).toArray()).toEqual([
+      [1, 2],
+      [5, 6],
+      [9, 10],
+    ]);
     expect(t.narrow(0, -1, 1).toArray()).toEqual([[8, 9, 10, 11]]);
     expect(t.select(1, -1).toArray()).toEqual([3, 7, 11]);
     expect(t.select(0, 1).toArray()).toEqual([4, 5, 6, 7]);
     t.select(0, 0).zero_();
     expect(t.index(0).toArray()).toEqual([0, 0, 0, 0]);
     t.narrow(1, 3, 1).fill_(-1);
-    expect(t.toArray()).toEqual([[0, 0, 0, -1], [4, 5, 6, -1], [8, 9, 10, -1]]);
+    expect(t.toArray()).toEqual([
+      [0, 0, 0, -1],
+      [4, 5, 6, -1],
+      [8, 9, 10, -1],
+    ]);
     expect(() => t.select(0, 3)).toThrow(/out of range/);
   });
 
   it('indexSelect copies the chosen rows / columns', () => {
     const idx = torch.tensor([2, 0, 2]);
-    expect(m34().indexSelect(0, idx).toArray()).toEqual([[8, 9, 10, 11], [0, 1, 2, 3], [8, 9, 10, 11]]);
-    expect(m34().indexSelect(1, torch.tensor([3, 1])).toArray()).toEqual([[3, 1], [7, 5], [11, 9]]);
+    expect(m34().indexSelect(0, idx).toArray()).toEqual([
+      [8, 9, 10, 11],
+      [0, 1, 2, 3],
+      [8, 9, 10, 11],
+    ]);
+    expect(
+      m34()
+        .indexSelect(1, torch.tensor([3, 1]))
+        .toArray(),
+    ).toEqual([
+      [3, 1],
+      [7, 5],
+      [11, 9],
+    ]);
   });
 
   it('gather picks one element per index', () => {
-    const t = torch.tensor([[1, 2], [3, 4]]);
-    expect(t.gather(1, torch.tensor([[0, 0], [1, 0]])).toArray()).toEqual([[1, 1], [4, 3]]);
+    const t = torch.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(
+      t
+        .gather(
+          1,
+          torch.tensor([
+            [0, 0],
+            [1, 0],
+          ]),
+        )
+        .toArray(),
+    ).toEqual([
+      [1, 1],
+      [4, 3],
+    ]);
     expect(t.gather(0, torch.tensor([[1, 0]])).toArray()).toEqual([[3, 2]]);
   });
 
   it('scatter writes src at the indices; scatter_ in place', () => {
-    const src = torch.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float32' });
-    const idx = torch.tensor([[0, 1, 2], [2, 0, 1]]);
+    const src = torch.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: 'float32' },
+    );
+    const idx = torch.tensor([
+      [0, 1, 2],
+      [2, 0, 1],
+    ]);
     const out = torch.zeros(3, 3).scatter(0, idx, src);
-    expect(out.toArray()).toEqual([[1, 5, 0], [0, 2, 6], [4, 0, 3]]);
+    expect(out.toArray()).toEqual([
+      [1, 5, 0],
+      [0, 2, 6],
+      [4, 0, 3],
+    ]);
     const z = torch.zeros(2, 4);
     expect(z.scatter_(1, torch.tensor([[3], [0]]), torch.tensor([[7], [8]], { dtype: 'float32' }))).toBe(z);
-    expect(z.toArray()).toEqual([[0, 0, 0, 7], [8, 0, 0, 0]]);
+    expect(z.toArray()).toEqual([
+      [0, 0, 0, 7],
+      [8, 0, 0, 0],
+    ]);
   });
 });
 
@@ -159,18 +262,35 @@ describe('expand / repeat / flip', () => {
   it('expand broadcasts without copying', () => {
     const col = torch.tensor([[1], [2]]);
     const e = col.expand(2, 3);
-    expect(e.toArray()).toEqual([[1, 1, 1], [2, 2, 2]]);
+    expect(e.toArray()).toEqual([
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
     expect(e.stride()).toEqual([1, 0]);
     expect(col.expand([-1, 4]).shape).toEqual([2, 4]);
-    expect(torch.tensor([5]).expandAs(torch.zeros(2, 2)).toArray()).toEqual([[5, 5], [5, 5]]);
+    expect(torch.tensor([5]).expandAs(torch.zeros(2, 2)).toArray()).toEqual([
+      [5, 5],
+      [5, 5],
+    ]);
     col.indexPut_([1, 0], 9);
     expect(e.index(1).toArray()).toEqual([9, 9, 9]);
   });
 
   it('repeat tiles the data', () => {
     expect(torch.tensor([1, 2]).repeat(3).toArray()).toEqual([1, 2, 1, 2, 1, 2]);
-    expect(torch.tensor([1, 2]).repeat(2, 2).toArray()).toEqual([[1, 2, 1, 2], [1, 2, 1, 2]]);
-    expect(torch.tensor([[1], [2]]).repeat([1, 3]).toArray()).toEqual([[1, 1, 1], [2, 2, 2]]);
+    expect(torch.tensor([1, 2]).repeat(2, 2).toArray()).toEqual([
+      [1, 2, 1, 2],
+      [1, 2, 1, 2],
+    ]);
+    expect(
+      torch
+        .tensor([[1], [2]])
+        .repeat([1, 3])
+        .toArray(),
+    ).toEqual([
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
   });
 
   it('flip reverses the given dims', () => {
@@ -244,7 +364,10 @@ describe('index()', () => {
     expect(m.index('...', 1).toArray()).toEqual([1, 5, 9]);
     expect(m.index(null).shape).toEqual([1, 3, 4]);
     expect(m.index(':', null).shape).toEqual([3, 1, 4]);
-    expect(m.index('1:', '::2').toArray()).toEqual([[4, 6], [8, 10]]);
+    expect(m.index('1:', '::2').toArray()).toEqual([
+      [4, 6],
+      [8, 10],
+    ]);
   });
 
   it("index(0, '1:3', '...', null, tensorIdx) is x[0, 1:3, ..., None, idx]", () => {
@@ -260,7 +383,10 @@ describe('index()', () => {
 
   it('integer tensor indices (advanced indexing) copy', () => {
     const m = m34();
-    expect(m.index(torch.tensor([2, 0])).toArray()).toEqual([[8, 9, 10, 11], [0, 1, 2, 3]]);
+    expect(m.index(torch.tensor([2, 0])).toArray()).toEqual([
+      [8, 9, 10, 11],
+      [0, 1, 2, 3],
+    ]);
     expect(m.index(torch.tensor([0, 2]), torch.tensor([1, 3])).toArray()).toEqual([1, 11]);
     expect(m.index(torch.tensor([-1])).toArray()).toEqual([[8, 9, 10, 11]]);
     m.index(torch.tensor([0])).fill_(100);
@@ -270,14 +396,25 @@ describe('index()', () => {
   it('boolean masks', () => {
     const m = m34();
     expect(m.index(m.gt(5)).toArray()).toEqual([6, 7, 8, 9, 10, 11]);
-    expect(m.index(torch.tensor([true, false, true])).toArray()).toEqual([[0, 1, 2, 3], [8, 9, 10, 11]]);
-    expect(m.index(':', torch.tensor([false, true, false, true])).toArray()).toEqual([[1, 3], [5, 7], [9, 11]]);
+    expect(m.index(torch.tensor([true, false, true])).toArray()).toEqual([
+      [0, 1, 2, 3],
+      [8, 9, 10, 11],
+    ]);
+    expect(m.index(':', torch.tensor([false, true, false, true])).toArray()).toEqual([
+      [1, 3],
+      [5, 7],
+      [9, 11],
+    ]);
   });
 
   it('basic indexing returns views', () => {
     const m = m34();
     m.index('...', '1:3').fill_(0);
-    expect(m.toArray()).toEqual([[0, 0, 0, 3], [4, 0, 0, 7], [8, 0, 0, 11]]);
+    expect(m.toArray()).toEqual([
+      [0, 0, 0, 3],
+      [4, 0, 0, 7],
+      [8, 0, 0, 11],
+    ]);
   });
 
   it('rejects malformed slices before calling libtorch', () => {
@@ -292,10 +429,20 @@ describe('indexPut_()', () => {
     expect(z.indexPut_([0], 5)).toBe(z);
     z.indexPut_([':', 1], torch.tensor([7, 8, 9]));
     z.indexPut_([z.eq(0)], -1);
-    z.indexPut_(['1:', '2:'], torch.tensor([[1, 2], [3, 4]]));
+    z.indexPut_(
+      ['1:', '2:'],
+      torch.tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     // z = torch.zeros(3, 4, dtype=torch.int64); z[0] = 5; z[:, 1] = torch.tensor([7, 8, 9]);
     // z[z == 0] = -1; z[1:, 2:] = torch.tensor([[1, 2], [3, 4]])
-    expect(z.toArray()).toEqual([[5, 7, 5, 5], [-1, 8, 1, 2], [-1, 9, 3, 4]]);
+    expect(z.toArray()).toEqual([
+      [5, 7, 5, 5],
+      [-1, 8, 1, 2],
+      [-1, 9, 3, 4],
+    ]);
   });
 
   it('tensor values at integer tensor indices', () => {
@@ -308,7 +455,10 @@ describe('indexPut_()', () => {
     const t = torch.zeros(2, 3);
     t.indexPut_([-1], torch.tensor([1, 2, 3], { dtype: 'float32' }));
     t.indexPut_(['...', -1], 9);
-    expect(t.toArray()).toEqual([[0, 0, 9], [1, 2, 9]]);
+    expect(t.toArray()).toEqual([
+      [0, 0, 9],
+      [1, 2, 9],
+    ]);
   });
 
   it('shape mismatch throws', () => {

@@ -59,7 +59,11 @@ describe('event file framing', () => {
       const logDir = w.getLogdir();
       w.close();
       const host = os.hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      expect(logDir).toMatch(new RegExp(`^runs[/\\\\](Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\\d{2}_\\d{2}-\\d{2}-\\d{2}_${host}_lr0\\.1$`));
+      expect(logDir).toMatch(
+        new RegExp(
+          `^runs[/\\\\](Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\\d{2}_\\d{2}-\\d{2}-\\d{2}_${host}_lr0\\.1$`,
+        ),
+      );
       expect(eventFiles(path.join(work, logDir))).toHaveLength(1);
     } finally {
       process.chdir(cwd);
@@ -87,7 +91,9 @@ describe('scalars', () => {
     expect(fs.statSync(path.join(dir, file)).size).toBeGreaterThan(sizeAfterOpen);
     const r = read(dir);
     expect(r.tags.scalars.sort()).toEqual(['Loss/train', 'acc', 'weird']);
-    expect(r.scalars['Loss/train']).toEqual(losses.map((v, step) => ({ step, value: Math.fround(v), wall_time: 1_700_000_000.25 + step })));
+    expect(r.scalars['Loss/train']).toEqual(
+      losses.map((v, step) => ({ step, value: Math.fround(v), wall_time: 1_700_000_000.25 + step })),
+    );
     expect(r.scalars.acc.map((e) => [e.step, e.value, e.wall_time])).toEqual([
       [10, Math.fround(0.1), 5],
       [11, Math.fround(0.9), 6],
@@ -120,11 +126,19 @@ describe('scalars', () => {
     w.addScalars('run/loss', { test: 7 }, 3);
     w.addScalar('main', 1, 0);
     w.close();
-    expect(fs.readdirSync(dir).filter((f) => !f.startsWith('events.')).sort()).toEqual(['run_loss_test', 'run_loss_train', 'run_loss_val']);
-    for (const sub of ['run_loss_train', 'run_loss_val', 'run_loss_test']) expect(eventFiles(path.join(dir, sub))).toHaveLength(1);
+    expect(
+      fs
+        .readdirSync(dir)
+        .filter((f) => !f.startsWith('events.'))
+        .sort(),
+    ).toEqual(['run_loss_test', 'run_loss_train', 'run_loss_val']);
+    for (const sub of ['run_loss_train', 'run_loss_val', 'run_loss_test'])
+      expect(eventFiles(path.join(dir, sub))).toHaveLength(1);
     const train = read(path.join(dir, 'run_loss_train'));
     expect(train.tags.scalars).toEqual(['run/loss']);
-    expect(train.scalars['run/loss']).toEqual([0, 1, 2].map((s) => ({ step: s, value: Math.fround(1 / (s + 1)), wall_time: 100 + s })));
+    expect(train.scalars['run/loss']).toEqual(
+      [0, 1, 2].map((s) => ({ step: s, value: Math.fround(1 / (s + 1)), wall_time: 100 + s })),
+    );
     expect(read(path.join(dir, 'run_loss_val')).scalars['run/loss'].map((e) => e.value)).toEqual([0, 2, 4]);
     expect(read(path.join(dir, 'run_loss_test')).scalars['run/loss'].map((e) => [e.step, e.value])).toEqual([[3, 7]]);
     expect(read(dir).tags.scalars).toEqual(['main']);
@@ -144,7 +158,11 @@ describe('histograms', () => {
     const intsTensor = torch.tensor(ints);
     const before = torch.memory().liveTensors;
     w.addHistogram('normal', normal, 0);
-    w.addHistogram('normal', normalValues.map((v) => v * 2), 1);
+    w.addHistogram(
+      'normal',
+      normalValues.map((v) => v * 2),
+      1,
+    );
     w.addHistogram('ints', ints, 0, 10);
     w.addHistogram('constant', constant, 0, 5);
     w.addHistogram('edges', intsTensor, 0, [-5, 0, 5, 10, 40]);
@@ -179,7 +197,13 @@ describe('histograms', () => {
     check(r.histograms.edges[0], r.reference!.edges);
     check(r.histograms.positive[0], r.reference!.positive);
     // Independent of numpy: the statistics of what was written.
-    expect(r.histograms.ints[0]).toMatchObject({ min: -4.5, max: 34, num: 11, sum: 83.5, sum_squares: ints.reduce((a, v) => a + v * v, 0) });
+    expect(r.histograms.ints[0]).toMatchObject({
+      min: -4.5,
+      max: 34,
+      num: 11,
+      sum: 83.5,
+      sum_squares: ints.reduce((a, v) => a + v * v, 0),
+    });
     expect(r.histograms.constant[0].bucket_limit).toEqual([2.4, 2.6]);
     expect(r.histograms.constant[0].bucket).toEqual([0, 7]);
     // The first bin is non-empty, so a zero bucket carries its left edge.
@@ -199,7 +223,10 @@ describe('images', () => {
     const H = 4;
     const W = 5;
     const chw: number[] = [];
-    for (let c = 0; c < 3; c++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) chw.push(((c * 37 + y * 11 + x * 7) % 61) / 60 - (x === 4 ? 0.2 : 0) + (y === 3 && x === 0 ? 0.5 : 0));
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++)
+          chw.push(((c * 37 + y * 11 + x * 7) % 61) / 60 - (x === 4 ? 0.2 : 0) + (y === 3 && x === 0 ? 0.5 : 0));
     const hwc = Array.from({ length: H * W * 3 }, (_, i) => (i * 53) % 256);
     const gray = Array.from({ length: H * W }, (_, i) => i / (H * W - 1));
     const rgba = Array.from({ length: H * W * 4 }, (_, i) => (i * 29 + 3) % 256);
@@ -234,7 +261,9 @@ describe('images', () => {
     }
     const chwToHwc = (src: number[], flip = false) => {
       const out: number[] = [];
-      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) out.push(toByte(src[c * H * W + y * W + (flip ? W - 1 - x : x)]));
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++)
+          for (let c = 0; c < 3; c++) out.push(toByte(src[c * H * W + y * W + (flip ? W - 1 - x : x)]));
       return out;
     };
     expect(r.images.chw[0].mode).toBe('RGB');
@@ -296,7 +325,9 @@ describe('errors', () => {
         err = e;
       }
       expect(err, `${call}`).toBeInstanceOf(cls);
-      expect((err as Error).message, `${call}`).toMatch(new RegExp(`^Expected .* for ${arg.replace(/[[\]"]/g, '\\$&')} `));
+      expect((err as Error).message, `${call}`).toMatch(
+        new RegExp(`^Expected .* for ${arg.replace(/[[\]"]/g, '\\$&')} `),
+      );
     }
     img.dispose();
     // The writer still works after rejected calls, and nothing half-written was recorded.

@@ -59,9 +59,31 @@ if len(sys.argv) > 2:
 print(json.dumps(out))
 `;
 
-export interface ScalarEv { step: number; value: number | string; wall_time: number }
-export interface HistoEv { step: number; wall_time: number; min: number; max: number; num: number; sum: number; sum_squares: number; bucket_limit: number[]; bucket: number[] }
-export interface ImageEv { step: number; width: number; height: number; mode?: string; size?: number[]; pixels?: number[]; png?: number[] }
+export interface ScalarEv {
+  step: number;
+  value: number | string;
+  wall_time: number;
+}
+export interface HistoEv {
+  step: number;
+  wall_time: number;
+  min: number;
+  max: number;
+  num: number;
+  sum: number;
+  sum_squares: number;
+  bucket_limit: number[];
+  bucket: number[];
+}
+export interface ImageEv {
+  step: number;
+  width: number;
+  height: number;
+  mode?: string;
+  size?: number[];
+  pixels?: number[];
+  png?: number[];
+}
 export interface Read {
   source: string;
   tags: { scalars: string[]; histograms: string[]; images: string[] };
@@ -71,14 +93,15 @@ export interface Read {
   reference?: Record<string, Omit<HistoEv, 'step' | 'wall_time'>>;
 }
 
-
 let script = '';
 
 /** Installs the reader once (beside its final folder, then moved in, so concurrent runs never see half an install). */
 function ensureReader(): string {
   if (!fs.existsSync(path.join(DEPS, 'tensorboard', '__init__.py'))) {
     const staging = `${DEPS}.tmp-${process.pid}`;
-    execFileSync('python3', ['-m', 'pip', 'install', '-q', '--retries', '0', '--target', staging, 'tensorboard'], { stdio: 'pipe' });
+    execFileSync('python3', ['-m', 'pip', 'install', '-q', '--retries', '0', '--target', staging, 'tensorboard'], {
+      stdio: 'pipe',
+    });
     try {
       fs.renameSync(staging, DEPS);
     } catch {
@@ -103,6 +126,10 @@ export function readEvents(dir: string, histogramRefs?: Record<string, { values:
     fs.writeFileSync(f, JSON.stringify(histogramRefs));
     args.push(f);
   }
-  const out = execFileSync('python3', args, { env: { ...process.env, PYTHONPATH: DEPS }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const out = execFileSync('python3', args, {
+    env: { ...process.env, PYTHONPATH: DEPS },
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   return JSON.parse(out) as Read;
 }

@@ -22,7 +22,11 @@ function seeded(seed: number, fn: () => Tensor, times = 1): Tensor {
 /** The torchts side of `cases` in torchvision_transforms.py. */
 function cases(img: Tensor, fimg: Tensor, batch: Tensor): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
-  for (const [tag, x] of [['u8', img], ['f32', fimg], ['batch', batch]] as const) {
+  for (const [tag, x] of [
+    ['u8', img],
+    ['f32', fimg],
+    ['batch', batch],
+  ] as const) {
     out[`${tag}/resize_20x25`] = F.resize(x, [20, 25]);
     out[`${tag}/resize_short_24`] = F.resize(x, 24);
     out[`${tag}/resize_up_70x90`] = F.resize(x, [70, 90]);
@@ -39,7 +43,12 @@ function cases(img: Tensor, fimg: Tensor, batch: Tensor): Record<string, Tensor>
     out[`${tag}/hflip`] = F.hflip(x);
     out[`${tag}/vflip`] = F.vflip(x);
     out[`${tag}/grayscale`] = F.rgbToGrayscale(x);
-    const adjust = { brightness: F.adjustBrightness, contrast: F.adjustContrast, saturation: F.adjustSaturation, hue: F.adjustHue };
+    const adjust = {
+      brightness: F.adjustBrightness,
+      contrast: F.adjustContrast,
+      saturation: F.adjustSaturation,
+      hue: F.adjustHue,
+    };
     const factors = { brightness: [0.6, 1.7], contrast: [0.3, 1.8], saturation: [0.2, 2.5], hue: [-0.3, 0.17] };
     for (const [name, fn] of Object.entries(adjust)) {
       factors[name as keyof typeof factors].forEach((f, k) => (out[`${tag}/${name}_${k}`] = fn(x, f)));
@@ -115,7 +124,8 @@ describe('transforms against torchvision', () => {
       const a = actual[name];
       expect(a.dtype, name).toBe('float32');
       expect([...a.shape], name).toEqual([...expected[name].shape]);
-      if (!torch.tidy(() => torch.allclose(a, expected[name], { rtol: 1e-5, atol: 1e-6 }))) bad.push(`${name}: max |diff| ${maxAbsDiff(a, expected[name])}`);
+      if (!torch.tidy(() => torch.allclose(a, expected[name], { rtol: 1e-5, atol: 1e-6 })))
+        bad.push(`${name}: max |diff| ${maxAbsDiff(a, expected[name])}`);
     }
     expect(bad).toEqual([]);
   });
@@ -148,7 +158,10 @@ describe('random crops', () => {
   });
 
   it('resizedCrop returns a live tensor when the crop already has the target size', () => {
-    const img = torch.arange(3 * 20 * 20).reshape([3, 20, 20]).to('uint8');
+    const img = torch
+      .arange(3 * 20 * 20)
+      .reshape([3, 20, 20])
+      .to('uint8');
     const out = vision.transforms.functional.resizedCrop(img, 2, 3, 16, 16, [16, 16]);
     expect([...out.shape]).toEqual([3, 16, 16]);
     expect(torch.equal(out, img.index(':', '2:18', '3:19'))).toBe(true);
@@ -166,14 +179,20 @@ describe('random crops', () => {
       expect(i >= 0 && j >= 0 && i + 8 <= 20 && j + 9 <= 30).toBe(true);
     }
     expect(T.RandomCrop.getParams(image, [20, 30])).toEqual([0, 0, 20, 30]);
-    expect(() => new T.RandomCrop(25).forward(image)).toThrow(/Expected a crop size no larger than the image for size but received \[25, 25\] for an image of \[20, 30\]/);
+    expect(() => new T.RandomCrop(25).forward(image)).toThrow(
+      /Expected a crop size no larger than the image for size but received \[25, 25\] for an image of \[20, 30\]/,
+    );
     expect(new T.RandomCrop(25, { padIfNeeded: true }).forward(image).shape).toEqual([1, 25, 25]);
     expect(new T.RandomCrop([25, 40], { padIfNeeded: true }).forward(image).shape).toEqual([1, 25, 40]);
     expect(new T.RandomCrop(24, { padding: 2 }).forward(image).shape).toEqual([1, 24, 24]);
   });
 
   it('torch.manualSeed makes the random transforms reproducible', () => {
-    const pipeline = new T.Compose([new T.RandomResizedCrop(16), new T.RandomHorizontalFlip(), new T.ColorJitter({ brightness: 0.5, hue: 0.2 })]);
+    const pipeline = new T.Compose([
+      new T.RandomResizedCrop(16),
+      new T.RandomHorizontalFlip(),
+      new T.ColorJitter({ brightness: 0.5, hue: 0.2 }),
+    ]);
     const run = (seed: number): Tensor => seeded(seed, () => pipeline.forward(img), 3);
     torch.tidy(() => {
       expect(torch.equal(run(42), run(42))).toBe(true);
@@ -217,25 +236,49 @@ describe('transforms API', () => {
   });
 
   it('rejects bad arguments with the project messages', () => {
-    expect(() => new T.Resize('a' as never)).toThrow('Expected an integer (the shorter side) or an array [height, width] for size but received "a"');
+    expect(() => new T.Resize('a' as never)).toThrow(
+      'Expected an integer (the shorter side) or an array [height, width] for size but received "a"',
+    );
     expect(() => new T.Resize([1, 2, 3])).toThrow(TypeError);
     expect(() => new T.Resize(0)).toThrow('Expected an integer >= 1 for size but received 0');
     expect(() => new T.Resize([20, 30], { maxSize: 40 })).toThrow(/Expected maxSize only with a single-number size/);
-    expect(() => new T.Resize(20, { interpolation: 'nearest' as never })).toThrow("Expected 'bilinear' for interpolation but received \"nearest\"");
-    expect(() => new T.CenterCrop([1, 2, 3])).toThrow('Expected an integer or an array [height, width] for size but received [ 1, 2, 3 ]');
-    expect(() => new T.RandomResizedCrop(24, { scale: [1, 0.5] })).toThrow('Expected [min, max] with min <= max for scale but received [ 1, 0.5 ]');
-    expect(() => new T.RandomResizedCrop(24, { ratio: [0, 1] })).toThrow('Expected positive numbers for ratio but received [ 0, 1 ]');
-    expect(() => new T.RandomCrop(24, { padding: [1, 2, 3] })).toThrow('Expected an integer or an array of 1, 2 or 4 integers for padding but received [ 1, 2, 3 ]');
-    expect(() => new T.RandomCrop(24, { paddingMode: 'wrap' as never })).toThrow(/Expected 'constant', 'edge', 'reflect' or 'symmetric' for paddingMode/);
+    expect(() => new T.Resize(20, { interpolation: 'nearest' as never })).toThrow(
+      'Expected \'bilinear\' for interpolation but received "nearest"',
+    );
+    expect(() => new T.CenterCrop([1, 2, 3])).toThrow(
+      'Expected an integer or an array [height, width] for size but received [ 1, 2, 3 ]',
+    );
+    expect(() => new T.RandomResizedCrop(24, { scale: [1, 0.5] })).toThrow(
+      'Expected [min, max] with min <= max for scale but received [ 1, 0.5 ]',
+    );
+    expect(() => new T.RandomResizedCrop(24, { ratio: [0, 1] })).toThrow(
+      'Expected positive numbers for ratio but received [ 0, 1 ]',
+    );
+    expect(() => new T.RandomCrop(24, { padding: [1, 2, 3] })).toThrow(
+      'Expected an integer or an array of 1, 2 or 4 integers for padding but received [ 1, 2, 3 ]',
+    );
+    expect(() => new T.RandomCrop(24, { paddingMode: 'wrap' as never })).toThrow(
+      /Expected 'constant', 'edge', 'reflect' or 'symmetric' for paddingMode/,
+    );
     expect(() => new T.RandomHorizontalFlip(2)).toThrow('Expected a probability in [0, 1] for p but received 2');
-    expect(() => new T.ColorJitter({ hue: 0.7 })).toThrow('Expected [min, max] within [-0.5, 0.5] with min <= max for hue but received [ -0.7, 0.7 ]');
-    expect(() => new T.ColorJitter({ saturation: [0.5, 0.2] })).toThrow('Expected [min, max] within [0, Infinity] with min <= max for saturation but received [ 0.5, 0.2 ]');
-    expect(() => new T.ColorJitter({ brightness: -1 })).toThrow('Expected a non-negative number for brightness but received -1');
+    expect(() => new T.ColorJitter({ hue: 0.7 })).toThrow(
+      'Expected [min, max] within [-0.5, 0.5] with min <= max for hue but received [ -0.7, 0.7 ]',
+    );
+    expect(() => new T.ColorJitter({ saturation: [0.5, 0.2] })).toThrow(
+      'Expected [min, max] within [0, Infinity] with min <= max for saturation but received [ 0.5, 0.2 ]',
+    );
+    expect(() => new T.ColorJitter({ brightness: -1 })).toThrow(
+      'Expected a non-negative number for brightness but received -1',
+    );
     expect(() => new T.ColorJitter({ brightnes: 1 } as never)).toThrow(/for options but received "brightnes"/);
     expect(() => F.adjustHue(img, 0.6)).toThrow('Expected a number in [-0.5, 0.5] for hueFactor but received 0.6');
-    expect(() => F.adjustBrightness(img, -0.1)).toThrow('Expected a non-negative number for brightnessFactor but received -0.1');
+    expect(() => F.adjustBrightness(img, -0.1)).toThrow(
+      'Expected a non-negative number for brightnessFactor but received -0.1',
+    );
     expect(() => F.resize(torch.zeros([5]), 3)).toThrow(/at least 2 dimensions/);
-    expect(() => new T.Resize(3).forward('x' as never)).toThrow("Expected an image Tensor [..., C, H, W] for img but received \"x\"");
+    expect(() => new T.Resize(3).forward('x' as never)).toThrow(
+      'Expected an image Tensor [..., C, H, W] for img but received "x"',
+    );
     // libtorch's own checks arrive as TorchError.
     expect(() => F.adjustSaturation(torch.zeros([2, 5, 5]), 0.5)).toThrow(TorchError);
     expect(() => F.pad(torch.zeros([1, 3, 3]), 4, 0, 'symmetric')).toThrow(TorchError);

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { adaptInput, buildModel, MODEL_NAMES } from '../lib/cli/models';
-import { nn, Tensor, torch, vision } from '../lib/index';
+import { type nn, Tensor, torch, vision } from '../lib/index';
 
 const M = vision.models;
 
@@ -26,23 +26,38 @@ const TORCHVISION: Record<string, [number, number, string]> = {
   inception_v3: [580, 27161264, 'fc.bias'],
 };
 
-const stats = (t: Tensor) => ({ mean: t.mean().item() as number, std: t.std().item() as number, min: t.min().item() as number, max: t.max().item() as number });
+const stats = (t: Tensor) => ({
+  mean: t.mean().item() as number,
+  std: t.std().item() as number,
+  min: t.min().item() as number,
+  max: t.max().item() as number,
+});
 
 describe('builders', () => {
-  it.each(Object.entries(TORCHVISION))("%s has torchvision's state-dict size, parameter count and last key", (name, [entries, params, last]) => {
-    const build = (M as unknown as Record<string, (o?: object) => nn.Module>)[name];
-    const m = name.startsWith('vgg') ? build({ initWeights: false }) : build();
-    const keys = Object.keys(m.stateDict());
-    expect(keys.length).toBe(entries);
-    expect(keys.at(-1)).toBe(last);
-    expect(m.parameters().reduce((n, p) => n + p.numel(), 0)).toBe(params);
-    m.dispose();
-  });
+  it.each(Object.entries(TORCHVISION))(
+    "%s has torchvision's state-dict size, parameter count and last key",
+    (name, [entries, params, last]) => {
+      const build = (M as unknown as Record<string, (o?: object) => nn.Module>)[name];
+      const m = name.startsWith('vgg') ? build({ initWeights: false }) : build();
+      const keys = Object.keys(m.stateDict());
+      expect(keys.length).toBe(entries);
+      expect(keys.at(-1)).toBe(last);
+      expect(m.parameters().reduce((n, p) => n + p.numel(), 0)).toBe(params);
+      m.dispose();
+    },
+  );
 
   it("uses torchvision's key names", () => {
     const d = M.densenet121({ numClasses: 3 });
     const dk = Object.keys(d.stateDict());
-    expect(dk.slice(0, 6)).toEqual(['features.conv0.weight', 'features.norm0.weight', 'features.norm0.bias', 'features.norm0.running_mean', 'features.norm0.running_var', 'features.norm0.num_batches_tracked']);
+    expect(dk.slice(0, 6)).toEqual([
+      'features.conv0.weight',
+      'features.norm0.weight',
+      'features.norm0.bias',
+      'features.norm0.running_mean',
+      'features.norm0.running_var',
+      'features.norm0.num_batches_tracked',
+    ]);
     expect(dk).toContain('features.denseblock1.denselayer1.norm1.weight');
     expect(dk).toContain('features.denseblock4.denselayer16.conv2.weight');
     expect(dk).toContain('features.transition3.conv.weight');
@@ -53,20 +68,37 @@ describe('builders', () => {
     expect(i).toContain('Mixed_7c.branch3x3dbl_3b.bn.running_mean');
     expect(i).toContain('AuxLogits.fc.weight');
     // AuxLogits sits between Mixed_6e and Mixed_7a, as in torchvision.
-    expect(i.findIndex((k) => k.startsWith('AuxLogits'))).toBeGreaterThan(i.findLastIndex((k) => k.startsWith('Mixed_6e')));
-    expect(i.findLastIndex((k) => k.startsWith('AuxLogits'))).toBeLessThan(i.findIndex((k) => k.startsWith('Mixed_7a')));
+    expect(i.findIndex((k) => k.startsWith('AuxLogits'))).toBeGreaterThan(
+      i.findLastIndex((k) => k.startsWith('Mixed_6e')),
+    );
+    expect(i.findLastIndex((k) => k.startsWith('AuxLogits'))).toBeLessThan(
+      i.findIndex((k) => k.startsWith('Mixed_7a')),
+    );
     const g = Object.keys(M.googlenet({ numClasses: 3, initWeights: false }).stateDict());
     expect(g).toContain('inception3a.branch2.1.conv.weight');
     expect(g).toContain('inception3a.branch4.1.bn.weight');
     expect(g).toContain('aux1.fc2.bias');
-    expect(Object.keys(M.vgg11({ numClasses: 3, initWeights: false }).stateDict()).slice(0, 4)).toEqual(['features.0.weight', 'features.0.bias', 'features.3.weight', 'features.3.bias']);
-    expect(Object.keys(M.googlenet({ auxLogits: false, initWeights: false }).stateDict()).some((k) => k.startsWith('aux'))).toBe(false);
-    expect(Object.keys(M.inception_v3({ auxLogits: false, initWeights: false }).stateDict()).some((k) => k.startsWith('AuxLogits'))).toBe(false);
+    expect(Object.keys(M.vgg11({ numClasses: 3, initWeights: false }).stateDict()).slice(0, 4)).toEqual([
+      'features.0.weight',
+      'features.0.bias',
+      'features.3.weight',
+      'features.3.bias',
+    ]);
+    expect(
+      Object.keys(M.googlenet({ auxLogits: false, initWeights: false }).stateDict()).some((k) => k.startsWith('aux')),
+    ).toBe(false);
+    expect(
+      Object.keys(M.inception_v3({ auxLogits: false, initWeights: false }).stateDict()).some((k) =>
+        k.startsWith('AuxLogits'),
+      ),
+    ).toBe(false);
   });
 
   it("prints torchvision's module names", () => {
     const s = M.densenet121().toString();
-    expect(s).toMatch(/^DenseNet\(\n {2}\(features\): Sequential\(\n {4}\(conv0\): Conv2d\(3, 64, kernel_size=\(7, 7\)/);
+    expect(s).toMatch(
+      /^DenseNet\(\n {2}\(features\): Sequential\(\n {4}\(conv0\): Conv2d\(3, 64, kernel_size=\(7, 7\)/,
+    );
     expect(s).toContain('(denseblock1): _DenseBlock(');
     expect(s).toContain('(transition1): _Transition(');
     expect(M.googlenet({ initWeights: false }).toString()).toContain('(aux1): InceptionAux(');
@@ -80,7 +112,10 @@ describe('forward', () => {
   it('VGG and DenseNet give [N, numClasses] logits from 32x32 inputs', () => {
     torch.manualSeed(0);
     const x = torch.randn([2, 3, 32, 32]);
-    for (const m of [M.vgg11_bn({ numClasses: 7, initWeights: false }), M.densenet121({ numClasses: 7, dropRate: 0.2, memoryEfficient: true })]) {
+    for (const m of [
+      M.vgg11_bn({ numClasses: 7, initWeights: false }),
+      M.densenet121({ numClasses: 7, dropRate: 0.2, memoryEfficient: true }),
+    ]) {
       expect(m.forward(x).shape).toEqual([2, 7]);
       expect(torch.noGrad(() => m.eval().forward(x)).shape).toEqual([2, 7]);
       m.dispose();
@@ -129,9 +164,19 @@ describe('forward', () => {
     const transformed = M.googlenet({ numClasses: 3, auxLogits: false, transformInput: true }).eval();
     transformed.loadStateDict(plain.stateDict());
     const x = torch.randn([1, 3, 32, 32]);
-    const by = (c: number, std: number, mean: number): Tensor => x.select(1, c).unsqueeze(1).mul(std / 0.5).add((mean - 0.5) / 0.5);
+    const by = (c: number, std: number, mean: number): Tensor =>
+      x
+        .select(1, c)
+        .unsqueeze(1)
+        .mul(std / 0.5)
+        .add((mean - 0.5) / 0.5);
     const manual = torch.cat([by(0, 0.229, 0.485), by(1, 0.224, 0.456), by(2, 0.225, 0.406)], 1);
-    expect(torch.equal(torch.noGrad(() => transformed.forward(x)) as Tensor, torch.noGrad(() => plain.forward(manual)) as Tensor)).toBe(true);
+    expect(
+      torch.equal(
+        torch.noGrad(() => transformed.forward(x)) as Tensor,
+        torch.noGrad(() => plain.forward(manual)) as Tensor,
+      ),
+    ).toBe(true);
   });
 });
 

@@ -14,7 +14,13 @@ import { findLibtorch, isSupported, minorOf, packageRoot, SUPPORTED_LIBTORCH } f
 
 /** Where the loader looks for the prebuilt binary for a libtorch version. */
 export function prebuildPath(root: string, torchVersion: string): string {
-  return path.join(root, 'prebuilds', `${process.platform}-${os.arch()}`, `torch-${minorOf(torchVersion)}`, 'torchts.node');
+  return path.join(
+    root,
+    'prebuilds',
+    `${process.platform}-${os.arch()}`,
+    `torch-${minorOf(torchVersion)}`,
+    'torchts.node',
+  );
 }
 
 export function build(args: string[] = []): number {
@@ -40,7 +46,17 @@ export function build(args: string[] = []): number {
     return 2;
   }
   const outDir = outAt >= 0 ? args[outAt + 1] : prebuild ? 'build-prebuild' : 'build';
-  const cmakeArgs = [cmakeJs, 'compile', '--directory', root, '--out', outDir, `--CDLIBTORCH_DIR=${lt.root}`, '--parallel', jobs];
+  const cmakeArgs = [
+    cmakeJs,
+    'compile',
+    '--directory',
+    root,
+    '--out',
+    outDir,
+    `--CDLIBTORCH_DIR=${lt.root}`,
+    '--parallel',
+    jobs,
+  ];
   if (prebuild) cmakeArgs.push('--CDTORCHTS_PORTABLE=ON');
   if (args.includes('--debug')) cmakeArgs.push('--debug');
   const res = spawnSync(process.execPath, cmakeArgs, {

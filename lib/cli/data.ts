@@ -8,7 +8,16 @@ import * as path from 'node:path';
 import * as datasets from '../vision/datasets/index';
 import { findClasses } from '../vision/datasets/folder';
 import { IMAGENET_CATEGORIES } from '../vision/models/meta';
-import { CenterCrop, Compose, Normalize, RandomHorizontalFlip, RandomResizedCrop, Resize, ToTensor, type Transform } from '../vision/transforms/index';
+import {
+  CenterCrop,
+  Compose,
+  Normalize,
+  RandomHorizontalFlip,
+  RandomResizedCrop,
+  Resize,
+  ToTensor,
+  type Transform,
+} from '../vision/transforms/index';
 
 export interface DataSpec extends DataInfo {
   name: string;
@@ -25,8 +34,30 @@ export interface DataInfo {
   std: number[];
 }
 
-const MNIST_CLASSES = ['0 - zero', '1 - one', '2 - two', '3 - three', '4 - four', '5 - five', '6 - six', '7 - seven', '8 - eight', '9 - nine'];
-const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const MNIST_CLASSES = [
+  '0 - zero',
+  '1 - one',
+  '2 - two',
+  '3 - three',
+  '4 - four',
+  '5 - five',
+  '6 - six',
+  '7 - seven',
+  '8 - eight',
+  '9 - nine',
+];
+const FASHION_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 const CIFAR_MEAN = [0.4914, 0.4822, 0.4465];
 const CIFAR_STD = [0.247, 0.2435, 0.2616];
@@ -36,14 +67,28 @@ export const DATA_INFO: Record<string, DataInfo> = {
   mnist: { classes: MNIST_CLASSES, inChannels: 1, size: 28, mean: [0.1307], std: [0.3081] },
   'fashion-mnist': { classes: FASHION_CLASSES, inChannels: 1, size: 28, mean: [0.286], std: [0.353] },
   cifar10: { classes: CIFAR10_CLASSES, inChannels: 3, size: 32, mean: CIFAR_MEAN, std: CIFAR_STD },
-  cifar100: { classes: Array.from({ length: 100 }, (_, i) => String(i)), inChannels: 3, size: 32, mean: CIFAR_MEAN, std: CIFAR_STD },
+  cifar100: {
+    classes: Array.from({ length: 100 }, (_, i) => String(i)),
+    inChannels: 3,
+    size: 32,
+    mean: CIFAR_MEAN,
+    std: CIFAR_STD,
+  },
 };
 
 const IMAGENET_MEAN = [0.485, 0.456, 0.406];
 const IMAGENET_STD = [0.229, 0.224, 0.225];
 
 /** The forms `--data` accepts. */
-export const DATA_FORMS = ['mnist', 'fashion-mnist:<dir>', 'mnist:<dir>', 'cifar10:<dir>', 'cifar100:<dir>', 'imagefolder:<dir>', 'imagenet (predict only)'];
+export const DATA_FORMS = [
+  'mnist',
+  'fashion-mnist:<dir>',
+  'mnist:<dir>',
+  'cifar10:<dir>',
+  'cifar100:<dir>',
+  'imagefolder:<dir>',
+  'imagenet (predict only)',
+];
 
 function splitSpec(spec: string): { kind: string; dir: string | null } {
   const i = spec.indexOf(':');
@@ -58,7 +103,9 @@ function imageFolderSplits(dir: string): { train: string; test: string } {
   const train = path.join(dir, 'train');
   const test = ['val', 'test'].map((s) => path.join(dir, s)).find((d) => fs.existsSync(d));
   if (!fs.existsSync(train) || !test) {
-    throw new TorchError(`--data imagefolder:${dir} needs ${train} and ${path.join(dir, 'val')} (or test), each with one folder of images per class`);
+    throw new TorchError(
+      `--data imagefolder:${dir} needs ${train} and ${path.join(dir, 'val')} (or test), each with one folder of images per class`,
+    );
   }
   return { train, test };
 }
@@ -71,7 +118,13 @@ export function dataInfo(spec: string, imageSize?: number): DataInfo {
   const { kind, dir } = splitSpec(spec);
   if (kind === 'imagenet') {
     // torchvision's ImageNet-1k weights: their class names and preprocessing (224² crop of a 256 resize).
-    return { classes: [...IMAGENET_CATEGORIES], inChannels: 3, size: imageSize ?? 224, mean: IMAGENET_MEAN, std: IMAGENET_STD };
+    return {
+      classes: [...IMAGENET_CATEGORIES],
+      inChannels: 3,
+      size: imageSize ?? 224,
+      mean: IMAGENET_MEAN,
+      std: IMAGENET_STD,
+    };
   }
   if (kind === 'imagefolder') {
     if (!dir) throw new TorchError('--data imagefolder needs a folder: --data imagefolder:<dir>');
@@ -104,7 +157,9 @@ export function openData(spec: string, imageSize?: number): DataSpec {
     case 'fashion-mnist': {
       const Ctor = kind === 'mnist' ? datasets.MNIST : datasets.FashionMNIST;
       const open = (train: boolean): datasets.MNIST =>
-        dir === null && kind === 'mnist' ? datasets.MNIST.embedded({ train, transform }) : new Ctor(needDir(), { train, transform });
+        dir === null && kind === 'mnist'
+          ? datasets.MNIST.embedded({ train, transform })
+          : new Ctor(needDir(), { train, transform });
       const train = open(true);
       return { ...info, name: kind, train, test: open(false), classes: train.classes };
     }
@@ -112,7 +167,13 @@ export function openData(spec: string, imageSize?: number): DataSpec {
     case 'cifar100': {
       const Ctor = kind === 'cifar10' ? datasets.CIFAR10 : datasets.CIFAR100;
       const train = new Ctor(needDir(), { train: true, transform });
-      return { ...info, name: kind, train, test: new Ctor(needDir(), { train: false, transform }), classes: train.classes };
+      return {
+        ...info,
+        name: kind,
+        train,
+        test: new Ctor(needDir(), { train: false, transform }),
+        classes: train.classes,
+      };
     }
     case 'imagefolder': {
       const split = imageFolderSplits(needDir());
@@ -121,7 +182,12 @@ export function openData(spec: string, imageSize?: number): DataSpec {
         transform: new Compose([new RandomResizedCrop(size), new RandomHorizontalFlip(), new ToTensor(), normalize]),
       });
       const test = new datasets.ImageFolder(split.test, {
-        transform: new Compose([new Resize(Math.round((size * 256) / 224)), new CenterCrop(size), new ToTensor(), normalize]),
+        transform: new Compose([
+          new Resize(Math.round((size * 256) / 224)),
+          new CenterCrop(size),
+          new ToTensor(),
+          normalize,
+        ]),
       });
       if (test.classes.join('\n') !== train.classes.join('\n')) {
         throw new TorchError(`--data imagefolder:${dir}: ${split.test} has other class folders than ${split.train}`);
@@ -129,7 +195,9 @@ export function openData(spec: string, imageSize?: number): DataSpec {
       return { ...info, name: `imagefolder:${dir}`, train, test };
     }
     case 'imagenet':
-      throw new TorchError('--data imagenet names the classes of torchvision\'s ImageNet weights for predict; train and eval need images: --data imagefolder:<dir>');
+      throw new TorchError(
+        "--data imagenet names the classes of torchvision's ImageNet weights for predict; train and eval need images: --data imagefolder:<dir>",
+      );
     default:
       throw new TorchError(`unknown --data '${spec}'; expected one of: ${DATA_FORMS.join(', ')}`);
   }

@@ -54,7 +54,9 @@ export async function launch(script: string, args: string[], nproc: number): Pro
         running--;
         if ((code !== 0 || signal !== null) && !failed) {
           failed = true;
-          console.error(`torchts: worker ${rank} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; stopping the other workers`);
+          console.error(
+            `torchts: worker ${rank} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; stopping the other workers`,
+          );
           stopAll();
         }
         if (running === 0) resolve(failed ? 1 : 0);

@@ -29,17 +29,17 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'train': {
       const t = await import('./train');
-      if (rest.includes('--help') || rest.includes('-h')) return console.log(t.TRAIN_USAGE), 0;
+      if (rest.includes('--help') || rest.includes('-h')) return (console.log(t.TRAIN_USAGE), 0);
       return t.train(rest);
     }
     case 'predict': {
       const p = await import('./predict');
-      if (rest.includes('--help') || rest.includes('-h')) return console.log(p.PREDICT_USAGE), 0;
+      if (rest.includes('--help') || rest.includes('-h')) return (console.log(p.PREDICT_USAGE), 0);
       return p.predict(rest);
     }
     case 'eval': {
       const t = await import('./train');
-      if (rest.includes('--help') || rest.includes('-h')) return console.log(t.EVAL_USAGE), 0;
+      if (rest.includes('--help') || rest.includes('-h')) return (console.log(t.EVAL_USAGE), 0);
       return t.evalCommand(rest);
     }
     case undefined:
@@ -59,7 +59,11 @@ main(process.argv.slice(2)).then(
   },
   (e: Error & { code?: string }) => {
     // Expected failures (bad flags, missing or corrupt data) get one line, not a stack.
-    const expected = e.name === 'TorchError' || e.name === 'TypeError' || e.name === 'RangeError' || e.code?.startsWith('ERR_PARSE_ARGS');
+    const expected =
+      e.name === 'TorchError' ||
+      e.name === 'TypeError' ||
+      e.name === 'RangeError' ||
+      e.code?.startsWith('ERR_PARSE_ARGS');
     console.error(`torchts: ${expected ? e.message : (e.stack ?? e.message)}`);
     process.exitCode = 1;
   },

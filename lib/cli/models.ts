@@ -7,12 +7,39 @@ import * as models from '../vision/models/index';
 
 type Classifier = Module & { forward(x: Tensor): Tensor };
 
-const CIFAR_DEPTHS: Record<string, number> = { resnet8: 8, resnet20: 20, resnet32: 32, resnet44: 44, resnet56: 56, resnet110: 110 };
+const CIFAR_DEPTHS: Record<string, number> = {
+  resnet8: 8,
+  resnet20: 20,
+  resnet32: 32,
+  resnet44: 44,
+  resnet56: 56,
+  resnet110: 110,
+};
 const TORCHVISION = [
-  'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'resnext50_32x4d', 'resnext101_32x8d', 'resnext101_64x4d', 'wide_resnet50_2', 'wide_resnet101_2',
-  'vgg11', 'vgg11_bn', 'vgg13', 'vgg13_bn', 'vgg16', 'vgg16_bn', 'vgg19', 'vgg19_bn',
-  'densenet121', 'densenet161', 'densenet169', 'densenet201',
-  'googlenet', 'inception_v3',
+  'resnet18',
+  'resnet34',
+  'resnet50',
+  'resnet101',
+  'resnet152',
+  'resnext50_32x4d',
+  'resnext101_32x8d',
+  'resnext101_64x4d',
+  'wide_resnet50_2',
+  'wide_resnet101_2',
+  'vgg11',
+  'vgg11_bn',
+  'vgg13',
+  'vgg13_bn',
+  'vgg16',
+  'vgg16_bn',
+  'vgg19',
+  'vgg19_bn',
+  'densenet121',
+  'densenet161',
+  'densenet169',
+  'densenet201',
+  'googlenet',
+  'inception_v3',
 ] as const;
 
 /**

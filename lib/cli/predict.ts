@@ -32,16 +32,24 @@ export async function predict(argv: string[]): Promise<number> {
   if (images.length === 0) throw new TorchError(`no images given\n${PREDICT_USAGE}`);
   const info = dataInfo(v.data, imageSizeOption(v['image-size']));
   const top = Number(v.top);
-  if (!Number.isInteger(top) || top < 1) throw new TorchError(`--top expects a positive integer but received '${v.top}'`);
+  if (!Number.isInteger(top) || top < 1)
+    throw new TorchError(`--top expects a positive integer but received '${v.top}'`);
   const model = buildModel(v.model, info.classes.length, info.inChannels);
   model.loadStateDict(load(v.weights) as Record<string, Tensor>);
   model.eval();
   // Photos are resized to 256/224 of the crop first, as torchvision's evaluation presets do.
   const photos = v.data === 'imagenet' || v.data.startsWith('imagefolder:');
   const resize = photos ? Math.round((info.size * 256) / 224) : info.size;
-  const transform = new Compose([new Resize(resize), new CenterCrop(info.size), new ToTensor(), new Normalize(info.mean, info.std)]);
+  const transform = new Compose([
+    new Resize(resize),
+    new CenterCrop(info.size),
+    new ToTensor(),
+    new Normalize(info.mean, info.std),
+  ]);
   // Decoding runs on libuv threads, all images at once.
-  const decoded = await Promise.all(images.map((file) => readImage(file, { mode: info.inChannels === 1 ? 'GRAY' : 'RGB' })));
+  const decoded = await Promise.all(
+    images.map((file) => readImage(file, { mode: info.inChannels === 1 ? 'GRAY' : 'RGB' })),
+  );
   const results = tidy(() => {
     const batch = stack(decoded.map((img) => transform.forward(img)));
     const probs = noGrad(() => model.forward(adaptInput(v.model, batch)).softmax(1));
@@ -51,7 +59,9 @@ export async function predict(argv: string[]): Promise<number> {
   decoded.forEach((t) => t.dispose());
   images.forEach((file, n) => {
     console.log(file);
-    results.i[n].forEach((c, k) => console.log(`  ${(100 * results.p[n][k]).toFixed(2).padStart(6)}%  ${info.classes[c]}`));
+    results.i[n].forEach((c, k) =>
+      console.log(`  ${(100 * results.p[n][k]).toFixed(2).padStart(6)}%  ${info.classes[c]}`),
+    );
   });
   return 0;
 }

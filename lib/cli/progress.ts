@@ -17,7 +17,9 @@ export class Progress {
     const done = Math.round((width * step) / this.total);
     const bar = '='.repeat(Math.max(0, done - 1)) + (done > 0 ? '>' : '') + ' '.repeat(width - done);
     const fmt = (s: number): string => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
-    const extra = Object.entries(stats).map(([k, v]) => `${k} ${v}`).join('  ');
+    const extra = Object.entries(stats)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('  ');
     return `${this.label} [${bar}] ${step}/${this.total}  ${rate.toFixed(1)} it/s  ${extra}  ETA ${fmt(eta)}`;
   }
 

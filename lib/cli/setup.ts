@@ -18,11 +18,24 @@ export function setup(args: string[] = []): number {
   }
   const python = process.env.TORCHTS_PYTHON || 'python3';
   const target = setupFolder();
-  console.log(`torchts setup: installing torch==${SETUP_TORCH_VERSION} into ${target} with ${python} -m pip (about 900 MB)`);
+  console.log(
+    `torchts setup: installing torch==${SETUP_TORCH_VERSION} into ${target} with ${python} -m pip (about 900 MB)`,
+  );
   // --retries 0: machines without the public index fall back to local wheels at once.
   const r = spawnSync(
     python,
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--retries', '0', '--target', target, `torch==${SETUP_TORCH_VERSION}`],
+    [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--retries',
+      '0',
+      '--target',
+      target,
+      `torch==${SETUP_TORCH_VERSION}`,
+    ],
     { stdio: 'inherit' },
   );
   if (r.status !== 0) {

@@ -68,20 +68,37 @@ function positive(name: string, value: string, integer: boolean): number {
 }
 
 function checkDevice(device: string): void {
-  if (!/^(cpu|cuda(:\d+)?)$/.test(device)) throw new TorchError(`--device expects cpu or cuda[:n] but received '${device}'`);
+  if (!/^(cpu|cuda(:\d+)?)$/.test(device))
+    throw new TorchError(`--device expects cpu or cuda[:n] but received '${device}'`);
   if (device.startsWith('cuda') && !cuda.isAvailable()) {
-    throw new TorchError('--device cuda: CUDA is not available (this torchts is built against a CPU libtorch, or no GPU is visible)');
+    throw new TorchError(
+      '--device cuda: CUDA is not available (this torchts is built against a CPU libtorch, or no GPU is visible)',
+    );
   }
 }
 
 /** Top-1 accuracy (%) of `model` on a data set. */
-async function evaluate(model: ReturnType<typeof buildModel>, modelName: string, spec: DataSpec, device: string, batchSize: number): Promise<number> {
+async function evaluate(
+  model: ReturnType<typeof buildModel>,
+  modelName: string,
+  spec: DataSpec,
+  device: string,
+  batchSize: number,
+): Promise<number> {
   model.eval();
   let correct = 0;
   const loader = new DataLoader(spec.test, { batchSize });
   await noGrad(async () => {
     for await (const [images, labels] of loader) {
-      correct += tidy(() => model.forward(adaptInput(modelName, images.to(device as 'cpu'))).argmax(1).eq(labels.to(device as 'cpu')).sum().item() as number);
+      correct += tidy(
+        () =>
+          model
+            .forward(adaptInput(modelName, images.to(device as 'cpu')))
+            .argmax(1)
+            .eq(labels.to(device as 'cpu'))
+            .sum()
+            .item() as number,
+      );
       images.dispose();
       labels.dispose();
     }
@@ -101,7 +118,8 @@ export async function train(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, options: TRAIN_OPTIONS, strict: true, allowPositionals: false });
   const nproc = positive('nproc', v.nproc, true);
   if (nproc > 1) {
-    if (process.env.WORLD_SIZE !== undefined) throw new TorchError('--nproc: this process is already a worker of a distributed job (WORLD_SIZE is set)');
+    if (process.env.WORLD_SIZE !== undefined)
+      throw new TorchError('--nproc: this process is already a worker of a distributed job (WORLD_SIZE is set)');
     const rest = argv.filter((a, i) => a !== '--nproc' && argv[i - 1] !== '--nproc' && !a.startsWith('--nproc='));
     return (await import('./launch')).launch(process.argv[1], ['train', ...rest], nproc);
   }
@@ -109,11 +127,15 @@ export async function train(argv: string[]): Promise<number> {
   const batchSize = positive('batch-size', v['batch-size'], true);
   const lr = positive('lr', v.lr, false);
   const seed = Number(v.seed);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new TorchError(`--seed expects an integer >= 0 but received '${v.seed}'`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new TorchError(`--seed expects an integer >= 0 but received '${v.seed}'`);
   checkDevice(v.device);
   const onCuda = v.device.startsWith('cuda');
   // Each worker of a job on 'cuda' takes the GPU of its local rank (set before NCCL starts).
-  const device = v.device === 'cuda' && Number(process.env.WORLD_SIZE ?? 1) > 1 ? `cuda:${Number(process.env.LOCAL_RANK ?? 0)}` : v.device;
+  const device =
+    v.device === 'cuda' && Number(process.env.WORLD_SIZE ?? 1) > 1
+      ? `cuda:${Number(process.env.LOCAL_RANK ?? 0)}`
+      : v.device;
   if (device !== v.device) cuda.setDevice(device);
   const spec = openData(v.data, imageSizeOption(v['image-size']));
   const { rank, worldSize } = joinJob(device);
@@ -124,7 +146,10 @@ export async function train(argv: string[]): Promise<number> {
   const ddp = worldSize > 1 ? new DistributedDataParallel(model) : null;
   const generator = new Generator(seed);
   const sampler = worldSize > 1 ? new DistributedSampler(spec.train, { seed }) : undefined;
-  const loader = new DataLoader(spec.train, sampler ? { batchSize, sampler, pinMemory: onCuda } : { batchSize, shuffle: true, generator, pinMemory: onCuda });
+  const loader = new DataLoader(
+    spec.train,
+    sampler ? { batchSize, sampler, pinMemory: onCuda } : { batchSize, shuffle: true, generator, pinMemory: onCuda },
+  );
   // Mixed precision: float16 needs loss scaling, bfloat16 (the CPU's choice) does not.
   const amp = { enabled: v.amp, dtype: onCuda ? ('float16' as const) : ('bfloat16' as const) };
   const ampDevice = onCuda ? ('cuda' as const) : ('cpu' as const);
@@ -162,7 +187,9 @@ export async function train(argv: string[]): Promise<number> {
     log(`resuming from ${checkpointFile} after epoch ${ck.epoch}`);
   }
   const where = worldSize > 1 ? `${worldSize} processes on ${v.device}` : device;
-  log(`training ${v.model} on ${spec.name} (${spec.train.length} images, ${spec.classes.length} classes) for ${epochs} epochs on ${where}${v.amp ? ` with ${amp.dtype} autocast` : ''}`);
+  log(
+    `training ${v.model} on ${spec.name} (${spec.train.length} images, ${spec.classes.length} classes) for ${epochs} epochs on ${where}${v.amp ? ` with ${amp.dtype} autocast` : ''}`,
+  );
   const writer = rank === 0 ? new SummaryWriter(path.join(v.out, 'tensorboard')) : null;
   let globalStep = (firstEpoch - 1) * loader.length;
 

@@ -38,7 +38,9 @@ export function defaultCollate(items: unknown[]): unknown {
   if (typeof first === 'number' || typeof first === 'boolean') return tensor(items as number[]);
   if (Array.isArray(first)) return first.map((_, i) => defaultCollate(items.map((it) => (it as unknown[])[i])));
   if (first !== null && typeof first === 'object') {
-    return Object.fromEntries(Object.keys(first).map((k) => [k, defaultCollate(items.map((it) => (it as Record<string, unknown>)[k]))]));
+    return Object.fromEntries(
+      Object.keys(first).map((k) => [k, defaultCollate(items.map((it) => (it as Record<string, unknown>)[k]))]),
+    );
   }
   throw typeError('Tensors, numbers, or arrays/objects of them', 'dataset items', first);
 }
@@ -63,7 +65,8 @@ export class DataLoader<T = unknown, B = unknown> {
     this.prefetch = checkInt(o.prefetch ?? 2, 'prefetch', 0);
     this.pinMemory = checkBool(o.pinMemory ?? false, 'pinMemory');
     if (this.pinMemory && !N.cudaIsAvailable()) {
-      if (!warnedNoPin) console.warn("torchts: DataLoader's pinMemory is set but CUDA is not available; batches are not pinned");
+      if (!warnedNoPin)
+        console.warn("torchts: DataLoader's pinMemory is set but CUDA is not available; batches are not pinned");
       warnedNoPin = true;
       this.pinMemory = false;
     }
@@ -73,7 +76,9 @@ export class DataLoader<T = unknown, B = unknown> {
     }
     this.sampler =
       o.sampler ??
-      (checkBool(o.shuffle ?? false, 'shuffle') ? new RandomSampler(dataset.length, { generator: o.generator }) : new SequentialSampler(dataset.length));
+      (checkBool(o.shuffle ?? false, 'shuffle')
+        ? new RandomSampler(dataset.length, { generator: o.generator })
+        : new SequentialSampler(dataset.length));
     this.collate = o.collateFn ?? (defaultCollate as (items: T[]) => B);
     if (typeof this.collate !== 'function') throw typeError('a function', 'collateFn', this.collate);
   }
@@ -125,7 +130,7 @@ function pinAll<B>(b: B): B {
     return pinned as B;
   }
   if (Array.isArray(b)) return b.map(pinAll) as B;
-  if (b !== null && typeof b === 'object') return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, pinAll(v)])) as B;
+  if (b !== null && typeof b === 'object')
+    return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, pinAll(v)])) as B;
   return b;
 }
-

@@ -24,7 +24,8 @@ export class TensorDataset implements Dataset<Tensor[], Tensor[]> {
       if (!(t instanceof Tensor)) throw typeError('a Tensor', `tensors[${i}]`, t);
     });
     const n = tensors[0].shape[0];
-    if (tensors.some((t) => t.shape[0] !== n)) throw new RangeError('Size mismatch between tensors: every tensor needs the same first dimension');
+    if (tensors.some((t) => t.shape[0] !== n))
+      throw new RangeError('Size mismatch between tensors: every tensor needs the same first dimension');
     this.tensors = tensors;
   }
   get length(): number {
@@ -39,7 +40,8 @@ export class TensorDataset implements Dataset<Tensor[], Tensor[]> {
   }
   get(index: number): Tensor[] {
     checkInt(index, 'index');
-    if (index < 0 || index >= this.length) throw new RangeError(`Expected an index in [0, ${this.length - 1}] for index but received ${index}`);
+    if (index < 0 || index >= this.length)
+      throw new RangeError(`Expected an index in [0, ${this.length - 1}] for index but received ${index}`);
     return this.tensors.map((t) => t.select(0, index));
   }
 }

@@ -39,26 +39,29 @@ export class DistributedSampler implements Sampler {
   private generator: Generator | null = null;
 
   /** `dataset`: the data set (anything with a `length`) or its length. */
-  constructor(
-    dataset: number | { length: number },
-    options: DistributedSamplerOptions = {},
-  ) {
+  constructor(dataset: number | { length: number }, options: DistributedSamplerOptions = {}) {
     const o = checkOptions<DistributedSamplerOptions>(options);
     const n = checkInt(typeof dataset === 'number' ? dataset : dataset?.length, 'dataset length', 0);
     if ((o.numReplicas === undefined || o.rank === undefined) && !isInitialized()) {
-      throw new TorchError('DistributedSampler: numReplicas and rank default to the default process group, which is not initialized; call distributed.initProcessGroup() or pass both');
+      throw new TorchError(
+        'DistributedSampler: numReplicas and rank default to the default process group, which is not initialized; call distributed.initProcessGroup() or pass both',
+      );
     }
     this.numReplicas = o.numReplicas !== undefined ? checkInt(o.numReplicas, 'numReplicas', 1) : getWorldSize();
     this.rank = o.rank !== undefined ? checkInt(o.rank, 'rank') : getRank();
     if (this.rank < 0 || this.rank >= this.numReplicas) {
-      throw new TorchError(`DistributedSampler: invalid rank ${this.rank}, rank should be in the interval [0, ${this.numReplicas - 1}]`);
+      throw new TorchError(
+        `DistributedSampler: invalid rank ${this.rank}, rank should be in the interval [0, ${this.numReplicas - 1}]`,
+      );
     }
     this.shuffle = checkBool(o.shuffle ?? true, 'shuffle');
     this.seed = checkInt(o.seed ?? 0, 'seed', 0);
     this.dropLast = checkBool(o.dropLast ?? false, 'dropLast');
     this.datasetLength = n;
     this.numSamples =
-      this.dropLast && n % this.numReplicas !== 0 ? Math.ceil((n - this.numReplicas) / this.numReplicas) : Math.ceil(n / this.numReplicas);
+      this.dropLast && n % this.numReplicas !== 0
+        ? Math.ceil((n - this.numReplicas) / this.numReplicas)
+        : Math.ceil(n / this.numReplicas);
     this.totalSize = this.numSamples * this.numReplicas;
   }
 

@@ -37,7 +37,9 @@ export class RandomSampler implements Sampler {
     this.generator = options.generator ?? new Generator(tidy(() => randint(0, 2 ** 52, []).item() as number));
   }
   indices(): number[] {
-    return tidy(() => Array.from(randperm(this.length, { generator: this.generator }).toTypedArray() as BigInt64Array, Number));
+    return tidy(() =>
+      Array.from(randperm(this.length, { generator: this.generator }).toTypedArray() as BigInt64Array, Number),
+    );
   }
 }
 

@@ -35,7 +35,7 @@ export interface InitProcessGroupOptions {
 const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
 const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'product', 'min', 'max', 'avg', 'band', 'bor', 'bxor'];
 const GLOO_FIX =
-  'torchts was built without Gloo\'s headers, which the torch wheels do not ship: install them (Debian/Ubuntu: apt-get install libgloo-dev) and rebuild with `npx torchts build`';
+  "torchts was built without Gloo's headers, which the torch wheels do not ship: install them (Debian/Ubuntu: apt-get install libgloo-dev) and rebuild with `npx torchts build`";
 
 let backendName: Backend | null = null;
 
@@ -56,10 +56,13 @@ export function isInitialized(): boolean {
 function envInt(name: string, what: string): number {
   const v = process.env[name];
   if (v === undefined || v === '') {
-    throw new TorchError(`distributed.initProcessGroup: ${what} was not given and the environment variable ${name} is not set (torchrun and \`torchts train --nproc\` set it)`);
+    throw new TorchError(
+      `distributed.initProcessGroup: ${what} was not given and the environment variable ${name} is not set (torchrun and \`torchts train --nproc\` set it)`,
+    );
   }
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new TorchError(`distributed.initProcessGroup: expected a non-negative integer in ${name} but found '${v}'`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new TorchError(`distributed.initProcessGroup: expected a non-negative integer in ${name} but found '${v}'`);
   return n;
 }
 
@@ -69,15 +72,25 @@ function endpoint(initMethod: string): { host: string; port: number } {
   if (initMethod === 'env://') {
     host = process.env.MASTER_ADDR ?? '';
     portText = process.env.MASTER_PORT ?? '';
-    if (!host) throw new TorchError('distributed.initProcessGroup: initMethod env:// needs the environment variable MASTER_ADDR (the address of rank 0)');
-    if (!portText) throw new TorchError('distributed.initProcessGroup: initMethod env:// needs the environment variable MASTER_PORT (a free port on rank 0)');
+    if (!host)
+      throw new TorchError(
+        'distributed.initProcessGroup: initMethod env:// needs the environment variable MASTER_ADDR (the address of rank 0)',
+      );
+    if (!portText)
+      throw new TorchError(
+        'distributed.initProcessGroup: initMethod env:// needs the environment variable MASTER_PORT (a free port on rank 0)',
+      );
   } else {
     const m = /^tcp:\/\/\[?([^\]]+?)\]?:(\d+)$/.exec(initMethod);
-    if (!m) throw new TorchError(`distributed.initProcessGroup: expected initMethod 'env://' or 'tcp://host:port' but received '${initMethod}'`);
+    if (!m)
+      throw new TorchError(
+        `distributed.initProcessGroup: expected initMethod 'env://' or 'tcp://host:port' but received '${initMethod}'`,
+      );
     [, host, portText] = m;
   }
   const port = Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TorchError(`distributed.initProcessGroup: expected a port in 1..65535 but received '${portText}'`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new TorchError(`distributed.initProcessGroup: expected a port in 1..65535 but received '${portText}'`);
   return { host, port };
 }
 
@@ -90,21 +103,32 @@ export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
   const o = checkOptions<InitProcessGroupOptions>(options);
   const backend = o.backend ?? 'gloo';
   if (backend !== 'gloo' && backend !== 'nccl') {
-    throw new TorchError(`distributed.initProcessGroup: expected backend 'gloo' or 'nccl' but received ${JSON.stringify(backend)}`);
+    throw new TorchError(
+      `distributed.initProcessGroup: expected backend 'gloo' or 'nccl' but received ${JSON.stringify(backend)}`,
+    );
   }
-  if (!isAvailable()) throw new TorchError(`distributed.initProcessGroup: torch.distributed is not available: ${GLOO_FIX}`);
+  if (!isAvailable())
+    throw new TorchError(`distributed.initProcessGroup: torch.distributed is not available: ${GLOO_FIX}`);
   if (!isBackendAvailable(backend)) {
     throw new TorchError(
       `distributed.initProcessGroup: backend '${backend}' is not built into this torchts (NCCL needs a CUDA libtorch, NCCL's headers and \`cmake -DTORCHTS_NCCL=ON\`); use backend 'gloo'`,
     );
   }
-  if (isInitialized()) throw new TorchError('distributed.initProcessGroup: the default process group is already initialized; call destroyProcessGroup() first');
+  if (isInitialized())
+    throw new TorchError(
+      'distributed.initProcessGroup: the default process group is already initialized; call destroyProcessGroup() first',
+    );
   const initMethod = o.initMethod ?? 'env://';
   if (typeof initMethod !== 'string') throw typeError("'env://' or 'tcp://host:port'", 'initMethod', initMethod);
-  const worldSize = o.worldSize !== undefined ? checkInt(o.worldSize, 'worldSize', 1) : envInt('WORLD_SIZE', 'worldSize');
+  const worldSize =
+    o.worldSize !== undefined ? checkInt(o.worldSize, 'worldSize', 1) : envInt('WORLD_SIZE', 'worldSize');
   const rank = o.rank !== undefined ? checkInt(o.rank, 'rank', 0) : envInt('RANK', 'rank');
-  if (worldSize < 1) throw new TorchError(`distributed.initProcessGroup: expected worldSize >= 1 but received ${worldSize}`);
-  if (rank >= worldSize) throw new TorchError(`distributed.initProcessGroup: rank ${rank} is out of range for worldSize ${worldSize} (ranks are 0..${worldSize - 1})`);
+  if (worldSize < 1)
+    throw new TorchError(`distributed.initProcessGroup: expected worldSize >= 1 but received ${worldSize}`);
+  if (rank >= worldSize)
+    throw new TorchError(
+      `distributed.initProcessGroup: rank ${rank} is out of range for worldSize ${worldSize} (ranks are 0..${worldSize - 1})`,
+    );
   const timeout = checkInt(o.timeout ?? DEFAULT_TIMEOUT_MS, 'timeout', 1);
   const { host, port } = endpoint(initMethod);
   N.distInit(backend, host, port, rank, worldSize, timeout);
@@ -113,7 +137,9 @@ export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
 
 function group(op: string): void {
   if (!isInitialized()) {
-    throw new TorchError(`distributed.${op}: the default process group is not initialized; call distributed.initProcessGroup() first`);
+    throw new TorchError(
+      `distributed.${op}: the default process group is not initialized; call distributed.initProcessGroup() first`,
+    );
   }
 }
 
@@ -181,7 +207,10 @@ export function allGather(tensorList: Tensor[], tensor: Tensor): void {
   checkTensor(tensor, 'tensor');
   if (!Array.isArray(tensorList)) throw typeError('an array of Tensors', 'tensorList', tensorList);
   const size = N.distWorldSize() as number;
-  if (tensorList.length !== size) throw new TorchError(`distributed.allGather: expected tensorList to hold worldSize (${size}) tensors but it holds ${tensorList.length}`);
+  if (tensorList.length !== size)
+    throw new TorchError(
+      `distributed.allGather: expected tensorList to hold worldSize (${size}) tensors but it holds ${tensorList.length}`,
+    );
   tensorList.forEach((t, i) => checkTensor(t, `tensorList[${i}]`));
   N.distAllGather(
     tensorList.map((t) => t.handle),

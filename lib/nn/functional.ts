@@ -1,7 +1,7 @@
 /** nn.functional: stateless forms of the layers and losses, one native call each. */
 import { N } from '../native';
 import { checkBool, checkInt, checkNumber, checkOptions, rangeError, typeError } from '../torch/errors';
-import { _tensorArg as tensorArg, _wrap as wrap, Tensor } from '../torch/tensor';
+import { _tensorArg as tensorArg, _wrap as wrap, type Tensor } from '../torch/tensor';
 
 /** An int or an [h, w] pair, as PyTorch's `_pair`. */
 export type Size2 = number | readonly [number, number];
@@ -83,7 +83,14 @@ export function relu(input: Tensor, inplace = false): Tensor {
   return checkBool(inplace, 'inplace') ? input.relu_() : input.relu();
 }
 
-export function maxPool2d(input: Tensor, kernelSize: Size2, stride?: Size2 | null, padding: Size2 = 0, dilation: Size2 = 1, ceilMode = false): Tensor {
+export function maxPool2d(
+  input: Tensor,
+  kernelSize: Size2,
+  stride?: Size2 | null,
+  padding: Size2 = 0,
+  dilation: Size2 = 1,
+  ceilMode = false,
+): Tensor {
   const k = pair(kernelSize, 'kernelSize', 1);
   return wrap(
     N.maxPool2d(
@@ -191,7 +198,11 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 }
 
 /** Negative log likelihood of log-probabilities at class indices. */
-export function nllLoss(input: Tensor, target: Tensor, options: Omit<CrossEntropyOptions, 'labelSmoothing'> = {}): Tensor {
+export function nllLoss(
+  input: Tensor,
+  target: Tensor,
+  options: Omit<CrossEntropyOptions, 'labelSmoothing'> = {},
+): Tensor {
   const o = checkOptions<CrossEntropyOptions>(options);
   return wrap(
     N.nllLoss(
@@ -207,5 +218,11 @@ export function nllLoss(input: Tensor, target: Tensor, options: Omit<CrossEntrop
 /** Mean squared error. */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
   const o = checkOptions<{ reduction: Reduction }>(options);
-  return wrap(N.mseLoss(tensorArg(input, 'input').handle, tensorArg(target, 'target').handle, reductionCode(o.reduction ?? 'mean')));
+  return wrap(
+    N.mseLoss(
+      tensorArg(input, 'input').handle,
+      tensorArg(target, 'target').handle,
+      reductionCode(o.reduction ?? 'mean'),
+    ),
+  );
 }

@@ -5,7 +5,16 @@ import { emptyLike, tensor as scalarTensor } from '../torch/creation';
 import { tidy } from '../torch/memory';
 import { _tensorArg as tensorArg, type Tensor } from '../torch/tensor';
 
-export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+export type Nonlinearity =
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu'
+  | 'selu';
 export type FanMode = 'fan_in' | 'fan_out';
 
 /** The recommended gain for a nonlinearity (`torch.nn.init.calculate_gain`). */
@@ -35,7 +44,8 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 /** [fanIn, fanOut] of a weight: dims 1 and 0 times the receptive field size. */
 export function calculateFanInAndFanOut(tensor: Tensor): [number, number] {
   const s = tensorArg(tensor, 'tensor').shape;
-  if (s.length < 2) throw new TorchError('Fan in and fan out can not be computed for tensor with fewer than 2 dimensions');
+  if (s.length < 2)
+    throw new TorchError('Fan in and fan out can not be computed for tensor with fewer than 2 dimensions');
   const receptive = s.slice(2).reduce((a, b) => a * b, 1);
   return [s[1] * receptive, s[0] * receptive];
 }
@@ -102,7 +112,14 @@ export interface TruncNormalOptions {
 
 /** The standard normal CDF at `x`, with libtorch's erf in float64 (as Python's math.erf). */
 function normCdf(x: number): number {
-  return tidy(() => (1 + (scalarTensor(x / Math.SQRT2, { dtype: 'float64' }).erf().item() as number)) / 2);
+  return tidy(
+    () =>
+      (1 +
+        (scalarTensor(x / Math.SQRT2, { dtype: 'float64' })
+          .erf()
+          .item() as number)) /
+      2,
+  );
 }
 
 /** `x` rounded to `tensor`'s dtype, as PyTorch's `tensor.new_tensor(x).item()`. */

@@ -25,7 +25,11 @@ export interface LoadStateDictResult {
 }
 
 /** Targets of `Module.to()`. */
-export type ModuleTarget = Device | DType | MemoryFormat | { device?: Device | string; dtype?: DType; memoryFormat?: MemoryFormat };
+export type ModuleTarget =
+  | Device
+  | DType
+  | MemoryFormat
+  | { device?: Device | string; dtype?: DType; memoryFormat?: MemoryFormat };
 
 export abstract class Module {
   /** Whether the module is in training mode (`train()` / `eval()`). */
@@ -77,7 +81,8 @@ export abstract class Module {
       return out;
     }
     for (const [name, v] of Object.entries(this)) {
-      if (kind === 'parameters' ? v instanceof Parameter && !this.bufferNames.has(name) : v instanceof Module) out.push([name, v as T]);
+      if (kind === 'parameters' ? v instanceof Parameter && !this.bufferNames.has(name) : v instanceof Module)
+        out.push([name, v as T]);
     }
     return out;
   }
@@ -99,14 +104,19 @@ export abstract class Module {
     if (memo.has(this)) return [];
     memo.add(this);
     const out: [string, Module][] = [[prefix, this]];
-    for (const [name, m] of this.namedChildren()) out.push(...m.namedModules(prefix ? `${prefix}.${name}` : name, memo));
+    for (const [name, m] of this.namedChildren())
+      out.push(...m.namedModules(prefix ? `${prefix}.${name}` : name, memo));
     return out;
   }
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
 
-  private namedMembers<T extends Tensor>(kind: 'parameters' | 'buffers', prefix: string, recurse: boolean): [string, T][] {
+  private namedMembers<T extends Tensor>(
+    kind: 'parameters' | 'buffers',
+    prefix: string,
+    recurse: boolean,
+  ): [string, T][] {
     const out: [string, T][] = [];
     const seen = new Set<Tensor>();
     const mods: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
@@ -156,7 +166,8 @@ export abstract class Module {
    */
   loadStateDict(stateDict: StateDict | Map<string, Tensor>, options: { strict?: boolean } = {}): LoadStateDictResult {
     const strict = checkBool(checkOptions<{ strict: boolean }>(options).strict ?? true, 'strict');
-    const entries = stateDict instanceof Map ? stateDict : new Map(Object.entries(checkOptions<StateDict>(stateDict, 'stateDict')));
+    const entries =
+      stateDict instanceof Map ? stateDict : new Map(Object.entries(checkOptions<StateDict>(stateDict, 'stateDict')));
     const own = new Map<string, Tensor>();
     const add = (m: Module, p: string): void => {
       for (const [name, t] of m.own<Parameter>('parameters')) own.set(p + name, t);
@@ -168,8 +179,10 @@ export abstract class Module {
     const unexpectedKeys = [...entries.keys()].filter((k) => !own.has(k));
     if (strict && (missingKeys.length || unexpectedKeys.length)) {
       const parts = [];
-      if (missingKeys.length) parts.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}.`);
-      if (unexpectedKeys.length) parts.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
+      if (missingKeys.length)
+        parts.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}.`);
+      if (unexpectedKeys.length)
+        parts.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
       throw new TorchError(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${parts.join('\n\t')}`);
     }
     const mismatched: string[] = [];
@@ -184,7 +197,9 @@ export abstract class Module {
       }
     }
     if (mismatched.length) {
-      throw new TorchError(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${mismatched.join('\n\t')}`);
+      throw new TorchError(
+        `Error(s) in loading state_dict for ${this.constructor.name}:\n\t${mismatched.join('\n\t')}`,
+      );
     }
     noGrad(() => {
       for (const [key, dst] of own) {
@@ -222,7 +237,8 @@ export abstract class Module {
     let o: { device?: string; dtype?: DType; memoryFormat?: MemoryFormat };
     if (typeof target === 'string') {
       if (/^(cpu|cuda)/.test(target)) o = { device: target };
-      else if (target === 'channelsLast' || target === 'contiguousFormat' || target === 'preserveFormat') o = { memoryFormat: target };
+      else if (target === 'channelsLast' || target === 'contiguousFormat' || target === 'preserveFormat')
+        o = { memoryFormat: target };
       else o = { dtype: target as DType };
     } else {
       o = checkOptions<{ device: string; dtype: DType; memoryFormat: MemoryFormat }>(target, 'target');
@@ -318,7 +334,10 @@ function checkName(name: unknown, m: Module): void {
   if (typeof name !== 'string' || name === '' || name.includes('.')) {
     throw typeError('a non-empty name without "."', 'name', name);
   }
-  if (name in Module.prototype || (name in m && typeof (m as unknown as Record<string, unknown>)[name] === 'function')) {
+  if (
+    name in Module.prototype ||
+    (name in m && typeof (m as unknown as Record<string, unknown>)[name] === 'function')
+  ) {
     throw new TypeError(`Expected a name that is not a Module method for name but received "${name}"`);
   }
 }

@@ -21,14 +21,24 @@ export class Adam extends Optimizer {
   protected readonly decoupled: boolean = false;
 
   constructor(params: Params, options: AdamOptions = {}, defaultWeightDecay = 0) {
-    const d = { lr: 1e-3, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: defaultWeightDecay, amsgrad: false, maximize: false, fused: false, ...options };
+    const d = {
+      lr: 1e-3,
+      betas: [0.9, 0.999] as [number, number],
+      eps: 1e-8,
+      weightDecay: defaultWeightDecay,
+      amsgrad: false,
+      maximize: false,
+      fused: false,
+      ...options,
+    };
     super(params, d);
   }
 
   protected override checkGroup(g: Hyper): void {
     super.checkGroup(g);
     if (checkNumber(g.eps, 'eps') < 0) throw rangeError('eps >= 0', 'eps', g.eps);
-    if (checkNumber(g.weightDecay, 'weightDecay') < 0) throw rangeError('weightDecay >= 0', 'weightDecay', g.weightDecay);
+    if (checkNumber(g.weightDecay, 'weightDecay') < 0)
+      throw rangeError('weightDecay >= 0', 'weightDecay', g.weightDecay);
     const b = g.betas;
     if (!Array.isArray(b) || b.length !== 2 || b.some((x) => typeof x !== 'number' || !(x >= 0 && x < 1))) {
       throw rangeError('two numbers in [0, 1)', 'betas', b);

@@ -11,7 +11,16 @@
  * `initialLr` (PyTorch's `initial_lr`), and for OneCycleLR `maxLr`, `minLr`, `maxMomentum`,
  * `baseMomentum`. `stateDict()` is a plain JSON-able object with the scheduler's fields.
  */
-import { checkBool, checkInt, checkIntList, checkNumber, checkOptions, rangeError, TorchError, typeError } from '../torch/errors';
+import {
+  checkBool,
+  checkInt,
+  checkIntList,
+  checkNumber,
+  checkOptions,
+  rangeError,
+  TorchError,
+  typeError,
+} from '../torch/errors';
 import { Optimizer } from './optimizer';
 import { bisectRight, groupNumber, LRScheduler, perGroup, type SchedulerStateDict } from './lr_scheduler_base';
 
@@ -95,9 +104,16 @@ export class LinearLR extends LRScheduler {
   declare readonly totalIters: number;
 
   constructor(optimizer: Optimizer, options: LinearLROptions = {}) {
-    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5, lastEpoch = -1 } = checkOptions<LinearLROptions>(options);
-    if (checkNumber(startFactor, 'startFactor') <= 0 || startFactor > 1) throw rangeError('a number in (0, 1]', 'startFactor', startFactor);
-    if (checkNumber(endFactor, 'endFactor') < 0 || endFactor > 1) throw rangeError('a number in [0, 1]', 'endFactor', endFactor);
+    const {
+      startFactor = 1 / 3,
+      endFactor = 1,
+      totalIters = 5,
+      lastEpoch = -1,
+    } = checkOptions<LinearLROptions>(options);
+    if (checkNumber(startFactor, 'startFactor') <= 0 || startFactor > 1)
+      throw rangeError('a number in (0, 1]', 'startFactor', startFactor);
+    if (checkNumber(endFactor, 'endFactor') < 0 || endFactor > 1)
+      throw rangeError('a number in [0, 1]', 'endFactor', endFactor);
     super(optimizer, lastEpoch, { startFactor, endFactor, totalIters: checkInt(totalIters, 'totalIters', 1) });
   }
 
@@ -164,16 +180,19 @@ export class SequentialLR extends LRScheduler {
 
   constructor(optimizer: Optimizer, schedulers: LRScheduler[], milestones: number[], options: WithLastEpoch = {}) {
     const { lastEpoch = -1 } = checkOptions<WithLastEpoch>(options);
-    if (!Array.isArray(schedulers) || schedulers.length === 0) throw typeError('a non-empty array of schedulers', 'schedulers', schedulers);
+    if (!Array.isArray(schedulers) || schedulers.length === 0)
+      throw typeError('a non-empty array of schedulers', 'schedulers', schedulers);
     schedulers.forEach((s, i) => {
       if (!(s instanceof LRScheduler)) throw typeError('an LRScheduler', `schedulers[${i}]`, s);
-      if (s.optimizer !== optimizer) throw rangeError('a scheduler of the same optimizer', `schedulers[${i}]`, s.constructor.name);
+      if (s.optimizer !== optimizer)
+        throw rangeError('a scheduler of the same optimizer', `schedulers[${i}]`, s.constructor.name);
     });
     checkIntList(milestones, 'milestones');
     if (milestones.length !== schedulers.length - 1) {
       throw rangeError(`${schedulers.length - 1} milestones (one fewer than the schedulers)`, 'milestones', milestones);
     }
-    if (milestones.some((m, i) => i > 0 && m < milestones[i - 1])) throw rangeError('non-decreasing milestones', 'milestones', milestones);
+    if (milestones.some((m, i) => i > 0 && m < milestones[i - 1]))
+      throw rangeError('non-decreasing milestones', 'milestones', milestones);
     super(optimizer, lastEpoch, { schedulers: [...schedulers], milestones: [...milestones] });
   }
 
@@ -277,23 +296,35 @@ export class OneCycleLR extends LRScheduler {
     else if (o.epochs !== undefined && o.stepsPerEpoch !== undefined) {
       totalSteps = checkInt(o.epochs, 'epochs', 1) * checkInt(o.stepsPerEpoch, 'stepsPerEpoch', 1);
     } else throw typeError('totalSteps, or epochs and stepsPerEpoch', 'options', options);
-    if (checkNumber(pctStart, 'pctStart') < 0 || pctStart > 1) throw rangeError('a number in [0, 1]', 'pctStart', pctStart);
-    if (annealStrategy !== 'cos' && annealStrategy !== 'linear') throw rangeError("'cos' or 'linear'", 'annealStrategy', annealStrategy);
+    if (checkNumber(pctStart, 'pctStart') < 0 || pctStart > 1)
+      throw rangeError('a number in [0, 1]', 'pctStart', pctStart);
+    if (annealStrategy !== 'cos' && annealStrategy !== 'linear')
+      throw rangeError("'cos' or 'linear'", 'annealStrategy', annealStrategy);
     checkBool(cycleMomentum, 'cycleMomentum');
     checkBool(threePhase, 'threePhase');
     if (checkNumber(divFactor, 'divFactor') <= 0) throw rangeError('a number > 0', 'divFactor', divFactor);
-    if (checkNumber(finalDivFactor, 'finalDivFactor') <= 0) throw rangeError('a number > 0', 'finalDivFactor', finalDivFactor);
+    if (checkNumber(finalDivFactor, 'finalDivFactor') <= 0)
+      throw rangeError('a number > 0', 'finalDivFactor', finalDivFactor);
     checkInt(lastEpoch, 'lastEpoch', -1);
     const maxLrs = perGroup(optimizer, o.maxLr, 'maxLr');
     const up = pctStart * totalSteps - 1;
-    const phase = (endStep: number, startLr: string, endLr: string, startMomentum: string, endMomentum: string) => ({ endStep, startLr, endLr, startMomentum, endMomentum });
+    const phase = (endStep: number, startLr: string, endLr: string, startMomentum: string, endMomentum: string) => ({
+      endStep,
+      startLr,
+      endLr,
+      startMomentum,
+      endMomentum,
+    });
     const phases = threePhase
       ? [
           phase(up, 'initialLr', 'maxLr', 'maxMomentum', 'baseMomentum'),
           phase(2 * pctStart * totalSteps - 2, 'maxLr', 'initialLr', 'baseMomentum', 'maxMomentum'),
           phase(totalSteps - 1, 'initialLr', 'minLr', 'maxMomentum', 'maxMomentum'),
         ]
-      : [phase(up, 'initialLr', 'maxLr', 'maxMomentum', 'baseMomentum'), phase(totalSteps - 1, 'maxLr', 'minLr', 'baseMomentum', 'maxMomentum')];
+      : [
+          phase(up, 'initialLr', 'maxLr', 'maxMomentum', 'baseMomentum'),
+          phase(totalSteps - 1, 'maxLr', 'minLr', 'baseMomentum', 'maxMomentum'),
+        ];
     let useBeta1 = false;
     let maxMs: number[] = [];
     let baseMs: number[] = [];
@@ -328,7 +359,8 @@ export class OneCycleLR extends LRScheduler {
   /** The rate of each group at `lastEpoch`; as a side effect, sets each group's momentum (or `betas[0]`). */
   protected getLr(): number[] {
     const step = this.lastEpoch;
-    if (step > this.totalSteps) throw new TorchError(`Tried to step ${step} times. The specified number of total steps is ${this.totalSteps}`);
+    if (step > this.totalSteps)
+      throw new TorchError(`Tried to step ${step} times. The specified number of total steps is ${this.totalSteps}`);
     const opt = this.optimizer;
     return opt.paramGroups.map((g, gi) => {
       let start = 0;
@@ -336,7 +368,10 @@ export class OneCycleLR extends LRScheduler {
         const p = this.phases[i];
         if (step <= p.endStep || i === this.phases.length - 1) {
           // PyTorch raises ZeroDivisionError here; say why instead of returning NaN.
-          if (p.endStep === start) throw new TorchError(`OneCycleLR: phase ${i + 1} of the schedule has no steps (pctStart * totalSteps is too small or too large)`);
+          if (p.endStep === start)
+            throw new TorchError(
+              `OneCycleLR: phase ${i + 1} of the schedule has no steps (pctStart * totalSteps is too small or too large)`,
+            );
           const pct = (step - start) / (p.endStep - start);
           if (this.cycleMomentum) {
             const m = this.anneal(groupNumber(opt, gi, p.startMomentum), groupNumber(opt, gi, p.endMomentum), pct);

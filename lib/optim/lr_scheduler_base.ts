@@ -74,7 +74,9 @@ export abstract class LRScheduler {
       if (lastEpoch === -1) {
         if (!('initialLr' in g)) g.initialLr = g.lr;
       } else if (!('initialLr' in g)) {
-        throw new TorchError(`paramGroups[${i}] has no initialLr, which resuming a scheduler with lastEpoch >= 0 needs (load the optimizer's state first)`);
+        throw new TorchError(
+          `paramGroups[${i}] has no initialLr, which resuming a scheduler with lastEpoch >= 0 needs (load the optimizer's state first)`,
+        );
       }
     });
     this.baseLrs = this.optimizer.paramGroups.map((_, i) => groupNumber(this.optimizer, i, 'initialLr'));
@@ -116,7 +118,10 @@ export abstract class LRScheduler {
       values = this.closedFormLr ? this.closedFormLr() : this.getLr();
     }
     const groups = this.optimizer.paramGroups;
-    if (values.length !== groups.length) throw new TorchError(`${this.constructor.name}.getLr() returned ${values.length} rates for ${groups.length} parameter groups`);
+    if (values.length !== groups.length)
+      throw new TorchError(
+        `${this.constructor.name}.getLr() returned ${values.length} rates for ${groups.length} parameter groups`,
+      );
     groups.forEach((g, i) => (g.lr = values[i]));
     this.lastLr = groups.map((g) => g.lr);
   }
@@ -139,7 +144,7 @@ export abstract class LRScheduler {
     const self = this as unknown as Record<string, unknown>;
     const name = this.constructor.name;
     for (const [k, v] of Object.entries(sd)) {
-      if (NOT_STATE.has(k) || !Object.prototype.hasOwnProperty.call(this, k)) {
+      if (NOT_STATE.has(k) || !Object.hasOwn(this, k)) {
         throw new TorchError(`loaded state dict has the key "${k}", which ${name} does not have`);
       }
       const cur = self[k];
@@ -153,4 +158,3 @@ export abstract class LRScheduler {
     for (const [k, v] of Object.entries(sd)) self[k] = structuredClone(v);
   }
 }
-

@@ -30,7 +30,9 @@ export interface OptimizerStateDict {
 export function checkFusable(params: Parameter[]): void {
   for (const p of params) {
     if (!['float32', 'float64', 'float16', 'bfloat16'].includes(p.dtype)) {
-      throw new TorchError(`\`fused=True\` requires all the params to be floating point Tensors of supported devices: ['cpu', 'cuda'] but ${p.dtype} and ${p.device}`);
+      throw new TorchError(
+        `\`fused=True\` requires all the params to be floating point Tensors of supported devices: ['cpu', 'cuda'] but ${p.dtype} and ${p.device}`,
+      );
     }
   }
 }
@@ -50,8 +52,10 @@ export abstract class Optimizer {
   constructor(params: Params, defaults: ParamGroup) {
     this.defaults = defaults;
     const list = [...(params as Iterable<unknown>)];
-    if (list.length === 0) throw new TypeError('Expected a non-empty list of parameters or groups for params but received an empty list');
-    const groups = list[0] instanceof Parameter ? [{ params: list as Parameter[] }] : (list as { params: Iterable<Parameter> }[]);
+    if (list.length === 0)
+      throw new TypeError('Expected a non-empty list of parameters or groups for params but received an empty list');
+    const groups =
+      list[0] instanceof Parameter ? [{ params: list as Parameter[] }] : (list as { params: Iterable<Parameter> }[]);
     for (const g of groups) this.addParamGroup(g);
   }
 
@@ -125,7 +129,8 @@ export abstract class Optimizer {
   /** Our state dict layout from PyTorch's (returned as it is when it already is ours). */
   private fromPyTorch(d: Partial<OptimizerStateDict & { param_groups: unknown }>): Partial<OptimizerStateDict> {
     if (d.paramGroups !== undefined || d.param_groups === undefined) return d;
-    if (!Array.isArray(d.param_groups)) throw typeError('an array of parameter groups', 'stateDict.param_groups', d.param_groups);
+    if (!Array.isArray(d.param_groups))
+      throw typeError('an array of parameter groups', 'stateDict.param_groups', d.param_groups);
     const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     const paramGroups = (d.param_groups as Record<string, unknown>[]).map((g, i) => {
       const known = this.paramGroups[i] ?? this.defaults;
@@ -153,7 +158,9 @@ export abstract class Optimizer {
     const params: Parameter[] = [];
     const hypers = d.paramGroups.map((g, i) => {
       if (!Array.isArray(g.params) || g.params.length !== this.paramGroups[i].params.length) {
-        throw new TorchError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
+        throw new TorchError(
+          "loaded state dict contains a parameter group that doesn't match the size of optimizer's group",
+        );
       }
       params.push(...this.paramGroups[i].params);
       const { params: _ignored, ...hyper } = g;
@@ -165,9 +172,13 @@ export abstract class Optimizer {
     const entries = Object.entries(d.state ?? {}).map(([k, s]) => {
       const p = params[Number(k)];
       if (!p) throw new TorchError(`loaded state dict has state for parameter ${k}, which the optimizer does not have`);
-      const values = Object.entries(checkOptions<ParamState>(s, `stateDict.state[${k}]`)) as [string, Tensor | number][];
+      const values = Object.entries(checkOptions<ParamState>(s, `stateDict.state[${k}]`)) as [
+        string,
+        Tensor | number,
+      ][];
       for (const [name, v] of values) {
-        if (!(v instanceof Tensor) && typeof v !== 'number') throw typeError('a Tensor or a number', `stateDict.state[${k}].${name}`, v);
+        if (!(v instanceof Tensor) && typeof v !== 'number')
+          throw typeError('a Tensor or a number', `stateDict.state[${k}].${name}`, v);
       }
       return [p, values] as const;
     });
@@ -175,7 +186,13 @@ export abstract class Optimizer {
     this.state.clear();
     for (const [p, values] of entries) {
       for (const [name, v] of values) {
-        this.setState(p, name, v instanceof Tensor ? v.to({ device: p.device, copy: true, dtype: v.isFloatingPoint() && name !== 'step' ? p.dtype : v.dtype }) : v);
+        this.setState(
+          p,
+          name,
+          v instanceof Tensor
+            ? v.to({ device: p.device, copy: true, dtype: v.isFloatingPoint() && name !== 'step' ? p.dtype : v.dtype })
+            : v,
+        );
       }
     }
     hypers.forEach((hyper, i) => Object.assign(this.paramGroups[i], hyper));

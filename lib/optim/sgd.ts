@@ -24,7 +24,16 @@ export interface SGDOptions {
  */
 export class SGD extends Optimizer {
   constructor(params: Params, options: SGDOptions = {}) {
-    const d = { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, fused: false, ...options };
+    const d = {
+      lr: 1e-3,
+      momentum: 0,
+      dampening: 0,
+      weightDecay: 0,
+      nesterov: false,
+      maximize: false,
+      fused: false,
+      ...options,
+    };
     super(params, d);
   }
 

@@ -94,7 +94,8 @@ export function arange(a: number, b?: number | TensorOptions, c?: number | Tenso
     options = b;
   }
   if (step === 0) throw new RangeError('Expected a non-zero step for step but received 0');
-  if (!Number.isFinite(start) || !Number.isFinite(end)) throw new RangeError(`Expected finite start and end for arange but received ${start}, ${end}`);
+  if (!Number.isFinite(start) || !Number.isFinite(end))
+    throw new RangeError(`Expected finite start and end for arange but received ${start}, ${end}`);
   const [o, dtype, device] = opts(options);
   return make(N.arange(start, end, step, dtype, device), o);
 }
@@ -102,7 +103,10 @@ export function arange(a: number, b?: number | TensorOptions, c?: number | Tenso
 /** `steps` values evenly spaced from start to end (inclusive). */
 export function linspace(start: number, end: number, steps: number, options?: TensorOptions): Tensor {
   const [o, dtype, device] = opts(options);
-  return make(N.linspace(checkNumber(start, 'start'), checkNumber(end, 'end'), checkInt(steps, 'steps', 0), dtype, device), o);
+  return make(
+    N.linspace(checkNumber(start, 'start'), checkNumber(end, 'end'), checkInt(steps, 'steps', 0), dtype, device),
+    o,
+  );
 }
 
 /** An n x m identity matrix (m defaults to n). */
@@ -118,7 +122,12 @@ export function eye(n: number, m?: number | TensorOptions, options?: TensorOptio
 /** Random integers in [low, high): `randint(high, size)` or `randint(low, high, size)`. int64 by default. */
 export function randint(high: number, size: readonly number[], options?: TensorOptions): Tensor;
 export function randint(low: number, high: number, size: readonly number[], options?: TensorOptions): Tensor;
-export function randint(a: number, b: number | readonly number[], c?: readonly number[] | TensorOptions, d?: TensorOptions): Tensor {
+export function randint(
+  a: number,
+  b: number | readonly number[],
+  c?: readonly number[] | TensorOptions,
+  d?: TensorOptions,
+): Tensor {
   let low = 0;
   let high: number;
   let size: unknown;
@@ -140,7 +149,15 @@ export function randint(a: number, b: number | readonly number[], c?: readonly n
 
 /** Nested arrays of numbers or booleans. */
 export type NestedData = number | boolean | readonly NestedData[];
-type TypedData = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint8ClampedArray | BigInt64Array;
+type TypedData =
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | BigInt64Array;
 
 function flatten(data: NestedData): { values: (number | boolean)[]; shape: number[] } {
   const shape: number[] = [];
@@ -173,8 +190,17 @@ function flatten(data: NestedData): { values: (number | boolean)[]; shape: numbe
 export function tensor(data: NestedData | TypedData, options?: TensorOptions): Tensor {
   const [o, dtype, device] = opts(options);
   if (ArrayBuffer.isView(data)) {
-    if (data instanceof DataView || data instanceof BigUint64Array || data instanceof Uint16Array || data instanceof Uint32Array) {
-      throw typeError('a Float32Array, Float64Array, Int32Array, Int16Array, Int8Array, Uint8Array or BigInt64Array', 'data', data);
+    if (
+      data instanceof DataView ||
+      data instanceof BigUint64Array ||
+      data instanceof Uint16Array ||
+      data instanceof Uint32Array
+    ) {
+      throw typeError(
+        'a Float32Array, Float64Array, Int32Array, Int16Array, Int8Array, Uint8Array or BigInt64Array',
+        'data',
+        data,
+      );
     }
     return make(N.fromTyped(data, [data.length], dtype, device), o);
   }
@@ -183,7 +209,8 @@ export function tensor(data: NestedData | TypedData, options?: TensorOptions): T
   }
   const { values, shape } = flatten(data);
   const allBool = values.length > 0 && values.every((v) => typeof v === 'boolean');
-  if (!allBool && values.some((v) => typeof v === 'boolean')) throw typeError('numbers only or booleans only', 'data', data);
+  if (!allBool && values.some((v) => typeof v === 'boolean'))
+    throw typeError('numbers only or booleans only', 'data', data);
   let inferred: DType;
   let typed: TypedData;
   if (allBool) {

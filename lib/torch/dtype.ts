@@ -2,7 +2,17 @@
 import { rangeError, typeError } from './errors';
 
 /** The dtypes torchts supports, named as in PyTorch (`torch.float32` is `'float32'`). */
-export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type DType =
+  | 'float32'
+  | 'float64'
+  | 'float16'
+  | 'bfloat16'
+  | 'int64'
+  | 'int32'
+  | 'int16'
+  | 'int8'
+  | 'uint8'
+  | 'bool';
 
 /** at::ScalarType codes (c10/core/ScalarType.h). */
 const CODES: Record<DType, number> = {

@@ -50,7 +50,9 @@ function fixed(x: number, p: number): string {
   const s = special(x);
   if (s !== null) return s;
   const { digits, scale } = exactDecimal(x);
-  const str = roundHalfEven(digits, scale - p).toString().padStart(p + 1, '0');
+  const str = roundHalfEven(digits, scale - p)
+    .toString()
+    .padStart(p + 1, '0');
   const int = str.slice(0, str.length - p);
   return sign(x) + (p > 0 ? `${int}.${str.slice(str.length - p)}` : int);
 }
@@ -137,7 +139,11 @@ class Formatter {
 /** Indices shown along a dimension of size n; -1 marks the '...'. */
 function edgeIndices(n: number, summarize: boolean): number[] {
   if (!summarize || n <= 2 * EDGE_ITEMS) return Array.from({ length: n }, (_, i) => i);
-  return [...Array.from({ length: EDGE_ITEMS }, (_, i) => i), -1, ...Array.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i)];
+  return [
+    ...Array.from({ length: EDGE_ITEMS }, (_, i) => i),
+    -1,
+    ...Array.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i),
+  ];
 }
 
 /** A row-major view of the flat data: `at(offset)` and the shape. */

@@ -4,7 +4,8 @@ import { checkBool, checkInt, checkNumber, typeError } from './errors';
 import { _tensorArg as tensorArg, _wrap as wrap, Tensor } from './tensor';
 
 function handles(tensors: unknown, argument: string): number[] {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw typeError('a non-empty array of Tensors', argument, tensors);
+  if (!Array.isArray(tensors) || tensors.length === 0)
+    throw typeError('a non-empty array of Tensors', argument, tensors);
   return tensors.map((t, i) => tensorArg(t, `${argument}[${i}]`).handle);
 }
 
@@ -20,7 +21,13 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
 
 /** Elements of `input` where `condition` is true, else of `other`. */
 export function where(condition: Tensor, input: Tensor, other: Tensor): Tensor {
-  return wrap(N.where(tensorArg(condition, 'condition').handle, tensorArg(input, 'input').handle, tensorArg(other, 'other').handle));
+  return wrap(
+    N.where(
+      tensorArg(condition, 'condition').handle,
+      tensorArg(input, 'input').handle,
+      tensorArg(other, 'other').handle,
+    ),
+  );
 }
 
 export function matmul(input: Tensor, other: Tensor): Tensor {
@@ -28,7 +35,11 @@ export function matmul(input: Tensor, other: Tensor): Tensor {
 }
 
 /** Whether all elements are close: |a - b| <= atol + rtol * |b|. */
-export function allclose(a: Tensor, b: Tensor, options: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
+export function allclose(
+  a: Tensor,
+  b: Tensor,
+  options: { rtol?: number; atol?: number; equalNan?: boolean } = {},
+): boolean {
   return N.allclose(
     tensorArg(a, 'input').handle,
     tensorArg(b, 'other').handle,

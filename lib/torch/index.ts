@@ -57,7 +57,9 @@ function formatCudaVersion(v: number): string {
 /** 90100 -> '9.1.0' (cuDNN 9 encodes major*10000 + minor*100 + patch). */
 function formatCudnnVersion(v: number): string {
   if (v <= 0) return 'none';
-  return v >= 10000 ? `${Math.floor(v / 10000)}.${Math.floor((v % 10000) / 100)}.${v % 100}` : `${Math.floor(v / 1000)}.${Math.floor((v % 1000) / 100)}.${v % 100}`;
+  return v >= 10000
+    ? `${Math.floor(v / 10000)}.${Math.floor((v % 10000) / 100)}.${v % 100}`
+    : `${Math.floor(v / 1000)}.${Math.floor((v % 1000) / 100)}.${v % 100}`;
 }
 
 /** Versions and devices, as `torchts info` prints them. */
@@ -75,7 +77,10 @@ export function info(): Record<string, string | number | boolean> {
     cudnn: formatCudnnVersion(N.cudaVersions().cudnn),
     threads: N.getNumThreads(),
     // torch.distributed backends compiled in (Gloo needs its headers at build time, NCCL a CUDA build).
-    distributed: ['gloo', 'nccl'].filter((b) => Boolean((N.distBackends as Record<string, boolean> | undefined)?.[b])).join(', ') || 'none',
+    distributed:
+      ['gloo', 'nccl']
+        .filter((b) => Boolean((N.distBackends as Record<string, boolean> | undefined)?.[b]))
+        .join(', ') || 'none',
     'libtorch minor': minorOf(N.torchVersion),
   };
 }

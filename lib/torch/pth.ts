@@ -21,7 +21,7 @@ import type { Device } from './device';
 import type { DType } from './dtype';
 import { TorchError } from './errors';
 import { PyDict, type PyCallable, PyGlobal, unpickle } from './pickle';
-import { Tensor } from './tensor';
+import type { Tensor } from './tensor';
 import {
   dataOffset,
   entryData,
@@ -91,16 +91,19 @@ function hooks(file: string) {
     if (!Array.isArray(v) || !v.every(isInt)) throw fail(`a tensor's ${what} is not a tuple of non-negative integers`);
     return v as number[];
   };
-  const rebuild = (name: string, min: number, max: number): PyCallable => (args) => {
-    if (args.length < min || args.length > max) throw fail(`${name} called with ${args.length} arguments`);
-    const [storage, offset, size, stride, requiresGrad] = args;
-    if (!(storage instanceof StorageRef)) throw fail(`${name} called without a storage`);
-    if (!isInt(offset)) throw fail(`${name} called with storage offset ${String(offset)}`);
-    const spec = new TensorSpec(storage, offset, ints(size, 'size'), ints(stride, 'stride'));
-    if (spec.size.length !== spec.stride.length) throw fail(`a tensor has ${spec.size.length} sizes but ${spec.stride.length} strides`);
-    spec.requiresGrad = requiresGrad === true;
-    return spec;
-  };
+  const rebuild =
+    (name: string, min: number, max: number): PyCallable =>
+    (args) => {
+      if (args.length < min || args.length > max) throw fail(`${name} called with ${args.length} arguments`);
+      const [storage, offset, size, stride, requiresGrad] = args;
+      if (!(storage instanceof StorageRef)) throw fail(`${name} called without a storage`);
+      if (!isInt(offset)) throw fail(`${name} called with storage offset ${String(offset)}`);
+      const spec = new TensorSpec(storage, offset, ints(size, 'size'), ints(stride, 'stride'));
+      if (spec.size.length !== spec.stride.length)
+        throw fail(`a tensor has ${spec.size.length} sizes but ${spec.stride.length} strides`);
+      spec.requiresGrad = requiresGrad === true;
+      return spec;
+    };
   const allowed: Record<string, PyCallable> = {
     'collections.OrderedDict': (args) => {
       if (args.length) throw fail('collections.OrderedDict called with arguments');
@@ -115,24 +118,31 @@ function hooks(file: string) {
       return data;
     },
   };
-  const storageTypes = new Map(Object.entries(STORAGES).map(([n, s]) => [`torch.${n}`, new StorageType(n, s.dtype, s.size)]));
+  const storageTypes = new Map(
+    Object.entries(STORAGES).map(([n, s]) => [`torch.${n}`, new StorageType(n, s.dtype, s.size)]),
+  );
   return {
     findGlobal(module: string, name: string): PyCallable {
       const q = `${module}.${name}`;
       const fn = allowed[q];
-      if (Object.prototype.hasOwnProperty.call(allowed, q)) return fn;
+      if (Object.hasOwn(allowed, q)) return fn;
       // A storage class only appears as a value inside a persistent id.
-      if (storageTypes.has(q)) return () => {
-        throw fail(`${q} called as a function`);
-      };
-      throw new TorchError(`unsupported pickle global '${q}' in ${JSON.stringify(file)}: torchts reads state dicts of tensors only`);
+      if (storageTypes.has(q))
+        return () => {
+          throw fail(`${q} called as a function`);
+        };
+      throw new TorchError(
+        `unsupported pickle global '${q}' in ${JSON.stringify(file)}: torchts reads state dicts of tensors only`,
+      );
     },
     persistentLoad(pid: unknown): StorageRef {
-      if (!Array.isArray(pid) || pid.length !== 5 || pid[0] !== 'storage') throw fail(`unsupported persistent id ${describePid(pid)}`);
+      if (!Array.isArray(pid) || pid.length !== 5 || pid[0] !== 'storage')
+        throw fail(`unsupported persistent id ${describePid(pid)}`);
       const [, type, key, , numel] = pid;
       const st = type instanceof PyGlobal ? storageTypes.get(type.qualname) : undefined;
       if (!st) throw fail(`a persistent id names no storage class (${describePid(pid)})`);
-      if (typeof key !== 'string' || !/^[\w.-]{1,200}$/.test(key)) throw fail(`bad storage key in persistent id ${describePid(pid)}`);
+      if (typeof key !== 'string' || !/^[\w.-]{1,200}$/.test(key))
+        throw fail(`bad storage key in persistent id ${describePid(pid)}`);
       if (!isInt(numel)) throw fail(`bad storage size in persistent id ${describePid(pid)}`);
       return new StorageRef(key, st.dtype, st.size, numel);
     },
@@ -140,7 +150,9 @@ function hooks(file: string) {
 }
 
 function describePid(pid: unknown): string {
-  return Array.isArray(pid) ? `(${pid.map((x) => (typeof x === 'string' ? JSON.stringify(x) : typeof x === 'object' && x ? 'object' : String(x))).join(', ')})` : typeof pid;
+  return Array.isArray(pid)
+    ? `(${pid.map((x) => (typeof x === 'string' ? JSON.stringify(x) : typeof x === 'object' && x ? 'object' : String(x))).join(', ')})`
+    : typeof pid;
 }
 
 /** Elements a view needs in its storage: 0 when empty, else the last element's index + 1. */
@@ -155,7 +167,15 @@ function extent(spec: TensorSpec): number {
 function toJS(v: unknown, make: (s: TensorSpec) => Tensor, file: string): unknown {
   const open = new Set<object>();
   const conv = (x: unknown, depth: number): unknown => {
-    if (x === null || typeof x === 'boolean' || typeof x === 'number' || typeof x === 'bigint' || typeof x === 'string' || Buffer.isBuffer(x)) return x;
+    if (
+      x === null ||
+      typeof x === 'boolean' ||
+      typeof x === 'number' ||
+      typeof x === 'bigint' ||
+      typeof x === 'string' ||
+      Buffer.isBuffer(x)
+    )
+      return x;
     if (x instanceof TensorSpec) return make(x);
     if (depth > MAX_DEPTH) throw invalidPth(file, `the data is nested deeper than ${MAX_DEPTH} levels`);
     if (Array.isArray(x) || x instanceof PyDict) {
@@ -165,8 +185,14 @@ function toJS(v: unknown, make: (s: TensorSpec) => Tensor, file: string): unknow
         if (Array.isArray(x)) return x.map((y) => conv(y, depth + 1));
         const out: Record<string, unknown> = {};
         for (const [k, y] of x.map) {
-          if (typeof k !== 'string' && typeof k !== 'number' && typeof k !== 'bigint') throw invalidPth(file, `a dict has a key that is not a string or integer (${describePid(k)})`);
-          Object.defineProperty(out, String(k), { value: conv(y, depth + 1), enumerable: true, writable: true, configurable: true });
+          if (typeof k !== 'string' && typeof k !== 'number' && typeof k !== 'bigint')
+            throw invalidPth(file, `a dict has a key that is not a string or integer (${describePid(k)})`);
+          Object.defineProperty(out, String(k), {
+            value: conv(y, depth + 1),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         }
         return out;
       } finally {
@@ -211,7 +237,8 @@ export function* pthSteps(file: string, size: number, device: string | null): Ge
   // The archive's top folder is the first entry's (as PyTorch's reader takes it).
   const first = entries.keys().next().value as string | undefined;
   const slash = first?.indexOf('/') ?? -1;
-  if (first === undefined || slash < 0) throw invalidPth(file, 'the zip archive has no top-level folder (not a file written by torch.save)');
+  if (first === undefined || slash < 0)
+    throw invalidPth(file, 'the zip archive has no top-level folder (not a file written by torch.save)');
   const prefix = first.slice(0, slash + 1);
   function* read(entry: ZipEntry): Generator<Read, Buffer, Buffer> {
     const at = dataOffset(yield [entry.headerOffset, LOCAL_HEADER_BYTES], entry, end.cdOffset, file);
@@ -224,7 +251,8 @@ export function* pthSteps(file: string, size: number, device: string | null): Ge
   const order = entries.get(`${prefix}byteorder`);
   if (order) {
     const text = (yield* read(order)).toString('latin1');
-    if (text !== 'little' && text !== 'big') throw invalidPth(file, `unknown byteorder ${JSON.stringify(text.slice(0, 20))}`);
+    if (text !== 'little' && text !== 'big')
+      throw invalidPth(file, `unknown byteorder ${JSON.stringify(text.slice(0, 20))}`);
     bigEndian = text === 'big';
   }
   const root = unpickle(yield* read(pkl), hooks(file), (why) => invalidPth(file, `${prefix}data.pkl: ${why}`));
@@ -242,13 +270,19 @@ export function* pthSteps(file: string, size: number, device: string | null): Ge
       const entry = entries.get(`${prefix}data/${ref.key}`);
       if (!entry) throw invalidPth(file, `the archive has no record ${prefix}data/${ref.key} for a tensor's storage`);
       if (entry.size !== ref.numel * ref.itemSize) {
-        throw invalidPth(file, `record ${prefix}data/${ref.key} has ${entry.size} bytes but its storage of ${ref.numel} ${ref.dtype} elements needs ${ref.numel * ref.itemSize}`);
+        throw invalidPth(
+          file,
+          `record ${prefix}data/${ref.key} has ${entry.size} bytes but its storage of ${ref.numel} ${ref.dtype} elements needs ${ref.numel * ref.itemSize}`,
+        );
       }
       storages.set(ref.key, { ref, entry });
     }
     const need = extent(s);
     if (need > ref.numel) {
-      throw invalidPth(file, `a tensor of size [${s.size.join(', ')}], stride [${s.stride.join(', ')}] and offset ${s.offset} needs ${need} elements but its storage ${JSON.stringify(ref.key)} has ${ref.numel}`);
+      throw invalidPth(
+        file,
+        `a tensor of size [${s.size.join(', ')}], stride [${s.stride.join(', ')}] and offset ${s.offset} needs ${need} elements but its storage ${JSON.stringify(ref.key)} has ${ref.numel}`,
+      );
     }
   }
 
@@ -263,7 +297,8 @@ export function* pthSteps(file: string, size: number, device: string | null): Ge
         else if (ref.itemSize === 4) bytes.swap32();
         else bytes.swap64();
       }
-      if (ref.dtype === 'bool' && bytes.some((b) => b > 1)) throw invalidPth(file, `bool storage ${JSON.stringify(key)} holds bytes other than 0 and 1`);
+      if (ref.dtype === 'bool' && bytes.some((b) => b > 1))
+        throw invalidPth(file, `bool storage ${JSON.stringify(key)} holds bytes other than 0 and 1`);
       const t = frombuffer(bytes, { dtype: ref.dtype, shape: [ref.numel] });
       made.push(t);
       flat.set(key, t);

@@ -23,7 +23,10 @@ const FROM_ST: Record<string, { dtype: DType; size: number }> = {
   U8: { dtype: 'uint8', size: 1 },
   BOOL: { dtype: 'bool', size: 1 },
 };
-const TO_ST = Object.fromEntries(Object.entries(FROM_ST).map(([st, { dtype }]) => [dtype, st])) as Record<DType, string>;
+const TO_ST = Object.fromEntries(Object.entries(FROM_ST).map(([st, { dtype }]) => [dtype, st])) as Record<
+  DType,
+  string
+>;
 
 /** The largest header accepted (safetensors' own limit). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -60,10 +63,13 @@ export function encodeHeader(
   const entries: Entry[] = [];
   let offset = 0;
   for (const t of tensors) {
-    if (t.name === METADATA_KEY) throw new TorchError(`"${METADATA_KEY}" is reserved in safetensors files and cannot name a tensor`);
-    if (Object.prototype.hasOwnProperty.call(json, t.name)) throw new TorchError(`two tensors are named ${JSON.stringify(t.name)}`);
+    if (t.name === METADATA_KEY)
+      throw new TorchError(`"${METADATA_KEY}" is reserved in safetensors files and cannot name a tensor`);
+    if (Object.hasOwn(json, t.name))
+      throw new TorchError(`two tensors are named ${JSON.stringify(t.name)}`);
     const st = TO_ST[t.dtype];
-    if (st === undefined) throw new TorchError(`safetensors cannot store dtype ${t.dtype} (tensor ${JSON.stringify(t.name)})`);
+    if (st === undefined)
+      throw new TorchError(`safetensors cannot store dtype ${t.dtype} (tensor ${JSON.stringify(t.name)})`);
     const bytes = t.shape.reduce((a, b) => a * b, 1) * FROM_ST[st].size;
     const e: Entry = { name: t.name, dtype: t.dtype, shape: [...t.shape], begin: offset, end: offset + bytes };
     offset = e.end;
@@ -88,9 +94,13 @@ export function headerLength(prefix: Buffer, fileSize: number, file: string): nu
   if (fileSize < 8) throw invalid(file, `the file has ${fileSize} bytes, fewer than the 8 of the header length`);
   const n = prefix.readBigUInt64LE(0);
   if (n > BigInt(fileSize - 8)) {
-    throw invalid(file, `the header length ${n} goes beyond the end of the file (${fileSize} bytes; truncated or not a safetensors file?)`);
+    throw invalid(
+      file,
+      `the header length ${n} goes beyond the end of the file (${fileSize} bytes; truncated or not a safetensors file?)`,
+    );
   }
-  if (n > BigInt(MAX_HEADER_BYTES)) throw invalid(file, `the header length ${n} is over the limit of ${MAX_HEADER_BYTES} bytes`);
+  if (n > BigInt(MAX_HEADER_BYTES))
+    throw invalid(file, `the header length ${n} is over the limit of ${MAX_HEADER_BYTES} bytes`);
   if (n < 2n) throw invalid(file, `the header length ${n} is too short for a JSON object`);
   return Number(n);
 }
@@ -103,14 +113,19 @@ const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isSa
  * `dataBytes` bytes of data, match shape × item size, and tile the data without gaps or
  * overlaps. Returns the entries in header order and the metadata.
  */
-export function parseHeader(bytes: Buffer, dataBytes: number, file: string): { entries: Entry[]; metadata: Record<string, string> } {
+export function parseHeader(
+  bytes: Buffer,
+  dataBytes: number,
+  file: string,
+): { entries: Entry[]; metadata: Record<string, string> } {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw invalid(file, 'the header is not valid UTF-8');
   }
-  if (!text.startsWith('{')) throw invalid(file, `the header does not start with "{" (received ${JSON.stringify(text.slice(0, 16))})`);
+  if (!text.startsWith('{'))
+    throw invalid(file, `the header does not start with "{" (received ${JSON.stringify(text.slice(0, 16))})`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -125,31 +140,45 @@ export function parseHeader(bytes: Buffer, dataBytes: number, file: string): { e
     if (name === METADATA_KEY) {
       if (!isObject(v)) throw invalid(file, `"${METADATA_KEY}" is not an object of strings`);
       for (const [k, s] of Object.entries(v)) {
-        if (typeof s !== 'string') throw invalid(file, `"${METADATA_KEY}" holds a non-string value for ${JSON.stringify(k)}`);
+        if (typeof s !== 'string')
+          throw invalid(file, `"${METADATA_KEY}" holds a non-string value for ${JSON.stringify(k)}`);
         Object.defineProperty(metadata, k, { value: s, enumerable: true, writable: true, configurable: true });
       }
       continue;
     }
     if (!isObject(v)) throw invalid(file, `the header entry of ${what} is not an object`);
-    const st = typeof v.dtype === 'string' && Object.prototype.hasOwnProperty.call(FROM_ST, v.dtype) ? FROM_ST[v.dtype] : undefined;
+    const st =
+      typeof v.dtype === 'string' && Object.hasOwn(FROM_ST, v.dtype)
+        ? FROM_ST[v.dtype]
+        : undefined;
     if (!st) {
-      throw invalid(file, `${what} has dtype ${JSON.stringify(v.dtype)}; torchts reads ${Object.keys(FROM_ST).join(', ')}`);
+      throw invalid(
+        file,
+        `${what} has dtype ${JSON.stringify(v.dtype)}; torchts reads ${Object.keys(FROM_ST).join(', ')}`,
+      );
     }
-    if (!Array.isArray(v.shape) || !v.shape.every(isSize)) throw invalid(file, `${what} has an invalid shape ${JSON.stringify(v.shape)}`);
+    if (!Array.isArray(v.shape) || !v.shape.every(isSize))
+      throw invalid(file, `${what} has an invalid shape ${JSON.stringify(v.shape)}`);
     const off = v.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || !isSize(off[0]) || !isSize(off[1]) || off[0] > off[1]) {
       throw invalid(file, `${what} has invalid data_offsets ${JSON.stringify(off)}`);
     }
     const [begin, end] = off as [number, number];
     if (end > dataBytes) {
-      throw invalid(file, `${what} has data_offsets [${begin}, ${end}] beyond the ${dataBytes} bytes of data in the file (truncated?)`);
+      throw invalid(
+        file,
+        `${what} has data_offsets [${begin}, ${end}] beyond the ${dataBytes} bytes of data in the file (truncated?)`,
+      );
     }
     // numel × itemsize, stopping as soon as it passes the data (no overflow).
     let bytes = st.size;
     if (v.shape.includes(0)) bytes = 0;
     else for (const d of v.shape as number[]) if ((bytes *= d) > dataBytes) break;
     if (bytes !== end - begin) {
-      throw invalid(file, `${what} has data_offsets [${begin}, ${end}] (${end - begin} bytes) but shape [${v.shape.join(', ')}] of ${v.dtype} needs ${bytes > dataBytes ? 'more than the file holds' : `${bytes} bytes`}`);
+      throw invalid(
+        file,
+        `${what} has data_offsets [${begin}, ${end}] (${end - begin} bytes) but shape [${v.shape.join(', ')}] of ${v.dtype} needs ${bytes > dataBytes ? 'more than the file holds' : `${bytes} bytes`}`,
+      );
     }
     entries.push({ name, dtype: st.dtype, shape: v.shape as number[], begin, end });
   }
@@ -157,7 +186,8 @@ export function parseHeader(bytes: Buffer, dataBytes: number, file: string): { e
   let at = 0;
   let prev: Entry | undefined;
   for (const e of sorted) {
-    if (e.begin < at) throw invalid(file, `the data of tensors ${JSON.stringify(prev!.name)} and ${JSON.stringify(e.name)} overlap`);
+    if (e.begin < at)
+      throw invalid(file, `the data of tensors ${JSON.stringify(prev!.name)} and ${JSON.stringify(e.name)} overlap`);
     if (e.begin > at) throw invalid(file, `bytes ${at} to ${e.begin} of the data belong to no tensor`);
     at = e.end;
     prev = e;

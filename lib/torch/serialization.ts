@@ -39,7 +39,9 @@ export interface LoadOptions {
 // ---- structure: objects <-> tensors + JSON ------------------------------------------
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+  v !== null &&
+  typeof v === 'object' &&
+  (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 /** Sets a property even when it is named `__proto__`. */
 function define(o: Record<string, unknown>, k: string, v: unknown): void {
@@ -59,7 +61,10 @@ interface Plan {
  */
 function planSave(obj: unknown): Plan {
   if (isPlainObject(obj) && Object.values(obj).every((v) => v instanceof Tensor)) {
-    return { tensors: Object.entries(obj).map(([name, tensor]) => ({ name, tensor: tensor as Tensor })), metadata: { format: 'pt' } };
+    return {
+      tensors: Object.entries(obj).map(([name, tensor]) => ({ name, tensor: tensor as Tensor })),
+      metadata: { format: 'pt' },
+    };
   }
   const tensors: Plan['tensors'] = [];
   const names = new Map<Tensor, string>();
@@ -80,15 +85,19 @@ function planSave(obj: unknown): Plan {
       return { $tensor: name };
     }
     if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
-    if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0) ? v : { $number: Object.is(v, -0) ? '-0' : String(v) };
+    if (typeof v === 'number')
+      return Number.isFinite(v) && !Object.is(v, -0) ? v : { $number: Object.is(v, -0) ? '-0' : String(v) };
     if (typeof v !== 'object' || !(Array.isArray(v) || isPlainObject(v))) {
       throw typeError('a Tensor, number, string, boolean, null, array or plain object', where, v);
     }
-    if (open.has(v)) throw new TypeError(`Expected an object without cycles for obj but ${where} refers back to an enclosing object`);
-    if (depth > MAX_DEPTH) throw new TypeError(`Expected at most ${MAX_DEPTH} levels of nesting for obj but ${where} is deeper`);
+    if (open.has(v))
+      throw new TypeError(`Expected an object without cycles for obj but ${where} refers back to an enclosing object`);
+    if (depth > MAX_DEPTH)
+      throw new TypeError(`Expected at most ${MAX_DEPTH} levels of nesting for obj but ${where} is deeper`);
     open.add(v);
     try {
-      if (Array.isArray(v)) return Array.from(v, (x, i) => (x === undefined ? null : encode(x, [...path, String(i)], depth + 1)));
+      if (Array.isArray(v))
+        return Array.from(v, (x, i) => (x === undefined ? null : encode(x, [...path, String(i)], depth + 1)));
       const out: Record<string, unknown> = {};
       let dollar = false;
       for (const [k, x] of Object.entries(v)) {
@@ -124,10 +133,12 @@ function decode(node: unknown, get: (key: string) => unknown, file: string, dept
       return get(value);
     }
     if (tag === '$number') {
-      if (typeof value !== 'string' || !Object.prototype.hasOwnProperty.call(SPECIAL_NUMBERS, value)) throw bad(`unknown number ${describe(value)}`);
+      if (typeof value !== 'string' || !Object.hasOwn(SPECIAL_NUMBERS, value))
+        throw bad(`unknown number ${describe(value)}`);
       return SPECIAL_NUMBERS[value];
     }
-    if (tag !== '$object' || value === null || typeof value !== 'object' || Array.isArray(value)) throw bad(`unknown node ${describe(node)}`);
+    if (tag !== '$object' || value === null || typeof value !== 'object' || Array.isArray(value))
+      throw bad(`unknown node ${describe(node)}`);
     fields = value as Record<string, unknown>;
   }
   const out: Record<string, unknown> = {};
@@ -165,7 +176,9 @@ function* chunks(obj: unknown): Generator<Buffer> {
   for (let i = 0; i < entries.length; i++) {
     const bytes = plan.tensors[i].tensor.toBytes(); // copies CUDA tensors to the CPU
     if (bytes.length !== entries[i].end - entries[i].begin) {
-      throw new TorchError(`tensor ${JSON.stringify(entries[i].name)} gave ${bytes.length} bytes, expected ${entries[i].end - entries[i].begin}`);
+      throw new TorchError(
+        `tensor ${JSON.stringify(entries[i].name)} gave ${bytes.length} bytes, expected ${entries[i].end - entries[i].begin}`,
+      );
     }
     yield bytes;
   }
@@ -254,7 +267,12 @@ function* loadSteps(file: string, size: number, device: string | null): Generato
 }
 
 /** The safetensors load procedure (`prefix`: the file's first 8 bytes, or fewer if it is shorter). */
-function* safetensorsSteps(file: string, size: number, device: string | null, prefix: Buffer): Generator<Read, unknown, Buffer> {
+function* safetensorsSteps(
+  file: string,
+  size: number,
+  device: string | null,
+  prefix: Buffer,
+): Generator<Read, unknown, Buffer> {
   const n = headerLength(prefix, size, file);
   const dataStart = 8 + n;
   const { entries, metadata } = parseHeader(yield [8, n], size - dataStart, file);
@@ -269,18 +287,27 @@ function* safetensorsSteps(file: string, size: number, device: string | null, pr
       throw invalid(file, `bad "${STRUCTURE_KEY}" metadata: not valid JSON (${(e as Error).message})`);
     }
     const refs = new Set<Entry>();
-    decode(structure, (key) => {
-      const e = byName.get(key);
-      if (!e) throw invalid(file, `bad "${STRUCTURE_KEY}" metadata: it refers to tensor ${JSON.stringify(key)}, which the file does not hold`);
-      refs.add(e);
-    }, file);
+    decode(
+      structure,
+      (key) => {
+        const e = byName.get(key);
+        if (!e)
+          throw invalid(
+            file,
+            `bad "${STRUCTURE_KEY}" metadata: it refers to tensor ${JSON.stringify(key)}, which the file does not hold`,
+          );
+        refs.add(e);
+      },
+      file,
+    );
     wanted = entries.filter((e) => refs.has(e));
   }
   const tensors = new Map<string, Tensor>();
   try {
     for (const e of wanted) {
       const bytes: Buffer = yield [dataStart + e.begin, e.end - e.begin];
-      if (e.dtype === 'bool' && bytes.some((b) => b > 1)) throw invalid(file, `bool tensor ${JSON.stringify(e.name)} holds bytes other than 0 and 1`);
+      if (e.dtype === 'bool' && bytes.some((b) => b > 1))
+        throw invalid(file, `bool tensor ${JSON.stringify(e.name)} holds bytes other than 0 and 1`);
       let t = frombuffer(bytes, { dtype: e.dtype, shape: e.shape });
       if (device !== null && device !== 'cpu') {
         const moved = t.to({ device: device as Device });
@@ -302,7 +329,10 @@ function* safetensorsSteps(file: string, size: number, device: string | null, pr
 }
 
 function readError(file: string, position: number, length: number, got: number): TorchError {
-  return invalid(file, `the file ended after ${position + got} bytes while reading bytes ${position} to ${position + length} (truncated while reading?)`);
+  return invalid(
+    file,
+    `the file ended after ${position + got} bytes while reading bytes ${position} to ${position + length} (truncated while reading?)`,
+  );
 }
 
 function openError(file: string, stat: fs.Stats): TorchError | null {

@@ -7,14 +7,7 @@ import { inspect } from 'node:util';
 import { N } from '../native';
 import { checkDevice, type Device } from './device';
 import { dtypeCode, dtypeName, optDtypeCode, type DType } from './dtype';
-import {
-  checkBool,
-  checkInt,
-  checkOptions,
-  checkScalar,
-  TorchError,
-  typeError,
-} from './errors';
+import { checkBool, checkInt, checkOptions, checkScalar, TorchError, typeError } from './errors';
 import { formatTensor } from './format';
 import { finalizer, track, type Owned } from './memory';
 import { TensorReductions } from './tensor_reduction';
@@ -79,7 +72,8 @@ function indexSpec(items: IndexItem[]): unknown[] {
       const m = SLICE.exec(it);
       if (!m) throw typeError("an integer, a slice like '1:3', '...', null or a Tensor", arg, it);
       const step = m[3] === undefined ? 1 : Number(m[3]);
-      if (step <= 0) throw new RangeError(`Expected a positive slice step for ${arg} but received ${JSON.stringify(it)}`);
+      if (step <= 0)
+        throw new RangeError(`Expected a positive slice step for ${arg} but received ${JSON.stringify(it)}`);
       return [m[1] === undefined ? null : Number(m[1]), m[2] === undefined ? null : Number(m[2]), step];
     }
     throw typeError("an integer, a slice like '1:3', '...', null or a Tensor", arg, it);
@@ -173,7 +167,8 @@ export class Tensor implements Owned {
     if (dim === undefined) return s;
     checkInt(dim, 'dim');
     const d = dim < 0 ? dim + s.length : dim;
-    if (d < 0 || d >= s.length) throw new RangeError(`Expected a dimension in [${-s.length}, ${s.length - 1}] for dim but received ${dim}`);
+    if (d < 0 || d >= s.length)
+      throw new RangeError(`Expected a dimension in [${-s.length}, ${s.length - 1}] for dim but received ${dim}`);
     return s[d];
   }
   stride(): number[] {
@@ -318,7 +313,11 @@ export class Tensor implements Owned {
    * Returns this tensor itself when nothing changes.
    */
   to(
-    target: Device | DType | Tensor | { device?: Device | string; dtype?: DType; nonBlocking?: boolean; copy?: boolean; memoryFormat?: MemoryFormat },
+    target:
+      | Device
+      | DType
+      | Tensor
+      | { device?: Device | string; dtype?: DType; nonBlocking?: boolean; copy?: boolean; memoryFormat?: MemoryFormat },
   ): Tensor {
     let device: string | null = null;
     let dtype = -1;
@@ -332,10 +331,13 @@ export class Tensor implements Owned {
       device = target.device;
       dtype = dtypeCode(target.dtype);
     } else {
-      const o = checkOptions<{ device: string; dtype: DType; nonBlocking: boolean; copy: boolean; memoryFormat: MemoryFormat }>(
-        target,
-        'target',
-      );
+      const o = checkOptions<{
+        device: string;
+        dtype: DType;
+        nonBlocking: boolean;
+        copy: boolean;
+        memoryFormat: MemoryFormat;
+      }>(target, 'target');
       if (o.memoryFormat !== undefined) format = memoryFormatCode(o.memoryFormat);
       device = checkDevice(o.device);
       dtype = optDtypeCode(o.dtype);
@@ -356,8 +358,12 @@ export class Tensor implements Owned {
    * copies asynchronously. Needs CUDA (pinning is done by the CUDA driver).
    */
   pinMemory(): Tensor {
-    if (!N.cudaIsAvailable()) throw new TorchError('pinMemory() needs CUDA (page-locked memory is allocated by the CUDA driver), and CUDA is not available');
-    if (this.device !== 'cpu') throw new TorchError(`pinMemory() takes a CPU tensor, but this one is on ${this.device}`);
+    if (!N.cudaIsAvailable())
+      throw new TorchError(
+        'pinMemory() needs CUDA (page-locked memory is allocated by the CUDA driver), and CUDA is not available',
+      );
+    if (this.device !== 'cpu')
+      throw new TorchError(`pinMemory() takes a CPU tensor, but this one is on ${this.device}`);
     return wrap(N.pinMemory(this.handle) as number);
   }
   /** Whether this tensor lives in page-locked host memory. */
@@ -402,7 +408,9 @@ export class Tensor implements Owned {
   /** `this + alpha * other` */
   add(o: Tensor | number, options?: { alpha?: number }): Tensor {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
-    return wrap(o instanceof Tensor ? N.add(this.handle, o.handle, alpha) : N.addS(this.handle, checkScalar(o, 'other'), alpha));
+    return wrap(
+      o instanceof Tensor ? N.add(this.handle, o.handle, alpha) : N.addS(this.handle, checkScalar(o, 'other'), alpha),
+    );
   }
   add_(o: Tensor | number, options?: { alpha?: number }): this {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
@@ -413,7 +421,9 @@ export class Tensor implements Owned {
   /** `this - alpha * other` */
   sub(o: Tensor | number, options?: { alpha?: number }): Tensor {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
-    return wrap(o instanceof Tensor ? N.sub(this.handle, o.handle, alpha) : N.subS(this.handle, checkScalar(o, 'other'), alpha));
+    return wrap(
+      o instanceof Tensor ? N.sub(this.handle, o.handle, alpha) : N.subS(this.handle, checkScalar(o, 'other'), alpha),
+    );
   }
   sub_(o: Tensor | number, options?: { alpha?: number }): this {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
@@ -524,7 +534,6 @@ export class Tensor implements Owned {
   logSoftmax(dim: number, options?: { dtype?: DType }): Tensor {
     return wrap(N.logSoftmax(this.handle, checkInt(dim, 'dim'), optDtypeCode(options?.dtype)));
   }
-
 }
 
 function tensorArg(t: unknown, argument: string): Tensor {
@@ -535,16 +544,44 @@ function tensorArg(t: unknown, argument: string): Tensor {
 function clampArgs(min: unknown, max: unknown): [number | null, number | null] {
   const lo = min === undefined || min === null ? null : (checkScalar(min, 'min') as number);
   const hi = max === undefined || max === null ? null : (checkScalar(max, 'max') as number);
-  if (lo === null && hi === null) throw new TypeError('Expected at least one of min and max for clamp but received neither');
+  if (lo === null && hi === null)
+    throw new TypeError('Expected at least one of min and max for clamp but received neither');
   return [lo, hi];
 }
 
-
 // Unary ops and their in-place forms, one native call each.
 const UNARY = [
-  'neg', 'abs', 'exp', 'log', 'log2', 'log10', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'square', 'sin', 'cos', 'tan',
-  'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'sigmoid', 'relu', 'erf', 'floor', 'ceil', 'round', 'trunc',
-  'frac', 'sign', 'reciprocal', 'logicalNot',
+  'neg',
+  'abs',
+  'exp',
+  'log',
+  'log2',
+  'log10',
+  'log1p',
+  'expm1',
+  'sqrt',
+  'rsqrt',
+  'square',
+  'sin',
+  'cos',
+  'tan',
+  'asin',
+  'acos',
+  'atan',
+  'sinh',
+  'cosh',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'erf',
+  'floor',
+  'ceil',
+  'round',
+  'trunc',
+  'frac',
+  'sign',
+  'reciprocal',
+  'logicalNot',
 ] as const;
 const UNARY_NO_INPLACE = ['isnan', 'isinf', 'isfinite'] as const;
 
@@ -602,6 +639,7 @@ export interface Tensor extends TensorReductions, TensorShapeOps {}
 /* eslint-enable @typescript-eslint/no-empty-object-type */
 for (const methods of [TensorReductions, TensorShapeOps]) {
   for (const name of Object.getOwnPropertyNames(methods.prototype)) {
-    if (name !== 'constructor') Object.defineProperty(Tensor.prototype, name, Object.getOwnPropertyDescriptor(methods.prototype, name)!);
+    if (name !== 'constructor')
+      Object.defineProperty(Tensor.prototype, name, Object.getOwnPropertyDescriptor(methods.prototype, name)!);
   }
 }

@@ -54,12 +54,26 @@ export class TensorReductions {
   /** Standard deviation with Bessel's correction by default (`correction: 1`). */
   std(this: Tensor, dim?: number | number[] | null, options?: { correction?: number; keepdim?: boolean }): Tensor {
     const o = checkOptions<{ correction: number; keepdim: boolean }>(options);
-    return wrap(N.std(this.handle, dimsOrNull(dim), checkScalar(o.correction ?? 1, 'correction'), checkBool(o.keepdim ?? false, 'keepdim')));
+    return wrap(
+      N.std(
+        this.handle,
+        dimsOrNull(dim),
+        checkScalar(o.correction ?? 1, 'correction'),
+        checkBool(o.keepdim ?? false, 'keepdim'),
+      ),
+    );
   }
   /** Variance with Bessel's correction by default (`correction: 1`). */
   var(this: Tensor, dim?: number | number[] | null, options?: { correction?: number; keepdim?: boolean }): Tensor {
     const o = checkOptions<{ correction: number; keepdim: boolean }>(options);
-    return wrap(N.var(this.handle, dimsOrNull(dim), checkScalar(o.correction ?? 1, 'correction'), checkBool(o.keepdim ?? false, 'keepdim')));
+    return wrap(
+      N.var(
+        this.handle,
+        dimsOrNull(dim),
+        checkScalar(o.correction ?? 1, 'correction'),
+        checkBool(o.keepdim ?? false, 'keepdim'),
+      ),
+    );
   }
   /** The vector p-norm over `dim` (all elements by default). */
   norm(this: Tensor, p = 2, dim?: number | number[] | null, keepdim = false): Tensor {
@@ -78,7 +92,13 @@ export class TensorReductions {
   }
   /** The k largest (or smallest) elements along `dim`, as `{ values, indices }`. */
   topk(this: Tensor, k: number, dim = -1, largest = true, sorted = true): { values: Tensor; indices: Tensor } {
-    const [v, i] = N.topk(this.handle, checkInt(k, 'k', 0), checkInt(dim, 'dim'), checkBool(largest, 'largest'), checkBool(sorted, 'sorted')) as number[];
+    const [v, i] = N.topk(
+      this.handle,
+      checkInt(k, 'k', 0),
+      checkInt(dim, 'dim'),
+      checkBool(largest, 'largest'),
+      checkBool(sorted, 'sorted'),
+    ) as number[];
     return { values: wrap(v), indices: wrap(i) };
   }
   /** Sorted along `dim`, as `{ values, indices }`. */
@@ -89,5 +109,4 @@ export class TensorReductions {
   cumsum(this: Tensor, dim: number, options?: { dtype?: DType }): Tensor {
     return wrap(N.cumsum(this.handle, checkInt(dim, 'dim'), optDtypeCode(options?.dtype)));
   }
-
 }

@@ -84,7 +84,9 @@ export class TensorShapeOps {
     return wrap(N.gather(this.handle, checkInt(dim, 'dim'), tensorArg(index, 'index').handle));
   }
   scatter(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-    return wrap(N.scatter(this.handle, checkInt(dim, 'dim'), tensorArg(index, 'index').handle, tensorArg(src, 'src').handle));
+    return wrap(
+      N.scatter(this.handle, checkInt(dim, 'dim'), tensorArg(index, 'index').handle, tensorArg(src, 'src').handle),
+    );
   }
   scatter_<T extends Tensor>(this: T, dim: number, index: Tensor, src: Tensor): T {
     N.scatter_(this.handle, checkInt(dim, 'dim'), tensorArg(index, 'index').handle, tensorArg(src, 'src').handle);

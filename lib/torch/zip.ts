@@ -72,15 +72,18 @@ export function parseZipEnd(tail: Buffer, fileSize: number, file: string): ZipEn
     }
   }
   if (at < 0) throw invalidPth(file, 'no zip end-of-central-directory record (truncated, or not a zip archive)');
-  if (tail.readUInt16LE(at + 4) !== 0 || tail.readUInt16LE(at + 6) !== 0) throw invalidPth(file, 'multi-disk zip archives are not supported');
+  if (tail.readUInt16LE(at + 4) !== 0 || tail.readUInt16LE(at + 6) !== 0)
+    throw invalidPth(file, 'multi-disk zip archives are not supported');
   const entries = tail.readUInt16LE(at + 10);
   const cdSize = tail.readUInt32LE(at + 12);
   const cdOffset = tail.readUInt32LE(at + 16);
   if (entries === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
     const loc = at - ZIP64_LOCATOR_BYTES;
-    if (loc < 0 || tail.readUInt32LE(loc) !== ZIP64_LOCATOR_SIG) throw invalidPth(file, 'the zip end record asks for Zip64 but there is no Zip64 locator');
+    if (loc < 0 || tail.readUInt32LE(loc) !== ZIP64_LOCATOR_SIG)
+      throw invalidPth(file, 'the zip end record asks for Zip64 but there is no Zip64 locator');
     const zip64At = u64(tail, loc + 8, file, 'the Zip64 end record offset');
-    if (zip64At + ZIP64_END_BYTES > tailStart + loc) throw invalidPth(file, `the Zip64 end record offset ${zip64At} is out of bounds`);
+    if (zip64At + ZIP64_END_BYTES > tailStart + loc)
+      throw invalidPth(file, `the Zip64 end record offset ${zip64At} is out of bounds`);
     return { entries: 0, cdOffset: 0, cdSize: 0, zip64At };
   }
   return checkEnd({ entries, cdOffset, cdSize }, tailStart + at, file);
@@ -99,9 +102,13 @@ export function parseZip64End(rec: Buffer, zip64At: number, file: string): ZipEn
 
 function checkEnd(end: ZipEnd, endAt: number, file: string): ZipEnd {
   if (end.cdOffset + end.cdSize > endAt) {
-    throw invalidPth(file, `the central directory (bytes ${end.cdOffset} to ${end.cdOffset + end.cdSize}) goes past its end record at ${endAt} (truncated?)`);
+    throw invalidPth(
+      file,
+      `the central directory (bytes ${end.cdOffset} to ${end.cdOffset + end.cdSize}) goes past its end record at ${endAt} (truncated?)`,
+    );
   }
-  if (end.entries * CENTRAL_BYTES > end.cdSize) throw invalidPth(file, `the central directory (${end.cdSize} bytes) is too small for ${end.entries} entries`);
+  if (end.entries * CENTRAL_BYTES > end.cdSize)
+    throw invalidPth(file, `the central directory (${end.cdSize} bytes) is too small for ${end.entries} entries`);
   return end;
 }
 
@@ -113,7 +120,8 @@ export function parseCentralDirectory(cd: Buffer, end: ZipEnd, file: string): Ma
   const out = new Map<string, ZipEntry>();
   let at = 0;
   for (let i = 0; i < end.entries; i++) {
-    if (at + CENTRAL_BYTES > cd.length || cd.readUInt32LE(at) !== CENTRAL_SIG) throw invalidPth(file, `central directory entry ${i} is missing or damaged`);
+    if (at + CENTRAL_BYTES > cd.length || cd.readUInt32LE(at) !== CENTRAL_SIG)
+      throw invalidPth(file, `central directory entry ${i} is missing or damaged`);
     const flags = cd.readUInt16LE(at + 8);
     const method = cd.readUInt16LE(at + 10);
     let compressedSize = cd.readUInt32LE(at + 20);
@@ -134,7 +142,8 @@ export function parseCentralDirectory(cd: Buffer, end: ZipEnd, file: string): Ma
       if (id === 0x0001) {
         let p = e + 4;
         const take = (what: string): number => {
-          if (p + 8 > e + 4 + len) throw invalidPth(file, `the Zip64 field of entry ${JSON.stringify(name)} is too short`);
+          if (p + 8 > e + 4 + len)
+            throw invalidPth(file, `the Zip64 field of entry ${JSON.stringify(name)} is too short`);
           const v = u64(extra, p, file, `the ${what} of entry ${JSON.stringify(name)}`);
           p += 8;
           return v;
@@ -146,10 +155,21 @@ export function parseCentralDirectory(cd: Buffer, end: ZipEnd, file: string): Ma
       e += 4 + len;
     }
     if (flags & 1) throw invalidPth(file, `entry ${JSON.stringify(name)} is encrypted`);
-    if (method !== 0 && method !== 8) throw invalidPth(file, `entry ${JSON.stringify(name)} uses zip compression method ${method}; torchts reads stored (0) and deflated (8) entries`);
-    if (method === 0 && compressedSize !== size) throw invalidPth(file, `stored entry ${JSON.stringify(name)} has size ${size} but compressed size ${compressedSize}`);
+    if (method !== 0 && method !== 8)
+      throw invalidPth(
+        file,
+        `entry ${JSON.stringify(name)} uses zip compression method ${method}; torchts reads stored (0) and deflated (8) entries`,
+      );
+    if (method === 0 && compressedSize !== size)
+      throw invalidPth(
+        file,
+        `stored entry ${JSON.stringify(name)} has size ${size} but compressed size ${compressedSize}`,
+      );
     if (headerOffset + LOCAL_HEADER_BYTES + compressedSize > end.cdOffset) {
-      throw invalidPth(file, `entry ${JSON.stringify(name)} (offset ${headerOffset}, ${compressedSize} bytes) goes past the start of the central directory`);
+      throw invalidPth(
+        file,
+        `entry ${JSON.stringify(name)} (offset ${headerOffset}, ${compressedSize} bytes) goes past the start of the central directory`,
+      );
     }
     out.set(name, { name, method, crc32: cd.readUInt32LE(at + 16), compressedSize, size, headerOffset });
     at = next;
@@ -159,9 +179,14 @@ export function parseCentralDirectory(cd: Buffer, end: ZipEnd, file: string): Ma
 
 /** Where an entry's data starts, from its local header (the LOCAL_HEADER_BYTES at `entry.headerOffset`). */
 export function dataOffset(header: Buffer, entry: ZipEntry, cdOffset: number, file: string): number {
-  if (header.readUInt32LE(0) !== LOCAL_SIG) throw invalidPth(file, `no local header for entry ${JSON.stringify(entry.name)} at offset ${entry.headerOffset}`);
+  if (header.readUInt32LE(0) !== LOCAL_SIG)
+    throw invalidPth(file, `no local header for entry ${JSON.stringify(entry.name)} at offset ${entry.headerOffset}`);
   const start = entry.headerOffset + LOCAL_HEADER_BYTES + header.readUInt16LE(26) + header.readUInt16LE(28);
-  if (start + entry.compressedSize > cdOffset) throw invalidPth(file, `the data of entry ${JSON.stringify(entry.name)} goes past the start of the central directory`);
+  if (start + entry.compressedSize > cdOffset)
+    throw invalidPth(
+      file,
+      `the data of entry ${JSON.stringify(entry.name)} goes past the start of the central directory`,
+    );
   return start;
 }
 
@@ -173,10 +198,18 @@ export function entryData(raw: Buffer, entry: ZipEntry, file: string): Buffer {
       // maxOutputLength bounds the output by the declared size (no zip bombs).
       data = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
     } catch (e) {
-      throw invalidPth(file, `entry ${JSON.stringify(entry.name)} does not inflate to its declared ${entry.size} bytes (${(e as Error).message})`);
+      throw invalidPth(
+        file,
+        `entry ${JSON.stringify(entry.name)} does not inflate to its declared ${entry.size} bytes (${(e as Error).message})`,
+      );
     }
-    if (data.length !== entry.size) throw invalidPth(file, `entry ${JSON.stringify(entry.name)} inflates to ${data.length} bytes, not its declared ${entry.size}`);
+    if (data.length !== entry.size)
+      throw invalidPth(
+        file,
+        `entry ${JSON.stringify(entry.name)} inflates to ${data.length} bytes, not its declared ${entry.size}`,
+      );
   }
-  if (zlib.crc32(data) !== entry.crc32) throw invalidPth(file, `entry ${JSON.stringify(entry.name)} fails its CRC-32 check (corrupt file?)`);
+  if (zlib.crc32(data) !== entry.crc32)
+    throw invalidPth(file, `entry ${JSON.stringify(entry.name)} fails its CRC-32 check (corrupt file?)`);
   return data;
 }

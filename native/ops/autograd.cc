@@ -30,13 +30,17 @@ void RegisterAutograd(Napi::Env env, Napi::Object exports) {
     bool wanted = Bool(info, 1);
     // PyTorch checks this in its Python layer (python_variable.cpp), not in libtorch.
     TORCH_CHECK(t.is_leaf(), "you can only change requires_grad flags of leaf variables.",
-                wanted ? "" : " If you want to use a computed variable in a subgraph that doesn't require "
-                                "differentiation use var_no_grad = var.detach().");
+                wanted ? ""
+                       : " If you want to use a computed variable in a subgraph that doesn't require "
+                         "differentiation use var_no_grad = var.detach().");
     t.set_requires_grad(wanted);
     return Self(info);
   });
   TORCHTS_DEF("isLeaf", { return Napi::Boolean::New(info.Env(), Tns(info, 0).is_leaf()); });
-  TORCHTS_DEF("retainGrad", { Tns(info, 0).retain_grad(); return Self(info); });
+  TORCHTS_DEF("retainGrad", {
+    Tns(info, 0).retain_grad();
+    return Self(info);
+  });
   TORCHTS_DEF("hasGrad", { return Napi::Boolean::New(info.Env(), Tns(info, 0).grad().defined()); });
   // -> handle of .grad, or -1 when it is None
   TORCHTS_DEF("grad", { return Ret(info, Tns(info, 0).grad()); });
@@ -51,11 +55,14 @@ void RegisterAutograd(Napi::Env env, Napi::Object exports) {
     const at::Tensor& grad = Table().Get(info.Env(), g);
     // The checks PyTorch makes when assigning .grad (python_variable.cpp).
     TORCH_CHECK(grad.scalar_type() == t.scalar_type(), "attempting to assign a gradient with dtype '",
-                grad.scalar_type(), "' to a tensor with dtype '", t.scalar_type(), "'. Please ensure that the gradient and the tensor have the same dtype");
+                grad.scalar_type(), "' to a tensor with dtype '", t.scalar_type(),
+                "'. Please ensure that the gradient and the tensor have the same dtype");
     TORCH_CHECK(grad.device() == t.device(), "attempting to assign a gradient located on device '", grad.device(),
-                "' to a tensor located on device '", t.device(), "'. Please ensure that the gradient and the tensor are on the same device");
+                "' to a tensor located on device '", t.device(),
+                "'. Please ensure that the gradient and the tensor are on the same device");
     TORCH_CHECK(grad.sizes() == t.sizes(), "attempting to assign a gradient of size '", grad.sizes(),
-                "' to a tensor of size '", t.sizes(), "'. Please ensure that the gradient and the tensor are the same size");
+                "' to a tensor of size '", t.sizes(),
+                "'. Please ensure that the gradient and the tensor are the same size");
     t.mutable_grad() = grad;
     return info.Env().Undefined();
   });

@@ -64,7 +64,8 @@ void RegisterCreation(Napi::Env env, Napi::Object exports) {
     return info.Env().Undefined();
   });
   // (n, generator | -1): a random permutation of 0..n-1, as torch.randperm.
-  TORCHTS_DEF("randperm", { return Ret(info, at::randperm(Int(info, 0), OptGen(info, 1), at::TensorOptions().dtype(at::kLong))); });
+  TORCHTS_DEF("randperm",
+              { return Ret(info, at::randperm(Int(info, 0), OptGen(info, 1), at::TensorOptions().dtype(at::kLong))); });
   // (shape, value, dtype, device)
   TORCHTS_DEF("full", { return Ret(info, at::full(IntList(info, 0), Scl(info, 1), Options(info, 2))); });
   // (low, high, shape, dtype, device)
@@ -76,15 +77,31 @@ void RegisterCreation(Napi::Env env, Napi::Object exports) {
   // (start, end, step, dtype, device)
   TORCHTS_DEF("arange", { return Ret(info, at::arange(Scl(info, 0), Scl(info, 1), Scl(info, 2), Options(info, 3))); });
   // (start, end, steps, dtype, device)
-  TORCHTS_DEF("linspace", { return Ret(info, at::linspace(Scl(info, 0), Scl(info, 1), Int(info, 2), Options(info, 3))); });
+  TORCHTS_DEF("linspace",
+              { return Ret(info, at::linspace(Scl(info, 0), Scl(info, 1), Int(info, 2), Options(info, 3))); });
   // (n, m, dtype, device)
   TORCHTS_DEF("eye", { return Ret(info, at::eye(Int(info, 0), Int(info, 1), Options(info, 2))); });
   // (self, mean, std) / (self, from, to): in-place random fills used by nn.init.
-  TORCHTS_DEF("normal_", { Tns(info, 0).normal_(Dbl(info, 1), Dbl(info, 2)); return Self(info); });
-  TORCHTS_DEF("uniform_", { Tns(info, 0).uniform_(Dbl(info, 1), Dbl(info, 2)); return Self(info); });
-  TORCHTS_DEF("bernoulli_", { Tns(info, 0).bernoulli_(Dbl(info, 1)); return Self(info); });
-  TORCHTS_DEF("fill_", { Tns(info, 0).fill_(Scl(info, 1)); return Self(info); });
-  TORCHTS_DEF("zero_", { Tns(info, 0).zero_(); return Self(info); });
+  TORCHTS_DEF("normal_", {
+    Tns(info, 0).normal_(Dbl(info, 1), Dbl(info, 2));
+    return Self(info);
+  });
+  TORCHTS_DEF("uniform_", {
+    Tns(info, 0).uniform_(Dbl(info, 1), Dbl(info, 2));
+    return Self(info);
+  });
+  TORCHTS_DEF("bernoulli_", {
+    Tns(info, 0).bernoulli_(Dbl(info, 1));
+    return Self(info);
+  });
+  TORCHTS_DEF("fill_", {
+    Tns(info, 0).fill_(Scl(info, 1));
+    return Self(info);
+  });
+  TORCHTS_DEF("zero_", {
+    Tns(info, 0).zero_();
+    return Self(info);
+  });
 }
 
 }  // namespace torchts

@@ -11,16 +11,27 @@ namespace torchts {
 // reads as uint8, since JS has no such arrays on Node 20.
 static std::pair<napi_typedarray_type, at::ScalarType> ReadbackType(at::ScalarType s) {
   switch (s) {
-    case at::kFloat: return {napi_float32_array, at::kFloat};
-    case at::kDouble: return {napi_float64_array, at::kDouble};
-    case at::kHalf: case at::kBFloat16: return {napi_float32_array, at::kFloat};
-    case at::kLong: return {napi_bigint64_array, at::kLong};
-    case at::kInt: return {napi_int32_array, at::kInt};
-    case at::kShort: return {napi_int16_array, at::kShort};
-    case at::kChar: return {napi_int8_array, at::kChar};
-    case at::kByte: return {napi_uint8_array, at::kByte};
-    case at::kBool: return {napi_uint8_array, at::kByte};
-    default: throw std::runtime_error(std::string("cannot read back a tensor of dtype ") + c10::toString(s));
+    case at::kFloat:
+      return {napi_float32_array, at::kFloat};
+    case at::kDouble:
+      return {napi_float64_array, at::kDouble};
+    case at::kHalf:
+    case at::kBFloat16:
+      return {napi_float32_array, at::kFloat};
+    case at::kLong:
+      return {napi_bigint64_array, at::kLong};
+    case at::kInt:
+      return {napi_int32_array, at::kInt};
+    case at::kShort:
+      return {napi_int16_array, at::kShort};
+    case at::kChar:
+      return {napi_int8_array, at::kChar};
+    case at::kByte:
+      return {napi_uint8_array, at::kByte};
+    case at::kBool:
+      return {napi_uint8_array, at::kByte};
+    default:
+      throw std::runtime_error(std::string("cannot read back a tensor of dtype ") + c10::toString(s));
   }
 }
 
@@ -52,22 +63,16 @@ class ReadWorker : public Napi::AsyncWorker {
     try {
       kind_ = ReadbackType(tensor_.scalar_type()).first;
       result_ = Readable(tensor_);
-    } catch (const c10::Error& e) {
-      SetError(e.what_without_backtrace());
-    } catch (const std::exception& e) {
+    } catch (const c10::Error& e) { SetError(e.what_without_backtrace()); } catch (const std::exception& e) {
       SetError(e.what());
     }
   }
   void OnOK() override {
     try {
       deferred_.Resolve(ToTypedArray(Env(), result_, kind_));
-    } catch (...) {
-      deferred_.Reject(MakeTorchError(Env(), "could not create a TypedArray").Value());
-    }
+    } catch (...) { deferred_.Reject(MakeTorchError(Env(), "could not create a TypedArray").Value()); }
   }
-  void OnError(const Napi::Error& e) override {
-    deferred_.Reject(MakeTorchError(Env(), e.Message()).Value());
-  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(MakeTorchError(Env(), e.Message()).Value()); }
 
  private:
   at::Tensor tensor_, result_;
@@ -77,14 +82,23 @@ class ReadWorker : public Napi::AsyncWorker {
 
 static at::ScalarType SourceDtype(napi_typedarray_type kind) {
   switch (kind) {
-    case napi_float32_array: return at::kFloat;
-    case napi_float64_array: return at::kDouble;
-    case napi_int32_array: return at::kInt;
-    case napi_int16_array: return at::kShort;
-    case napi_int8_array: return at::kChar;
-    case napi_uint8_array: case napi_uint8_clamped_array: return at::kByte;
-    case napi_bigint64_array: return at::kLong;
-    default: throw std::runtime_error("unsupported TypedArray kind for tensor data");
+    case napi_float32_array:
+      return at::kFloat;
+    case napi_float64_array:
+      return at::kDouble;
+    case napi_int32_array:
+      return at::kInt;
+    case napi_int16_array:
+      return at::kShort;
+    case napi_int8_array:
+      return at::kChar;
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return at::kByte;
+    case napi_bigint64_array:
+      return at::kLong;
+    default:
+      throw std::runtime_error("unsupported TypedArray kind for tensor data");
   }
 }
 

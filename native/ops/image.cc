@@ -198,7 +198,8 @@ void RegisterImage(Napi::Env env, Napi::Object exports) {
   // (input) -> rgb_to_grayscale(input, 1)
   TORCHTS_DEF("imageGrayscale", {
     const at::Tensor& img = Tns(info, 0);
-    TORCH_CHECK(img.dim() >= 3, "rgb_to_grayscale: expected an image with at least 3 dimensions but received ", img.dim());
+    TORCH_CHECK(img.dim() >= 3, "rgb_to_grayscale: expected an image with at least 3 dimensions but received ",
+                img.dim());
     CheckChannels(img, "rgb_to_grayscale");
     return Ret(info, Grayscale(img));
   });

@@ -43,16 +43,21 @@ void RegisterNN(Napi::Env env, Napi::Object exports) {
   });
   // (input, outputSize[])
   TORCHTS_DEF("adaptiveAvgPool2d", { return Ret(info, at::adaptive_avg_pool2d(Tns(info, 0), IntList(info, 1))); });
-  TORCHTS_DEF("adaptiveMaxPool2d", { return Ret(info, std::get<0>(at::adaptive_max_pool2d(Tns(info, 0), IntList(info, 1)))); });
+  TORCHTS_DEF("adaptiveMaxPool2d",
+              { return Ret(info, std::get<0>(at::adaptive_max_pool2d(Tns(info, 0), IntList(info, 1)))); });
   // (input, weight, bias)
   TORCHTS_DEF("linear", { return Ret(info, at::linear(Tns(info, 0), Tns(info, 1), OptTns(info, 2))); });
   // (input, p, training)
   TORCHTS_DEF("dropout", { return Ret(info, at::dropout(Tns(info, 0), Dbl(info, 1), Bool(info, 2))); });
-  TORCHTS_DEF("dropout_", { at::Tensor t = Tns(info, 0); at::dropout_(t, Dbl(info, 1), Bool(info, 2)); return Self(info); });
+  TORCHTS_DEF("dropout_", {
+    at::Tensor t = Tns(info, 0);
+    at::dropout_(t, Dbl(info, 1), Bool(info, 2));
+    return Self(info);
+  });
   // (input, target, weight, reduction, ignoreIndex, labelSmoothing)
   TORCHTS_DEF("crossEntropy", {
-    return Ret(info, at::cross_entropy_loss(Tns(info, 0), Tns(info, 1), OptTns(info, 2), Reduction(info, 3), Int(info, 4),
-                                            Dbl(info, 5)));
+    return Ret(info, at::cross_entropy_loss(Tns(info, 0), Tns(info, 1), OptTns(info, 2), Reduction(info, 3),
+                                            Int(info, 4), Dbl(info, 5)));
   });
   // (input, target, weight, reduction, ignoreIndex)
   TORCHTS_DEF("nllLoss", {
@@ -63,7 +68,10 @@ void RegisterNN(Napi::Env env, Napi::Object exports) {
   // (input, pad[] (last dim first, as F.pad), value)
   TORCHTS_DEF("constantPad", { return Ret(info, at::constant_pad_nd(Tns(info, 0), IntList(info, 1), Scl(info, 2))); });
   // Replaces a tensor's data keeping its identity (autograd leaf, JS object): Module.to().
-  TORCHTS_DEF("setData", { at::Tensor(Tns(info, 0)).set_data(Tns(info, 1)); return Self(info); });
+  TORCHTS_DEF("setData", {
+    at::Tensor(Tns(info, 0)).set_data(Tns(info, 1));
+    return Self(info);
+  });
 }
 
 }  // namespace torchts

@@ -26,16 +26,18 @@ static void CheckSame(size_t a, size_t b, const char* what) {
   TORCH_CHECK(a == b, "optimizer state mismatch: ", a, " parameters but ", b, " ", what);
 }
 
-
 // Indices of `ts` grouped by (device, dtype), in first-seen order: fused kernels take one
 // device and dtype per call, as torch.optim's _group_tensors_by_device_and_dtype arranges.
-static std::vector<std::vector<size_t>> ByDeviceAndDtype(const std::vector<at::Tensor>& ts, const std::vector<size_t>& idx) {
+static std::vector<std::vector<size_t>> ByDeviceAndDtype(const std::vector<at::Tensor>& ts,
+                                                         const std::vector<size_t>& idx) {
   std::vector<std::pair<std::pair<at::Device, at::ScalarType>, std::vector<size_t>>> groups;
   for (size_t i : idx) {
     auto key = std::make_pair(ts[i].device(), ts[i].scalar_type());
     auto it = std::find_if(groups.begin(), groups.end(), [&](auto& g) { return g.first == key; });
-    if (it == groups.end()) groups.push_back({key, {i}});
-    else it->second.push_back(i);
+    if (it == groups.end())
+      groups.push_back({key, {i}});
+    else
+      it->second.push_back(i);
   }
   std::vector<std::vector<size_t>> out;
   for (auto& g : groups) out.push_back(std::move(g.second));
@@ -132,8 +134,10 @@ void RegisterOptim(Napi::Env env, Napi::Object exports) {
     bool fused = Bool(info, 13);
     std::vector<int64_t> steps;
     std::vector<at::Tensor> stepTensors;
-    if (fused) stepTensors = TensorList(info, 4);
-    else steps = IntList(info, 4);
+    if (fused)
+      stepTensors = TensorList(info, 4);
+    else
+      steps = IntList(info, 4);
     CheckSame(params.size(), expAvg.size(), "exp_avg tensors");
     CheckSame(params.size(), expAvgSq.size(), "exp_avg_sq tensors");
     CheckSame(params.size(), maxSq.size(), "max_exp_avg_sq entries");
@@ -153,8 +157,10 @@ void RegisterOptim(Napi::Env env, Napi::Object exports) {
         if (amsgrad) vmax = Pick(idx, [&](size_t i) { return maxSq[i]; });
         auto st = Pick(idx, [&](size_t i) { return stepTensors[i]; });
         at::_foreach_add_(st, 1);
-        if (decoupled) at::_fused_adamw_(p, g, m, v, vmax, st, lr, beta1, beta2, wd, eps, amsgrad, maximize);
-        else at::_fused_adam_(p, g, m, v, vmax, st, lr, beta1, beta2, wd, eps, amsgrad, maximize);
+        if (decoupled)
+          at::_fused_adamw_(p, g, m, v, vmax, st, lr, beta1, beta2, wd, eps, amsgrad, maximize);
+        else
+          at::_fused_adam_(p, g, m, v, vmax, st, lr, beta1, beta2, wd, eps, amsgrad, maximize);
       }
       return info.Env().Undefined();
     }
@@ -164,8 +170,10 @@ void RegisterOptim(Napi::Env env, Napi::Object exports) {
       if (!g0.defined()) continue;
       at::Tensor grad = maximize ? -g0 : g0;
       if (wd != 0) {
-        if (decoupled) p.mul_(1 - lr * wd);
-        else grad = grad.add(p, wd);
+        if (decoupled)
+          p.mul_(1 - lr * wd);
+        else
+          grad = grad.add(p, wd);
       }
       expAvg[i].lerp_(grad, 1 - beta1);
       expAvgSq[i].mul_(beta2).addcmul_(grad, grad, 1 - beta2);
@@ -196,8 +204,10 @@ void RegisterOptim(Napi::Env env, Napi::Object exports) {
       if (setToNone) {
         g.reset();
       } else {
-        if (g.grad_fn()) g = g.detach();
-        else g.requires_grad_(false);
+        if (g.grad_fn())
+          g = g.detach();
+        else
+          g.requires_grad_(false);
         g.zero_();
       }
     }

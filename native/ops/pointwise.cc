@@ -11,23 +11,38 @@
 
 // name: JS name; fn: at:: function; method: in-place Tensor method; the scalar forms go
 // through wrapped-number tensors, as Python's do.
-#define BINARY_WRAPPED(name, fn, method)                                                  \
-  TORCHTS_DEF(name, { return Ret(info, at::fn(Tns(info, 0), Tns(info, 1))); });           \
-  TORCHTS_DEF(name "S", { return Ret(info, at::fn(Tns(info, 0), WRAPPED(1))); });         \
-  TORCHTS_DEF(name "_", { Tns(info, 0).method(Tns(info, 1)); return Self(info); });       \
-  TORCHTS_DEF(name "S_", { Tns(info, 0).method(WRAPPED(1)); return Self(info); })
+#define BINARY_WRAPPED(name, fn, method)                                          \
+  TORCHTS_DEF(name, { return Ret(info, at::fn(Tns(info, 0), Tns(info, 1))); });   \
+  TORCHTS_DEF(name "S", { return Ret(info, at::fn(Tns(info, 0), WRAPPED(1))); }); \
+  TORCHTS_DEF(name "_", {                                                         \
+    Tns(info, 0).method(Tns(info, 1));                                            \
+    return Self(info);                                                            \
+  });                                                                             \
+  TORCHTS_DEF(name "S_", {                                                        \
+    Tns(info, 0).method(WRAPPED(1));                                              \
+    return Self(info);                                                            \
+  })
 
 // name: JS name; fn: at:: function; method: in-place Tensor method.
-#define BINARY(name, fn, method)                                                          \
-  TORCHTS_DEF(name, { return Ret(info, at::fn(Tns(info, 0), Tns(info, 1))); });           \
-  TORCHTS_DEF(name "S", { return Ret(info, at::fn(Tns(info, 0), Scl(info, 1))); });       \
-  TORCHTS_DEF(name "_", { Tns(info, 0).method(Tns(info, 1)); return Self(info); });       \
-  TORCHTS_DEF(name "S_", { Tns(info, 0).method(Scl(info, 1)); return Self(info); })
+#define BINARY(name, fn, method)                                                    \
+  TORCHTS_DEF(name, { return Ret(info, at::fn(Tns(info, 0), Tns(info, 1))); });     \
+  TORCHTS_DEF(name "S", { return Ret(info, at::fn(Tns(info, 0), Scl(info, 1))); }); \
+  TORCHTS_DEF(name "_", {                                                           \
+    Tns(info, 0).method(Tns(info, 1));                                              \
+    return Self(info);                                                              \
+  });                                                                               \
+  TORCHTS_DEF(name "S_", {                                                          \
+    Tns(info, 0).method(Scl(info, 1));                                              \
+    return Self(info);                                                              \
+  })
 
 #define UNARY(name, fn) TORCHTS_DEF(name, { return Ret(info, at::fn(Tns(info, 0))); })
 #define UNARY_(name, fn, method) \
   UNARY(name, fn);               \
-  TORCHTS_DEF(name "_", { Tns(info, 0).method(); return Self(info); })
+  TORCHTS_DEF(name "_", {        \
+    Tns(info, 0).method();       \
+    return Self(info);           \
+  })
 
 namespace torchts {
 
@@ -35,12 +50,24 @@ void RegisterPointwise(Napi::Env env, Napi::Object exports) {
   // add/sub take alpha: self + alpha * other.
   TORCHTS_DEF("add", { return Ret(info, at::add(Tns(info, 0), Tns(info, 1), Scl(info, 2))); });
   TORCHTS_DEF("addS", { return Ret(info, at::add(Tns(info, 0), WRAPPED(1), Scl(info, 2))); });
-  TORCHTS_DEF("add_", { Tns(info, 0).add_(Tns(info, 1), Scl(info, 2)); return Self(info); });
-  TORCHTS_DEF("addS_", { Tns(info, 0).add_(WRAPPED(1), Scl(info, 2)); return Self(info); });
+  TORCHTS_DEF("add_", {
+    Tns(info, 0).add_(Tns(info, 1), Scl(info, 2));
+    return Self(info);
+  });
+  TORCHTS_DEF("addS_", {
+    Tns(info, 0).add_(WRAPPED(1), Scl(info, 2));
+    return Self(info);
+  });
   TORCHTS_DEF("sub", { return Ret(info, at::sub(Tns(info, 0), Tns(info, 1), Scl(info, 2))); });
   TORCHTS_DEF("subS", { return Ret(info, at::sub(Tns(info, 0), WRAPPED(1), Scl(info, 2))); });
-  TORCHTS_DEF("sub_", { Tns(info, 0).sub_(Tns(info, 1), Scl(info, 2)); return Self(info); });
-  TORCHTS_DEF("subS_", { Tns(info, 0).sub_(WRAPPED(1), Scl(info, 2)); return Self(info); });
+  TORCHTS_DEF("sub_", {
+    Tns(info, 0).sub_(Tns(info, 1), Scl(info, 2));
+    return Self(info);
+  });
+  TORCHTS_DEF("subS_", {
+    Tns(info, 0).sub_(WRAPPED(1), Scl(info, 2));
+    return Self(info);
+  });
   // scalar - tensor and scalar / tensor (rsub, reciprocal-style) for JS, which has no __rsub__.
   TORCHTS_DEF("rsubS", { return Ret(info, at::rsub(Tns(info, 0), Scl(info, 1))); });
   BINARY_WRAPPED("mul", mul, mul_);
@@ -66,14 +93,32 @@ void RegisterPointwise(Napi::Env env, Napi::Object exports) {
   TORCHTS_DEF("where", { return Ret(info, at::where(Tns(info, 0), Tns(info, 1), Tns(info, 2))); });
   // (self, min | null, max | null)
   TORCHTS_DEF("clamp", { return Ret(info, at::clamp(Tns(info, 0), OptScl(info, 1), OptScl(info, 2))); });
-  TORCHTS_DEF("clamp_", { Tns(info, 0).clamp_(OptScl(info, 1), OptScl(info, 2)); return Self(info); });
+  TORCHTS_DEF("clamp_", {
+    Tns(info, 0).clamp_(OptScl(info, 1), OptScl(info, 2));
+    return Self(info);
+  });
   // (self, t1, t2, value): self + value * t1 * t2 and self + value * t1 / t2
-  TORCHTS_DEF("addcmul_", { Tns(info, 0).addcmul_(Tns(info, 1), Tns(info, 2), Scl(info, 3)); return Self(info); });
-  TORCHTS_DEF("addcdiv_", { Tns(info, 0).addcdiv_(Tns(info, 1), Tns(info, 2), Scl(info, 3)); return Self(info); });
-  TORCHTS_DEF("lerp_", { Tns(info, 0).lerp_(Tns(info, 1), Scl(info, 2)); return Self(info); });
-  TORCHTS_DEF("copy_", { Tns(info, 0).copy_(Tns(info, 1), Bool(info, 2)); return Self(info); });
+  TORCHTS_DEF("addcmul_", {
+    Tns(info, 0).addcmul_(Tns(info, 1), Tns(info, 2), Scl(info, 3));
+    return Self(info);
+  });
+  TORCHTS_DEF("addcdiv_", {
+    Tns(info, 0).addcdiv_(Tns(info, 1), Tns(info, 2), Scl(info, 3));
+    return Self(info);
+  });
+  TORCHTS_DEF("lerp_", {
+    Tns(info, 0).lerp_(Tns(info, 1), Scl(info, 2));
+    return Self(info);
+  });
+  TORCHTS_DEF("copy_", {
+    Tns(info, 0).copy_(Tns(info, 1), Bool(info, 2));
+    return Self(info);
+  });
   TORCHTS_DEF("maskedFill", { return Ret(info, at::masked_fill(Tns(info, 0), Tns(info, 1), Scl(info, 2))); });
-  TORCHTS_DEF("maskedFill_", { Tns(info, 0).masked_fill_(Tns(info, 1), Scl(info, 2)); return Self(info); });
+  TORCHTS_DEF("maskedFill_", {
+    Tns(info, 0).masked_fill_(Tns(info, 1), Scl(info, 2));
+    return Self(info);
+  });
 
   UNARY_("neg", neg, neg_);
   UNARY_("abs", abs, abs_);
@@ -111,7 +156,8 @@ void RegisterPointwise(Napi::Env env, Napi::Object exports) {
   UNARY("isfinite", isfinite);
   // (a, b, rtol, atol, equalNan) -> boolean; (a, b) -> boolean
   TORCHTS_DEF("allclose", {
-    return Napi::Boolean::New(info.Env(), at::allclose(Tns(info, 0), Tns(info, 1), Dbl(info, 2), Dbl(info, 3), Bool(info, 4)));
+    return Napi::Boolean::New(info.Env(),
+                              at::allclose(Tns(info, 0), Tns(info, 1), Dbl(info, 2), Dbl(info, 3), Bool(info, 4)));
   });
   TORCHTS_DEF("equal", { return Napi::Boolean::New(info.Env(), at::equal(Tns(info, 0), Tns(info, 1))); });
   TORCHTS_DEF("matmul", { return Ret(info, at::matmul(Tns(info, 0), Tns(info, 1))); });

@@ -58,7 +58,9 @@ void RegisterReduction(Napi::Env env, Napi::Object exports) {
     return Ret(info, at::linalg_vector_norm(Tns(info, 0), Scl(info, 1), at::OptionalIntArrayRef(dims), Bool(info, 3)));
   });
   // (self, k, dim, largest, sorted) -> [values, indices]
-  TORCHTS_DEF("topk", { return RetPair(info, at::topk(Tns(info, 0), Int(info, 1), Int(info, 2), Bool(info, 3), Bool(info, 4))); });
+  TORCHTS_DEF("topk", {
+    return RetPair(info, at::topk(Tns(info, 0), Int(info, 1), Int(info, 2), Bool(info, 3), Bool(info, 4)));
+  });
   // (self, dim, descending) -> [values, indices]
   TORCHTS_DEF("sort", { return RetPair(info, at::sort(Tns(info, 0), Int(info, 1), Bool(info, 2))); });
   // (self, dim, dtype)

@@ -71,12 +71,21 @@ void RegisterShape(Napi::Env env, Napi::Object exports) {
   TORCHTS_DEF("gather", { return Ret(info, Tns(info, 0).gather(Int(info, 1), Tns(info, 2))); });
   // (self, dim, index, src)
   TORCHTS_DEF("scatter", { return Ret(info, Tns(info, 0).scatter(Int(info, 1), Tns(info, 2), Tns(info, 3))); });
-  TORCHTS_DEF("scatter_", { Tns(info, 0).scatter_(Int(info, 1), Tns(info, 2), Tns(info, 3)); return Self(info); });
+  TORCHTS_DEF("scatter_", {
+    Tns(info, 0).scatter_(Int(info, 1), Tns(info, 2), Tns(info, 3));
+    return Self(info);
+  });
   // (self, indices)
   TORCHTS_DEF("index", { return Ret(info, Tns(info, 0).index(IndexList(info, 1))); });
   // (self, indices, value handle) / (self, indices, scalar)
-  TORCHTS_DEF("indexPut_", { at::Tensor(Tns(info, 0)).index_put_(IndexList(info, 1), Tns(info, 2)); return Self(info); });
-  TORCHTS_DEF("indexPutS_", { at::Tensor(Tns(info, 0)).index_put_(IndexList(info, 1), Scl(info, 2)); return Self(info); });
+  TORCHTS_DEF("indexPut_", {
+    at::Tensor(Tns(info, 0)).index_put_(IndexList(info, 1), Tns(info, 2));
+    return Self(info);
+  });
+  TORCHTS_DEF("indexPutS_", {
+    at::Tensor(Tns(info, 0)).index_put_(IndexList(info, 1), Scl(info, 2));
+    return Self(info);
+  });
   // (self, memoryFormat | null): at::MemoryFormat codes (0 contiguous, 2 channels_last).
   // (self, dtype): reinterprets the bytes as another dtype (Tensor.view(dtype)).
   TORCHTS_DEF("viewDtype", { return Ret(info, Tns(info, 0).view(static_cast<at::ScalarType>(Int(info, 1)))); });
@@ -91,20 +100,25 @@ void RegisterShape(Napi::Env env, Napi::Object exports) {
   // checks that the view lies inside the storage; JS checks the arguments first.
   TORCHTS_DEF("asStrided", {
     std::vector<int64_t> size = IntList(info, 1), stride = IntList(info, 2);
-    TORCH_CHECK(size.size() == stride.size(), "as_strided: size has ", size.size(), " dimensions but stride has ", stride.size());
+    TORCH_CHECK(size.size() == stride.size(), "as_strided: size has ", size.size(), " dimensions but stride has ",
+                stride.size());
     return Ret(info, Tns(info, 0).as_strided(size, stride, Int(info, 3)));
   });
   TORCHTS_DEF("clone", { return Ret(info, Tns(info, 0).clone()); });
   TORCHTS_DEF("detach", { return Ret(info, Tns(info, 0).detach()); });
-  TORCHTS_DEF("detach_", { Tns(info, 0).detach_(); return Self(info); });
+  TORCHTS_DEF("detach_", {
+    Tns(info, 0).detach_();
+    return Self(info);
+  });
   // (self, dtype | -1, device | null, nonBlocking, copy, memoryFormat | null)
   TORCHTS_DEF("to", {
     const at::Tensor& t = Tns(info, 0);
     auto dtype = OptDtype(info, 1).value_or(t.scalar_type());
     auto device = OptDevice(info, 2).value_or(t.device());
     auto fmt = OptInt(info, 5);
-    return RetOrSelf(info, t, t.to(device, dtype, Bool(info, 3), Bool(info, 4),
-                                   fmt ? std::optional<at::MemoryFormat>(static_cast<at::MemoryFormat>(*fmt)) : std::nullopt));
+    return RetOrSelf(info, t,
+                     t.to(device, dtype, Bool(info, 3), Bool(info, 4),
+                          fmt ? std::optional<at::MemoryFormat>(static_cast<at::MemoryFormat>(*fmt)) : std::nullopt));
   });
 }
 

@@ -46,7 +46,16 @@ function main() {
     const t0 = Date.now();
     if (rank === 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
     dist.barrier();
-    out({ rank, size, backend: dist.getBackend(), sum: arr(a), max: arr(m), bcast: arr(b), gathered: parts.map(arr), waitedMs: Date.now() - t0 });
+    out({
+      rank,
+      size,
+      backend: dist.getBackend(),
+      sum: arr(a),
+      max: arr(m),
+      bcast: arr(b),
+      gathered: parts.map(arr),
+      waitedMs: Date.now() - t0,
+    });
   } else if (scenario === 'ddp-grad') {
     // Gradients of one DDP step, and (rank 0) the single-process gradients on the whole batch.
     // No BatchNorm here: its batch statistics differ between a share and the whole batch.

@@ -28,4 +28,6 @@ for (let step = 0; step < 5; step++) {
 model.eval();
 const predicted = torch.noGrad(() => model.forward(images).argmax(1));
 const keys: string[] = Object.keys(model.stateDict());
-console.log(JSON.stringify({ ok, losses, predicted: predicted.toArray(), keys: keys.length, live: torch.memory().liveTensors }));
+console.log(
+  JSON.stringify({ ok, losses, predicted: predicted.toArray(), keys: keys.length, live: torch.memory().liveTensors }),
+);

@@ -25,7 +25,10 @@ if (os.endianness() !== 'LE') throw new Error('parity fixtures assume a little-e
 
 /** Reads a fixture folder into torchts tensors (kept: no tidy scope frees them). */
 export function readFixtures(folder: string): Fixtures {
-  const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'manifest.json'), 'utf8')) as Record<string, ManifestEntry>;
+  const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'manifest.json'), 'utf8')) as Record<
+    string,
+    ManifestEntry
+  >;
   const out: Fixtures = {};
   for (const [name, m] of Object.entries(manifest)) {
     const Ctor = ARRAYS[m.dtype];
@@ -35,7 +38,8 @@ export function readFixtures(folder: string): Fixtures {
     const data = new Ctor(bytes.byteLength / Ctor.BYTES_PER_ELEMENT);
     new Uint8Array(data.buffer).set(bytes);
     const numel = m.shape.reduce((a, b) => a * b, 1);
-    if (data.length !== numel) throw new Error(`${name}: ${data.length} elements in ${m.file}, shape [${m.shape}] needs ${numel}`);
+    if (data.length !== numel)
+      throw new Error(`${name}: ${data.length} elements in ${m.file}, shape [${m.shape}] needs ${numel}`);
     const flat = torch.tensor(data);
     out[name] = torch.keep(flat.reshape(m.shape));
     if (out[name] !== flat) flat.dispose();
@@ -60,7 +64,11 @@ export function writeFixtures(folder: string, tensors: Fixtures): void {
 
 /** The entries under `prefix` ('case/'), with the prefix taken off. */
 export function under(fixtures: Fixtures, prefix: string): Fixtures {
-  return Object.fromEntries(Object.entries(fixtures).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  return Object.fromEntries(
+    Object.entries(fixtures)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v]),
+  );
 }
 
 /** A new temporary folder for fixtures (remove it with `fs.rmSync(dir, { recursive: true })`). */
@@ -78,12 +86,16 @@ export function runReference(script: string, args: string[]): string {
   const deps = path.join(root, '.deps', 'python');
   if (fs.existsSync(deps)) dirs.push(deps);
   if (process.env.PYTHONPATH) dirs.push(process.env.PYTHONPATH);
-  return execFileSync(process.env.TORCHTS_PYTHON || 'python3', [path.join(root, 'scripts', 'reference', script), ...args], {
-    env: { ...process.env, PYTHONPATH: dirs.join(path.delimiter) },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 300_000,
-  });
+  return execFileSync(
+    process.env.TORCHTS_PYTHON || 'python3',
+    [path.join(root, 'scripts', 'reference', script), ...args],
+    {
+      env: { ...process.env, PYTHONPATH: dirs.join(path.delimiter) },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 300_000,
+    },
+  );
 }
 
 export interface Tolerance {

@@ -20,14 +20,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nn, optim, Tensor, torch, vision } from '../../lib/index';
 import { readFixtures, relError, runReference, under, worst } from './fixtures';
 
-type Model = nn.Module & { forward(x: Tensor): Tensor | vision.models.InceptionOutputs | vision.models.GoogLeNetOutputs };
+type Model = nn.Module & {
+  forward(x: Tensor): Tensor | vision.models.InceptionOutputs | vision.models.GoogLeNetOutputs;
+};
 
 /** Each case of models_parity.py: the torchts builder with the same arguments, and the auxiliary loss weights. */
 const CASES: Record<string, { build: () => Model; aux: number[] }> = {
   vgg11_bn: { build: () => vision.models.vgg11_bn({ numClasses: 10, dropout: 0 }), aux: [] },
   densenet121: { build: () => vision.models.densenet121({ numClasses: 10 }), aux: [] },
-  inception_v3: { build: () => vision.models.inception_v3({ numClasses: 10, dropout: 0, initWeights: true }), aux: [0.4] },
-  googlenet: { build: () => vision.models.googlenet({ numClasses: 10, dropout: 0, dropoutAux: 0, initWeights: true }), aux: [0.3, 0.3] },
+  inception_v3: {
+    build: () => vision.models.inception_v3({ numClasses: 10, dropout: 0, initWeights: true }),
+    aux: [0.4],
+  },
+  googlenet: {
+    build: () => vision.models.googlenet({ numClasses: 10, dropout: 0, dropoutAux: 0, initWeights: true }),
+    aux: [0.3, 0.3],
+  },
 };
 
 const MODELS = process.env.PARITY_MODELS?.split(',').filter((m) => m in CASES) ?? Object.keys(CASES);
@@ -88,7 +96,9 @@ describe.each(MODELS)('%s', (name) => {
     const [logits, aux] = outputs(res);
     expect(aux.length).toBe(auxWeights.length);
     expect(report(`${name} train output`, relError(logits, ref.train_out))).toBeLessThan(TOL.output);
-    aux.forEach((a, i) => expect(report(`${name} train aux output ${i}`, relError(a, ref[`train_aux${i}`]))).toBeLessThan(TOL.output));
+    aux.forEach((a, i) =>
+      expect(report(`${name} train aux output ${i}`, relError(a, ref[`train_aux${i}`]))).toBeLessThan(TOL.output),
+    );
     const loss = lossOf(res, ref.y);
     expect(report(`${name} loss`, relError(loss, ref.loss))).toBeLessThan(TOL.output);
     loss.backward();

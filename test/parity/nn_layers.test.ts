@@ -14,7 +14,16 @@ import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { nn, torch, type Tensor } from '../../lib/index';
-import { expectClose, type Fixtures, readFixtures, runReference, tempDir, type Tolerance, under, writeFixtures } from './fixtures';
+import {
+  expectClose,
+  type Fixtures,
+  readFixtures,
+  runReference,
+  tempDir,
+  type Tolerance,
+  under,
+  writeFixtures,
+} from './fixtures';
 
 const TOL: Record<string, Tolerance> = { float32: { rtol: 1e-5, atol: 1e-6 }, float64: { rtol: 1e-10, atol: 1e-12 } };
 
@@ -56,8 +65,14 @@ const LAYERS: Record<string, { make: () => nn.Module; train: boolean }> = {
   avgpool: { make: () => new nn.AvgPool2d(2), train: true },
   avgpool_ceil: { make: () => new nn.AvgPool2d(3, { stride: 2, ceilMode: true }), train: true },
   avgpool_pad_include: { make: () => new nn.AvgPool2d(3, { stride: 2, padding: 1 }), train: true },
-  avgpool_pad_exclude: { make: () => new nn.AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false }), train: true },
-  avgpool_ceil_pad_exclude: { make: () => new nn.AvgPool2d(3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }), train: true },
+  avgpool_pad_exclude: {
+    make: () => new nn.AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false }),
+    train: true,
+  },
+  avgpool_ceil_pad_exclude: {
+    make: () => new nn.AvgPool2d(3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
+    train: true,
+  },
   avgpool_divisor: { make: () => new nn.AvgPool2d(2, { divisorOverride: 3 }), train: true },
   adaptive_avg: { make: () => new nn.AdaptiveAvgPool2d([3, 2]), train: true },
   adaptive_avg_1: { make: () => new nn.AdaptiveAvgPool2d(1), train: true },
@@ -80,7 +95,8 @@ const LOSSES: Record<string, (w: Tensor) => Loss> = {
   ce_ignore_index: () => new nn.CrossEntropyLoss({ ignoreIndex: 2 }),
   ce_ignore_default: () => new nn.CrossEntropyLoss({ reduction: 'none' }),
   ce_smoothing: () => new nn.CrossEntropyLoss({ labelSmoothing: 0.2 }),
-  ce_smoothing_weight_ignore: (w) => new nn.CrossEntropyLoss({ weight: w, ignoreIndex: 0, labelSmoothing: 0.1, reduction: 'sum' }),
+  ce_smoothing_weight_ignore: (w) =>
+    new nn.CrossEntropyLoss({ weight: w, ignoreIndex: 0, labelSmoothing: 0.1, reduction: 'sum' }),
   ce_probs: () => new nn.CrossEntropyLoss(),
   ce_probs_smoothing_none: () => new nn.CrossEntropyLoss({ labelSmoothing: 0.3, reduction: 'none' }),
   ce_probs_weight: (w) => new nn.CrossEntropyLoss({ weight: w }),
@@ -149,7 +165,8 @@ function compareAll(actual: [string, Tensor | null][], expected: Fixtures, what:
   expect(actual.map(([k]) => k).sort(), `${what} names`).toEqual(Object.keys(expected).sort());
   for (const [k, t] of actual) {
     const e = expected[k];
-    if (e.dtype === 'int64') expect(t && torch.equal(t, e), `${what} ${k}: ${t?.toString()} vs ${e.toString()}`).toBe(true);
+    if (e.dtype === 'int64')
+      expect(t && torch.equal(t, e), `${what} ${k}: ${t?.toString()} vs ${e.toString()}`).toBe(true);
     else expectClose(t, e, TOL[e.dtype], `${what} ${k}`);
   }
 }
@@ -172,7 +189,11 @@ describe('layers', () => {
     y!.mul(f.proj).sum().backward();
     const tol = TOL[f.grad_x.dtype];
     expectClose(x!.grad, f.grad_x, tol, 'input gradient');
-    compareAll(m.namedParameters().map(([k, p]) => [k, p.grad]), under(f, 'grad/'), 'gradient of');
+    compareAll(
+      m.namedParameters().map(([k, p]) => [k, p.grad]),
+      under(f, 'grad/'),
+      'gradient of',
+    );
     compareAll(m.namedBuffers(), under(f, 'after/'), 'buffer');
   });
 });

@@ -70,7 +70,10 @@ const CONFIGS: Record<string, Config> = {
   adamw_amsgrad: { optimizer: 'AdamW', options: { lr: 0.01, weightDecay: 0.1, amsgrad: true } },
   // libtorch's fused kernels (fused=True on both sides).
   sgd_fused: { optimizer: 'SGD', options: { lr: 0.1, fused: true } },
-  sgd_fused_nesterov: { optimizer: 'SGD', options: { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.05, fused: true } },
+  sgd_fused_nesterov: {
+    optimizer: 'SGD',
+    options: { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.05, fused: true },
+  },
   sgd_fused_groups: {
     optimizer: 'SGD',
     options: { lr: 0.1, momentum: 0.9, dampening: 0.2, fused: true },
@@ -80,7 +83,10 @@ const CONFIGS: Record<string, Config> = {
     ],
   },
   adam_fused: { optimizer: 'Adam', options: { lr: 0.01, weightDecay: 0.1, fused: true } },
-  adam_fused_amsgrad_maximize: { optimizer: 'Adam', options: { lr: 0.01, betas: [0.8, 0.99], amsgrad: true, maximize: true, fused: true } },
+  adam_fused_amsgrad_maximize: {
+    optimizer: 'Adam',
+    options: { lr: 0.01, betas: [0.8, 0.99], amsgrad: true, maximize: true, fused: true },
+  },
   adamw_fused: { optimizer: 'AdamW', options: { lr: 0.01, weightDecay: 0.1, fused: true } },
 };
 
@@ -99,7 +105,10 @@ beforeAll(() => {
     data[`x${t}`] = torch.keep(torch.randn([6, 4]));
     data[`y${t}`] = torch.keep(torch.randint(0, 3, [6]));
   }
-  writeFixtures(path.join(dir, 'in'), { ...Object.fromEntries(Object.entries(init).map(([k, v]) => [`init/${k}`, v])), ...data });
+  writeFixtures(path.join(dir, 'in'), {
+    ...Object.fromEntries(Object.entries(init).map(([k, v]) => [`init/${k}`, v])),
+    ...data,
+  });
   fs.writeFileSync(path.join(dir, 'in', 'configs.json'), JSON.stringify(CONFIGS));
   runReference('optim_steps.py', [path.join(dir, 'in'), path.join(dir, 'out')]);
   ref = readFixtures(path.join(dir, 'out'));
@@ -115,7 +124,9 @@ function freshNet(): Net {
 }
 
 function makeOptimizer(net: Net, cfg: Config): optim.Optimizer {
-  const params = cfg.groups ? cfg.groups.map((g) => ({ params: g.modules.flatMap((m) => net[m].parameters()), ...g.options })) : net.parameters();
+  const params = cfg.groups
+    ? cfg.groups.map((g) => ({ params: g.modules.flatMap((m) => net[m].parameters()), ...g.options }))
+    : net.parameters();
   const Ctor = optim[cfg.optimizer] as new (p: optim.Params, o: object) => optim.Optimizer;
   return new Ctor(params, cfg.options);
 }
@@ -143,7 +154,8 @@ function expectRel(actual: Tensor | number | undefined, expected: Tensor, what: 
 /** The optimizer state as fixture-style names: 'fc1.weight/exp_avg' -> tensor or step count. */
 function namedState(net: Net, opt: optim.Optimizer): Map<string, Tensor | number> {
   const out = new Map<string, Tensor | number>();
-  for (const [k, p] of net.namedParameters()) for (const [key, v] of Object.entries(opt.state.get(p) ?? {})) out.set(`${k}/${key}`, v);
+  for (const [k, p] of net.namedParameters())
+    for (const [key, v] of Object.entries(opt.state.get(p) ?? {})) out.set(`${k}/${key}`, v);
   return out;
 }
 
@@ -154,7 +166,9 @@ describe.each(Object.keys(CONFIGS))('%s', (name) => {
     const opt = makeOptimizer(net, CONFIGS[name]);
     for (let t = 0; t < STEPS; t++) {
       const loss = step(net, opt, t);
-      expect(Math.abs(loss - (f[`loss${t}`].item() as number)), `loss ${t}`).toBeLessThanOrEqual(REL * Math.abs(f[`loss${t}`].item() as number));
+      expect(Math.abs(loss - (f[`loss${t}`].item() as number)), `loss ${t}`).toBeLessThanOrEqual(
+        REL * Math.abs(f[`loss${t}`].item() as number),
+      );
       const expected = under(f, `step${t}/`);
       expect(net.namedParameters().map(([k]) => k)).toEqual(Object.keys(expected));
       for (const [k, p] of net.namedParameters()) expectRel(p, expected[k], `step ${t}: ${k}`);
@@ -163,7 +177,8 @@ describe.each(Object.keys(CONFIGS))('%s', (name) => {
     const expectedState = under(f, 'state/');
     expect([...state.keys()].sort()).toEqual(Object.keys(expectedState).sort());
     for (const [k, v] of state) {
-      if (k.endsWith('/step')) expect(typeof v === 'number' ? v : v.item(), k).toBe(expectedState[k].item()); // fused: a float32 tensor, as in PyTorch
+      if (k.endsWith('/step'))
+        expect(typeof v === 'number' ? v : v.item(), k).toBe(expectedState[k].item()); // fused: a float32 tensor, as in PyTorch
       else expectRel(v, expectedState[k], `state ${k}`);
     }
     // A parameter without a gradient is skipped: unchanged, and no state.
@@ -203,7 +218,9 @@ describe("resuming from PyTorch's own optimizer.state_dict() (.pth)", () => {
       for (let t = 2; t < STEPS; t++) {
         const loss = step(net, opt, t);
         const f = under(ref, `${name}/`);
-        expect(Math.abs(loss - (f[`loss${t}`].item() as number)), `loss ${t}`).toBeLessThanOrEqual(REL * Math.abs(f[`loss${t}`].item() as number));
+        expect(Math.abs(loss - (f[`loss${t}`].item() as number)), `loss ${t}`).toBeLessThanOrEqual(
+          REL * Math.abs(f[`loss${t}`].item() as number),
+        );
       }
       const expected = under(ref, `${name}/step${STEPS - 1}/`);
       for (const [k, p] of net.namedParameters()) expectRel(p, expected[k], `after resuming: ${k}`);
@@ -213,59 +230,81 @@ describe("resuming from PyTorch's own optimizer.state_dict() (.pth)", () => {
   it('rejects malformed PyTorch state dicts without changing the optimizer', () => {
     const net = freshNet();
     const opt = new optim.Adam(net.parameters(), { lr: 0.01 });
-    expect(() => opt.loadStateDict({ param_groups: 'x', state: {} })).toThrow(/Expected an array of parameter groups for stateDict.param_groups/);
+    expect(() => opt.loadStateDict({ param_groups: 'x', state: {} })).toThrow(
+      /Expected an array of parameter groups for stateDict.param_groups/,
+    );
     const groups = [{ params: net.parameters().map((_, i) => i), lr: 0.1, betas: [0.9, 0.999] }];
-    expect(() => opt.loadStateDict({ param_groups: groups, state: { 0: { step: 'two' } } })).toThrow(/Expected a Tensor or a number for stateDict.state\[0\].step/);
-    expect(() => opt.loadStateDict({ param_groups: [{ ...groups[0], lr: -1 }], state: {} })).toThrow(/Expected lr >= 0/);
+    expect(() => opt.loadStateDict({ param_groups: groups, state: { 0: { step: 'two' } } })).toThrow(
+      /Expected a Tensor or a number for stateDict.state\[0\].step/,
+    );
+    expect(() => opt.loadStateDict({ param_groups: [{ ...groups[0], lr: -1 }], state: {} })).toThrow(
+      /Expected lr >= 0/,
+    );
     expect(opt.paramGroups[0].lr).toBe(0.01);
   });
 });
 
 describe('stateDict / loadStateDict', () => {
-  it.each(['sgd_groups', 'sgd_nesterov', 'adam_amsgrad', 'adam_groups', 'adamw', 'sgd_fused_groups', 'adam_fused_amsgrad_maximize'])(
-    '%s: a fresh optimizer loaded after 2 steps continues exactly like the original (and like PyTorch)',
-    (name) => {
-      const cfg = CONFIGS[name];
-      const net = freshNet();
-      const opt = makeOptimizer(net, cfg);
-      step(net, opt, 0);
-      step(net, opt, 1);
-      const saved = opt.stateDict();
-      expect(saved.paramGroups.map((g) => g.params)).toEqual(
-        cfg.groups ? (() => { let i = 0; return opt.paramGroups.map((g) => g.params.map(() => i++)); })() : [net.parameters().map((_, i) => i)],
-      );
-      expect(saved.paramGroups.map((g) => g.lr)).toEqual(opt.paramGroups.map((g) => g.lr));
-      // A fresh model with the same weights, and an optimizer built with other hyper-parameters.
-      const net2 = new Net();
-      net2.loadStateDict(net.stateDict());
-      const opt2 = makeOptimizer(net2, { ...cfg, options: { ...cfg.options, lr: 0.5 } });
-      opt2.loadStateDict(saved);
-      expect(opt2.paramGroups.map((g) => g.lr)).toEqual(opt.paramGroups.map((g) => g.lr));
-      for (let t = 2; t < STEPS; t++) {
-        step(net, opt, t);
-        step(net2, opt2, t);
-      }
-      const p1 = net.namedParameters();
-      const p2 = new Map(net2.namedParameters());
-      for (const [k, p] of p1) expect(torch.equal(p, p2.get(k)!), k).toBe(true);
-      const s1 = namedState(net, opt);
-      const s2 = namedState(net2, opt2);
-      expect([...s2.keys()]).toEqual([...s1.keys()]);
-      for (const [k, v] of s1) {
-        const w = s2.get(k)!;
-        if (typeof v === 'number') expect(w, k).toBe(v);
-        else expect(torch.equal(w as Tensor, v), k).toBe(true);
-      }
-      const final = under(ref, `${name}/step${STEPS - 1}/`);
-      for (const [k, p] of net2.namedParameters()) expectRel(p, final[k], `resumed ${k}`);
-    },
-  );
+  it.each([
+    'sgd_groups',
+    'sgd_nesterov',
+    'adam_amsgrad',
+    'adam_groups',
+    'adamw',
+    'sgd_fused_groups',
+    'adam_fused_amsgrad_maximize',
+  ])('%s: a fresh optimizer loaded after 2 steps continues exactly like the original (and like PyTorch)', (name) => {
+    const cfg = CONFIGS[name];
+    const net = freshNet();
+    const opt = makeOptimizer(net, cfg);
+    step(net, opt, 0);
+    step(net, opt, 1);
+    const saved = opt.stateDict();
+    expect(saved.paramGroups.map((g) => g.params)).toEqual(
+      cfg.groups
+        ? (() => {
+            let i = 0;
+            return opt.paramGroups.map((g) => g.params.map(() => i++));
+          })()
+        : [net.parameters().map((_, i) => i)],
+    );
+    expect(saved.paramGroups.map((g) => g.lr)).toEqual(opt.paramGroups.map((g) => g.lr));
+    // A fresh model with the same weights, and an optimizer built with other hyper-parameters.
+    const net2 = new Net();
+    net2.loadStateDict(net.stateDict());
+    const opt2 = makeOptimizer(net2, { ...cfg, options: { ...cfg.options, lr: 0.5 } });
+    opt2.loadStateDict(saved);
+    expect(opt2.paramGroups.map((g) => g.lr)).toEqual(opt.paramGroups.map((g) => g.lr));
+    for (let t = 2; t < STEPS; t++) {
+      step(net, opt, t);
+      step(net2, opt2, t);
+    }
+    const p1 = net.namedParameters();
+    const p2 = new Map(net2.namedParameters());
+    for (const [k, p] of p1) expect(torch.equal(p, p2.get(k)!), k).toBe(true);
+    const s1 = namedState(net, opt);
+    const s2 = namedState(net2, opt2);
+    expect([...s2.keys()]).toEqual([...s1.keys()]);
+    for (const [k, v] of s1) {
+      const w = s2.get(k)!;
+      if (typeof v === 'number') expect(w, k).toBe(v);
+      else expect(torch.equal(w as Tensor, v), k).toBe(true);
+    }
+    const final = under(ref, `${name}/step${STEPS - 1}/`);
+    for (const [k, p] of net2.namedParameters()) expectRel(p, final[k], `resumed ${k}`);
+  });
 
   it('validates hyper-parameters of every group, given or loaded, and leaves the optimizer unchanged on error', () => {
     const net = freshNet();
-    expect(() => new optim.SGD([{ params: net.fc1.parameters(), momentum: -1 }], { lr: 0.1 })).toThrow('Expected momentum >= 0 for momentum but received -1');
-    expect(() => new optim.SGD([{ params: net.fc1.parameters(), nesterov: true }], { lr: 0.1 })).toThrow(/Nesterov momentum requires/);
-    expect(() => new optim.Adam([{ params: net.fc1.parameters(), betas: [0.9, 1.5] }])).toThrow(/Expected two numbers in \[0, 1\) for betas/);
+    expect(() => new optim.SGD([{ params: net.fc1.parameters(), momentum: -1 }], { lr: 0.1 })).toThrow(
+      'Expected momentum >= 0 for momentum but received -1',
+    );
+    expect(() => new optim.SGD([{ params: net.fc1.parameters(), nesterov: true }], { lr: 0.1 })).toThrow(
+      /Nesterov momentum requires/,
+    );
+    expect(() => new optim.Adam([{ params: net.fc1.parameters(), betas: [0.9, 1.5] }])).toThrow(
+      /Expected two numbers in \[0, 1\) for betas/,
+    );
     expect(() => new optim.Adam([{ params: net.fc1.parameters(), lr: 'fast' }])).toThrow(/Expected a number for lr/);
     const adam = new optim.Adam([{ params: net.fc1.parameters() }, { params: net.fc2.parameters() }]);
     (adam.paramGroups[0].betas as number[])[0] = 0.5; // groups own their arrays
@@ -280,9 +319,12 @@ describe('stateDict / loadStateDict', () => {
     expect(adam.paramGroups[1].lr).toBe(0.02);
     (sd.paramGroups[0].betas as number[])[1] = 0.3;
     expect(adam.paramGroups[0].betas).toEqual([0.5, 0.999]); // loading copied the arrays
-    expect(() => new optim.SGD([{ params: [new nn.Parameter(torch.ones([2], { dtype: 'int64' }), false)], fused: true }], { lr: 0.1 })).toThrow(
-      /`fused=True` requires all the params to be floating point/,
-    );
+    expect(
+      () =>
+        new optim.SGD([{ params: [new nn.Parameter(torch.ones([2], { dtype: 'int64' }), false)], fused: true }], {
+          lr: 0.1,
+        }),
+    ).toThrow(/`fused=True` requires all the params to be floating point/);
   });
 
   it('rejects a state dict whose groups do not match', () => {

@@ -15,7 +15,10 @@ abstract class IndexedModules extends Module {
     const children = this.moduleEntries().map(([, m]) => m);
     checkInt(index, 'index');
     const i = index < 0 ? index + children.length : index;
-    if (i < 0 || i >= children.length) throw new RangeError(`Expected an index in [${-children.length}, ${children.length - 1}] for index but received ${index}`);
+    if (i < 0 || i >= children.length)
+      throw new RangeError(
+        `Expected an index in [${-children.length}, ${children.length - 1}] for index but received ${index}`,
+      );
     return children[i];
   }
 
@@ -27,7 +30,9 @@ abstract class IndexedModules extends Module {
   }
 
   [Symbol.iterator](): Iterator<Module> {
-    return this.moduleEntries().map(([, m]) => m)[Symbol.iterator]();
+    return this.moduleEntries()
+      .map(([, m]) => m)
+      [Symbol.iterator]();
   }
 }
 

@@ -38,10 +38,14 @@ export class Conv2d extends Module {
     this.padding = o.padding === 'same' || o.padding === 'valid' ? o.padding : F.pair(o.padding ?? 0, 'padding', 0);
     this.dilation = F.pair(o.dilation ?? 1, 'dilation', 1);
     this.groups = checkInt(o.groups ?? 1, 'groups', 1);
-    if (o.paddingMode !== undefined && o.paddingMode !== 'zeros') throw rangeError("'zeros'", 'paddingMode', o.paddingMode);
-    if (inChannels % this.groups !== 0) throw rangeError(`inChannels divisible by groups (${this.groups})`, 'inChannels', inChannels);
-    if (outChannels % this.groups !== 0) throw rangeError(`outChannels divisible by groups (${this.groups})`, 'outChannels', outChannels);
-    if (this.padding === 'same' && this.stride.some((s) => s !== 1)) throw rangeError("stride 1 with padding 'same'", 'stride', o.stride);
+    if (o.paddingMode !== undefined && o.paddingMode !== 'zeros')
+      throw rangeError("'zeros'", 'paddingMode', o.paddingMode);
+    if (inChannels % this.groups !== 0)
+      throw rangeError(`inChannels divisible by groups (${this.groups})`, 'inChannels', inChannels);
+    if (outChannels % this.groups !== 0)
+      throw rangeError(`outChannels divisible by groups (${this.groups})`, 'outChannels', outChannels);
+    if (this.padding === 'same' && this.stride.some((s) => s !== 1))
+      throw rangeError("stride 1 with padding 'same'", 'stride', o.stride);
     this.weight = emptyParameter([outChannels, inChannels / this.groups, ...this.kernelSize], o);
     this.bias = checkBool(o.bias ?? true, 'bias') ? emptyParameter([outChannels], o) : null;
     this.resetParameters();

@@ -73,7 +73,8 @@ export class Dropout extends Module {
     super();
     this.p = p;
     this.inplace = checkBool(checkOptions<{ inplace: boolean }>(options).inplace ?? false, 'inplace');
-    if (typeof p !== 'number' || p < 0 || p > 1) throw new RangeError(`Expected a probability between 0 and 1 for p but received ${String(p)}`);
+    if (typeof p !== 'number' || p < 0 || p > 1)
+      throw new RangeError(`Expected a probability between 0 and 1 for p but received ${String(p)}`);
   }
   forward(input: Tensor): Tensor {
     return F.dropout(input, this.p, this.training, this.inplace);

@@ -62,10 +62,21 @@ export class AvgPool2d extends Module {
     this.padding = F.pair(o.padding ?? 0, 'padding', 0);
     this.ceilMode = checkBool(o.ceilMode ?? false, 'ceilMode');
     this.countIncludePad = checkBool(o.countIncludePad ?? true, 'countIncludePad');
-    this.divisorOverride = o.divisorOverride === undefined || o.divisorOverride === null ? null : checkInt(o.divisorOverride, 'divisorOverride', 1);
+    this.divisorOverride =
+      o.divisorOverride === undefined || o.divisorOverride === null
+        ? null
+        : checkInt(o.divisorOverride, 'divisorOverride', 1);
   }
   forward(input: Tensor): Tensor {
-    return F.avgPool2d(input, this.kernelSize, this.stride, this.padding, this.ceilMode, this.countIncludePad, this.divisorOverride);
+    return F.avgPool2d(
+      input,
+      this.kernelSize,
+      this.stride,
+      this.padding,
+      this.ceilMode,
+      this.countIncludePad,
+      this.divisorOverride,
+    );
   }
   override extraRepr(): string {
     return `kernel_size=${sizeRepr(this.kernelSize)}, stride=${sizeRepr(this.stride)}, padding=${sizeRepr(this.padding)}`;

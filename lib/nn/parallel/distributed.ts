@@ -36,7 +36,8 @@ const reducers = new FinalizationRegistry<number>((id) => N.ddpFree(id));
 function tensorsIn(value: unknown, out: Tensor[] = [], depth = 0): Tensor[] {
   if (value instanceof Tensor) out.push(value);
   else if (Array.isArray(value) && depth < 8) value.forEach((v) => tensorsIn(v, out, depth + 1));
-  else if (value !== null && typeof value === 'object' && depth < 8) Object.values(value).forEach((v) => tensorsIn(v, out, depth + 1));
+  else if (value !== null && typeof value === 'object' && depth < 8)
+    Object.values(value).forEach((v) => tensorsIn(v, out, depth + 1));
   return out;
 }
 
@@ -63,7 +64,9 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     if (!(module instanceof Module)) throw typeError('a Module', 'module', module);
     const o = checkOptions<DistributedDataParallelOptions>(options);
     if (!isInitialized()) {
-      throw new TorchError('DistributedDataParallel: the default process group is not initialized; call distributed.initProcessGroup() first');
+      throw new TorchError(
+        'DistributedDataParallel: the default process group is not initialized; call distributed.initProcessGroup() first',
+      );
     }
     this.broadcastBuffers = checkBool(o.broadcastBuffers ?? true, 'broadcastBuffers');
     this.findUnusedParameters = checkBool(o.findUnusedParameters ?? false, 'findUnusedParameters');
@@ -73,7 +76,10 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     this.bucketBytesCap = Math.floor(mb * 1024 * 1024);
     this.module = module;
     const params = module.parameters().filter((p) => p.requiresGrad);
-    if (params.length === 0) throw new TorchError('DistributedDataParallel is not needed when a module has no parameter that requires gradient');
+    if (params.length === 0)
+      throw new TorchError(
+        'DistributedDataParallel is not needed when a module has no parameter that requires gradient',
+      );
     this.syncedBuffers = module.buffers();
     // PyTorch's _sync_module_states: rank 0's parameters and buffers everywhere.
     broadcastCoalesced([...module.parameters(), ...this.syncedBuffers], 0, BROADCAST_BUCKET_BYTES);
@@ -101,10 +107,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     const out = (this.module.forward as (...a: unknown[]) => unknown)(...inputs) as ReturnType<M['forward']>;
     if (sync) {
       this.requireForwardParamSync = true;
-      N.ddpPostForward(
-        id,
-        this.findUnusedParameters ? tensorsIn(out).map((t) => t.handle) : [],
-      );
+      N.ddpPostForward(id, this.findUnusedParameters ? tensorsIn(out).map((t) => t.handle) : []);
     } else {
       this.requireForwardParamSync = false;
     }

@@ -44,7 +44,7 @@ export function autocast<T>(deviceType: AutocastDevice, a: AutocastOptions | (()
   const cacheEnabled = o.cacheEnabled === undefined ? true : checkBool(o.cacheEnabled, 'cacheEnabled');
   if (enabled && deviceType === 'cuda' && !N.cudaIsAvailable()) {
     // PyTorch warns and disables autocast in this case; so do we.
-    if (!warnedNoCuda) console.warn('torchts: autocast(\'cuda\') is disabled because CUDA is not available');
+    if (!warnedNoCuda) console.warn("torchts: autocast('cuda') is disabled because CUDA is not available");
     warnedNoCuda = true;
     enabled = false;
   }

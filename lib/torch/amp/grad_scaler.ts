@@ -59,7 +59,8 @@ export class GradScaler {
   private perOptimizer = new Map<Optimizer, PerOptimizer>();
 
   constructor(device: 'cuda' | 'cpu' | string = 'cuda', options: GradScalerOptions = {}) {
-    if (typeof device !== 'string' || !/^(cpu|cuda(:\d+)?)$/.test(device)) throw typeError("'cuda' or 'cpu'", 'device', device);
+    if (typeof device !== 'string' || !/^(cpu|cuda(:\d+)?)$/.test(device))
+      throw typeError("'cuda' or 'cpu'", 'device', device);
     const o = checkOptions<GradScalerOptions>(options);
     this.device = device;
     this.initScale = o.initScale === undefined ? 2 ** 16 : checkNumber(o.initScale, 'initScale');
@@ -68,7 +69,8 @@ export class GradScaler {
     this.growthInterval = o.growthInterval === undefined ? 2000 : checkInt(o.growthInterval, 'growthInterval', 1);
     if (!(this.initScale > 0)) throw rangeError('a number > 0', 'initScale', this.initScale);
     if (!(this.growthFactor > 1)) throw rangeError('a number > 1', 'growthFactor', this.growthFactor);
-    if (!(this.backoffFactor > 0 && this.backoffFactor < 1)) throw rangeError('a number in (0, 1)', 'backoffFactor', this.backoffFactor);
+    if (!(this.backoffFactor > 0 && this.backoffFactor < 1))
+      throw rangeError('a number in (0, 1)', 'backoffFactor', this.backoffFactor);
     this.enabled = o.enabled === undefined ? true : checkBool(o.enabled, 'enabled');
     if (this.enabled && device.startsWith('cuda') && !N.cudaIsAvailable()) {
       console.warn('torchts: GradScaler is enabled, but CUDA is not available; disabling it');
@@ -115,7 +117,8 @@ export class GradScaler {
     if (!this.enabled) return;
     const [scaleT] = this.scaleTensors('unscale_');
     const s = this.state(optimizer);
-    if (s.stage === 'unscaled') throw new TorchError('unscale_() has already been called on this optimizer since the last update().');
+    if (s.stage === 'unscaled')
+      throw new TorchError('unscale_() has already been called on this optimizer since the last update().');
     if (s.stage === 'stepped') throw new TorchError('unscale_() is being called after step().');
     tidy(() => {
       const invScale = scaleT.double().reciprocal().float();
@@ -155,7 +158,8 @@ export class GradScaler {
     const s = this.state(optimizer);
     if (s.stage === 'stepped') throw new TorchError('step() has already been called since the last update().');
     if (s.stage === 'ready') this.unscale_(optimizer);
-    if (s.foundInf.size === 0) throw new TorchError('No inf checks were recorded for this optimizer (no parameter has a gradient).');
+    if (s.foundInf.size === 0)
+      throw new TorchError('No inf checks were recorded for this optimizer (no parameter has a gradient).');
     let found = 0;
     for (const f of s.foundInf.values()) found += f.item() as number;
     s.stage = 'stepped';
@@ -180,7 +184,14 @@ export class GradScaler {
       tidy(() => {
         let combined = flags[0].to(scaleT.device);
         for (const f of flags.slice(1)) combined = combined.add(f.to(scaleT.device));
-        N.ampUpdateScale(scaleT.handle, trackerT.handle, combined.handle, this.growthFactor, this.backoffFactor, this.growthInterval);
+        N.ampUpdateScale(
+          scaleT.handle,
+          trackerT.handle,
+          combined.handle,
+          this.growthFactor,
+          this.backoffFactor,
+          this.growthInterval,
+        );
       });
     }
     for (const s of this.perOptimizer.values()) for (const f of s.foundInf.values()) f.dispose();
@@ -217,7 +228,9 @@ export class GradScaler {
     if (!this.enabled) return;
     const o = checkOptions<GradScalerState>(state, 'state');
     if (Object.keys(o).length === 0) {
-      throw new TorchError('The source state dict is empty, possibly because it was saved from a disabled instance of GradScaler.');
+      throw new TorchError(
+        'The source state dict is empty, possibly because it was saved from a disabled instance of GradScaler.',
+      );
     }
     this.initScale = checkNumber(o.scale, 'state.scale');
     this.growthFactor = checkNumber(o.growth_factor, 'state.growth_factor');

@@ -23,7 +23,9 @@ export function scalarOf(value: unknown, argument: string): number {
   if (typeof value === 'number') return value;
   if (value instanceof Tensor) {
     if (value.numel() !== 1) {
-      throw new RangeError(`Expected a number or a one-element Tensor for ${argument} but received ${shapeText(value)}`);
+      throw new RangeError(
+        `Expected a number or a one-element Tensor for ${argument} but received ${shapeText(value)}`,
+      );
     }
     return Number(value.item());
   }
@@ -75,7 +77,9 @@ function binEdges(bins: unknown, min: number, max: number): Float64Array {
     return edges;
   }
   if (Array.isArray(bins)) {
-    const ok = bins.length >= 2 && bins.every((v, i) => typeof v === 'number' && Number.isFinite(v) && (i === 0 || v >= bins[i - 1]));
+    const ok =
+      bins.length >= 2 &&
+      bins.every((v, i) => typeof v === 'number' && Number.isFinite(v) && (i === 0 || v >= bins[i - 1]));
     if (!ok) throw rangeError('at least 2 increasing finite bin edges', 'bins', bins);
     return Float64Array.from(bins as number[]);
   }
@@ -108,7 +112,13 @@ function countBins(data: Float64Array, edges: Float64Array): Float64Array {
 }
 
 /** Data as a flat float64 tensor-free copy plus its statistics, reduced in libtorch. */
-function readValues(values: unknown): { data: Float64Array; min: number; max: number; sum: number; sumSquares: number } {
+function readValues(values: unknown): {
+  data: Float64Array;
+  min: number;
+  max: number;
+  sum: number;
+  sumSquares: number;
+} {
   let source: Tensor;
   if (values instanceof Tensor) {
     source = values;
@@ -122,7 +132,8 @@ function readValues(values: unknown): { data: Float64Array; min: number; max: nu
     throw typeError('a Tensor or an array of numbers', 'values', values);
   }
   try {
-    if (source.numel() === 0) throw new RangeError(`Expected at least one value for values but received ${shapeText(source)}`);
+    if (source.numel() === 0)
+      throw new RangeError(`Expected at least one value for values but received ${shapeText(source)}`);
     return tidy(() => {
       const x = source.detach().to('float64').reshape(-1);
       return {
@@ -142,7 +153,9 @@ function readValues(values: unknown): { data: Float64Array; min: number; max: nu
 export function makeHistogram(values: unknown, bins: unknown): HistogramProto {
   const { data, min, max, sum, sumSquares } = readValues(values);
   if (!Number.isFinite(min) || !Number.isFinite(max)) {
-    throw new RangeError(`Expected finite values (no NaN or infinity) for values but received values from ${min} to ${max}`);
+    throw new RangeError(
+      `Expected finite values (no NaN or infinity) for values but received values from ${min} to ${max}`,
+    );
   }
   const edges = binEdges(bins, min, max);
   const counts = countBins(data, edges);
@@ -151,7 +164,9 @@ export function makeHistogram(values: unknown, bins: unknown): HistogramProto {
   let first = 0;
   while (first < counts.length && counts[first] === 0) first++;
   if (first === counts.length) {
-    throw new RangeError(`Expected values within the bins' range [${edges[0]}, ${edges[edges.length - 1]}] for values but received values from ${min} to ${max}`);
+    throw new RangeError(
+      `Expected values within the bins' range [${edges[0]}, ${edges[edges.length - 1]}] for values but received values from ${min} to ${max}`,
+    );
   }
   let last = counts.length - 1;
   while (counts[last] === 0) last--;
@@ -182,11 +197,16 @@ export function image(tag: string, img: unknown, dataformats: unknown): SummaryV
   const s = img.shape;
   const layout = dataformats === 'CHW' ? '[C, H, W]' : dataformats === 'HWC' ? '[H, W, C]' : '[H, W]';
   if (s.length !== dataformats.length) {
-    throw new RangeError(`Expected a ${layout} tensor for imgTensor (dataformats '${dataformats}') but received ${shapeText(img)}`);
+    throw new RangeError(
+      `Expected a ${layout} tensor for imgTensor (dataformats '${dataformats}') but received ${shapeText(img)}`,
+    );
   }
-  const [c, h, w] = dataformats === 'CHW' ? [s[0], s[1], s[2]] : dataformats === 'HWC' ? [s[2], s[0], s[1]] : [1, s[0], s[1]];
+  const [c, h, w] =
+    dataformats === 'CHW' ? [s[0], s[1], s[2]] : dataformats === 'HWC' ? [s[2], s[0], s[1]] : [1, s[0], s[1]];
   if (c !== 1 && c !== 3 && c !== 4) {
-    throw new RangeError(`Expected 1, 3 or 4 channels for imgTensor (dataformats '${dataformats}') but received ${shapeText(img)}`);
+    throw new RangeError(
+      `Expected 1, 3 or 4 channels for imgTensor (dataformats '${dataformats}') but received ${shapeText(img)}`,
+    );
   }
   if (h < 1 || w < 1) throw new RangeError(`Expected a non-empty image for imgTensor but received ${shapeText(img)}`);
   const channels = c === 1 ? 3 : c;
@@ -198,5 +218,8 @@ export function image(tag: string, img: unknown, dataformats: unknown): SummaryV
     if (c === 1) t = t.expand(h, w, 3);
     return t.cpu().contiguous().toBytes();
   });
-  return { tag, image: { height: h, width: w, colorspace: channels, encodedImageString: encodePng(pixels, w, h, channels) } };
+  return {
+    tag,
+    image: { height: h, width: w, colorspace: channels, encodedImageString: encodePng(pixels, w, h, channels) },
+  };
 }

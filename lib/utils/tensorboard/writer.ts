@@ -79,21 +79,28 @@ export class SummaryWriter {
     this.maxQueue = o.maxQueue === undefined ? 10 : checkInt(o.maxQueue, 'maxQueue', 0);
     if (o.flushSecs === undefined) this.flushSecs = 120;
     else if (typeof o.flushSecs !== 'number') throw typeError('a number of seconds', 'flushSecs', o.flushSecs);
-    else if (!(o.flushSecs > 0 && o.flushSecs <= 2147483)) throw rangeError('a number of seconds in (0, 2147483]', 'flushSecs', o.flushSecs);
+    else if (!(o.flushSecs > 0 && o.flushSecs <= 2147483))
+      throw rangeError('a number of seconds in (0, 2147483]', 'flushSecs', o.flushSecs);
     else this.flushSecs = o.flushSecs;
     this.filenameSuffix = o.filenameSuffix === undefined ? '' : checkString(o.filenameSuffix, 'filenameSuffix');
-    if (/[/\\]/.test(this.filenameSuffix)) throw rangeError('a suffix without path separators', 'filenameSuffix', this.filenameSuffix);
+    if (/[/\\]/.test(this.filenameSuffix))
+      throw rangeError('a suffix without path separators', 'filenameSuffix', this.filenameSuffix);
     this.fileWriter = this.open(this.logDir);
   }
 
   private open(dir: string): EventFileWriter {
-    const w = new EventFileWriter(dir, { maxQueue: this.maxQueue, flushSecs: this.flushSecs, filenameSuffix: this.filenameSuffix });
+    const w = new EventFileWriter(dir, {
+      maxQueue: this.maxQueue,
+      flushSecs: this.flushSecs,
+      filenameSuffix: this.filenameSuffix,
+    });
     this.writers!.set(dir, w);
     return w;
   }
 
   private checkOpen(): Map<string, EventFileWriter> {
-    if (this.writers === null) throw new TorchError(`SummaryWriter for ${this.logDir} was closed: it cannot be written to any more`);
+    if (this.writers === null)
+      throw new TorchError(`SummaryWriter for ${this.logDir} was closed: it cannot be written to any more`);
     return this.writers;
   }
 
@@ -167,7 +174,13 @@ export class SummaryWriter {
    * laid out as `dataformats` ('CHW', 'HWC' or 'HW') with 1, 3 or 4 channels; stored as PNG
    * (one channel is repeated to RGB, as in PyTorch).
    */
-  addImage(tag: string, imgTensor: Tensor, globalStep?: number | null, walltime?: number | null, dataformats: DataFormats = 'CHW'): void {
+  addImage(
+    tag: string,
+    imgTensor: Tensor,
+    globalStep?: number | null,
+    walltime?: number | null,
+    dataformats: DataFormats = 'CHW',
+  ): void {
     this.checkOpen();
     checkString(tag, 'tag');
     const step = checkStep(globalStep);

@@ -31,7 +31,9 @@ function readRecords(files: string[], labelBytes: number): { images: Uint8Array;
       throw new TorchError(`cannot read ${f}: ${(e as Error).message}`);
     }
     if (b.length === 0 || b.length % record !== 0) {
-      throw new TorchError(`${f} is truncated or not a CIFAR binary file: ${b.length} bytes is not a multiple of ${record}`);
+      throw new TorchError(
+        `${f} is truncated or not a CIFAR binary file: ${b.length} bytes is not a multiple of ${record}`,
+      );
     }
     return b;
   });
@@ -59,7 +61,9 @@ abstract class CIFARBase implements Dataset<[Tensor, number], [Tensor, Tensor]> 
 
   protected constructor(files: string[], labelBytes: number, numClasses: number, o: CIFAROptions) {
     const { images, labels } = readRecords(files, labelBytes);
-    for (const l of labels) if (l >= numClasses) throw new TorchError(`CIFAR labels contain ${l}, outside 0..${numClasses - 1}: is this the right data set?`);
+    for (const l of labels)
+      if (l >= numClasses)
+        throw new TorchError(`CIFAR labels contain ${l}, outside 0..${numClasses - 1}: is this the right data set?`);
     this.data = keep(tensor(images).view(labels.length, 3, 32, 32));
     this.targets = keep(tidy(() => tensor(labels).to('int64')));
     this.transform = o.transform;
@@ -109,7 +113,9 @@ export class CIFAR10 extends CIFARBase {
   constructor(root: string, options: CIFAROptions = {}) {
     const o = checkOptions<CIFAROptions>(options);
     const dir = folder(root, 'cifar-10-batches-bin');
-    const names = checkBool(o.train ?? true, 'train') ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ['test_batch.bin'];
+    const names = checkBool(o.train ?? true, 'train')
+      ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`)
+      : ['test_batch.bin'];
     super(need(dir, names), 1, 10, o);
   }
 }
@@ -124,7 +130,11 @@ export class CIFAR100 extends CIFARBase {
     super(need(dir, [checkBool(o.train ?? true, 'train') ? 'train.bin' : 'test.bin']), 2, 100, o);
     const names = path.join(dir, 'fine_label_names.txt');
     this.classes = fs.existsSync(names)
-      ? fs.readFileSync(names, 'utf8').split('\n').map((s) => s.trim()).filter(Boolean)
+      ? fs
+          .readFileSync(names, 'utf8')
+          .split('\n')
+          .map((s) => s.trim())
+          .filter(Boolean)
       : Array.from({ length: 100 }, (_, i) => String(i));
   }
 }

@@ -19,7 +19,16 @@ import { readImage } from '../io';
 import type { Transform } from '../transforms/index';
 
 /** Extensions (lower case) of the formats vision.io decodes. */
-export const IMG_EXTENSIONS: readonly string[] = Object.freeze(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif']);
+export const IMG_EXTENSIONS: readonly string[] = Object.freeze([
+  '.jpg',
+  '.jpeg',
+  '.png',
+  '.webp',
+  '.tif',
+  '.tiff',
+  '.gif',
+  '.avif',
+]);
 
 export interface ImageFolderOptions {
   /** Applied to each decoded uint8 [C, H, W] image. */
@@ -109,10 +118,14 @@ export function makeDataset(
       }
     }
   }
-  const empty = Object.keys(classToIdx).filter((c) => !found.has(c)).sort();
+  const empty = Object.keys(classToIdx)
+    .filter((c) => !found.has(c))
+    .sort();
   if (empty.length > 0) {
     const what = extensions ? `Supported extensions are: ${extensions.join(', ')}` : 'No file passed isValidFile';
-    throw new TorchError(`ImageFolder: found no valid file for the classes ${empty.join(', ')} in ${directory}. ${what}`);
+    throw new TorchError(
+      `ImageFolder: found no valid file for the classes ${empty.join(', ')} in ${directory}. ${what}`,
+    );
   }
   return samples;
 }
@@ -135,10 +148,12 @@ export class ImageFolder implements Dataset<[Tensor, number], [Tensor, Tensor]> 
     const o = checkOptions<ImageFolderOptions>(options);
     for (const k of ['transform', 'targetTransform'] as const) {
       const t = o[k];
-      if (t !== undefined && (t === null || typeof t.forward !== 'function')) throw typeError('a transform (an object with forward())', k, t);
+      if (t !== undefined && (t === null || typeof t.forward !== 'function'))
+        throw typeError('a transform (an object with forward())', k, t);
     }
     if (o.loader !== undefined && typeof o.loader !== 'function') throw typeError('a function', 'loader', o.loader);
-    if (o.isValidFile !== undefined && typeof o.isValidFile !== 'function') throw typeError('a function', 'isValidFile', o.isValidFile);
+    if (o.isValidFile !== undefined && typeof o.isValidFile !== 'function')
+      throw typeError('a function', 'isValidFile', o.isValidFile);
     if (o.isValidFile !== undefined && o.extensions !== undefined) {
       throw new TypeError('Expected either extensions or isValidFile for options but received both');
     }

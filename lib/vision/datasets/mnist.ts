@@ -21,7 +21,7 @@ export interface MNISTOptions {
   targetTransform?: Transform;
 }
 
-const IDX_TYPES: Record<number, number> = { 0x08: 1 };
+const IDX_TYPES: Record<number, number> = { 8: 1 };
 
 /** Reads an idx file (http://yann.lecun.com/exdb/mnist/), gzipped or not, checking its header. */
 export function readIdx(file: string): { dims: number[]; data: Uint8Array } {
@@ -47,7 +47,9 @@ export function readIdx(file: string): { dims: number[]; data: Uint8Array } {
   const count = dims.reduce((a, b) => a * b, 1);
   const offset = 4 + 4 * ndim;
   if (buf.length !== offset + count) {
-    throw new TorchError(`${file} is truncated or corrupt: header says ${count} bytes of data, file has ${buf.length - offset}`);
+    throw new TorchError(
+      `${file} is truncated or corrupt: header says ${count} bytes of data, file has ${buf.length - offset}`,
+    );
   }
   return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + offset, count) };
 }
@@ -65,7 +67,18 @@ export class MNIST implements Dataset<[Tensor, number], [Tensor, Tensor]> {
   readonly data: Tensor;
   /** All labels, int64 [N]. */
   readonly targets: Tensor;
-  readonly classes: string[] = ['0 - zero', '1 - one', '2 - two', '3 - three', '4 - four', '5 - five', '6 - six', '7 - seven', '8 - eight', '9 - nine'];
+  readonly classes: string[] = [
+    '0 - zero',
+    '1 - one',
+    '2 - two',
+    '3 - three',
+    '4 - four',
+    '5 - five',
+    '6 - six',
+    '7 - seven',
+    '8 - eight',
+    '9 - nine',
+  ];
   readonly transform?: Transform;
   readonly targetTransform?: Transform;
 
@@ -127,5 +140,16 @@ export class MNIST implements Dataset<[Tensor, number], [Tensor, Tensor]> {
 
 /** Fashion-MNIST: the same file layout with clothing classes. */
 export class FashionMNIST extends MNIST {
-  override readonly classes = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+  override readonly classes = [
+    'T-shirt/top',
+    'Trouser',
+    'Pullover',
+    'Dress',
+    'Coat',
+    'Sandal',
+    'Shirt',
+    'Sneaker',
+    'Bag',
+    'Ankle boot',
+  ];
 }

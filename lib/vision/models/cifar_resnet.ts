@@ -48,7 +48,9 @@ export class CifarBasicBlock extends nn.Module {
     this.shortcut = null;
     if (stride !== 1 || inPlanes !== planes) {
       this.shortcut =
-        shortcut === 'A' ? new PadShortcut(planes - inPlanes) : new nn.Sequential(conv1x1(inPlanes, planes, stride), new nn.BatchNorm2d(planes));
+        shortcut === 'A'
+          ? new PadShortcut(planes - inPlanes)
+          : new nn.Sequential(conv1x1(inPlanes, planes, stride), new nn.BatchNorm2d(planes));
     }
   }
 
@@ -90,7 +92,12 @@ export class CifarResNet extends nn.Module {
     this.bn1 = new nn.BatchNorm2d(width);
     this.relu = new nn.ReLU({ inplace: true });
     const stage = (inPlanes: number, planes: number, stride: number): nn.Sequential =>
-      new nn.Sequential(...Array.from({ length: n }, (_, i) => new CifarBasicBlock(i === 0 ? inPlanes : planes, planes, i === 0 ? stride : 1, shortcut)));
+      new nn.Sequential(
+        ...Array.from(
+          { length: n },
+          (_, i) => new CifarBasicBlock(i === 0 ? inPlanes : planes, planes, i === 0 ? stride : 1, shortcut),
+        ),
+      );
     this.layer1 = stage(width, width, 1);
     this.layer2 = stage(width, 2 * width, 2);
     this.layer3 = stage(2 * width, 4 * width, 2);

@@ -55,7 +55,14 @@ export class _DenseLayer extends nn.Module {
 
 /** `numLayers` dense layers (`denselayer1`, `denselayer2`, ...); the output concatenates the input and every layer's features. */
 export class _DenseBlock extends nn.Module {
-  constructor(numLayers: number, numInputFeatures: number, bnSize: number, growthRate: number, dropRate: number, memoryEfficient = false) {
+  constructor(
+    numLayers: number,
+    numInputFeatures: number,
+    bnSize: number,
+    growthRate: number,
+    dropRate: number,
+    memoryEfficient = false,
+  ) {
     super();
     checkInt(numLayers, 'numLayers', 1);
     for (let i = 0; i < numLayers; i++) {
@@ -123,7 +130,8 @@ export class DenseNet extends nn.Module {
     const o = checkOptions<DenseNetOptions>(options);
     const growthRate = checkInt(o.growthRate ?? 32, 'growthRate', 1);
     const blockConfig = o.blockConfig ?? [6, 12, 24, 16];
-    if (!Array.isArray(blockConfig) || blockConfig.length === 0) throw typeError('an array of layer counts', 'blockConfig', blockConfig);
+    if (!Array.isArray(blockConfig) || blockConfig.length === 0)
+      throw typeError('an array of layer counts', 'blockConfig', blockConfig);
     blockConfig.forEach((n, i) => checkInt(n, `blockConfig[${i}]`, 1));
     const numInitFeatures = checkInt(o.numInitFeatures ?? 64, 'numInitFeatures', 1);
     const bnSize = checkInt(o.bnSize ?? 4, 'bnSize', 1);
@@ -184,7 +192,12 @@ type Fixed = 'growthRate' | 'blockConfig' | 'numInitFeatures';
 /** What the DenseNet builders accept: the DenseNet options but the architecture's own. */
 export type DenseNetBuilderOptions = Omit<DenseNetOptions, Fixed>;
 
-function densenet(growthRate: number, blockConfig: [number, number, number, number], numInitFeatures: number, options: DenseNetBuilderOptions): DenseNet {
+function densenet(
+  growthRate: number,
+  blockConfig: [number, number, number, number],
+  numInitFeatures: number,
+  options: DenseNetBuilderOptions,
+): DenseNet {
   return new DenseNet({ ...checkOptions<DenseNetBuilderOptions>(options), growthRate, blockConfig, numInitFeatures });
 }
 

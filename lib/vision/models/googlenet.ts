@@ -44,17 +44,39 @@ export class Inception extends nn.Module {
   branch3: nn.Sequential;
   branch4: nn.Sequential;
 
-  constructor(inChannels: number, ch1x1: number, ch3x3red: number, ch3x3: number, ch5x5red: number, ch5x5: number, poolProj: number) {
+  constructor(
+    inChannels: number,
+    ch1x1: number,
+    ch3x3red: number,
+    ch3x3: number,
+    ch5x5red: number,
+    ch5x5: number,
+    poolProj: number,
+  ) {
     super();
     this.branch1 = new BasicConv2d(inChannels, ch1x1, 1);
-    this.branch2 = new nn.Sequential(new BasicConv2d(inChannels, ch3x3red, 1), new BasicConv2d(ch3x3red, ch3x3, 3, { padding: 1 }));
+    this.branch2 = new nn.Sequential(
+      new BasicConv2d(inChannels, ch3x3red, 1),
+      new BasicConv2d(ch3x3red, ch3x3, 3, { padding: 1 }),
+    );
     // Here, kernelSize 3 instead of 5 is a known torchvision bug (pytorch/vision#906).
-    this.branch3 = new nn.Sequential(new BasicConv2d(inChannels, ch5x5red, 1), new BasicConv2d(ch5x5red, ch5x5, 3, { padding: 1 }));
-    this.branch4 = new nn.Sequential(new nn.MaxPool2d(3, { stride: 1, padding: 1, ceilMode: true }), new BasicConv2d(inChannels, poolProj, 1));
+    this.branch3 = new nn.Sequential(
+      new BasicConv2d(inChannels, ch5x5red, 1),
+      new BasicConv2d(ch5x5red, ch5x5, 3, { padding: 1 }),
+    );
+    this.branch4 = new nn.Sequential(
+      new nn.MaxPool2d(3, { stride: 1, padding: 1, ceilMode: true }),
+      new BasicConv2d(inChannels, poolProj, 1),
+    );
   }
 
   forward(x: Tensor): Tensor {
-    return tidy(() => cat([this.branch1, this.branch2, this.branch3, this.branch4].map((b) => chain(x, stagesOf(b))), 1));
+    return tidy(() =>
+      cat(
+        [this.branch1, this.branch2, this.branch3, this.branch4].map((b) => chain(x, stagesOf(b))),
+        1,
+      ),
+    );
   }
 }
 
@@ -109,7 +131,12 @@ export interface GoogLeNetOptions {
 /** `(x[:, c] * std / 0.5 + (mean - 0.5) / 0.5` per channel: ImageNet normalisation to [-1, 1] scaling. */
 export function transformInputChannels(x: Tensor): Tensor {
   return tidy(() => {
-    const ch = (c: number, std: number, mean: number): Tensor => x.select(1, c).unsqueeze(1).mul(std / 0.5).add((mean - 0.5) / 0.5);
+    const ch = (c: number, std: number, mean: number): Tensor =>
+      x
+        .select(1, c)
+        .unsqueeze(1)
+        .mul(std / 0.5)
+        .add((mean - 0.5) / 0.5);
     return cat([ch(0, 0.229, 0.485), ch(1, 0.224, 0.456), ch(2, 0.225, 0.406)], 1);
   });
 }
@@ -198,11 +225,30 @@ export class GoogLeNet extends nn.Module {
         if (y !== x) y.dispose();
         y = z;
       };
-      step([this.conv1, this.maxpool1, this.conv2, this.conv3, this.maxpool2, this.inception3a, this.inception3b, this.maxpool3, this.inception4a]);
+      step([
+        this.conv1,
+        this.maxpool1,
+        this.conv2,
+        this.conv3,
+        this.maxpool2,
+        this.inception3a,
+        this.inception3b,
+        this.maxpool3,
+        this.inception4a,
+      ]);
       const a1 = withAux ? this.aux1!.forward(y) : null;
       step([this.inception4b, this.inception4c, this.inception4d]);
       const a2 = withAux ? this.aux2!.forward(y) : null;
-      step([this.inception4e, this.maxpool4, this.inception5a, this.inception5b, this.avgpool, flatten1, this.dropout, this.fc]);
+      step([
+        this.inception4e,
+        this.maxpool4,
+        this.inception5a,
+        this.inception5b,
+        this.avgpool,
+        flatten1,
+        this.dropout,
+        this.fc,
+      ]);
       return [y, a2, a1];
     });
     // torchvision's eager forward unpacks `_forward`'s (x, aux2, aux1) as (x, aux1, aux2) and

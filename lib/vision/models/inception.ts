@@ -21,7 +21,12 @@ const maxPool3x3s2: Stage = { forward: (x) => maxPool2d(x, 3, 2) };
 
 /** Each branch run from `x` through `chain`, the results concatenated on channels. */
 function branches(x: Tensor, bs: Stage[][]): Tensor {
-  return tidy(() => cat(bs.map((b) => chain(x, b)), 1));
+  return tidy(() =>
+    cat(
+      bs.map((b) => chain(x, b)),
+      1,
+    ),
+  );
 }
 
 /**
@@ -86,7 +91,11 @@ export class InceptionB extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    return branches(x, [[this.branch3x3], [this.branch3x3dbl_1, this.branch3x3dbl_2, this.branch3x3dbl_3], [maxPool3x3s2]]);
+    return branches(x, [
+      [this.branch3x3],
+      [this.branch3x3dbl_1, this.branch3x3dbl_2, this.branch3x3dbl_3],
+      [maxPool3x3s2],
+    ]);
   }
 }
 
@@ -338,7 +347,15 @@ export class Inception3 extends nn.Module {
         this.Mixed_6e,
       ]);
       const a = aux ? aux.forward(mid) : null;
-      const y = chain(mid, [this.Mixed_7a, this.Mixed_7b, this.Mixed_7c, this.avgpool, this.dropout, flatten1, this.fc]);
+      const y = chain(mid, [
+        this.Mixed_7a,
+        this.Mixed_7b,
+        this.Mixed_7c,
+        this.avgpool,
+        this.dropout,
+        flatten1,
+        this.fc,
+      ]);
       return [y, a];
     });
     return this.training && this.auxLogits ? new InceptionOutputs(logits!, auxOut) : logits!;

@@ -6,6 +6,13 @@ export * from './densenet';
 export { BasicConv2d, type BasicConv2dOptions } from './basic_conv';
 // googlenet.py and inception.py both define an `InceptionAux`; GoogLeNet's is exported as
 // `GoogLeNetInceptionAux` (its class name, and so its printed name, stays InceptionAux).
-export { GoogLeNet, GoogLeNetOutputs, Inception, InceptionAux as GoogLeNetInceptionAux, googlenet, type GoogLeNetOptions } from './googlenet';
+export {
+  GoogLeNet,
+  GoogLeNetOutputs,
+  Inception,
+  InceptionAux as GoogLeNetInceptionAux,
+  googlenet,
+  type GoogLeNetOptions,
+} from './googlenet';
 export * from './inception';
 export { IMAGENET_CATEGORIES } from './meta';

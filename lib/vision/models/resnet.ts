@@ -9,7 +9,9 @@ import { tidy } from '../../torch/memory';
 import type { Tensor } from '../../torch/tensor';
 
 /** Builds a normalisation layer for `numFeatures` channels (BatchNorm2d by default). */
-export type NormLayer = (numFeatures: number) => nn.Module & { forward(x: Tensor): Tensor; weight?: nn.Parameter | null };
+export type NormLayer = (
+  numFeatures: number,
+) => nn.Module & { forward(x: Tensor): Tensor; weight?: nn.Parameter | null };
 
 const batchNorm: NormLayer = (n) => new nn.BatchNorm2d(n);
 
@@ -37,7 +39,7 @@ export function chain(x: Tensor, stages: readonly Stage[]): Tensor {
 
 /** A plain nn.Sequential's modules (what its forward runs), else the module itself. */
 export function stagesOf(m: Stage): Stage[] {
-  return Object.getPrototypeOf(m) === nn.Sequential.prototype ? [...(m as nn.Sequential)] as unknown as Stage[] : [m];
+  return Object.getPrototypeOf(m) === nn.Sequential.prototype ? ([...(m as nn.Sequential)] as unknown as Stage[]) : [m];
 }
 
 /**
@@ -101,7 +103,10 @@ export class BasicBlock extends nn.Module implements Block {
     const o = checkOptions<BlockOptions>(options);
     const norm = o.normLayer ?? batchNorm;
     if ((o.groups ?? 1) !== 1 || (o.baseWidth ?? 64) !== 64) {
-      throw rangeError('groups=1 and baseWidth=64 (BasicBlock only supports these)', 'options', { groups: o.groups, baseWidth: o.baseWidth });
+      throw rangeError('groups=1 and baseWidth=64 (BasicBlock only supports these)', 'options', {
+        groups: o.groups,
+        baseWidth: o.baseWidth,
+      });
     }
     if ((o.dilation ?? 1) > 1) throw new TorchError('Dilation > 1 not supported in BasicBlock');
     this.stride = o.stride ?? 1;
@@ -192,7 +197,8 @@ export class ResNet extends nn.Module {
   constructor(block: BlockType, layers: [number, number, number, number], options: ResNetOptions = {}) {
     super();
     const o = checkOptions<ResNetOptions>(options);
-    if (typeof block !== 'function' || typeof block.expansion !== 'number') throw typeError('a block class (BasicBlock or Bottleneck)', 'block', block);
+    if (typeof block !== 'function' || typeof block.expansion !== 'number')
+      throw typeError('a block class (BasicBlock or Bottleneck)', 'block', block);
     if (!Array.isArray(layers) || layers.length !== 4) throw typeError('4 block counts', 'layers', layers);
     layers.forEach((n, i) => checkInt(n, `layers[${i}]`, 1));
     const rswd = o.replaceStrideWithDilation ?? [false, false, false];
@@ -240,12 +246,18 @@ export class ResNet extends nn.Module {
       stride = 1;
     }
     if (stride !== 1 || this.inplanes !== planes * block.expansion) {
-      downsample = new nn.Sequential(conv1x1(this.inplanes, planes * block.expansion, stride), this.normLayer(planes * block.expansion));
+      downsample = new nn.Sequential(
+        conv1x1(this.inplanes, planes * block.expansion, stride),
+        this.normLayer(planes * block.expansion),
+      );
     }
     const common = { groups: this.groups, baseWidth: this.baseWidth, normLayer: this.normLayer };
-    const layers: nn.Module[] = [new block(this.inplanes, planes, { stride, downsample, dilation: previousDilation, ...common })];
+    const layers: nn.Module[] = [
+      new block(this.inplanes, planes, { stride, downsample, dilation: previousDilation, ...common }),
+    ];
     this.inplanes = planes * block.expansion;
-    for (let i = 1; i < blocks; i++) layers.push(new block(this.inplanes, planes, { dilation: this.dilation, ...common }));
+    for (let i = 1; i < blocks; i++)
+      layers.push(new block(this.inplanes, planes, { dilation: this.dilation, ...common }));
     return new nn.Sequential(...layers);
   }
 
@@ -269,7 +281,12 @@ export class ResNet extends nn.Module {
   }
 }
 
-function resnet(block: BlockType, layers: [number, number, number, number], options: ResNetOptions, fixed: ResNetOptions = {}): ResNet {
+function resnet(
+  block: BlockType,
+  layers: [number, number, number, number],
+  options: ResNetOptions,
+  fixed: ResNetOptions = {},
+): ResNet {
   return new ResNet(block, layers, { ...checkOptions<ResNetOptions>(options), ...fixed });
 }
 

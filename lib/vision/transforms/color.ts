@@ -104,7 +104,8 @@ export class ColorJitter implements Transform {
 export class Grayscale implements Transform {
   readonly numOutputChannels: 1 | 3;
   constructor(numOutputChannels: 1 | 3 = 1) {
-    if (numOutputChannels !== 1 && numOutputChannels !== 3) throw typeError('1 or 3', 'numOutputChannels', numOutputChannels);
+    if (numOutputChannels !== 1 && numOutputChannels !== 3)
+      throw typeError('1 or 3', 'numOutputChannels', numOutputChannels);
     this.numOutputChannels = numOutputChannels;
   }
   forward(img: Tensor): Tensor {

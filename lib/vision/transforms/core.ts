@@ -38,9 +38,14 @@ export class Normalize implements Transform {
   private readonly s: Tensor;
   constructor(mean: number[], std: number[], options: { inplace?: boolean } = {}) {
     checkOptions(options);
-    if (!Array.isArray(mean) || mean.some((v) => typeof v !== 'number')) throw typeError('an array of numbers', 'mean', mean);
-    if (!Array.isArray(std) || std.some((v) => typeof v !== 'number' || v === 0)) throw typeError('an array of non-zero numbers', 'std', std);
-    if (mean.length !== std.length) throw new RangeError(`Expected as many std values as mean values for std but received ${std.length} and ${mean.length}`);
+    if (!Array.isArray(mean) || mean.some((v) => typeof v !== 'number'))
+      throw typeError('an array of numbers', 'mean', mean);
+    if (!Array.isArray(std) || std.some((v) => typeof v !== 'number' || v === 0))
+      throw typeError('an array of non-zero numbers', 'std', std);
+    if (mean.length !== std.length)
+      throw new RangeError(
+        `Expected as many std values as mean values for std but received ${std.length} and ${mean.length}`,
+      );
     this.mean = mean;
     this.std = std;
     this.m = tensor(mean, { dtype: 'float32' }).view(-1, 1, 1);

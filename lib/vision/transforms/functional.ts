@@ -61,7 +61,15 @@ export function vflip(img: Tensor): Tensor {
  */
 export function crop(img: Tensor, top: number, left: number, height: number, width: number): Tensor {
   checkImage(img);
-  return wrap(N.imageCrop(img.handle, checkInt(top, 'top'), checkInt(left, 'left'), checkInt(height, 'height', 0), checkInt(width, 'width', 0)));
+  return wrap(
+    N.imageCrop(
+      img.handle,
+      checkInt(top, 'top'),
+      checkInt(left, 'left'),
+      checkInt(height, 'height', 0),
+      checkInt(width, 'width', 0),
+    ),
+  );
 }
 
 /** The central box of `outputSize` (an integer or [h, w]), zero-padded if the image is smaller. */
@@ -98,7 +106,8 @@ export function parsePadding(padding: unknown, argument = 'padding'): [number, n
 }
 
 export function checkPaddingMode(mode: unknown, argument = 'paddingMode'): PaddingMode {
-  if (typeof mode !== 'string' || !(mode in PADDING_MODES)) throw typeError("'constant', 'edge', 'reflect' or 'symmetric'", argument, mode);
+  if (typeof mode !== 'string' || !(mode in PADDING_MODES))
+    throw typeError("'constant', 'edge', 'reflect' or 'symmetric'", argument, mode);
   return mode as PaddingMode;
 }
 
@@ -134,14 +143,17 @@ export function checkResizeSize(size: unknown): number[] {
 
 /** Checks resize options; returns [antialias, maxSize]. */
 export function checkResizeOptions(options: ResizeOptions | undefined, size: number[]): [boolean, number | undefined] {
-  if (options !== undefined && (options === null || typeof options !== 'object')) throw typeError('an options object', 'options', options);
+  if (options !== undefined && (options === null || typeof options !== 'object'))
+    throw typeError('an options object', 'options', options);
   const o = options ?? {};
-  if (o.interpolation !== undefined && o.interpolation !== 'bilinear') throw typeError("'bilinear'", 'interpolation', o.interpolation);
+  if (o.interpolation !== undefined && o.interpolation !== 'bilinear')
+    throw typeError("'bilinear'", 'interpolation', o.interpolation);
   const antialias = o.antialias ?? true;
   if (typeof antialias !== 'boolean') throw typeError('a boolean', 'antialias', antialias);
   if (o.maxSize !== undefined) {
     checkInt(o.maxSize, 'maxSize', 1);
-    if (size.length !== 1) throw new TypeError(`Expected maxSize only with a single-number size but received size ${JSON.stringify(size)}`);
+    if (size.length !== 1)
+      throw new TypeError(`Expected maxSize only with a single-number size but received size ${JSON.stringify(size)}`);
     if (o.maxSize <= size[0]) throw rangeError(`a value greater than size (${size[0]})`, 'maxSize', o.maxSize);
   }
   return [antialias, o.maxSize];
@@ -174,7 +186,15 @@ export function resize(img: Tensor, size: number | number[], options?: ResizeOpt
 }
 
 /** crop() then resize() to `size` (torchvision's resized_crop). */
-export function resizedCrop(img: Tensor, top: number, left: number, height: number, width: number, size: number | number[], options?: ResizeOptions): Tensor {
+export function resizedCrop(
+  img: Tensor,
+  top: number,
+  left: number,
+  height: number,
+  width: number,
+  size: number | number[],
+  options?: ResizeOptions,
+): Tensor {
   const cropped = crop(img, top, left, height, width);
   let out: Tensor | undefined;
   try {
@@ -189,7 +209,8 @@ export function resizedCrop(img: Tensor, top: number, left: number, height: numb
 /** ITU-R 601-2 luma as torchvision's rgb_to_grayscale: 1 (or 3 equal) channels, same dtype. */
 export function rgbToGrayscale(img: Tensor, numOutputChannels: 1 | 3 = 1): Tensor {
   checkImage(img);
-  if (numOutputChannels !== 1 && numOutputChannels !== 3) throw typeError('1 or 3', 'numOutputChannels', numOutputChannels);
+  if (numOutputChannels !== 1 && numOutputChannels !== 3)
+    throw typeError('1 or 3', 'numOutputChannels', numOutputChannels);
   const gray = wrap(N.imageGrayscale(img.handle));
   if (numOutputChannels === 1) return gray;
   try {

@@ -87,7 +87,9 @@ export class RandomCrop implements Transform {
     const [, h, w] = F.getDimensions(img);
     const [th, tw] = outputSize;
     if (h < th || w < tw) {
-      throw new RangeError(`Expected a crop size no larger than the image for size but received [${th}, ${tw}] for an image of [${h}, ${w}]`);
+      throw new RangeError(
+        `Expected a crop size no larger than the image for size but received [${th}, ${tw}] for an image of [${h}, ${w}]`,
+      );
     }
     if (w === tw && h === th) return [0, 0, h, w];
     const i = randint(0, h - th + 1);
@@ -99,8 +101,10 @@ export class RandomCrop implements Transform {
     return tidy(() => {
       if (this.padding !== undefined) img = F.pad(img, this.padding, this.fill, this.paddingMode);
       const [, height, width] = F.getDimensions(img);
-      if (this.padIfNeeded && width < this.size[1]) img = F.pad(img, [this.size[1] - width, 0], this.fill, this.paddingMode);
-      if (this.padIfNeeded && height < this.size[0]) img = F.pad(img, [0, this.size[0] - height], this.fill, this.paddingMode);
+      if (this.padIfNeeded && width < this.size[1])
+        img = F.pad(img, [this.size[1] - width, 0], this.fill, this.paddingMode);
+      if (this.padIfNeeded && height < this.size[0])
+        img = F.pad(img, [0, this.size[0] - height], this.fill, this.paddingMode);
       const [i, j, h, w] = RandomCrop.getParams(img, this.size);
       return F.crop(img, i, j, h, w);
     });
@@ -112,7 +116,8 @@ function checkRange(value: unknown, argument: string, positive: boolean): [numbe
     throw typeError('an array of two numbers [min, max]', argument, value);
   }
   if (value[0] > value[1]) throw rangeError('[min, max] with min <= max', argument, value);
-  if (positive ? value[0] <= 0 : value[0] < 0) throw rangeError(positive ? 'positive numbers' : 'non-negative numbers', argument, value);
+  if (positive ? value[0] <= 0 : value[0] < 0)
+    throw rangeError(positive ? 'positive numbers' : 'non-negative numbers', argument, value);
   return [value[0], value[1]];
 }
 
