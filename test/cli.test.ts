@@ -175,7 +175,9 @@ describe('torchts train / eval', () => {
     expect(lines.map((l) => l.replace(/^ +[\d.]+% {2}/, ''))).toEqual(
       top5[0].map(([i]) => vision.models.IMAGENET_CATEGORIES[i]),
     );
-    lines.forEach((l, k) => expect(Number(/([\d.]+)%/.exec(l)![1])).toBeCloseTo(100 * top5[0][k][1], 1));
+    lines.forEach((l, k) => {
+      expect(Number(/([\d.]+)%/.exec(l)![1])).toBeCloseTo(100 * top5[0][k][1], 1);
+    });
     const trainOnIt = run(['train', '--data', 'imagenet']);
     expect(trainOnIt.stderr).toMatch(
       /^torchts: --data imagenet names the classes of torchvision's ImageNet weights for predict/,

@@ -138,7 +138,7 @@ describe.runIf(hasCuda)('CUDA', () => {
     opt.zeroGrad();
     expect(torch.memory().liveTensors).toBe(live);
     expect(torch.memory().bytes['cuda:0']).toBe(before);
-    expect(torch.cuda.memoryStats()['num_ooms']).toBe(0);
+    expect(torch.cuda.memoryStats().num_ooms).toBe(0);
   });
 
   it('pinned host memory and non-blocking copies', () => {
@@ -273,7 +273,9 @@ describe.runIf(hasCuda)('CUDA', () => {
     for (let i = 0; i < batches.length; i++)
       expect(Math.abs(graphLosses[i] - eagerLosses[i]), `loss ${i}`).toBeLessThan(1e-5);
     const pe = eager.parameters();
-    model.parameters().forEach((p, i) => close(p, pe[i], 1e-5, `parameter ${i}`));
+    model.parameters().forEach((p, i) => {
+      close(p, pe[i], 1e-5, `parameter ${i}`);
+    });
     step.graph.dispose();
     expect(() => step()).toThrow(/disposed/);
   });

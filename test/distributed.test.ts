@@ -88,9 +88,9 @@ describe.runIf(distributed.isAvailable())('distributed (Gloo, 2 processes)', () 
     for (const r of runs) {
       const grads = r.result!.grads as number[][];
       expect(grads).toHaveLength(reference.length);
-      grads.forEach((g, i) =>
-        expect(maxDiff(g, reference[i]), `rank ${r.result!.rank} parameter ${i}`).toBeLessThan(1e-5),
-      );
+      grads.forEach((g, i) => {
+        expect(maxDiff(g, reference[i]), `rank ${r.result!.rank} parameter ${i}`).toBeLessThan(1e-5);
+      });
     }
   });
 
@@ -113,9 +113,9 @@ describe.runIf(distributed.isAvailable())('distributed (Gloo, 2 processes)', () 
     expect(b.stepped).toEqual(a.stepped);
     expect(a.scales).toEqual([1024, 2048, 1024, 1024, 2048]);
     expect(b.scales).toEqual(a.scales);
-    (a.params as number[][]).forEach((p, i) =>
-      expect(maxDiff(p, (b.params as number[][])[i]), `parameter ${i}`).toBe(0),
-    );
+    (a.params as number[][]).forEach((p, i) => {
+      expect(maxDiff(p, (b.params as number[][])[i]), `parameter ${i}`).toBe(0);
+    });
   });
 
   it('a worker that dies makes the other fail with a clear error, not a hang', async () => {

@@ -467,7 +467,7 @@ const rows: Row[] = [
   { name: 'manualSeed(-1)', call: () => T.manualSeed(-1), expect: RangeError, arg: 'seed' },
 ];
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('bad calls', () => {
   it('covers at least 40 rows, each with something to check in the message', () => {
@@ -498,7 +498,7 @@ describe('bad calls', () => {
       // libtorch's message, not a C++ backtrace.
       expect(err.message).not.toMatch(/Exception raised from/);
     } else if (row.arg !== undefined) {
-      expect(err.message).toMatch(new RegExp(`^Expected .* for ${escape(row.arg)} but received`));
+      expect(err.message).toMatch(new RegExp(`^Expected .* for ${escapeRegExp(row.arg)} but received`));
     }
     if (row.message) expect(err.message).toMatch(row.message);
     // A failed call leaves nothing behind once its scope is closed.

@@ -309,14 +309,14 @@ function expectSequence(actual: number[][], expected: number[][], what: string):
     actual.map((r) => r.length),
     `${what}: shape`,
   ).toEqual(expected.map((r) => r.length));
-  expected.forEach((row, t) =>
+  expected.forEach((row, t) => {
     row.forEach((e, i) => {
       const a = actual[t][i];
       expect(Math.abs(a - e) <= REL * Math.abs(e), `${what}[step ${t}][group ${i}]: torchts ${a}, torch ${e}`).toBe(
         true,
       );
-    }),
-  );
+    });
+  });
 }
 
 describe('lr_scheduler against PyTorch', () => {
@@ -338,11 +338,11 @@ describe('lr_scheduler against PyTorch', () => {
         got.groups.map((g) => Object.keys(g).sort()),
         `${name} group keys`,
       ).toEqual(want.groups.map((g) => Object.keys(g).sort()));
-      want.groups.forEach((g, i) =>
-        Object.entries(g).forEach(([k, v]) =>
-          expect(Math.abs(got.groups[i][k] - v) <= REL * Math.abs(v), `${name} group ${i} ${k}`).toBe(true),
-        ),
-      );
+      want.groups.forEach((g, i) => {
+        Object.entries(g).forEach(([k, v]) => {
+          expect(Math.abs(got.groups[i][k] - v) <= REL * Math.abs(v), `${name} group ${i} ${k}`).toBe(true);
+        });
+      });
     });
   }
 });

@@ -210,7 +210,10 @@ describe('damaged files', () => {
   });
 
   const original = () => fs.readFileSync(file('conv_bn.pth'));
-  const write = (name: string, bytes: Uint8Array) => (fs.writeFileSync(file(name), bytes), file(name));
+  const write = (name: string, bytes: Uint8Array): string => {
+    fs.writeFileSync(file(name), bytes);
+    return file(name);
+  };
 
   it('truncated at many offsets: a TorchError every time', async () => {
     const bytes = original();

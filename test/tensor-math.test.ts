@@ -125,7 +125,7 @@ describe('binary ops with tensors and scalars', () => {
     expectClose(torch.where(cond, a(), b()), [A[0], B[1], A[2], B[3]]);
     expectClose(
       a().where(a().gt(0), torch.zeros(4)),
-      A.map((x) => (x > 0 ? x : 0)),
+      A.map((x) => Math.max(x, 0)),
     );
   });
 });

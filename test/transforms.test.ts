@@ -51,7 +51,9 @@ function cases(img: Tensor, fimg: Tensor, batch: Tensor): Record<string, Tensor>
     };
     const factors = { brightness: [0.6, 1.7], contrast: [0.3, 1.8], saturation: [0.2, 2.5], hue: [-0.3, 0.17] };
     for (const [name, fn] of Object.entries(adjust)) {
-      factors[name as keyof typeof factors].forEach((f, k) => (out[`${tag}/${name}_${k}`] = fn(x, f)));
+      factors[name as keyof typeof factors].forEach((f, k) => {
+        out[`${tag}/${name}_${k}`] = fn(x, f);
+      });
     }
     const rrc = new T.RandomResizedCrop(24);
     out[`${tag}/random_resized_crop`] = seeded(1, () => rrc.forward(x), 6);
@@ -94,7 +96,9 @@ beforeAll(() => {
   runReference('torchvision_transforms.py', [`${dir}/in`, `${dir}/out`]);
   expected = readFixtures(`${dir}/out`);
   actual = cases(img, fimg, batch);
-  Object.values(actual).forEach((t) => torch.keep(t));
+  Object.values(actual).forEach((t) => {
+    torch.keep(t);
+  });
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -29,17 +29,26 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'train': {
       const t = await import('./train');
-      if (rest.includes('--help') || rest.includes('-h')) return (console.log(t.TRAIN_USAGE), 0);
+      if (rest.includes('--help') || rest.includes('-h')) {
+        console.log(t.TRAIN_USAGE);
+        return 0;
+      }
       return t.train(rest);
     }
     case 'predict': {
       const p = await import('./predict');
-      if (rest.includes('--help') || rest.includes('-h')) return (console.log(p.PREDICT_USAGE), 0);
+      if (rest.includes('--help') || rest.includes('-h')) {
+        console.log(p.PREDICT_USAGE);
+        return 0;
+      }
       return p.predict(rest);
     }
     case 'eval': {
       const t = await import('./train');
-      if (rest.includes('--help') || rest.includes('-h')) return (console.log(t.EVAL_USAGE), 0);
+      if (rest.includes('--help') || rest.includes('-h')) {
+        console.log(t.EVAL_USAGE);
+        return 0;
+      }
       return t.evalCommand(rest);
     }
     case undefined:

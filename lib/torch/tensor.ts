@@ -157,7 +157,8 @@ export class Tensor implements Owned {
 
   /** The sizes of each dimension (like `torch.Size`). */
   get shape(): readonly number[] {
-    return (this._shape ??= Object.freeze(N.shape(this.handle) as number[]));
+    this._shape ??= Object.freeze(N.shape(this.handle) as number[]);
+    return this._shape;
   }
   /** `size()` is the shape; `size(d)` the size of dimension `d` (negative counts from the end). */
   size(): readonly number[];
@@ -188,7 +189,8 @@ export class Tensor implements Owned {
     return this.shape.reduce((a, b) => a * b, 1);
   }
   get dtype(): DType {
-    return (this._dtype ??= dtypeName(N.dtype(this.handle)));
+    this._dtype ??= dtypeName(N.dtype(this.handle));
+    return this._dtype;
   }
   get device(): Device {
     return N.device(this.handle) as Device;
@@ -592,24 +594,22 @@ type UnaryInPlaceName = `${(typeof UNARY)[number]}_`;
 const BINARY = ['mul', 'div', 'pow', 'remainder', 'fmod', 'floorDivide', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
 type BinaryName = (typeof BINARY)[number];
 
-/* eslint-disable @typescript-eslint/no-empty-object-type */
 export interface Tensor
   extends Record<UnaryName, () => Tensor>,
     Record<UnaryInPlaceName, () => Tensor>,
     Record<BinaryName, (other: Tensor | number) => Tensor>,
     Record<`${BinaryName}_`, (other: Tensor | number) => Tensor> {}
-/* eslint-enable @typescript-eslint/no-empty-object-type */
 
 function defineMethod(name: string, value: (this: Tensor, ...args: never[]) => Tensor): void {
   Object.defineProperty(Tensor.prototype, name, { value, writable: true, configurable: true });
 }
 
 for (const name of BINARY) {
-  const [tt, ts, tt_, ts_] = [N[name], N[name + 'S'], N[name + '_'], N[name + 'S_']];
+  const [tt, ts, tt_, ts_] = [N[name], N[`${name}S`], N[`${name}_`], N[`${name}S_`]];
   defineMethod(name, function (this: Tensor, o: unknown): Tensor {
     return wrap(o instanceof Tensor ? tt(this.handle, o.handle) : ts(this.handle, checkScalar(o, 'other')));
   });
-  defineMethod(name + '_', function (this: Tensor, o: unknown): Tensor {
+  defineMethod(`${name}_`, function (this: Tensor, o: unknown): Tensor {
     if (o instanceof Tensor) tt_(this.handle, o.handle);
     else ts_(this.handle, checkScalar(o, 'other'));
     return this;
@@ -623,8 +623,8 @@ for (const name of [...UNARY, ...UNARY_NO_INPLACE]) {
   });
 }
 for (const name of UNARY) {
-  const fn = N[name + '_'];
-  defineMethod(name + '_', function (this: Tensor): Tensor {
+  const fn = N[`${name}_`];
+  defineMethod(`${name}_`, function (this: Tensor): Tensor {
     fn(this.handle);
     return this;
   });
@@ -634,12 +634,9 @@ export { wrap as _wrap, tensorArg as _tensorArg, indexSpec as _indexSpec };
 
 // Reductions and shape/indexing methods live in their own files; they are installed here,
 // after the class exists (those files import it back).
-/* eslint-disable @typescript-eslint/no-empty-object-type */
 export interface Tensor extends TensorReductions, TensorShapeOps {}
-/* eslint-enable @typescript-eslint/no-empty-object-type */
 for (const methods of [TensorReductions, TensorShapeOps]) {
-  for (const name of Object.getOwnPropertyNames(methods.prototype)) {
-    if (name !== 'constructor')
-      Object.defineProperty(Tensor.prototype, name, Object.getOwnPropertyDescriptor(methods.prototype, name)!);
+  for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(methods.prototype))) {
+    if (name !== 'constructor') Object.defineProperty(Tensor.prototype, name, descriptor);
   }
 }

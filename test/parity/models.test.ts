@@ -40,7 +40,10 @@ const CASES: Record<string, { build: () => Model; aux: number[] }> = {
 
 const MODELS = process.env.PARITY_MODELS?.split(',').filter((m) => m in CASES) ?? Object.keys(CASES);
 const TOL = { output: 1e-4, grad: 1e-4, stats: 1e-4, params: 1e-4 };
-const report = (what: string, err: number): number => (console.log(`${what}: ${err.toExponential(2)}`), err);
+const report = (what: string, err: number): number => {
+  console.log(`${what}: ${err.toExponential(2)}`);
+  return err;
+};
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-models-parity-'));
 
 beforeAll(() => {
@@ -66,7 +69,9 @@ describe.each(MODELS)('%s', (name) => {
     const [logits, aux] = outputs(res);
     const ce = new nn.CrossEntropyLoss();
     let loss = ce.forward(logits, y);
-    auxWeights.forEach((w, i) => (loss = loss.add(ce.forward(aux[i], y).mul(w))));
+    auxWeights.forEach((w, i) => {
+      loss = loss.add(ce.forward(aux[i], y).mul(w));
+    });
     return loss;
   }
 
@@ -96,9 +101,9 @@ describe.each(MODELS)('%s', (name) => {
     const [logits, aux] = outputs(res);
     expect(aux.length).toBe(auxWeights.length);
     expect(report(`${name} train output`, relError(logits, ref.train_out))).toBeLessThan(TOL.output);
-    aux.forEach((a, i) =>
-      expect(report(`${name} train aux output ${i}`, relError(a, ref[`train_aux${i}`]))).toBeLessThan(TOL.output),
-    );
+    aux.forEach((a, i) => {
+      expect(report(`${name} train aux output ${i}`, relError(a, ref[`train_aux${i}`]))).toBeLessThan(TOL.output);
+    });
     const loss = lossOf(res, ref.y);
     expect(report(`${name} loss`, relError(loss, ref.loss))).toBeLessThan(TOL.output);
     loss.backward();

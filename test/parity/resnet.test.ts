@@ -20,7 +20,10 @@ const MODELS = (process.env.PARITY_MODELS?.split(',') ?? ['resnet18', 'resnet50'
   | 'resnext50_32x4d'
 )[];
 const TOL = { output: 1e-4, grad: 1e-4, stats: 1e-4, params: 1e-4 };
-const report = (what: string, err: number): number => (console.log(`${what}: ${err.toExponential(2)}`), err);
+const report = (what: string, err: number): number => {
+  console.log(`${what}: ${err.toExponential(2)}`);
+  return err;
+};
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-resnet-parity-'));
 
 beforeAll(() => {
