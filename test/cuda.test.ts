@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import { nn, optim, torch, TorchError, type Tensor } from '../lib/index';
 import { vision } from '../lib/index';
+import { maxAbsDiff } from './compare';
 
 const hasCuda = torch.cuda.isAvailable();
 
@@ -73,7 +74,7 @@ describe.runIf(!hasCuda)('CUDA on a machine without it', () => {
 
 describe.runIf(hasCuda)('CUDA', () => {
   const close = (a: Tensor, b: Tensor, tol: number, what: string): void => {
-    const err = torch.tidy(() => a.detach().cpu().double().sub(b.detach().cpu().double()).abs().max().item() as number);
+    const err = maxAbsDiff(a, b);
     expect(err, `${what}: max |diff| ${err}`).toBeLessThanOrEqual(tol);
   };
 
