@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { N } from '../native';
 import { checkDevice, type Device } from './device';
 import { dtypeCode, dtypeName, optDtypeCode, type DType } from './dtype';
-import { checkBool, checkInt, checkOptions, checkScalar, TorchError, typeError } from './errors';
+import { checkBool, checkInt, checkOperand, checkOptions, checkScalar, TorchError, typeError } from './errors';
 import { formatTensor } from './format';
 import { finalizer, track, type Owned } from './memory';
 import { TensorReductions } from './tensor_reduction';
@@ -411,26 +411,26 @@ export class Tensor implements Owned {
   add(o: Tensor | number, options?: { alpha?: number }): Tensor {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
     return wrap(
-      o instanceof Tensor ? N.add(this.handle, o.handle, alpha) : N.addS(this.handle, checkScalar(o, 'other'), alpha),
+      o instanceof Tensor ? N.add(this.handle, o.handle, alpha) : N.addS(this.handle, checkOperand(o, 'other'), alpha),
     );
   }
   add_(o: Tensor | number, options?: { alpha?: number }): this {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
     if (o instanceof Tensor) N.add_(this.handle, o.handle, alpha);
-    else N.addS_(this.handle, checkScalar(o, 'other'), alpha);
+    else N.addS_(this.handle, checkOperand(o, 'other'), alpha);
     return this;
   }
   /** `this - alpha * other` */
   sub(o: Tensor | number, options?: { alpha?: number }): Tensor {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
     return wrap(
-      o instanceof Tensor ? N.sub(this.handle, o.handle, alpha) : N.subS(this.handle, checkScalar(o, 'other'), alpha),
+      o instanceof Tensor ? N.sub(this.handle, o.handle, alpha) : N.subS(this.handle, checkOperand(o, 'other'), alpha),
     );
   }
   sub_(o: Tensor | number, options?: { alpha?: number }): this {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
     if (o instanceof Tensor) N.sub_(this.handle, o.handle, alpha);
-    else N.subS_(this.handle, checkScalar(o, 'other'), alpha);
+    else N.subS_(this.handle, checkOperand(o, 'other'), alpha);
     return this;
   }
   /** `scalar - this` (Python's `2 - t`). */
@@ -475,12 +475,14 @@ export class Tensor implements Owned {
   }
   /** `this += value * t1 * t2` */
   addcmul_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
-    N.addcmul_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, options?.value ?? 1);
+    const value = checkScalar(checkOptions<{ value: number }>(options).value ?? 1, 'value');
+    N.addcmul_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, value);
     return this;
   }
   /** `this += value * t1 / t2` */
   addcdiv_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
-    N.addcdiv_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, options?.value ?? 1);
+    const value = checkScalar(checkOptions<{ value: number }>(options).value ?? 1, 'value');
+    N.addcdiv_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, value);
     return this;
   }
   lerp_(end: Tensor, weight: number): this {
@@ -607,11 +609,11 @@ function defineMethod(name: string, value: (this: Tensor, ...args: never[]) => T
 for (const name of BINARY) {
   const [tt, ts, tt_, ts_] = [N[name], N[`${name}S`], N[`${name}_`], N[`${name}S_`]];
   defineMethod(name, function (this: Tensor, o: unknown): Tensor {
-    return wrap(o instanceof Tensor ? tt(this.handle, o.handle) : ts(this.handle, checkScalar(o, 'other')));
+    return wrap(o instanceof Tensor ? tt(this.handle, o.handle) : ts(this.handle, checkOperand(o, 'other')));
   });
   defineMethod(`${name}_`, function (this: Tensor, o: unknown): Tensor {
     if (o instanceof Tensor) tt_(this.handle, o.handle);
-    else ts_(this.handle, checkScalar(o, 'other'));
+    else ts_(this.handle, checkOperand(o, 'other'));
     return this;
   });
 }
