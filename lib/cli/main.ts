@@ -6,7 +6,8 @@ import { setup } from './setup';
 const USAGE = `usage: torchts <command> [options]
 
 commands:
-  train             train a ResNet on MNIST, Fashion-MNIST or CIFAR (torchts train --help)
+  train             train a classifier (CIFAR ResNets, torchvision's models) on MNIST, Fashion-MNIST,
+                    CIFAR or an image folder (torchts train --help)
   eval              evaluate saved weights on a test split (torchts eval --help)
   predict <image...> top-5 classes of images for saved weights (torchts predict --help)
   info              versions of torchts and libtorch, where libtorch was found, devices
