@@ -80,7 +80,9 @@ describe('CIFAR', () => {
     const rec = labels[0].length + 3072;
     const b = Buffer.alloc(labels.length * rec);
     labels.forEach((l, i) => {
-      l.forEach((v, j) => (b[i * rec + j] = v));
+      l.forEach((v, j) => {
+        b[i * rec + j] = v;
+      });
       for (let p = 0; p < 3072; p++) b[i * rec + l.length + p] = (start + i + p) % 256;
     });
     fs.writeFileSync(file, b);

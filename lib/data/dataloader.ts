@@ -111,8 +111,10 @@ export class DataLoader<T = unknown, B = unknown> {
       }
     };
     fill();
-    while (inFlight.length > 0) {
-      const batch = await inFlight.shift()!;
+    for (;;) {
+      const pending = inFlight.shift();
+      if (pending === undefined) break;
+      const batch = await pending;
       fill();
       yield batch;
     }

@@ -39,7 +39,13 @@ export function checkNumber(value: unknown, argument: string): number {
 
 /** A number or boolean usable as a scalar operand (NaN and infinities are allowed). */
 export function checkScalar(value: unknown, argument: string): number | boolean {
-  if (typeof value !== 'number' && typeof value !== 'boolean') throw typeError('a number or a Tensor', argument, value);
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw typeError('a number', argument, value);
+  return value;
+}
+
+/** `checkScalar` for an argument that may also be a Tensor: the caller has taken the Tensor case first. */
+export function checkOperand(value: unknown, argument: string): number | boolean {
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw typeError('a Tensor or a number', argument, value);
   return value;
 }
 

@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { N } from '../native';
 import { checkDevice, type Device } from './device';
 import { dtypeCode, dtypeName, optDtypeCode, type DType } from './dtype';
-import { checkBool, checkInt, checkOptions, checkScalar, TorchError, typeError } from './errors';
+import { checkBool, checkInt, checkOperand, checkOptions, checkScalar, TorchError, typeError } from './errors';
 import { formatTensor } from './format';
 import { finalizer, track, type Owned } from './memory';
 import { TensorReductions } from './tensor_reduction';
@@ -157,7 +157,8 @@ export class Tensor implements Owned {
 
   /** The sizes of each dimension (like `torch.Size`). */
   get shape(): readonly number[] {
-    return (this._shape ??= Object.freeze(N.shape(this.handle) as number[]));
+    this._shape ??= Object.freeze(N.shape(this.handle) as number[]);
+    return this._shape;
   }
   /** `size()` is the shape; `size(d)` the size of dimension `d` (negative counts from the end). */
   size(): readonly number[];
@@ -188,7 +189,8 @@ export class Tensor implements Owned {
     return this.shape.reduce((a, b) => a * b, 1);
   }
   get dtype(): DType {
-    return (this._dtype ??= dtypeName(N.dtype(this.handle)));
+    this._dtype ??= dtypeName(N.dtype(this.handle));
+    return this._dtype;
   }
   get device(): Device {
     return N.device(this.handle) as Device;
@@ -409,26 +411,26 @@ export class Tensor implements Owned {
   add(o: Tensor | number, options?: { alpha?: number }): Tensor {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
     return wrap(
-      o instanceof Tensor ? N.add(this.handle, o.handle, alpha) : N.addS(this.handle, checkScalar(o, 'other'), alpha),
+      o instanceof Tensor ? N.add(this.handle, o.handle, alpha) : N.addS(this.handle, checkOperand(o, 'other'), alpha),
     );
   }
   add_(o: Tensor | number, options?: { alpha?: number }): this {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
     if (o instanceof Tensor) N.add_(this.handle, o.handle, alpha);
-    else N.addS_(this.handle, checkScalar(o, 'other'), alpha);
+    else N.addS_(this.handle, checkOperand(o, 'other'), alpha);
     return this;
   }
   /** `this - alpha * other` */
   sub(o: Tensor | number, options?: { alpha?: number }): Tensor {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
     return wrap(
-      o instanceof Tensor ? N.sub(this.handle, o.handle, alpha) : N.subS(this.handle, checkScalar(o, 'other'), alpha),
+      o instanceof Tensor ? N.sub(this.handle, o.handle, alpha) : N.subS(this.handle, checkOperand(o, 'other'), alpha),
     );
   }
   sub_(o: Tensor | number, options?: { alpha?: number }): this {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
     if (o instanceof Tensor) N.sub_(this.handle, o.handle, alpha);
-    else N.subS_(this.handle, checkScalar(o, 'other'), alpha);
+    else N.subS_(this.handle, checkOperand(o, 'other'), alpha);
     return this;
   }
   /** `scalar - this` (Python's `2 - t`). */
@@ -473,12 +475,14 @@ export class Tensor implements Owned {
   }
   /** `this += value * t1 * t2` */
   addcmul_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
-    N.addcmul_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, options?.value ?? 1);
+    const value = checkScalar(checkOptions<{ value: number }>(options).value ?? 1, 'value');
+    N.addcmul_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, value);
     return this;
   }
   /** `this += value * t1 / t2` */
   addcdiv_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
-    N.addcdiv_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, options?.value ?? 1);
+    const value = checkScalar(checkOptions<{ value: number }>(options).value ?? 1, 'value');
+    N.addcdiv_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, value);
     return this;
   }
   lerp_(end: Tensor, weight: number): this {
@@ -592,26 +596,24 @@ type UnaryInPlaceName = `${(typeof UNARY)[number]}_`;
 const BINARY = ['mul', 'div', 'pow', 'remainder', 'fmod', 'floorDivide', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
 type BinaryName = (typeof BINARY)[number];
 
-/* eslint-disable @typescript-eslint/no-empty-object-type */
 export interface Tensor
   extends Record<UnaryName, () => Tensor>,
     Record<UnaryInPlaceName, () => Tensor>,
     Record<BinaryName, (other: Tensor | number) => Tensor>,
     Record<`${BinaryName}_`, (other: Tensor | number) => Tensor> {}
-/* eslint-enable @typescript-eslint/no-empty-object-type */
 
 function defineMethod(name: string, value: (this: Tensor, ...args: never[]) => Tensor): void {
   Object.defineProperty(Tensor.prototype, name, { value, writable: true, configurable: true });
 }
 
 for (const name of BINARY) {
-  const [tt, ts, tt_, ts_] = [N[name], N[name + 'S'], N[name + '_'], N[name + 'S_']];
+  const [tt, ts, tt_, ts_] = [N[name], N[`${name}S`], N[`${name}_`], N[`${name}S_`]];
   defineMethod(name, function (this: Tensor, o: unknown): Tensor {
-    return wrap(o instanceof Tensor ? tt(this.handle, o.handle) : ts(this.handle, checkScalar(o, 'other')));
+    return wrap(o instanceof Tensor ? tt(this.handle, o.handle) : ts(this.handle, checkOperand(o, 'other')));
   });
-  defineMethod(name + '_', function (this: Tensor, o: unknown): Tensor {
+  defineMethod(`${name}_`, function (this: Tensor, o: unknown): Tensor {
     if (o instanceof Tensor) tt_(this.handle, o.handle);
-    else ts_(this.handle, checkScalar(o, 'other'));
+    else ts_(this.handle, checkOperand(o, 'other'));
     return this;
   });
 }
@@ -623,8 +625,8 @@ for (const name of [...UNARY, ...UNARY_NO_INPLACE]) {
   });
 }
 for (const name of UNARY) {
-  const fn = N[name + '_'];
-  defineMethod(name + '_', function (this: Tensor): Tensor {
+  const fn = N[`${name}_`];
+  defineMethod(`${name}_`, function (this: Tensor): Tensor {
     fn(this.handle);
     return this;
   });
@@ -634,12 +636,9 @@ export { wrap as _wrap, tensorArg as _tensorArg, indexSpec as _indexSpec };
 
 // Reductions and shape/indexing methods live in their own files; they are installed here,
 // after the class exists (those files import it back).
-/* eslint-disable @typescript-eslint/no-empty-object-type */
 export interface Tensor extends TensorReductions, TensorShapeOps {}
-/* eslint-enable @typescript-eslint/no-empty-object-type */
 for (const methods of [TensorReductions, TensorShapeOps]) {
-  for (const name of Object.getOwnPropertyNames(methods.prototype)) {
-    if (name !== 'constructor')
-      Object.defineProperty(Tensor.prototype, name, Object.getOwnPropertyDescriptor(methods.prototype, name)!);
+  for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(methods.prototype))) {
+    if (name !== 'constructor') Object.defineProperty(Tensor.prototype, name, descriptor);
   }
 }

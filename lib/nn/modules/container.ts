@@ -57,7 +57,9 @@ export class Sequential extends IndexedModules {
 export class ModuleList extends IndexedModules {
   constructor(modules: Module[] = []) {
     super();
-    modules.forEach((m) => this.append(m));
+    modules.forEach((m) => {
+      this.append(m);
+    });
   }
   forward(): never {
     throw new TypeError('ModuleList has no forward(); iterate over it instead');

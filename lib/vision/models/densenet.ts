@@ -132,7 +132,9 @@ export class DenseNet extends nn.Module {
     const blockConfig = o.blockConfig ?? [6, 12, 24, 16];
     if (!Array.isArray(blockConfig) || blockConfig.length === 0)
       throw typeError('an array of layer counts', 'blockConfig', blockConfig);
-    blockConfig.forEach((n, i) => checkInt(n, `blockConfig[${i}]`, 1));
+    blockConfig.forEach((n, i) => {
+      checkInt(n, `blockConfig[${i}]`, 1);
+    });
     const numInitFeatures = checkInt(o.numInitFeatures ?? 64, 'numInitFeatures', 1);
     const bnSize = checkInt(o.bnSize ?? 4, 'bnSize', 1);
     const dropRate = checkProbability(o.dropRate ?? 0, 'dropRate');

@@ -218,7 +218,7 @@ export class GoogLeNet extends nn.Module {
   /** The logits in evaluation mode or without auxiliary classifiers; else `GoogLeNetOutputs`. */
   forward(x: Tensor): Tensor | GoogLeNetOutputs {
     const withAux = this.training && this.aux1 !== null && this.aux2 !== null;
-    const [logits, aux2, aux1] = tidy(() => {
+    const [logits, aux2, aux1] = tidy((): [Tensor, Tensor | null, Tensor | null] => {
       let y = this.transformInput ? transformInputChannels(x) : x;
       const step = (stages: { forward(t: Tensor): Tensor }[]): void => {
         const z = chain(y, stages);
@@ -236,9 +236,9 @@ export class GoogLeNet extends nn.Module {
         this.maxpool3,
         this.inception4a,
       ]);
-      const a1 = withAux ? this.aux1!.forward(y) : null;
+      const a1 = withAux && this.aux1 ? this.aux1.forward(y) : null;
       step([this.inception4b, this.inception4c, this.inception4d]);
-      const a2 = withAux ? this.aux2!.forward(y) : null;
+      const a2 = withAux && this.aux2 ? this.aux2.forward(y) : null;
       step([
         this.inception4e,
         this.maxpool4,
@@ -255,7 +255,7 @@ export class GoogLeNet extends nn.Module {
     // passes them on swapped again, so its GoogLeNetOutputs holds aux1's logits under
     // aux_logits2 and aux2's under aux_logits1. Mirrored here, so outputs match position by
     // position (the usual loss weighs both by 0.3, so training is unaffected).
-    return this.training && this.auxLogits ? new GoogLeNetOutputs(logits!, aux1, aux2) : logits!;
+    return this.training && this.auxLogits ? new GoogLeNetOutputs(logits, aux1, aux2) : logits;
   }
 }
 

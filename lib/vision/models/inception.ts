@@ -327,7 +327,7 @@ export class Inception3 extends nn.Module {
   /** The logits in evaluation mode or without the auxiliary classifier; else `InceptionOutputs`. */
   forward(x: Tensor): Tensor | InceptionOutputs {
     const aux = this.training ? this.AuxLogits : null;
-    const [logits, auxOut] = tidy(() => {
+    const [logits, auxOut] = tidy((): [Tensor, Tensor | null] => {
       const input = this.transformInput ? transformInputChannels(x) : x;
       const mid = chain(input, [
         this.Conv2d_1a_3x3,
@@ -358,7 +358,7 @@ export class Inception3 extends nn.Module {
       ]);
       return [y, a];
     });
-    return this.training && this.auxLogits ? new InceptionOutputs(logits!, auxOut) : logits!;
+    return this.training && this.auxLogits ? new InceptionOutputs(logits, auxOut) : logits;
   }
 }
 

@@ -200,12 +200,16 @@ export class ResNet extends nn.Module {
     if (typeof block !== 'function' || typeof block.expansion !== 'number')
       throw typeError('a block class (BasicBlock or Bottleneck)', 'block', block);
     if (!Array.isArray(layers) || layers.length !== 4) throw typeError('4 block counts', 'layers', layers);
-    layers.forEach((n, i) => checkInt(n, `layers[${i}]`, 1));
+    layers.forEach((n, i) => {
+      checkInt(n, `layers[${i}]`, 1);
+    });
     const rswd = o.replaceStrideWithDilation ?? [false, false, false];
     if (!Array.isArray(rswd) || rswd.length !== 3) {
       throw typeError('a 3-element array of booleans', 'replaceStrideWithDilation', rswd);
     }
-    rswd.forEach((d, i) => checkBool(d, `replaceStrideWithDilation[${i}]`));
+    rswd.forEach((d, i) => {
+      checkBool(d, `replaceStrideWithDilation[${i}]`);
+    });
     this.normLayer = o.normLayer ?? batchNorm;
     this.groups = checkInt(o.groups ?? 1, 'groups', 1);
     this.baseWidth = checkInt(o.widthPerGroup ?? 64, 'widthPerGroup', 1);
