@@ -2,6 +2,16 @@
 // Handing back a plain number is the cheapest way for a result to cross into JS (cheaper
 // than constructing an ObjectWrap per result), which keeps per-op overhead below Python's.
 // The table is used from the JS thread only.
+//
+// Lifetime (lib/torch/memory.ts has the whole picture):
+// - `Release` frees a slot (JS `dispose()`).
+// - Each live JS Tensor is watched through a weak Node-API reference (`Watch`). Node-API clears
+//   a weak reference during the garbage collection itself, so `Sweep` right after a collection
+//   frees the slots of tensors the program dropped, even inside a long synchronous loop, where
+//   FinalizationRegistry callbacks (which need an event-loop turn) would never run.
+// - Scopes (`OpenScope` / `CloseScope`) list the slots made inside them without holding their
+//   JS objects: a temporary the program dropped can be collected (and swept) before its scope
+//   ends, as Python frees it when its variable is rebound; the rest is freed when the scope ends.
 #pragma once
 #include <ATen/ATen.h>
 #include <napi.h>
@@ -29,7 +39,35 @@ class TensorTable {
     }
     ThrowInvalid(env, h);
   }
+  bool IsLive(int32_t h) const { return h >= 0 && h < capacity_ && (*chunks_[h / kChunk])[h % kChunk].defined(); }
+
+  // Ties the live slot `h` to its JS object `owner` with a weak reference, and records it in
+  // `scope` (0: none). Returns whether a sweep is due (see SweepDue).
+  bool Watch(Napi::Env env, int32_t h, napi_value owner, int32_t scope);
+  // Frees every watched slot whose JS object was collected; returns how many.
+  int32_t Sweep(Napi::Env env);
+  // Whether enough watched tensors (by count or bytes) arrived since the last sweep that a
+  // collection followed by a sweep is worth its cost. The bar rises with what the last sweep
+  // found alive (kept tensors, such as parameters, excepted), so tensors a program really
+  // holds do not cause a collection per batch.
+  bool SweepDue() const {
+    return watched_since_count_ > std::max<int64_t>(kSweepCount, alive_count_) ||
+           watched_since_bytes_ > std::max<int64_t>(kSweepBytes, alive_bytes_);
+  }
+  // Takes `h` out of its scope; `kept` also excludes it from SweepDue's bar.
+  void Unscope(int32_t h, bool kept);
+
+  // A new scope's id (> 0). Ids are reused once closed.
+  int32_t OpenScope();
+  // Ends `scope`: slots in `returned` move to `parent` (0: none), slots in `stored` leave
+  // scoping, kept ones too; every other slot made in the scope and still live is freed. The JS
+  // objects of the freed slots that are still alive are appended to `freed`, so that JS can
+  // mark them freed.
+  void CloseScope(Napi::Env env, int32_t scope, int32_t parent, const std::vector<int32_t>& returned,
+                  const std::vector<int32_t>& stored, std::vector<napi_value>& freed);
+
   int64_t live() const { return live_; }
+  int64_t watched() const { return watched_; }
   // Calls `fn` for every live tensor.
   template <typename Fn>
   void ForEach(Fn fn) const {
@@ -40,16 +78,41 @@ class TensorTable {
   }
 
  private:
+  // Defaults for SweepDue: a young-generation collection costs a few hundred microseconds, so
+  // one per few hundred dropped tensors or per 64 MB of new tensor data is cheap next to the
+  // work that made them.
+  static constexpr int64_t kSweepCount = 512;
+  static constexpr int64_t kSweepBytes = int64_t{64} << 20;
+
+  // What a slot holds besides its tensor (kept apart so that Get reads a dense array).
+  struct Meta {
+    napi_ref owner = nullptr;  // weak; set by Watch
+    int64_t host_bytes = 0;    // reported to V8 as external memory
+    int64_t bytes = 0;         // all devices, for SweepDue
+    int32_t scope = 0;
+    bool kept = false;
+  };
+
   [[noreturn]] static void ThrowInvalid(Napi::Env env, int32_t h);
   void Account(Napi::Env env, int64_t delta);
+  Meta& MetaOf(int32_t h) { return (*meta_[h / kChunk])[h % kChunk]; }
+  void AddToScope(int32_t h, int32_t scope);
 
   // Chunks never move, so references returned by Get stay valid while the table grows.
   std::vector<std::unique_ptr<std::array<at::Tensor, kChunk>>> chunks_;
-  std::vector<std::unique_ptr<std::array<int64_t, kChunk>>> bytes_;
+  std::vector<std::unique_ptr<std::array<Meta, kChunk>>> meta_;
   std::vector<int32_t> free_;
   int32_t capacity_ = 0;
   int64_t live_ = 0;
+  int64_t watched_ = 0;
+  int64_t watched_since_count_ = 0;
+  int64_t watched_since_bytes_ = 0;
+  int64_t alive_count_ = 0;
+  int64_t alive_bytes_ = 0;
   int64_t pending_external_ = 0;
+  // scopes_[id]: the slots made in scope `id` (some may since have been freed or moved).
+  std::vector<std::vector<int32_t>> scopes_{1};
+  std::vector<int32_t> free_scopes_;
 };
 
 TensorTable& Table();

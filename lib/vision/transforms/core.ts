@@ -1,7 +1,7 @@
 /** The Transform interface and the basic transforms: Compose, ToTensor, Normalize. */
 import { checkOptions, typeError } from '../../torch/errors';
 import { tensor } from '../../torch/creation';
-import { tidy } from '../../torch/memory';
+import { keep, tidy } from '../../torch/memory';
 import { Tensor } from '../../torch/tensor';
 
 export interface Transform<I = Tensor, O = Tensor> {
@@ -50,8 +50,8 @@ export class Normalize implements Transform {
     this.std = std;
     this.m = tensor(mean, { dtype: 'float32' }).view(-1, 1, 1);
     this.s = tensor(std, { dtype: 'float32' }).view(-1, 1, 1);
-    this.m.kept = true;
-    this.s.kept = true;
+    keep(this.m);
+    keep(this.s);
   }
   forward(input: Tensor): Tensor {
     if (!(input instanceof Tensor)) throw typeError('an image Tensor', 'input', input);
