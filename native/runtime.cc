@@ -72,13 +72,25 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
     }
     return Napi::Boolean::New(env, due);
   });
-  // Frees the slots whose owning JS object was collected; returns how many.
-  TORCHTS_DEF("sweep", { return Napi::Number::New(info.Env(), Table().Sweep(info.Env())); });
+  // (full) -> how many slots whose owning JS object was collected it freed (TensorTable::Sweep).
+  TORCHTS_DEF("sweep", { return Napi::Number::New(info.Env(), Table().Sweep(info.Env(), Bool(info, 0))); });
+  TORCHTS_DEF("fullSweepDue", { return Napi::Boolean::New(info.Env(), Table().FullSweepDue()); });
   // (handles[], kept): takes the slots out of their scopes.
   TORCHTS_DEF("unscope", {
     Napi::Array hs = info[0].As<Napi::Array>();
     bool kept = Bool(info, 1);
     for (uint32_t k = 0; k < hs.Length(); ++k) Table().Unscope(hs.Get(k).As<Napi::Number>().Int32Value(), kept);
+    return info.Env().Undefined();
+  });
+  // (Int32Array of length >= 1): where Add flags new tensor data for JS (SetPressureFlag). The
+  // typed array is held by a reference for the life of the process, so its memory stays put.
+  TORCHTS_DEF("setPressureFlag", {
+    static Napi::Reference<Napi::Int32Array> held;
+    Napi::Int32Array flag = info[0].As<Napi::Int32Array>();
+    if (flag.ElementLength() < 1)
+      NAPI_THROW(Napi::TypeError::New(info.Env(), "an Int32Array of length 1"), info.Env().Undefined());
+    held = Napi::Persistent(flag);
+    Table().SetPressureFlag(flag.Data());
     return info.Env().Undefined();
   });
   TORCHTS_DEF("openScope", { return Napi::Number::New(info.Env(), Table().OpenScope()); });

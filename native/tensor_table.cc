@@ -29,9 +29,14 @@ int32_t TensorTable::Add(Napi::Env env, at::Tensor t) {
   m.host_bytes = t.is_cpu() ? m.bytes : 0;
   m.scope = 0;
   m.kept = false;
+  live_unkept_bytes_ += m.bytes;
+  ++live_unkept_count_;
+  made_since_sweep_ += m.bytes;
   (*chunks_[h / kChunk])[h % kChunk] = std::move(t);
   ++live_;
   if (m.host_bytes) Account(env, m.host_bytes);
+  unwatched_bytes_ += m.bytes;
+  if (unwatched_bytes_ > kFlushBytes && pressure_flag_) *pressure_flag_ = 1;
   return h;
 }
 
@@ -47,6 +52,10 @@ void TensorTable::Release(Napi::Env env, int32_t h) {
     --watched_;
   }
   m.scope = 0;
+  if (!m.kept) {
+    live_unkept_bytes_ -= m.bytes;
+    --live_unkept_count_;
+  }
   if (m.host_bytes) Account(env, -m.host_bytes);
 }
 
@@ -56,6 +65,8 @@ void TensorTable::AddToScope(int32_t h, int32_t scope) {
 }
 
 bool TensorTable::Watch(Napi::Env env, int32_t h, napi_value owner, int32_t scope) {
+  unwatched_bytes_ = 0;
+  if (pressure_flag_) *pressure_flag_ = 0;
   if (!IsLive(h)) return SweepDue();
   Meta& m = MetaOf(h);
   if (!m.owner) {
@@ -63,8 +74,7 @@ bool TensorTable::Watch(Napi::Env env, int32_t h, napi_value owner, int32_t scop
       m.owner = nullptr;
     } else {
       ++watched_;
-      ++watched_since_count_;
-      watched_since_bytes_ += m.bytes;
+      young_.push_back(h);
     }
   }
   if (scope > 0 && m.scope == 0 && !m.kept) AddToScope(h, scope);
@@ -75,30 +85,42 @@ void TensorTable::Unscope(int32_t h, bool kept) {
   if (!IsLive(h)) return;
   Meta& m = MetaOf(h);
   m.scope = 0;
-  if (kept) m.kept = true;
+  if (kept && !m.kept) {
+    m.kept = true;
+    live_unkept_bytes_ -= m.bytes;
+    --live_unkept_count_;
+  }
 }
 
-int32_t TensorTable::Sweep(Napi::Env env) {
+int32_t TensorTable::Sweep(Napi::Env env, bool full) {
   int32_t freed = 0;
-  int64_t alive_count = 0, alive_bytes = 0;
-  for (int32_t h = 0; h < capacity_; ++h) {
+  // Whether the slot's JS object is gone; frees the slot if so.
+  auto dead = [&](int32_t h) {
+    if (!IsLive(h)) return false;
     Meta& m = MetaOf(h);
-    if (!m.owner) continue;
+    if (!m.owner) return false;
     napi_value v = nullptr;
-    if (napi_get_reference_value(env, m.owner, &v) == napi_ok && v != nullptr) {
-      if (!m.kept) {
-        ++alive_count;
-        alive_bytes += m.bytes;
-      }
-      continue;
-    }
+    if (napi_get_reference_value(env, m.owner, &v) == napi_ok && v != nullptr) return false;
     Release(env, h);
     ++freed;
+    return true;
+  };
+  if (full) {
+    for (int32_t h = 0; h < capacity_; ++h) dead(h);
+    young_.clear();
+    young2_.clear();
+    unkept_after_full_ = live_unkept_bytes_;
+  } else {
+    for (int32_t h : young2_) dead(h);  // survivors of two young collections are old now
+    young2_.clear();
+    for (int32_t h : young_) {
+      if (!dead(h) && IsLive(h) && MetaOf(h).owner) young2_.push_back(h);
+    }
+    young_.clear();
   }
-  watched_since_count_ = 0;
-  watched_since_bytes_ = 0;
-  alive_count_ = alive_count;
-  alive_bytes_ = alive_bytes;
+  unkept_after_sweep_ = live_unkept_bytes_;
+  unkept_count_after_sweep_ = live_unkept_count_;
+  made_since_sweep_ = 0;
   return freed;
 }
 

@@ -44,16 +44,25 @@ class TensorTable {
   // Ties the live slot `h` to its JS object `owner` with a weak reference, and records it in
   // `scope` (0: none). Returns whether a sweep is due (see SweepDue).
   bool Watch(Napi::Env env, int32_t h, napi_value owner, int32_t scope);
-  // Frees every watched slot whose JS object was collected; returns how many.
-  int32_t Sweep(Napi::Env env);
-  // Whether enough watched tensors (by count or bytes) arrived since the last sweep that a
-  // collection followed by a sweep is worth its cost. The bar rises with what the last sweep
-  // found alive (kept tensors, such as parameters, excepted), so tensors a program really
-  // holds do not cause a collection per batch.
+  // Frees watched slots whose JS object was collected; returns how many. A young sweep (after a
+  // young-generation collection, which only frees young objects) looks at the slots watched
+  // since the last sweep and those that survived one young sweep; a full sweep looks at all.
+  int32_t Sweep(Napi::Env env, bool full);
+  // Whether a young sweep is worth a collection. Two conditions: kSweepBytes of tensor data were
+  // made since the last sweep (so collections stay rare next to the work), and the unkept live
+  // tensor data grew by half that, or their number by kSweepCount, meanwhile (net growth: what
+  // scopes and dispose() freed does not count, so a loop that frees its temporaries, such as
+  // inference whose module scopes free everything, never pays for a collection). Dropped
+  // temporaries are then freed within about kSweepBytes of new data. A young collection costs a
+  // fraction of a millisecond and a young sweep looks only at recent slots.
   bool SweepDue() const {
-    return watched_since_count_ > std::max<int64_t>(kSweepCount, alive_count_) ||
-           watched_since_bytes_ > std::max<int64_t>(kSweepBytes, alive_bytes_);
+    return live_unkept_count_ - unkept_count_after_sweep_ > kSweepCount ||
+           (made_since_sweep_ > kSweepBytes && live_unkept_bytes_ - unkept_after_sweep_ > kSweepBytes / 2);
   }
+  // Whether a full collection and sweep is due: the unkept live tensor data doubled since the
+  // last full sweep (as V8 grows its own heap limit), above a floor. Catches what lived long
+  // enough to be promoted to V8's old generation before it was dropped.
+  bool FullSweepDue() const { return live_unkept_bytes_ > std::max<int64_t>(kFullSweepFloor, 2 * unkept_after_full_); }
   // Takes `h` out of its scope; `kept` also excludes it from SweepDue's bar.
   void Unscope(int32_t h, bool kept);
 
@@ -65,6 +74,11 @@ class TensorTable {
   // mark them freed.
   void CloseScope(Napi::Env env, int32_t scope, int32_t parent, const std::vector<int32_t>& returned,
                   const std::vector<int32_t>& stored, std::vector<napi_value>& freed);
+
+  // Lets JS see, with one typed-array read per new tensor, that a lot of tensor data was made
+  // since it last handed its new tensors to Watch: `flag` (JS-owned memory, kept alive by JS) is
+  // set to 1 once kFlushBytes were added, and cleared by Watch.
+  void SetPressureFlag(int32_t* flag) { pressure_flag_ = flag; }
 
   int64_t live() const { return live_; }
   int64_t watched() const { return watched_; }
@@ -83,6 +97,8 @@ class TensorTable {
   // work that made them.
   static constexpr int64_t kSweepCount = 512;
   static constexpr int64_t kSweepBytes = int64_t{64} << 20;
+  static constexpr int64_t kFullSweepFloor = int64_t{256} << 20;
+  static constexpr int64_t kFlushBytes = int64_t{16} << 20;
 
   // What a slot holds besides its tensor (kept apart so that Get reads a dense array).
   struct Meta {
@@ -105,11 +121,17 @@ class TensorTable {
   int32_t capacity_ = 0;
   int64_t live_ = 0;
   int64_t watched_ = 0;
-  int64_t watched_since_count_ = 0;
-  int64_t watched_since_bytes_ = 0;
-  int64_t alive_count_ = 0;
-  int64_t alive_bytes_ = 0;
+  int64_t live_unkept_bytes_ = 0;
+  int64_t live_unkept_count_ = 0;
+  int64_t unkept_after_sweep_ = 0;
+  int64_t unkept_count_after_sweep_ = 0;
+  int64_t unkept_after_full_ = 0;
+  int64_t made_since_sweep_ = 0;
+  // Slots watched since the last sweep, and those that survived one young sweep.
+  std::vector<int32_t> young_, young2_;
   int64_t pending_external_ = 0;
+  int64_t unwatched_bytes_ = 0;
+  int32_t* pressure_flag_ = nullptr;
   // scopes_[id]: the slots made in scope `id` (some may since have been freed or moved).
   std::vector<std::vector<int32_t>> scopes_{1};
   std::vector<int32_t> free_scopes_;

@@ -101,11 +101,17 @@ let pendingCount = 0;
 let flushQueued = false;
 
 let collectSoon = false;
+/** Set to 1 by the native table once much tensor data was made since the last `watchPending`. */
+const pressure = new Int32Array(1);
+N.setPressureFlag(pressure);
 
 /** Called by every new Tensor: queues its weak reference and its scope membership. */
 export function adopt(t: Owned, handle: number): void {
   if (collectSoon) {
     collectSoon = false;
+    collectGarbage();
+  } else if (pressure[0] !== 0 && watchPending()) {
+    // Big tensors: hand them over now rather than after PENDING_LIMIT of them, and collect.
     collectGarbage();
   }
   const s = syncScope ?? (openAsyncScopes > 0 ? currentScope() : undefined);
@@ -156,18 +162,22 @@ function gcFunction(): typeof gcFn {
   return gcFn;
 }
 
-let collections = 0;
 /**
  * Frees the native slots of tensors whose JS objects were dropped. A young-generation
- * collection finds the short-lived ones (temporaries, a loop's outputs and losses); every
- * sixteenth time a full one also finds those that lived long enough to be promoted. Runs in its
- * own frame, after the pending list was emptied, so that nothing here keeps a dropped tensor
- * reachable.
+ * collection and a sweep of the recent slots find the short-lived ones (temporaries, a loop's
+ * outputs and losses) for a fraction of a millisecond; when the live tensor data has doubled
+ * since the last time, a full collection and sweep also find those that lived long enough to be
+ * promoted. Runs in its own frame, after the pending list was emptied, so that nothing here
+ * keeps a dropped tensor reachable.
  */
 function collectGarbage(): void {
   const gc = gcFunction();
-  if (gc) gc({ type: ++collections % 16 === 0 ? 'major' : 'minor' });
-  N.sweep();
+  if (gc) gc({ type: 'minor' });
+  N.sweep(false);
+  if (N.fullSweepDue() as boolean) {
+    if (gc) gc({ type: 'major' });
+    N.sweep(true);
+  }
 }
 
 /**
@@ -179,7 +189,7 @@ function collectGarbage(): void {
  */
 const afterCollection = new FinalizationRegistry<undefined>(() => {
   armSweepAfterCollection();
-  if ((N.watchedCount() as number) > 0) N.sweep();
+  if ((N.watchedCount() as number) > 0) N.sweep(false);
 });
 function armSweepAfterCollection(): void {
   afterCollection.register({}, undefined);
@@ -260,6 +270,8 @@ function closeWith(
     const i = returned.indexOf(h);
     if (i >= 0) returned.splice(i, 1);
   }
+  // Arguments the module stored on itself belong to the caller's scope, which must not free them.
+  if (owner !== undefined && args !== undefined && args.length > 0) escapeStored(args, owner);
   const freed = N.closeScope(scope.id, parent, returned, stored) as Owned[];
   for (const t of freed) t._release(scope.reason, true);
   if (owner !== undefined) {
@@ -270,6 +282,21 @@ function closeWith(
   // Collected when the next tensor is made: by then this call's frame, which still holds its
   // arguments (often the temporary the caller is about to drop), is gone.
   if (due) collectSoon = true;
+}
+
+/** Takes the tensors of `args` that `owner` holds in its own properties out of their scopes. */
+function escapeStored(args: readonly unknown[], owner: object): void {
+  const candidates: Owned[] = [];
+  forEachOwned(args, (t) => {
+    if (t._scope !== 0 && !t.isDisposed) candidates.push(t);
+  });
+  if (candidates.length === 0) return;
+  const held = new Set<Owned>();
+  for (const v of Object.values(owner)) {
+    if (typeof v === 'object' && v !== null) forEachOwned(v, (t) => void held.add(t));
+  }
+  const ts = candidates.filter((t) => held.has(t));
+  if (ts.length > 0) unscope(ts, false);
 }
 
 /** Mirrors in JS what closeScope did natively to the tensors of `value` made in `scope`. */
@@ -474,5 +501,5 @@ export function collect(): number {
   watchPending();
   const gc = gcFunction();
   if (gc) gc({ type: 'major' });
-  return N.sweep() as number;
+  return N.sweep(true) as number;
 }
