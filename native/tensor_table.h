@@ -95,7 +95,7 @@ class TensorTable {
   // Defaults for SweepDue: a young-generation collection costs a few hundred microseconds, so
   // one per few hundred dropped tensors or per 64 MB of new tensor data is cheap next to the
   // work that made them.
-  static constexpr int64_t kSweepCount = 512;
+  static constexpr int64_t kSweepCount = 256;
   static constexpr int64_t kSweepBytes = int64_t{64} << 20;
   static constexpr int64_t kFullSweepFloor = int64_t{256} << 20;
   static constexpr int64_t kFlushBytes = int64_t{16} << 20;

@@ -340,10 +340,12 @@ describe('DataLoader owns its batches', () => {
         counts.push(live());
       }
     }
-    // 400 steps: the count after the first epoch never grows past what one collection leaves.
-    const first = Math.max(...counts.slice(0, 80));
-    const later = Math.max(...counts.slice(80));
-    expect(later).toBeLessThanOrEqual(first + 16);
-    expect(counts.at(-1)!).toBeLessThan(first + 16);
+    // 400 steps. Tensors made at the loop's top level (output, loss) are freed by collections a
+    // few hundred tensors apart: the count saw-tooths within a bound and does not grow with the
+    // number of steps.
+    const first = Math.max(...counts.slice(0, 200));
+    const later = Math.max(...counts.slice(200));
+    expect(later).toBeLessThanOrEqual(first + 32);
+    expect(first - counts[0]).toBeLessThan(600);
   });
 });

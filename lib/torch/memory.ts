@@ -189,8 +189,14 @@ function collectGarbage(): void {
  */
 const afterCollection = new FinalizationRegistry<undefined>(() => {
   armSweepAfterCollection();
-  if ((N.watchedCount() as number) > 0) N.sweep(false);
+  if ((N.watchedCount() as number) === 0) return;
+  // The collection may have been a full one: look at every slot, at most every 100 ms.
+  const now = performance.now();
+  const full = now - lastFullSweep > 100;
+  if (full) lastFullSweep = now;
+  N.sweep(full);
 });
+let lastFullSweep = 0;
 function armSweepAfterCollection(): void {
   afterCollection.register({}, undefined);
 }
