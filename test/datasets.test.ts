@@ -166,8 +166,9 @@ describe('DataLoader', () => {
   it('collates items from get() when a dataset has no getItems, and uses a custom collate', async () => {
     const items = { length: 5, get: (i: number) => ({ x: torch.full([2], i), y: i }) };
     const batches: { x: torch.Tensor; y: torch.Tensor }[] = [];
+    // The loader frees each batch when the loop moves on; keep() makes them outlive the loop.
     for await (const b of new data.DataLoader(items, { batchSize: 2 }))
-      batches.push(b as { x: torch.Tensor; y: torch.Tensor });
+      batches.push(torch.keep(b) as { x: torch.Tensor; y: torch.Tensor });
     expect(batches[1].x.toArray()).toEqual([
       [2, 2],
       [3, 3],

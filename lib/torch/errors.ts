@@ -49,6 +49,13 @@ export function checkOperand(value: unknown, argument: string): number | boolean
   return value;
 }
 
+/** A probability: a number in [0, 1]. */
+export function checkProbability(p: unknown, argument: string): number {
+  checkNumber(p, argument);
+  if ((p as number) < 0 || (p as number) > 1) throw rangeError('a probability between 0 and 1', argument, p);
+  return p as number;
+}
+
 /** A safe integer, at least `min` when given. */
 export function checkInt(value: unknown, argument: string, min?: number): number {
   if (typeof value !== 'number') throw typeError('an integer', argument, value);

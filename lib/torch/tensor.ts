@@ -9,7 +9,7 @@ import { checkDevice, type Device } from './device';
 import { dtypeCode, dtypeName, optDtypeCode, type DType } from './dtype';
 import { checkBool, checkInt, checkOperand, checkOptions, checkScalar, TorchError, typeError } from './errors';
 import { formatTensor } from './format';
-import { finalizer, track, type Owned } from './memory';
+import { adopt, OWNED, type Owned } from './memory';
 import { TensorReductions } from './tensor_reduction';
 import { TensorShapeOps } from './tensor_shape';
 
@@ -33,31 +33,17 @@ function memoryFormatCode(f: unknown): number {
 /** Nested arrays of a tensor's values, as `toArray()` returns them. */
 export type NestedArray = number | boolean | NestedArray[];
 
-function disposedError(): TorchError {
-  return new TorchError('Tensor was disposed: it cannot be used any more');
+function disposedError(reason: string | undefined): TorchError {
+  if (reason === undefined) return new TorchError('Tensor was disposed: it cannot be used any more');
+  return new TorchError(`Tensor was freed: ${reason}`);
 }
+
+/** Proof that a Tensor is made by torchts itself: `new Tensor(handle)` cannot alias a handle. */
+const MAKE: unique symbol = Symbol('torchts.makeTensor');
 
 function wrap(h: number): Tensor {
-  return new Tensor(h);
+  return new Tensor(MAKE, h);
 }
-
-/**
- * Registration with the finalizer is deferred. `FinalizationRegistry.register` with an
- * unregister token, and the `unregister` in `dispose()`, cost about 0.4 µs per tensor, more
- * than half of the binding's own cost for a 1-element add (bench/op_overhead.ts). Most
- * results are disposed (by `dispose()` or a `tidy`) within a few ops, so a new tensor waits
- * here until PENDING_LIMIT tensors were made or the current synchronous run ends (a
- * microtask), and only the tensors still alive then are registered. Finalizers never run
- * inside a synchronous run anyway (V8 runs them in a later task), so every tensor dropped
- * without dispose() still reaches the finalizer, at the earliest in the same task as
- * before; the one difference is that a garbage collection that happens while a dropped
- * tensor is still pending cannot collect it, the next one after its registration does.
- * The pending list holds at most PENDING_LIMIT tensors.
- */
-const PENDING_LIMIT = 1024;
-const pending: (Tensor | undefined)[] = new Array<Tensor | undefined>(PENDING_LIMIT).fill(undefined);
-let pendingCount = 0;
-let flushQueued = false;
 
 const SLICE = /^\s*(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?\s*)?$/;
 
@@ -83,50 +69,41 @@ function indexSpec(items: IndexItem[]): unknown[] {
 export class Tensor implements Owned {
   /** @internal Native handle; -1 once disposed. */
   private _h: number;
-  /** Set by `torch.keep()`: no tidy scope frees this tensor. */
-  kept = false;
-  /** Whether this tensor is registered with the finalizer (see PENDING_LIMIT). */
-  private _registered = false;
+  declare readonly [OWNED]: true;
+  /** @internal See lib/torch/memory.ts. */
+  _scope = 0;
+  /** @internal See lib/torch/memory.ts. */
+  _loan: object | undefined = undefined;
+  /** @internal See lib/torch/memory.ts. */
+  _mark = 0;
+  private _kept = false;
+  /** Why a scope or a DataLoader freed this tensor, for the error a later use throws. */
+  private _freedBy: string | undefined = undefined;
   private _shape?: readonly number[];
   private _dtype?: DType;
 
   /** @internal Tensors are made by torch functions and ops, not constructed directly. */
-  constructor(handle: number) {
-    if (typeof handle !== 'number' || handle < 0) {
+  constructor(token: typeof MAKE, handle: number) {
+    if (token !== MAKE || typeof handle !== 'number' || handle < 0) {
       throw new TypeError('Tensors are created with torch.tensor(), torch.zeros() and the like, not with new Tensor()');
     }
     this._h = handle;
-    pending[pendingCount++] = this;
-    if (pendingCount === PENDING_LIMIT) Tensor.registerPending();
-    else if (!flushQueued) {
-      flushQueued = true;
-      queueMicrotask(Tensor.registerQueued);
-    }
-    track(this);
+    adopt(this, handle);
   }
 
-  /** Registers the pending tensors that are still alive with the finalizer. */
-  private static registerPending(): void {
-    const n = pendingCount;
-    pendingCount = 0;
-    for (let i = 0; i < n; i++) {
-      const t = pending[i] as Tensor;
-      pending[i] = undefined;
-      if (t._h >= 0) {
-        finalizer.register(t, t._h, t);
-        t._registered = true;
-      }
-    }
+  /** Whether `torch.keep()` was called on this tensor (parameters and buffers are kept): no scope frees it. */
+  get kept(): boolean {
+    return this._kept;
   }
 
-  private static registerQueued(): void {
-    flushQueued = false;
-    Tensor.registerPending();
+  /** @internal See lib/torch/memory.ts (`keep` also tells the native table). */
+  _setKept(): void {
+    this._kept = true;
   }
 
   /** @internal The native handle; throws if the tensor was disposed. */
   get handle(): number {
-    if (this._h < 0) throw disposedError();
+    if (this._h < 0) throw disposedError(this._freedBy);
     return this._h;
   }
 
@@ -145,8 +122,15 @@ export class Tensor implements Owned {
   dispose(): void {
     if (this._h < 0) return;
     N.free(this._h);
-    if (this._registered) finalizer.unregister(this);
     this._h = -1;
+  }
+
+  /** @internal Frees the tensor on behalf of a scope or a DataLoader (see memory.ts). */
+  _release(reason: string, slotFreed: boolean): void {
+    if (this._h < 0) return;
+    if (!slotFreed) N.free(this._h);
+    this._h = -1;
+    this._freedBy = reason;
   }
 
   [Symbol.dispose](): void {
@@ -602,6 +586,8 @@ export interface Tensor
     Record<BinaryName, (other: Tensor | number) => Tensor>,
     Record<`${BinaryName}_`, (other: Tensor | number) => Tensor> {}
 
+Object.defineProperty(Tensor.prototype, OWNED, { value: true });
+
 function defineMethod(name: string, value: (this: Tensor, ...args: never[]) => Tensor): void {
   Object.defineProperty(Tensor.prototype, name, { value, writable: true, configurable: true });
 }
@@ -632,7 +618,7 @@ for (const name of UNARY) {
   });
 }
 
-export { wrap as _wrap, tensorArg as _tensorArg, indexSpec as _indexSpec };
+export { wrap as _wrap, tensorArg as _tensorArg, indexSpec as _indexSpec, MAKE as _MAKE };
 
 // Reductions and shape/indexing methods live in their own files; they are installed here,
 // after the class exists (those files import it back).
