@@ -254,7 +254,8 @@ function reference(cases: Record<string, Case>): Record<string, Sequences> {
 function makeOptimizer(c: Case): optim.Optimizer {
   const params = (c.groups ?? [{}]).map(() => new nn.Parameter(torch.zeros([2])));
   const arg = c.groups ? c.groups.map((g, i) => ({ params: [params[i]], ...g })) : params;
-  return new optim[c.optimizer](arg, c.options);
+  const Ctor = optim[c.optimizer] as new (p: optim.Params, o: object) => optim.Optimizer;
+  return new Ctor(arg, c.options);
 }
 
 function makeScheduler(opt: optim.Optimizer, spec: Spec): Scheduler {
