@@ -132,14 +132,14 @@ export abstract class Optimizer {
 
   constructor(params: Params, defaults: ParamGroup) {
     this.defaults = defaults;
+    if (params instanceof Tensor)
+      throw typeError('an iterable of Parameters (not a single Tensor)', 'params', params.constructor.name);
     if (
       params === null ||
       typeof params !== 'object' ||
       typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function'
     )
       throw typeError('an iterable of Parameters or of parameter groups', 'params', params);
-    if (params instanceof Tensor)
-      throw typeError('an iterable of Parameters (not a single Tensor)', 'params', params.constructor.name);
     const list = [...(params as Iterable<unknown>)];
     if (list.length === 0)
       throw new TypeError('Expected a non-empty list of parameters or groups for params but received an empty list');
