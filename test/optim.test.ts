@@ -336,6 +336,40 @@ describe('stateDict', () => {
     expect(() => trainStep(net, adam)).toThrow(/Adam: a parameter's state has no step/);
   });
 
+  it('state that does not fit its parameter is refused by the step, for every kind of update', () => {
+    for (const options of [{ foreach: false }, { foreach: true }, { fused: true }]) {
+      const net = new Net();
+      const opt = new optim.Adam(net.parameters(), 0.01, options);
+      trainStep(net, opt);
+      // Copies: loading frees the optimizer's previous state, which stateDict() refers to.
+      const held = opt.stateDict();
+      const sd = {
+        ...held,
+        state: { 0: Object.fromEntries(Object.entries(held.state[0]).map(([k, v]) => [k, (v as Tensor).clone()])) },
+      };
+      const shapes: [string, Tensor][] = [
+        ['exp_avg', torch.zeros([3])],
+        ['exp_avg_sq', torch.zeros([8, 4], { dtype: 'float64' })],
+        ['step', torch.zeros([2])],
+      ];
+      for (const [key, bad] of shapes) {
+        const broken = { ...sd, state: { ...sd.state, 0: { ...sd.state[0], [key]: bad } } };
+        // float64 state is cast to the parameter's dtype when loaded; change it afterwards too.
+        opt.loadStateDict(broken);
+        const s = opt.state.get(net.fc1.weight) ?? {};
+        if (key === 'exp_avg_sq') s.exp_avg_sq = torch.zeros([8, 4], { dtype: 'float64' });
+        expect(() => trainStep(net, opt), `${JSON.stringify(options)} ${key}`).toThrow(
+          new RegExp(`optimizer state ${key} .*(must have one element|of a parameter of shape \\[8, 4\\])`),
+        );
+      }
+    }
+    const net = new Net();
+    const sgd = new optim.SGD(net.parameters(), 0.1, { momentum: 0.9, fused: true });
+    trainStep(net, sgd);
+    (sgd.state.get(net.fc2.bias) ?? {}).momentum_buffer = torch.zeros([1000]);
+    expect(() => trainStep(net, sgd)).toThrow(/optimizer state momentum_buffer of a parameter of shape \[3\]/);
+  });
+
   it('loading keeps group keys torchts does not know, and AdamW stays decoupled', () => {
     const net = new Net();
     const adam = new optim.Adam(net.parameters(), 0.01);

@@ -1,7 +1,6 @@
-import type { Parameter } from '../nn/parameter';
 import { zerosLike } from '../torch/creation';
 import { checkBool, checkNumber, rangeError } from '../torch/errors';
-import { Tensor } from '../torch/tensor';
+import type { Tensor } from '../torch/tensor';
 import {
   type Closure,
   type Hyper,
@@ -94,16 +93,13 @@ export class Adam extends Optimizer {
       const mode = this.mode(g, params);
       const fused = mode === 'fused';
       for (const p of params) {
-        const s = this.stateOf(p, () => ({
+        this.stateOf(p, () => ({
           step: this.scalarState(p, 0, fused),
           exp_avg: zerosLike(p),
           exp_avg_sq: zerosLike(p),
           ...(g.amsgrad ? { max_exp_avg_sq: zerosLike(p) } : {}),
         }));
-        // The fused kernel reads the count as float32 on the parameter's device.
-        if (fused && s.step instanceof Tensor && (s.step.dtype !== 'float32' || s.step.device !== p.device)) {
-          this.replaceStep(p, s.step);
-        }
+        if (fused) this.fusedStep(p);
       }
       const [beta1, beta2] = g.betas as [number, number];
       const hyper = {
@@ -120,11 +116,6 @@ export class Adam extends Optimizer {
       this.nativeStep('adam', params, keys, hyper, mode);
     }
     return loss;
-  }
-
-  private replaceStep(p: Parameter, step: Tensor): void {
-    this.setState(p, 'step', step.to({ dtype: 'float32', device: p.device, copy: true }));
-    step.dispose();
   }
 }
 

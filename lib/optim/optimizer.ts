@@ -344,6 +344,18 @@ export abstract class Optimizer {
   }
 
   /**
+   * Fused kernels read the step count as float32 on the parameter's device; a count kept
+   * elsewhere (the group was switched to `fused` after some steps) is moved there.
+   */
+  protected fusedStep(p: Parameter): void {
+    const step = this.state.get(p)?.step;
+    if (step instanceof Tensor && (step.dtype !== 'float32' || step.device !== p.device)) {
+      this.setState(p, 'step', step.to({ dtype: 'float32', device: p.device, copy: true }));
+      step.dispose();
+    }
+  }
+
+  /**
    * One step of a native algorithm: for each group, the parameters with gradients get their
    * state on first use (`init`), then one native call updates them all (`nativeStep`).
    */
@@ -361,6 +373,7 @@ export abstract class Optimizer {
       const mode = this.mode(g, params);
       const init = spec.init;
       if (init) for (const p of params) this.stateOf(p, () => init(p, g, mode));
+      if (mode === 'fused') for (const p of params) this.fusedStep(p);
       this.nativeStep(algorithm, params, spec.keys(g), spec.hyper(g), mode);
     }
   }
@@ -420,7 +433,9 @@ export abstract class Optimizer {
    * from PyTorch's own `optimizer.state_dict()` as `torch.load` reads it from a `.pth` file
    * (so training started in PyTorch can resume here), and from the camelCase layout torchts
    * wrote before 0.2 (`paramGroups`, step counts as numbers). Group keys torchts does not
-   * know are kept (and saved again); everything is checked before anything changes.
+   * know are kept (and saved again); everything is checked before anything changes. The
+   * state tensors are copied in; the previous ones are freed, including those an earlier
+   * `stateDict()` still refers to.
    */
   loadStateDict(sd: OptimizerStateDict | Record<string, unknown>): void {
     const d = checkOptions<{ state: unknown; param_groups: unknown; paramGroups: unknown }>(sd, 'stateDict', [

@@ -255,6 +255,25 @@ static OptimArgs ReadArgs(const Info& info) {
     }
     a.state.emplace_back(std::move(name), std::move(list));
   }
+  // State loaded from elsewhere, or changed by hand, must fit: the kernels (fused ones above
+  // all) index state as if it were shaped like the parameter.
+  static const char* scalars[] = {"step", "mu_product", "eta", "mu"};
+  for (auto& [name, list] : a.state) {
+    if (std::any_of(std::begin(scalars), std::end(scalars), [&](const char* s) { return name == s; })) {
+      for (auto& t : list)
+        TORCH_CHECK(!t.defined() || t.numel() == 1, "optimizer state ", name, " must have one element, not ",
+                    t.sizes());
+      continue;
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+      const at::Tensor& t = list[i];
+      const at::Tensor& p = a.params[i];
+      if (!t.defined()) continue;
+      TORCH_CHECK(t.sizes() == p.sizes() && t.device() == p.device() && t.scalar_type() == p.scalar_type(),
+                  "optimizer state ", name, " of a parameter of shape ", p.sizes(), " (", p.scalar_type(), " on ",
+                  p.device(), ") is ", t.sizes(), " (", t.scalar_type(), " on ", t.device(), ")");
+    }
+  }
   Napi::Object hyper = info[3].As<Napi::Object>();
   Napi::Array hkeys = hyper.GetPropertyNames();
   for (uint32_t k = 0; k < hkeys.Length(); ++k) {
