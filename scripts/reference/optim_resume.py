@@ -27,6 +27,7 @@ from optim_steps import Net, flat_state, make_optimizer, train_step
 
 
 def main(src, dst):
+    torch.set_num_threads(1)  # tiny tensors; as the torchts side
     fx = tensors.load(src)
     with open(os.path.join(src, "configs.json")) as f:
         configs = json.load(f)

@@ -111,6 +111,7 @@ def run(name, cfg, init, batches, pth_dir):
 
 
 def main(src, dst):
+    torch.set_num_threads(1)  # tiny tensors; as the torchts side
     fx = tensors.load(src)
     with open(os.path.join(src, "configs.json")) as f:
         configs = json.load(f)

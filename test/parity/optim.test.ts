@@ -199,6 +199,9 @@ function byConfig(f: Fixtures): Record<string, Fixtures> {
 }
 
 beforeAll(() => {
+  // The tensors are tiny: one thread each side, so that other load on the machine does not
+  // make libtorch's idle threads spin (it made these steps 100 times slower here).
+  torch.setNumThreads(1);
   dir = tempDir('optim-parity');
   torch.manualSeed(7);
   const net = new Net(); // torchts's default initialisation, sent to PyTorch
