@@ -92,7 +92,8 @@ class Case {
     this.replay && (this.replay as unknown as { graph: { dispose(): void } }).graph.dispose();
     this.opt?.zeroGrad();
     if (this.opt)
-      for (const s of this.opt.state.values()) for (const v of Object.values(s)) if (typeof v === 'object') v.dispose();
+      for (const s of this.opt.state.values())
+        for (const v of Object.values(s)) if (v instanceof torch.Tensor) v.dispose();
     this.x.dispose();
     this.y.dispose();
     this.model.dispose();

@@ -162,7 +162,7 @@ class Train implements Case {
   dispose(): void {
     this.optimizer.zeroGrad();
     for (const s of this.optimizer.state.values())
-      for (const v of Object.values(s)) if (typeof v === 'object') v.dispose();
+      for (const v of Object.values(s)) if (v instanceof torch.Tensor) v.dispose();
     this.images.dispose();
     this.labels.dispose();
     this.model.dispose();

@@ -225,15 +225,34 @@ describe('torchts train / eval', () => {
     expect(ck.epoch).toBe(1);
     expect(fs.existsSync(path.join(out, 'model.safetensors.tmp'))).toBe(false);
 
-    const r = run(['train', ...common, '--out', 'killed', '--resume']);
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/resuming from .* after epoch 1/);
-    expect(r.stdout).not.toMatch(/epoch 1\/2:/);
+    // The same checkpoint with the optimizer state in the camelCase layout torchts wrote
+    // before it took PyTorch's (`paramGroups`, camelCase names, no foreach/differentiable).
+    const old = path.join(tmp, 'old-layout');
+    fs.mkdirSync(old);
+    const saved = torch.load(path.join(out, 'checkpoint.safetensors')) as Record<string, unknown>;
+    const sd = saved.optimizer as { state: unknown; param_groups: Record<string, unknown>[] };
+    expect(Object.keys(sd)).toEqual(['state', 'param_groups']);
+    const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    const paramGroups = sd.param_groups.map((g) =>
+      Object.fromEntries(
+        Object.entries(g)
+          .filter(([k]) => k !== 'foreach' && k !== 'differentiable')
+          .map(([k, v]) => [camel(k), k === 'fused' ? v === true : v]),
+      ),
+    );
+    torch.save({ ...saved, optimizer: { state: sd.state, paramGroups } }, path.join(old, 'checkpoint.safetensors'));
+
     const a = torch.load(path.join(tmp, 'full', 'model.safetensors')) as Record<string, torch.Tensor>;
-    const b = torch.load(path.join(out, 'model.safetensors')) as Record<string, torch.Tensor>;
-    expect(Object.keys(b)).toEqual(Object.keys(a));
-    for (const k of Object.keys(a)) expect(torch.equal(a[k], b[k]), k).toBe(true);
-  });
+    for (const dir of ['killed', 'old-layout']) {
+      const r = run(['train', ...common, '--out', dir, '--resume']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/resuming from .* after epoch 1/);
+      expect(r.stdout).not.toMatch(/epoch 1\/2:/);
+      const b = torch.load(path.join(tmp, dir, 'model.safetensors')) as Record<string, torch.Tensor>;
+      expect(Object.keys(b)).toEqual(Object.keys(a));
+      for (const k of Object.keys(a)) expect(torch.equal(a[k], b[k]), `${dir}: ${k}`).toBe(true);
+    }
+  }, 600_000);
 
   it('trains on an image folder (JPEG/PNG class folders) and predicts its class names', async () => {
     // Two classes of 20x20 images that differ in colour: dark blue squares vs bright red ones.

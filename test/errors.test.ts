@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { type Tensor, torch, TorchError } from '../lib/index';
+import { checkOptions, nearestKey } from '../lib/torch/errors';
 
 type ErrorClass = typeof TypeError | typeof RangeError | typeof TorchError;
 
@@ -578,6 +579,28 @@ describe('TorchError', () => {
     expect(t.isDisposed).toBe(true);
     expect(String(t)).toBe('tensor(<disposed>)');
     expect(() => t.dispose()).not.toThrow();
+  });
+});
+
+describe('checkOptions with the valid keys', () => {
+  it('throws a TypeError naming the unknown key and the nearest valid one', () => {
+    const keys = ['batchSize', 'shuffle', 'numWorkers', 'dropLast'];
+    expect(() => checkOptions({ batch_size: 64 }, 'DataLoader options', keys)).toThrow(
+      new TypeError(
+        'Unknown option "batch_size" for DataLoader options: did you mean batchSize? (valid: batchSize, shuffle, numWorkers, dropLast)',
+      ),
+    );
+    expect(checkOptions({ shuffle: true }, 'DataLoader options', keys)).toEqual({ shuffle: true });
+    expect(checkOptions(undefined, 'options', keys)).toEqual({});
+  });
+
+  it('finds the nearest key by edit distance, ignoring case, _ and -', () => {
+    expect(nearestKey('padd', ['stride', 'padding', 'dilation'])).toBe('padding');
+    expect(nearestKey('num_workers', ['batchSize', 'numWorkers'])).toBe('numWorkers');
+    expect(nearestKey('shufle', ['batchSize', 'shuffle'])).toBe('shuffle');
+    expect(nearestKey('lr_decay', ['lr', 'lrDecay'])).toBe('lrDecay');
+    expect(nearestKey('mometnum', ['momentum', 'dampening'])).toBe('momentum'); // a swap counts once
+    expect(nearestKey('x', [])).toBeUndefined();
   });
 });
 

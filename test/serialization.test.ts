@@ -284,7 +284,7 @@ describe('nested checkpoints', () => {
       expect(loaded.best).toBe(true);
       expect(loaded.loss).toBeNaN();
       expect(loaded.scheduler).toEqual(ckpt.scheduler);
-      expect(loaded.optimizer.paramGroups).toEqual(ckpt.optimizer.paramGroups);
+      expect(loaded.optimizer.param_groups).toEqual(ckpt.optimizer.param_groups);
       const bufName = label === 'Adam' ? 'exp_avg_sq' : 'momentum_buffer';
       expect(loaded.optimizer.state['3'][bufName]).toBeInstanceOf(Tensor);
       expect(sha(loaded.optimizer.state['3'][bufName].toBytes())).toBe(

@@ -155,7 +155,7 @@ export async function train(argv: string[]): Promise<number> {
   const ampDevice = onCuda ? ('cuda' as const) : ('cpu' as const);
   const scaler = new GradScaler(ampDevice, { enabled: v.amp && onCuda });
   const criterion = new CrossEntropyLoss();
-  const optimizer = new SGD(model.parameters(), { lr, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+  const optimizer = new SGD(model.parameters(), lr, { momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
   const scheduler = new OneCycleLR(optimizer, { maxLr: lr, epochs, stepsPerEpoch: loader.length });
   fs.mkdirSync(v.out, { recursive: true });
   const checkpointFile = path.join(v.out, 'checkpoint.safetensors');

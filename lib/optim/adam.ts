@@ -1,37 +1,78 @@
-import { N } from '../native';
-import { full, zerosLike } from '../torch/creation';
-import { Tensor } from '../torch/tensor';
-import { checkBool, checkNumber, rangeError, TorchError } from '../torch/errors';
-import type { Parameter } from '../nn/parameter';
-import { checkFusable, type Hyper, Optimizer, type Params } from './optimizer';
+import { zerosLike } from '../torch/creation';
+import { checkBool, checkNumber, rangeError } from '../torch/errors';
+import type { Tensor } from '../torch/tensor';
+import {
+  type Closure,
+  type Hyper,
+  Optimizer,
+  optimizerDefaults,
+  type OptimizerStateDict,
+  type Params,
+} from './optimizer';
 
 export interface AdamOptions {
+  /** Learning rate (default 1e-3); also PyTorch's second positional argument. */
   lr?: number;
   betas?: [number, number];
   eps?: number;
   weightDecay?: number;
   amsgrad?: boolean;
+  /** Maximize the objective instead of minimizing it. */
   maximize?: boolean;
-  /** Update with libtorch's fused Adam/AdamW kernel, as `fused=True` in PyTorch. */
-  fused?: boolean;
+  /**
+   * The multi-tensor (`_foreach_*`) update when true; the per-parameter loop when false;
+   * null (default): PyTorch's choice, multi-tensor when every parameter is on CUDA.
+   */
+  foreach?: boolean | null;
+  /** Must be false (step counts on the device are implemented by `fused` only). */
+  capturable?: boolean;
+  /** Must be false: torchts's updates are not recorded for autograd. */
+  differentiable?: boolean;
+  /**
+   * Update with libtorch's fused Adam/AdamW kernel, as `fused=True` in PyTorch; step counts
+   * then live on the parameters' device (so a captured CUDA graph advances them).
+   */
+  fused?: boolean | null;
+  /** Decay weights directly (AdamW) instead of adding `weightDecay * param` to the gradient. */
+  decoupledWeightDecay?: boolean;
 }
 
-/** Adam (`torch.optim.Adam`); `decoupled` weight decay makes it AdamW. One native call per group. */
-export class Adam extends Optimizer {
-  protected readonly decoupled: boolean = false;
+const ADAM_DEFAULTS = {
+  lr: 1e-3,
+  betas: [0.9, 0.999] as [number, number],
+  eps: 1e-8,
+  weightDecay: 0,
+  amsgrad: false,
+  maximize: false,
+  foreach: null,
+  capturable: false,
+  differentiable: false,
+  fused: null,
+  decoupledWeightDecay: false,
+};
 
-  constructor(params: Params, options: AdamOptions = {}, defaultWeightDecay = 0) {
-    const d = {
-      lr: 1e-3,
-      betas: [0.9, 0.999] as [number, number],
-      eps: 1e-8,
-      weightDecay: defaultWeightDecay,
-      amsgrad: false,
-      maximize: false,
-      fused: false,
-      ...options,
-    };
-    super(params, d);
+/** Two coefficients in [0, 1) (Adam's, Adamax's, NAdam's and RAdam's `betas`). */
+export function checkBetas(b: unknown): [number, number] {
+  if (!Array.isArray(b) || b.length !== 2 || b.some((x) => typeof x !== 'number' || !(x >= 0 && x < 1))) {
+    throw rangeError('two numbers in [0, 1)', 'betas', b);
+  }
+  return b as [number, number];
+}
+
+/**
+ * Adam (`torch.optim.Adam`): `new optim.Adam(model.parameters(), 1e-3, { betas: [0.9, 0.99] })`.
+ * One native call per group per step; `fused: true` uses libtorch's fused kernel.
+ */
+export class Adam extends Optimizer {
+  constructor(params: Params, lr?: number, options?: Omit<AdamOptions, 'lr'>);
+  constructor(params: Params, options?: AdamOptions);
+  constructor(params: Params, lr?: number | AdamOptions, options?: AdamOptions);
+  constructor(params: Params, lr?: number | AdamOptions, options?: AdamOptions) {
+    // AdamW (and its subclasses) start from AdamW's defaults and cannot turn decoupling off.
+    const w = new.target === AdamW || new.target.prototype instanceof AdamW;
+    const defaults = w ? { ...ADAM_DEFAULTS, weightDecay: 1e-2, decoupledWeightDecay: true } : { ...ADAM_DEFAULTS };
+    const keys = Object.keys(ADAM_DEFAULTS).filter((k) => !w || k !== 'decoupledWeightDecay');
+    super(params, optimizerDefaults(new.target.name, defaults, lr, options, keys));
   }
 
   protected override checkGroup(g: Hyper): void {
@@ -39,85 +80,60 @@ export class Adam extends Optimizer {
     if (checkNumber(g.eps, 'eps') < 0) throw rangeError('eps >= 0', 'eps', g.eps);
     if (checkNumber(g.weightDecay, 'weightDecay') < 0)
       throw rangeError('weightDecay >= 0', 'weightDecay', g.weightDecay);
-    const b = g.betas;
-    if (!Array.isArray(b) || b.length !== 2 || b.some((x) => typeof x !== 'number' || !(x >= 0 && x < 1))) {
-      throw rangeError('two numbers in [0, 1)', 'betas', b);
-    }
+    checkBetas(g.betas);
     checkBool(g.amsgrad, 'amsgrad');
-    checkBool(g.maximize, 'maximize');
-    if (checkBool(g.fused, 'fused') && Array.isArray(g.params)) checkFusable(g.params as Parameter[]);
+    checkBool(g.decoupledWeightDecay, 'decoupledWeightDecay');
   }
 
-  step(): void {
+  step(closure?: Closure): Tensor | number | undefined {
+    const loss = this.evaluate(closure);
     for (const g of this.paramGroups) {
-      const fused = g.fused === true;
-      if (!fused && cudaAvailable() && N.cudaIsCapturing()) {
-        throw new TorchError(
-          'Adam keeps its step count on the host unless fused: a captured CUDA graph would replay one step count forever; use { fused: true }',
-        );
-      }
-      const params = g.params.filter((p) => N.hasGrad(p.handle));
+      const params = this.withGrad(g);
+      if (params.length === 0) continue;
+      const mode = this.mode(g, params);
+      const fused = mode === 'fused';
       for (const p of params) {
-        if (!this.state.has(p)) {
-          this.setState(p, 'step', 0);
-          this.setState(p, 'exp_avg', zerosLike(p));
-          this.setState(p, 'exp_avg_sq', zerosLike(p));
-          if (g.amsgrad) this.setState(p, 'max_exp_avg_sq', zerosLike(p));
-        }
-        const s = this.stateOf(p);
-        // Fused steps keep the count in a float32 tensor on the parameter's device (PyTorch's
-        // layout), advanced by the kernel call; the others count in JS.
-        if (fused) {
-          if (!(s.step instanceof Tensor) || s.step.dtype !== 'float32' || s.step.device !== p.device) {
-            const n = stepCount(s.step);
-            this.setState(p, 'step', full([], n, { dtype: 'float32', device: p.device }));
-          }
-        } else {
-          s.step = stepCount(s.step) + 1;
-        }
+        this.stateOf(p, () => ({
+          step: this.scalarState(p, 0, fused),
+          exp_avg: zerosLike(p),
+          exp_avg_sq: zerosLike(p),
+          ...(g.amsgrad ? { max_exp_avg_sq: zerosLike(p) } : {}),
+        }));
+        if (fused) this.fusedStep(p);
       }
       const [beta1, beta2] = g.betas as [number, number];
-      N.adamStep(
-        params.map((p) => p.handle),
-        params.map((p) => this.stateHandle(p, 'exp_avg')),
-        params.map((p) => this.stateHandle(p, 'exp_avg_sq')),
-        params.map((p) => this.stateHandle(p, 'max_exp_avg_sq')),
-        params.map((p) => (fused ? this.stateHandle(p, 'step') : (this.stateOf(p).step as number))),
-        g.lr,
+      const hyper = {
+        lr: g.lr,
         beta1,
         beta2,
-        g.eps,
-        g.weightDecay,
-        g.amsgrad,
-        g.maximize,
-        this.decoupled,
-        fused,
-      );
+        eps: g.eps as number,
+        weightDecay: g.weightDecay as number,
+        amsgrad: g.amsgrad as boolean,
+        maximize: g.maximize as boolean,
+        decoupledWeightDecay: g.decoupledWeightDecay as boolean,
+      };
+      const keys = ['step', 'exp_avg', 'exp_avg_sq', g.amsgrad ? 'max_exp_avg_sq' : 'max_exp_avg_sq?'];
+      this.nativeStep('adam', params, keys, hyper, mode);
     }
+    return loss;
   }
-}
-
-/** Whether CUDA can be used: fixed for the process, so asked once (not on every step). */
-let cuda: boolean | undefined;
-function cudaAvailable(): boolean {
-  cuda ??= N.cudaIsAvailable() as boolean;
-  return cuda;
-}
-
-/** A step count held as a number or (fused, or loaded from PyTorch) as a 0-dim tensor; the tensor is freed. */
-function stepCount(step: Tensor | number | undefined): number {
-  if (step instanceof Tensor) {
-    const n = step.item() as number;
-    step.dispose();
-    return n;
-  }
-  return step ?? 0;
 }
 
 /** AdamW (`torch.optim.AdamW`): Adam with decoupled weight decay, default 0.01. */
 export class AdamW extends Adam {
-  protected override readonly decoupled: boolean = true;
-  constructor(params: Params, options: AdamOptions = {}) {
-    super(params, options, 0.01);
+  constructor(params: Params, lr?: number, options?: Omit<AdamOptions, 'lr' | 'decoupledWeightDecay'>);
+  constructor(params: Params, options?: Omit<AdamOptions, 'decoupledWeightDecay'>);
+  constructor(
+    params: Params,
+    lr?: number | Omit<AdamOptions, 'decoupledWeightDecay'>,
+    options?: Omit<AdamOptions, 'decoupledWeightDecay'>,
+  ) {
+    super(params, lr, options);
+  }
+
+  /** As PyTorch's AdamW, a loaded state dict never turns the decoupled weight decay off. */
+  override loadStateDict(sd: OptimizerStateDict | Record<string, unknown>): void {
+    super.loadStateDict(sd);
+    for (const g of this.paramGroups) g.decoupledWeightDecay = true;
   }
 }

@@ -1,15 +1,21 @@
 /**
  * Learning-rate schedulers, as `torch.optim.lr_scheduler` (PyTorch 2.13 semantics, the same
- * recursive ("chainable") formulas, so the values match PyTorch's to rounding).
+ * recursive ("chainable") formulas, so the values match PyTorch's to rounding): StepLR,
+ * MultiStepLR, LinearLR, CosineAnnealingLR, SequentialLR, ChainedScheduler and OneCycleLR
+ * here; ConstantLR, ExponentialLR, PolynomialLR, LambdaLR and MultiplicativeLR in
+ * lr_scheduler_factor.ts; CyclicLR and CosineAnnealingWarmRestarts in lr_scheduler_cyclic.ts;
+ * ReduceLROnPlateau in lr_scheduler_plateau.ts.
  *
- *     const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ *     const opt = new optim.SGD(model.parameters(), 0.1, { momentum: 0.9 });
  *     const sched = new optim.lr_scheduler.StepLR(opt, 30, { gamma: 0.1 });
  *     for (let epoch = 0; epoch < 90; epoch++) { train(opt); sched.step(); }
  *
- * A scheduler writes `lr` (and, for OneCycleLR, `momentum` or `betas[0]`) into the optimizer's
- * `paramGroups`, and keeps PyTorch's bookkeeping in each group under camelCase names:
- * `initialLr` (PyTorch's `initial_lr`), and for OneCycleLR `maxLr`, `minLr`, `maxMomentum`,
- * `baseMomentum`. `stateDict()` is a plain JSON-able object with the scheduler's fields.
+ * A scheduler writes `lr` (and, for OneCycleLR and CyclicLR, `momentum` or `betas[0]`) into the
+ * optimizer's `paramGroups`, and keeps PyTorch's bookkeeping in each group under camelCase
+ * names: `initialLr` (PyTorch's `initial_lr`), and for OneCycleLR `maxLr`, `minLr`, and for
+ * both `maxMomentum`, `baseMomentum` (the optimizer's `stateDict()` writes them snake_case).
+ * A scheduler's `stateDict()` is a plain object with its fields (camelCase); functions
+ * (LambdaLR's) are left out, as PyTorch leaves them out.
  */
 import {
   checkBool,
@@ -23,8 +29,26 @@ import {
 } from '../torch/errors';
 import { Optimizer } from './optimizer';
 import { bisectRight, groupNumber, LRScheduler, perGroup, type SchedulerStateDict } from './lr_scheduler_base';
+import { ReduceLROnPlateau } from './lr_scheduler_plateau';
 
 export { LRScheduler, type SchedulerStateDict } from './lr_scheduler_base';
+export {
+  ConstantLR,
+  type ConstantLROptions,
+  ExponentialLR,
+  LambdaLR,
+  type LrLambda,
+  MultiplicativeLR,
+  PolynomialLR,
+  type PolynomialLROptions,
+} from './lr_scheduler_factor';
+export {
+  CosineAnnealingWarmRestarts,
+  type CosineAnnealingWarmRestartsOptions,
+  CyclicLR,
+  type CyclicLROptions,
+} from './lr_scheduler_cyclic';
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './lr_scheduler_plateau';
 
 /** Options of the schedulers that take only `lastEpoch` besides their own. */
 interface WithLastEpoch {
@@ -43,7 +67,10 @@ export class StepLR extends LRScheduler {
   declare readonly gamma: number;
 
   constructor(optimizer: Optimizer, stepSize: number, options: StepLROptions = {}) {
-    const { gamma = 0.1, lastEpoch = -1 } = checkOptions<StepLROptions>(options);
+    const { gamma = 0.1, lastEpoch = -1 } = checkOptions<StepLROptions>(options, 'StepLR options', [
+      'gamma',
+      'lastEpoch',
+    ]);
     super(optimizer, lastEpoch, { stepSize: checkInt(stepSize, 'stepSize', 1), gamma: checkNumber(gamma, 'gamma') });
   }
 
@@ -67,7 +94,10 @@ export class MultiStepLR extends LRScheduler {
   declare readonly gamma: number;
 
   constructor(optimizer: Optimizer, milestones: number[], options: StepLROptions = {}) {
-    const { gamma = 0.1, lastEpoch = -1 } = checkOptions<StepLROptions>(options);
+    const { gamma = 0.1, lastEpoch = -1 } = checkOptions<StepLROptions>(options, 'MultiStepLR options', [
+      'gamma',
+      'lastEpoch',
+    ]);
     const counts: Record<number, number> = {};
     for (const m of checkIntList(milestones, 'milestones')) counts[m] = (counts[m] ?? 0) + 1;
     super(optimizer, lastEpoch, { milestones: counts, gamma: checkNumber(gamma, 'gamma') });
@@ -109,7 +139,12 @@ export class LinearLR extends LRScheduler {
       endFactor = 1,
       totalIters = 5,
       lastEpoch = -1,
-    } = checkOptions<LinearLROptions>(options);
+    } = checkOptions<LinearLROptions>(options, 'LinearLR options', [
+      'startFactor',
+      'endFactor',
+      'totalIters',
+      'lastEpoch',
+    ]);
     if (checkNumber(startFactor, 'startFactor') <= 0 || startFactor > 1)
       throw rangeError('a number in (0, 1]', 'startFactor', startFactor);
     if (checkNumber(endFactor, 'endFactor') < 0 || endFactor > 1)
@@ -146,7 +181,11 @@ export class CosineAnnealingLR extends LRScheduler {
   declare readonly etaMin: number;
 
   constructor(optimizer: Optimizer, tMax: number, options: CosineAnnealingLROptions = {}) {
-    const { etaMin = 0, lastEpoch = -1 } = checkOptions<CosineAnnealingLROptions>(options);
+    const { etaMin = 0, lastEpoch = -1 } = checkOptions<CosineAnnealingLROptions>(
+      options,
+      'CosineAnnealingLR options',
+      ['etaMin', 'lastEpoch'],
+    );
     super(optimizer, lastEpoch, { tMax: checkInt(tMax, 'tMax', 1), etaMin: checkNumber(etaMin, 'etaMin') });
   }
 
@@ -179,7 +218,7 @@ export class SequentialLR extends LRScheduler {
   declare readonly milestones: number[];
 
   constructor(optimizer: Optimizer, schedulers: LRScheduler[], milestones: number[], options: WithLastEpoch = {}) {
-    const { lastEpoch = -1 } = checkOptions<WithLastEpoch>(options);
+    const { lastEpoch = -1 } = checkOptions<WithLastEpoch>(options, 'SequentialLR options', ['lastEpoch']);
     if (!Array.isArray(schedulers) || schedulers.length === 0)
       throw typeError('a non-empty array of schedulers', 'schedulers', schedulers);
     schedulers.forEach((s, i) => {
@@ -244,6 +283,64 @@ export class SequentialLR extends LRScheduler {
   }
 }
 
+/**
+ * Steps several schedulers of one optimizer together, each on the rates the previous one left
+ * (`lr_scheduler.ChainedScheduler`): `new ChainedScheduler([warmup, decay])`. As in PyTorch it
+ * takes no initial step of its own; its state dict holds each scheduler's under `schedulers`.
+ */
+export class ChainedScheduler extends LRScheduler {
+  declare readonly schedulers: LRScheduler[];
+
+  constructor(schedulers: LRScheduler[], optimizer?: Optimizer) {
+    if (!Array.isArray(schedulers) || schedulers.length === 0)
+      throw typeError('a non-empty array of schedulers', 'schedulers', schedulers);
+    const opt = optimizer ?? schedulers[0]?.optimizer;
+    schedulers.forEach((s, i) => {
+      if (!(s instanceof LRScheduler)) throw typeError('an LRScheduler', `schedulers[${i}]`, s);
+      if (s instanceof ReduceLROnPlateau) {
+        throw rangeError(
+          'a scheduler whose step() takes no metric (not ReduceLROnPlateau)',
+          `schedulers[${i}]`,
+          s.constructor.name,
+        );
+      }
+      if (s.optimizer !== opt)
+        throw rangeError('a scheduler of the same optimizer', `schedulers[${i}]`, s.constructor.name);
+    });
+    super(opt as Optimizer, -1, {}, { schedulers: [...schedulers] });
+  }
+
+  /** PyTorch's constructor only records the rates the last scheduler left. */
+  protected override init(): void {
+    this.lastLr = this.schedulers[this.schedulers.length - 1].optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  override step(): void {
+    for (const s of this.schedulers) s.step();
+    this.lastLr = this.schedulers[this.schedulers.length - 1].optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  protected getLr(): number[] {
+    throw new TorchError('ChainedScheduler has no getLr(): its schedulers compute the rates');
+  }
+
+  /** Its own fields, with each scheduler's state dict under `schedulers`. */
+  override stateDict(): SchedulerStateDict {
+    return { ...super.stateDict(), schedulers: this.schedulers.map((s) => s.stateDict()) };
+  }
+
+  override loadStateDict(stateDict: SchedulerStateDict): void {
+    const { schedulers, ...own } = checkOptions<SchedulerStateDict>(stateDict, 'stateDict');
+    if (!Array.isArray(schedulers) || schedulers.length !== this.schedulers.length) {
+      throw typeError(`an array of ${this.schedulers.length} state dicts`, 'stateDict.schedulers', schedulers);
+    }
+    super.loadStateDict(own);
+    schedulers.forEach((s, i) => {
+      this.schedulers[i].loadStateDict(s as SchedulerStateDict);
+    });
+  }
+}
+
 /** A phase of the one-cycle schedule: up to `endStep` it anneals between the named group values. */
 export interface OneCyclePhase {
   endStep: number;
@@ -278,6 +375,22 @@ export interface OneCycleLROptions extends WithLastEpoch {
   threePhase?: boolean;
 }
 
+const ONE_CYCLE_KEYS = [
+  'maxLr',
+  'totalSteps',
+  'epochs',
+  'stepsPerEpoch',
+  'pctStart',
+  'annealStrategy',
+  'cycleMomentum',
+  'baseMomentum',
+  'maxMomentum',
+  'divFactor',
+  'finalDivFactor',
+  'threePhase',
+  'lastEpoch',
+];
+
 /**
  * The 1cycle policy (`lr_scheduler.OneCycleLR`): the rate rises from `maxLr / divFactor` to
  * `maxLr`, then falls far below the initial rate, while momentum (SGD's `momentum`, Adam's
@@ -292,7 +405,7 @@ export class OneCycleLR extends LRScheduler {
 
   constructor(optimizer: Optimizer, options: OneCycleLROptions) {
     if (!(optimizer instanceof Optimizer)) throw typeError('an Optimizer', 'optimizer', optimizer);
-    const o = checkOptions<OneCycleLROptions>(options);
+    const o = checkOptions<OneCycleLROptions>(options, 'OneCycleLR options', ONE_CYCLE_KEYS);
     const { pctStart = 0.3, annealStrategy = 'cos', cycleMomentum = true, threePhase = false } = o;
     const { baseMomentum = 0.85, maxMomentum = 0.95, divFactor = 25, finalDivFactor = 1e4, lastEpoch = -1 } = o;
     let totalSteps: number;

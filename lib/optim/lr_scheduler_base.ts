@@ -46,7 +46,7 @@ export function perGroup(optimizer: Optimizer, value: unknown, argument: string)
  * and performs the initial step. A subclass implements `getLr()` from its fields; since the
  * initial step runs inside this constructor, a subclass passes its fields as `fields` (they
  * are assigned first, like PyTorch's attributes set before `super().__init__`) and declares
- * them with `declare`.
+ * them with `declare`; `hidden` ones (functions, other schedulers) stay out of `stateDict()`.
  */
 export abstract class LRScheduler {
   declare readonly optimizer: Optimizer;
@@ -60,11 +60,13 @@ export abstract class LRScheduler {
   /** True during the initial step (PyTorch's `_is_initial`). */
   protected isInitial = false;
 
-  constructor(optimizer: Optimizer, lastEpoch = -1, fields: object = {}) {
+  constructor(optimizer: Optimizer, lastEpoch = -1, fields: object = {}, hidden: object = {}) {
     if (!(optimizer instanceof Optimizer)) throw typeError('an Optimizer', 'optimizer', optimizer);
     checkInt(lastEpoch, 'lastEpoch', -1);
     Object.defineProperty(this, 'optimizer', { value: optimizer, enumerable: false });
     Object.assign(this, fields);
+    // Fields that are not state (functions, other schedulers): not enumerable, so not saved.
+    for (const [k, v] of Object.entries(hidden)) Object.defineProperty(this, k, { value: v, writable: true });
     this.init(lastEpoch);
   }
 

@@ -95,11 +95,68 @@ export function checkDims(value: unknown, argument: string): number[] {
   return typeof value === 'number' ? [checkInt(value, argument)] : checkIntList(value, argument);
 }
 
-/** A plain options object, or undefined. */
-export function checkOptions<T extends object>(value: unknown, argument = 'options'): Partial<T> {
+/**
+ * A plain options object, or undefined. With `keys` (the valid option names), an unknown key
+ * throws a TypeError naming it and the nearest valid key: a PyTorch habit such as
+ * `{ weight_decay: 1e-4 }` fails loudly instead of being ignored.
+ */
+export function checkOptions<T extends object>(
+  value: unknown,
+  argument = 'options',
+  keys?: readonly string[],
+): Partial<T> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw typeError('an options object', argument, value);
   }
+  if (keys !== undefined) {
+    for (const k of Object.keys(value)) if (!keys.includes(k)) throw unknownOption(k, argument, keys);
+  }
   return value as Partial<T>;
+}
+
+/** `Unknown option "<key>" for <argument>: did you mean <nearest>? (valid: ...)` as a TypeError. */
+export function unknownOption(key: string, argument: string, keys: readonly string[]): TypeError {
+  const near = nearestKey(key, keys);
+  const hint = near === undefined ? '' : `: did you mean ${near}?`;
+  return new TypeError(`Unknown option ${JSON.stringify(key)} for ${argument}${hint} (valid: ${keys.join(', ')})`);
+}
+
+/**
+ * The candidate closest to `word`: names are compared lowercased without `_` and `-` (so
+ * `batch_size` finds `batchSize`), by edit distance with transpositions; ties go to the
+ * earlier candidate. Undefined only when there are no candidates.
+ */
+export function nearestKey(word: string, candidates: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, '');
+  const w = norm(word);
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(w, norm(c));
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Optimal-string-alignment distance: insertions, deletions, substitutions, adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    rows.push([i]);
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        rows[0].push(j);
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2][j - 2] + 1);
+      rows[i].push(d);
+    }
+  }
+  return rows[a.length][b.length];
 }

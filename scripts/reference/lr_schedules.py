@@ -7,10 +7,15 @@ CONFIGS_JSON (a JSON string, written by the test) maps a case name to
    "options": {camelCase optimizer options},
    "groups": [{camelCase options of group i}, ...]   (optional; one parameter per group),
    "scheduler": SPEC, "steps": N, "resumeAt": K (optional)}
-where SPEC is {"type": "StepLR" | "MultiStepLR" | "LinearLR" | "CosineAnnealingLR" |
-"OneCycleLR", "args": [positional arguments after the optimizer], "options": {camelCase
-keyword arguments}} or {"type": "SequentialLR", "schedulers": [SPEC, ...], "milestones":
-[...], "options": {...}}.
+where SPEC is {"type": the lr_scheduler class, "args": [positional arguments after the
+optimizer], "options": {camelCase keyword arguments}}, or {"type": "SequentialLR",
+"schedulers": [SPEC, ...], "milestones": [...], "options": {...}}, or {"type":
+"ChainedScheduler", "schedulers": [SPEC, ...]}. Functions (LambdaLR's and MultiplicativeLR's
+lr_lambda, CyclicLR's scale_fn) are given as FN specs, in "args" or under "options": {"fn":
+"pow", "base": b} is b ** x, {"fn": "warmup", "steps": n} is min(1, (x + 1) / n), {"fn":
+"every", "steps": k, "factor": f} is f when x % k == 0 else 1; a list of FN specs is one per
+group. A case may give "stepArgs": [[arguments of step t], ...] (ReduceLROnPlateau's metric,
+CosineAnnealingWarmRestarts' fractional epoch).
 
 For each case it builds the optimizer and scheduler, records the groups' learning rates, the
 scheduler's get_last_lr() and the groups' momentum (SGD's momentum, Adam's betas[0]) after
@@ -30,15 +35,30 @@ import warnings
 import torch
 from torch.optim import lr_scheduler
 
-RENAME = {"tMax": "T_max"}
+RENAME = {"tMax": "T_max", "t0": "T_0", "tMult": "T_mult"}
 GROUP_KEYS = ["initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"]
+
+
+def fn(spec):
+    """A function from an FN spec (see above), or a list of them."""
+    if isinstance(spec, list):
+        return [fn(s) for s in spec]
+    if not isinstance(spec, dict) or "fn" not in spec:
+        return spec
+    if spec["fn"] == "pow":
+        return lambda x: spec["base"] ** x
+    if spec["fn"] == "warmup":
+        return lambda x: min(1.0, (x + 1) / spec["steps"])
+    if spec["fn"] == "every":
+        return lambda x: spec["factor"] if x % spec["steps"] == 0 else 1.0
+    raise ValueError(f"unknown fn {spec['fn']}")
 
 
 def snake(options):
     out = {}
     for k, v in options.items():
         key = RENAME.get(k) or re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), k)
-        out[key] = tuple(v) if key == "betas" else v
+        out[key] = tuple(v) if key == "betas" else fn(v)
     return out
 
 
@@ -59,7 +79,10 @@ def make_scheduler(opt, spec):
     if spec["type"] == "SequentialLR":
         subs = [make_scheduler(opt, s) for s in spec["schedulers"]]
         return lr_scheduler.SequentialLR(opt, subs, spec["milestones"], **snake(spec.get("options", {})))
-    return getattr(lr_scheduler, spec["type"])(opt, *spec.get("args", []), **snake(spec.get("options", {})))
+    if spec["type"] == "ChainedScheduler":
+        return lr_scheduler.ChainedScheduler([make_scheduler(opt, s) for s in spec["schedulers"]])
+    args = [fn(a) for a in spec.get("args", [])]
+    return getattr(lr_scheduler, spec["type"])(opt, *args, **snake(spec.get("options", {})))
 
 
 def momentum(group):
@@ -84,7 +107,7 @@ def run(cfg):
             sched = make_scheduler(opt, cfg["scheduler"])
             opt.load_state_dict(osd)
             sched.load_state_dict(ssd)
-        sched.step()
+        sched.step(*cfg.get("stepArgs", [[]] * cfg["steps"])[t - 1])
         record(opt, sched)
     out["groups"] = [{camel(k): float(g[k]) for k in GROUP_KEYS if k in g} for g in opt.param_groups]
     return out

@@ -4,12 +4,16 @@
 
 IN_DIR (written by torchts, fixtures layout) holds the model's initial weights 'init/<key>'
 (torchts-initialised), the batches 'x<t>'/'y<t>' and configs.json:
-  {name: {"optimizer": "SGD" | "Adam" | "AdamW", "options": {camelCase hyper-parameters},
+  {name: {"optimizer": "SGD" | "Adam" | ... | "LBFGS", "options": {camelCase keyword arguments},
           "groups": [{"modules": [child names], "options": {...}}]  (optional)}}
-For each config it trains a fresh copy of the model for one step per batch (zero_grad,
-cross entropy, backward, step) with PyTorch's single-tensor (foreach=False) algorithms and
-writes, under '<name>/':  loss<t>;  step<t>/<param>  every parameter after step t;
-state/<param>/<key>  the final optimizer state (tensors, and 'step' as a float64 scalar).
+Options are passed as given: without "foreach" PyTorch picks its default (the per-parameter
+loop on the CPU). For each config it trains a fresh copy of the model for one step per batch
+(zero_grad, cross entropy, backward, step; LBFGS: step(closure) with those in the closure)
+and writes, under '<name>/':
+  loss<t>                       the loss of step t (LBFGS: the closure's first)
+  step<t>/<param>               every parameter after step t
+  state<t>/<param>/<key>        the optimizer state after step t: tensors as they are, numbers
+                                as float64 scalars, lists as <key>/<i> (None entries left out)
 Also writes OUT_DIR/pth/<name>.pth: torch.save(optimizer.state_dict()) after step 1.
 """
 import json
@@ -37,17 +41,15 @@ class Net(nn.Module):
         return self.fc2(self.act(self.fc1(x)))
 
 
+TUPLES = {"betas", "etas", "step_sizes"}
+
+
 def snake(options):
     out = {re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), k): v for k, v in options.items()}
-    if "betas" in out:
-        out["betas"] = tuple(out["betas"])
-    return out
+    return {k: tuple(v) if k in TUPLES else v for k, v in out.items()}
 
 
-def run(name, cfg, init, batches, pth_dir):
-    model = Net()
-    model.load_state_dict(init, strict=True)
-    named = dict(model.named_parameters())
+def make_optimizer(cfg, model, **override):
     if "groups" in cfg:
         params = [
             {"params": [p for m in g["modules"] for p in getattr(model, m).parameters()], **snake(g.get("options", {}))}
@@ -55,28 +57,61 @@ def run(name, cfg, init, batches, pth_dir):
         ]
     else:
         params = model.parameters()
-    opt = getattr(torch.optim, cfg["optimizer"])(params, foreach=False, **snake(cfg["options"]))
+    return getattr(torch.optim, cfg["optimizer"])(params, **{**snake(cfg["options"]), **override})
+
+
+def train_step(model, opt, x, y):
+    """One step as the torchts test takes it; returns the loss."""
+    if isinstance(opt, torch.optim.LBFGS):
+
+        def closure():
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            return loss
+
+        return opt.step(closure)
+    opt.zero_grad()
+    loss = nn.functional.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+    return loss
+
+
+def flat_state(value, key):
+    """A state value as fixtures: {key: tensor}, lists as key/i, numbers as float64 scalars."""
+    if value is None:
+        return {}
+    if isinstance(value, (list, tuple)):
+        out = {}
+        for i, v in enumerate(value):
+            out.update(flat_state(v, f"{key}/{i}"))
+        return out
+    if torch.is_tensor(value):
+        return {key: value.detach().clone()}
+    return {key: torch.tensor(float(value), dtype=torch.float64)}
+
+
+def run(name, cfg, init, batches, pth_dir):
+    model = Net()
+    model.load_state_dict(init, strict=True)
+    named = dict(model.named_parameters())
+    opt = make_optimizer(cfg, model)
     out = {}
     for t, (x, y) in enumerate(batches):
-        opt.zero_grad()
-        loss = nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        out[f"loss{t}"] = loss
+        out[f"loss{t}"] = train_step(model, opt, x, y).detach().clone()
         out.update({f"step{t}/{k}": p.detach().clone() for k, p in named.items()})
+        for k, p in named.items():
+            for key, v in opt.state.get(p, {}).items():
+                out.update(flat_state(v, f"state{t}/{k}/{key}"))
         if t == 1:
             # What a PyTorch user saves mid-training, for torchts to resume from.
             torch.save(opt.state_dict(), os.path.join(pth_dir, f"{name}.pth"))
-    for k, p in named.items():
-        state = opt.state.get(p, {})
-        if k.startswith("unused") and state:
-            raise AssertionError(f"{name}: {k} has no gradient but has state {list(state)}")
-        for key, v in state.items():
-            out[f"state/{k}/{key}"] = torch.as_tensor(v, dtype=torch.float64) if key == "step" else v
     return out
 
 
 def main(src, dst):
+    torch.set_num_threads(1)  # tiny tensors; as the torchts side
     fx = tensors.load(src)
     with open(os.path.join(src, "configs.json")) as f:
         configs = json.load(f)

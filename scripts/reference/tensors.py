@@ -8,6 +8,7 @@ weights).
 """
 import json
 import os
+import struct
 import sys
 
 import numpy as np
@@ -48,6 +49,52 @@ def load(folder):
             raise ValueError(f"{name}: {raw.size} elements in {m['file']}, shape {m['shape']} needs {expected}")
         out[name] = torch.from_numpy(raw.astype(raw.dtype.newbyteorder("="))).reshape(m["shape"])
     return out
+
+
+SAFETENSORS_DTYPES = {
+    "F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
+    "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
+    "BOOL": torch.bool,
+}
+SPECIAL_NUMBERS = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf"), "-0": -0.0}
+
+
+def load_checkpoint(path):
+    """Rebuilds what torchts's torch.save wrote to a .safetensors file (lib/torch/serialization.ts):
+    the tensors from the safetensors body, the structure from the JSON under
+    __metadata__["torchts.structure"] ({"$tensor": name}, {"$number": "NaN"}, {"$object": {...}}).
+    Read with the standard library and torch only (no safetensors package)."""
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+        body = f.read()
+    meta = header.pop("__metadata__", {})
+    found = {}
+    for name, e in header.items():
+        begin, end = e["data_offsets"]
+        dtype = SAFETENSORS_DTYPES[e["dtype"]]
+        if end == begin:
+            found[name] = torch.empty(e["shape"], dtype=dtype)
+        else:
+            found[name] = torch.frombuffer(bytearray(body[begin:end]), dtype=dtype).reshape(e["shape"]).clone()
+    if "torchts.structure" not in meta:
+        return found
+
+    def decode(node):
+        if isinstance(node, list):
+            return [decode(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        if len(node) == 1 and next(iter(node)).startswith("$"):
+            tag, value = next(iter(node.items()))
+            if tag == "$tensor":
+                return found[value]
+            if tag == "$number":
+                return SPECIAL_NUMBERS[value]
+            return {k: decode(v) for k, v in value.items()}  # "$object"
+        return {k: decode(v) for k, v in node.items()}
+
+    return decode(json.loads(meta["torchts.structure"]))
 
 
 def prefixed(tensors, prefix):
