@@ -90,3 +90,26 @@ export function checkOptions<T extends object>(value: unknown, argument = 'optio
   }
   return value as Partial<T>;
 }
+
+/** Edit distance, for naming the nearest valid key. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** Throws a TypeError for the first key of `options` that is not in `valid`, naming the nearest valid one. */
+export function checkKeys(options: object, valid: readonly string[], argument = 'options'): void {
+  for (const key of Object.keys(options)) {
+    if (valid.includes(key)) continue;
+    const nearest = [...valid].sort((x, y) => distance(key, x) - distance(key, y))[0];
+    throw new TypeError(
+      `Unknown option ${JSON.stringify(key)} for ${argument}${nearest ? ` (did you mean ${JSON.stringify(nearest)}?)` : ''}; valid options: ${valid.join(', ')}`,
+    );
+  }
+}

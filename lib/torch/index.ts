@@ -11,7 +11,7 @@ export * from './functions';
 export { Generator, randperm, getRngState, setRngState } from './generator';
 export { noGrad, enableGrad, inferenceMode, setGradEnabled, isGradEnabled, isInferenceModeEnabled } from './autograd';
 export { tidy, keep, memory, type MemoryReport } from './memory';
-export { save, load, saveAsync, loadAsync, type LoadOptions } from './serialization';
+export { save, load, saveAsync, loadAsync, type LoadOptions, type SaveOptions, type SaveFormat } from './serialization';
 export * as cuda from './cuda';
 export * as backends from './backends';
 export * as amp from './amp/index';

@@ -144,6 +144,28 @@ void RegisterData(Napi::Env env, Napi::Object exports) {
     const at::Tensor& b = Tns(info, 1);
     return Napi::Boolean::New(info.Env(), a.has_storage() && b.has_storage() && a.storage().is_alias_of(b.storage()));
   });
+  // (handle) -> [identity, bytes] of the tensor's storage: views of one storage give one
+  // identity while they live (torch.save writes each storage once).
+  TORCHTS_DEF("storageInfo", {
+    const at::Tensor& t = Tns(info, 0);
+    TORCH_CHECK(t.has_storage(), "a tensor without storage (", t.toString(), ") cannot be saved");
+    Napi::Array out = Napi::Array::New(info.Env(), 2);
+    out.Set(0u, Napi::Number::New(info.Env(), double(reinterpret_cast<uintptr_t>(t.storage().unsafeGetStorageImpl()))));
+    out.Set(1u, Napi::Number::New(info.Env(), double(t.storage().nbytes())));
+    return out;
+  });
+  // (handle) -> Buffer with every byte of the tensor's storage, copied to the CPU.
+  TORCHTS_DEF("storageBytes", {
+    const at::Tensor& t = Tns(info, 0);
+    TORCH_CHECK(t.has_storage(), "a tensor without storage cannot be saved");
+    int64_t n = int64_t(t.storage().nbytes());
+    at::Tensor bytes = at::empty({0}, at::TensorOptions().dtype(at::kByte).device(t.device()));
+    bytes.set_(t.storage(), 0, {n}, {1});
+    at::Tensor cpu = bytes.cpu();
+    Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(info.Env(), size_t(n));
+    if (n) std::memcpy(out.Data(), cpu.data_ptr(), size_t(n));
+    return out;
+  });
   TORCHTS_DEF("item", {
     at::Scalar s = Tns(info, 0).item();
     if (s.isBoolean()) return Napi::Boolean::New(info.Env(), s.toBool());
