@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json
 npx tsc -p tsconfig.scripts.json
 bash ../shared/gpu/pack.sh
-list=$(npm query '#vitest, #vitest *, #cmake-js, #cmake-js *, #node-addon-api' |
+list=$(npm query '#vitest, #vitest *, #cmake-js, #cmake-js *, #node-addon-api, #node-gyp-build' |
   node -e "const a = JSON.parse(require('fs').readFileSync(0, 'utf8')); console.log([...new Set(a.map((x) => x.location))].join('\n'))")
 echo "$list" | tar -cf - -T - | xz -T0 -6 > .gpu-kit/node_modules.tar.xz
 # bench/gpu.py's PyTorch side runs torchvision's resnet.py; the GPU machine may have no

@@ -232,14 +232,23 @@ function serializationId(): string {
   );
 }
 
+export interface PthChunkOptions extends ZipWriterOptions {
+  /**
+   * Hand out CPU storages without copying them: only for a caller that writes each chunk
+   * before any other JS runs (the synchronous `save`), since the chunk is the tensor's memory.
+   */
+  alias?: boolean;
+}
+
 /**
  * The bytes of a `.pth` file for `obj`, chunk by chunk. The whole object is checked and
- * pickled before the first chunk is returned; each storage is copied out (from its device
- * to the CPU) only when its turn comes, so memory holds one storage at a time.
+ * pickled before the first chunk is returned; each storage is read out (copied from its
+ * device to the CPU) only when its turn comes, so memory holds one storage at a time.
  */
-export function* pthChunks(obj: unknown, options: ZipWriterOptions = {}): Generator<Buffer, void, undefined> {
+export function* pthChunks(obj: unknown, options: PthChunkOptions = {}): Generator<Buffer, void, undefined> {
   const { pickle, storages } = planPth(obj);
-  const zip = new ZipWriter({ alignment: STORAGE_ALIGNMENT, ...options });
+  const { alias = false, ...zipOptions } = options;
+  const zip = new ZipWriter({ alignment: STORAGE_ALIGNMENT, ...zipOptions });
   const text = (s: string) => Buffer.from(s, 'latin1');
   const record = (name: string, data: Buffer) => zip.record(`${ARCHIVE}/${name}`, data);
   yield* record('data.pkl', pickle);
@@ -247,7 +256,7 @@ export function* pthChunks(obj: unknown, options: ZipWriterOptions = {}): Genera
   yield* record('.storage_alignment', text(String(STORAGE_ALIGNMENT)));
   yield* record('byteorder', text(os.endianness() === 'LE' ? 'little' : 'big'));
   for (const s of storages) {
-    const bytes: Buffer = N.storageBytes(s.tensor.handle);
+    const bytes: Buffer = N.storageBytes(s.tensor.handle, alias);
     if (bytes.length !== s.nbytes)
       throw new TorchError(`storage ${s.key} changed size while being saved (${s.nbytes} -> ${bytes.length} bytes)`);
     yield* record(`data/${s.key}`, bytes);

@@ -204,14 +204,18 @@ function* safetensorsChunks(obj: unknown): Generator<Buffer> {
   }
 }
 
-/** The file's bytes in the chosen format, chunk by chunk (the first `next()` checks everything). */
-function chunks(obj: unknown, file: string, options: unknown): Generator<Buffer> {
+/**
+ * The file's bytes in the chosen format, chunk by chunk (the first `next()` checks
+ * everything). `sync`: each chunk is written before any other JS runs, so a CPU storage
+ * can be handed out without a copy.
+ */
+function chunks(obj: unknown, file: string, options: unknown, sync: boolean): Generator<Buffer> {
   const o = checkOptions<SaveOptions>(options);
   checkKeys(o, ['format']);
   if (o.format !== undefined && !SAVE_FORMATS.includes(o.format))
     throw typeError(`one of ${SAVE_FORMATS.map((f) => `'${f}'`).join(', ')}`, 'options.format', o.format);
   const format = o.format ?? (file.endsWith('.safetensors') ? 'safetensors' : 'pytorch');
-  return format === 'safetensors' ? safetensorsChunks(obj) : pthChunks(obj);
+  return format === 'safetensors' ? safetensorsChunks(obj) : pthChunks(obj, { alias: sync });
 }
 
 /**
@@ -221,7 +225,7 @@ function chunks(obj: unknown, file: string, options: unknown): Generator<Buffer>
  */
 export function save(obj: unknown, path: string, options?: SaveOptions): void {
   const file = checkPath(path);
-  const parts = chunks(obj, file, options);
+  const parts = chunks(obj, file, options, true);
   const first = parts.next(); // plans and checks everything before touching the disk
   const tmp = tempName(file);
   let fd: number | undefined;
@@ -245,7 +249,7 @@ export function save(obj: unknown, path: string, options?: SaveOptions): void {
 /** `save` with the file I/O on libuv's thread pool (the tensor bytes are copied out on this thread). */
 export async function saveAsync(obj: unknown, path: string, options?: SaveOptions): Promise<void> {
   const file = checkPath(path);
-  const parts = chunks(obj, file, options);
+  const parts = chunks(obj, file, options, false);
   const first = parts.next();
   const tmp = tempName(file);
   let fh: fs.promises.FileHandle | undefined;
