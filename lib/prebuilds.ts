@@ -9,9 +9,10 @@
  * node-gyp-build's own matching picks the file for this platform, architecture, libc and
  * N-API (prebuildify names the files, see lib/cli/build.ts).
  *
- * A variant fits a libtorch of the same minor version and flavour; a CUDA variant fits any
- * CUDA build of the same CUDA major version (the binary calls CUDA only through libtorch's
- * libraries and uses CUDA's types, which keep their layout within a major version).
+ * A variant fits a libtorch of the same minor version and flavour; a CUDA variant fits the
+ * CUDA builds of the same CUDA major version from its own minor version up (the binary
+ * calls CUDA only through libtorch's libraries and uses CUDA's types, which keep their
+ * layout within a major version).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -56,11 +56,18 @@ function tree(v: unknown, storages = new Map<number, number>()): unknown {
   if (typeof v === 'string') return { $str: v };
   if (v instanceof Uint8Array) return { $bytes: Buffer.from(v).toString('hex') };
   if (Array.isArray(v)) return { $list: Array.from(v, (x) => tree(x, storages)) };
-  return {
-    $dict: Object.entries(v as object)
-      .filter(([, x]) => x !== undefined)
-      .map(([k, x]) => [INT_KEY.test(k) ? { $int: k } : { $str: k }, tree(x, storages)]),
-  };
+  const key = (k: unknown) =>
+    typeof k === 'string'
+      ? { $str: k }
+      : typeof k === 'number' && !Number.isSafeInteger(k)
+        ? tree(k)
+        : { $int: String(k) };
+  if (v instanceof Map) return { $dict: [...v].map(([k, x]) => [key(k), tree(x, storages)]) };
+  const entries = Object.entries(v as object).filter(([, x]) => x !== undefined);
+  // all keys canonical integers and not a state dict: int keys (pth_writer.ts's rule)
+  const ints =
+    entries.length > 0 && entries.every(([k]) => INT_KEY.test(k)) && !entries.every(([, x]) => x instanceof Tensor);
+  return { $dict: entries.map(([k, x]) => [ints ? { $int: k } : { $str: k }, tree(x, storages)]) };
 }
 
 // ---- the objects saved -----------------------------------------------------------------------------
@@ -173,7 +180,8 @@ function checkpoint(): Record<string, unknown> {
     // biome-ignore lint/suspicious/noSparseArray: a hole becomes None, as undefined does
     holes: [1, , 3, undefined],
     skipped: undefined,
-    int_keys: intKeys,
+    mixed_keys: intKeys, // not all integers: str keys
+    int_keys: { '-3': 'c', 10: 'b', 0: 'a' }, // int keys, in JS order: 0, 10, -3
     dollar: { $tensor: 'not special here' },
     proto: JSON.parse('{"__proto__": 1}'),
     long_list: Array.from({ length: 2500 }, (_, i) => i * 3 - 1000),
@@ -192,7 +200,7 @@ interface Case {
   obj: unknown;
   /** Pairs of paths that must be one object in Python. */
   same?: [string[], string[]][];
-  check?: 'resnet18' | 'sgd';
+  check?: 'resnet18' | 'sgd' | 'param_list';
   async?: boolean;
   zip64?: boolean;
 }
@@ -205,6 +213,7 @@ let results: Record<
     same: boolean[];
     mmap_equal: boolean;
     resnet18?: Record<string, unknown>;
+    param_list?: Record<string, unknown>;
     sgd?: Record<string, unknown>;
   }
 >;
@@ -236,6 +245,18 @@ beforeAll(async () => {
     },
     checkpoint_async: { obj: ck, async: true, check: 'sgd' },
     resnet18: { obj: resnet.stateDict(), check: 'resnet18' },
+    // digit keys of a state dict stay str, as nn.ParameterList's load_state_dict needs
+    param_list: { obj: { 0: torch.randn([2, 3]), 1: torch.randn([4]) }, check: 'param_list' },
+    // a Map says exactly which keys are ints, floats or strs
+    map_keys: {
+      obj: new Map<unknown, unknown>([
+        [1, 'one'],
+        ['two', 2],
+        [2.5, 'x'],
+        [7n, 'seven'],
+        ['3', 'str three'],
+      ]),
+    },
     resnet18_io: { obj: { x, y: resnetY } },
     tensor_root: { obj: torch.arange(5, { dtype: 'int32' }) },
     list_root: { obj: [1, 'two', torch.arange(3), null, [2.5]] },
@@ -269,6 +290,8 @@ describe('files torch.save writes, read by PyTorch', () => {
     'list_root',
     'zip64',
     'empty_bytes',
+    'param_list',
+    'map_keys',
   ];
 
   it.each(names)('%s: torch.load(weights_only=True) gives the saved values, types, strides and storages', (name) => {
@@ -287,13 +310,25 @@ describe('files torch.save writes, read by PyTorch', () => {
     },
   );
 
-  it.each(names)('%s: what PyTorch saves again loads in torchts unchanged, and so does our own file', async (name) => {
-    const expected = tree(cases[name].obj);
-    for (const f of [`${name}.py.pth`, `${name}.pth`]) {
-      const back = torch.load(file(f));
-      expect(tree(back)).toEqual(expected);
-      expect(tree(await torch.loadAsync(file(f)))).toEqual(expected);
-    }
+  it.each(names.filter((n) => n !== 'map_keys'))(
+    '%s: what PyTorch saves again loads in torchts unchanged, and so does our own file',
+    async (name) => {
+      const expected = tree(cases[name].obj);
+      for (const f of [`${name}.py.pth`, `${name}.pth`]) {
+        const back = torch.load(file(f));
+        expect(tree(back)).toEqual(expected);
+        expect(tree(await torch.loadAsync(file(f)))).toEqual(expected);
+      }
+    },
+  );
+
+  it('map_keys: what PyTorch saves again loads in torchts with its keys as strings', () => {
+    for (const f of ['map_keys.py.pth', 'map_keys.pth'])
+      expect(torch.load(file(f))).toEqual({ 1: 'one', two: 2, '2.5': 'x', 7: 'seven', 3: 'str three' });
+  });
+
+  it('a state dict with digit keys loads strictly into nn.ParameterList', () => {
+    expect(results.param_list.param_list).toEqual({ missing: [], unexpected: [], equal: [true, true] });
   });
 
   it('a torchts ResNet-18 state dict loads strictly into torchvision’s ResNet-18 and gives the same eval output', () => {
@@ -363,7 +398,8 @@ describe('bad input', () => {
       [{ model: { fn: () => 1 } }, /Expected a Tensor, number, bigint, .* for obj\.model\.fn but received/],
       [{ s: Symbol('x') }, /for obj\.s but received Symbol\(x\)/],
       [{ when: new Date(0) }, /for obj\.when but received/],
-      [{ m: new Map() }, /for obj\.m but received/],
+      [{ m: new Map([[{}, 1]]) }, /Expected a string, number or int64 bigint as a Map key for a key of obj\.m/],
+      [{ m: new Set([1]) }, /for obj\.m but received/],
       [{ f: new Float32Array(2) }, /for obj\.f but received/],
       [{ module: new nn.Linear(2, 2) }, /for obj\.module but received/],
       [cyclic, /without cycles for obj but obj\.self refers back/],

@@ -31,6 +31,7 @@ export class Pickler {
   private nextMemo = 0;
   private readonly globals = new Map<string, number>();
   private readonly strings = new Map<string, number>();
+  private readonly internal = new Map<string, number>();
 
   constructor() {
     this.op(0x80, 2); // PROTO 2
@@ -106,11 +107,15 @@ export class Pickler {
     this.raw(b);
   }
   /**
-   * A str (BINUNICODE), memoised by value as CPython memoises a str object it meets again
-   * (`reuse: false` for one-off payloads such as the text of a bytes object).
+   * A str (BINUNICODE). CPython memoises a str *object* it meets again; strings here are
+   * memoised by value within a namespace (`'data'` for the object's own strings,
+   * `'internal'` for the constants torch.save writes, which are other objects than equal
+   * strings in the data), or not at all (`null`: one-off payloads such as a bytes object's
+   * text), so that the bytes match what CPython writes for the object read back.
    */
-  string(s: string, reuse = true): void {
-    const known = reuse ? this.strings.get(s) : undefined;
+  string(s: string, memo: 'data' | 'internal' | null = 'data'): void {
+    const table = memo === null ? undefined : memo === 'data' ? this.strings : this.internal;
+    const known = table?.get(s);
     if (known !== undefined) {
       this.get(known);
       return;
@@ -120,7 +125,7 @@ export class Pickler {
     this.u32(utf8.length);
     this.raw(utf8);
     const i = this.put();
-    if (reuse) this.strings.set(s, i);
+    table?.set(s, i);
   }
   /** `module.name` (GLOBAL), memoised. */
   global(module: string, name: string): void {

@@ -5,8 +5,9 @@
  *
  * The pickle is read by pickle.ts with only the globals a tensor checkpoint needs:
  * `collections.OrderedDict`, `torch._utils._rebuild_tensor(_v2)`, `_rebuild_parameter`,
- * `_codecs.encode` (bytes in protocol 2) and the typed storage classes (`torch.FloatStorage`, ...). Any other global is refused
- * with a TorchError naming it; nothing is ever executed.
+ * `_codecs.encode` and `bytes` (how protocol 2 writes bytes) and the typed storage classes
+ * (`torch.FloatStorage`, ...). Any other global is refused with a TorchError naming it;
+ * nothing is ever executed.
  *
  * Result shape (the same as `load` gives for safetensors): dicts become plain objects (keys
  * as strings), lists and tuples arrays, tensors `Tensor`s (CPU, with the saved sizes,

@@ -15,10 +15,13 @@
  * - a number -> `int` when it is a safe integer (and not -0), else `float`; a bigint ->
  *   `int` (within int64); a string -> `str`; a boolean -> `bool`; null -> `None`;
  * - an array -> `list` (holes and undefined -> `None`); a Buffer/Uint8Array -> `bytes`;
- * - a plain object -> `dict`, keys in JS order; keys that are canonical integers (`'0'`,
- *   `'-3'`) become `int` keys, as in an optimizer's `state` (`{0: {...}}`), which is also
- *   how torchts's reader turns int keys into strings; undefined values are skipped.
- * Anything else (functions, symbols, class instances, Maps, typed arrays other than bytes,
+ * - a plain object -> `dict`, keys in JS order, undefined values skipped; when every key is
+ *   a canonical integer (`'0'`, `'-3'`) and the values are not all tensors, the keys become
+ *   `int`s, as in an optimizer's `state` (`{0: {...}}`; torchts's reader turns int keys into
+ *   such strings); a state dict keeps its string keys;
+ * - a Map -> `dict` with its keys as given (strings `str`, numbers `int`/`float`, bigints
+ *   `int`), for when the rule above does not say what is meant.
+ * Anything else (functions, symbols, class instances, typed arrays other than bytes,
  * cycles, bigints beyond int64, strings with lone surrogates) is a TypeError naming where
  * it is, raised before anything is written.
  */
@@ -61,6 +64,21 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const INT_KEY = /^(?:0|-?[1-9]\d{0,15})$/;
+
+/**
+ * A plain object's entries (undefined values skipped, as JSON does). Its keys become Python
+ * ints when all are canonical integers and its values are not all tensors, as in an
+ * optimizer's `state` (`{0: {...}}`); a state dict keeps string keys even when they are
+ * digits (`nn.ParameterList`'s `'0'`), since `load_state_dict` matches strings.
+ */
+function objectEntries(o: Record<string, unknown>): [string | number, unknown][] {
+  const entries = Object.entries(o).filter(([, x]) => x !== undefined);
+  const ints =
+    entries.length > 0 &&
+    entries.every(([k]) => INT_KEY.test(k) && Number.isSafeInteger(Number(k))) &&
+    !entries.every(([, x]) => x instanceof Tensor);
+  return ints ? entries.map(([k, x]) => [Number(k), x]) : entries;
+}
 
 /** A storage to write: the first tensor met on it gives its bytes. */
 interface Storage {
@@ -118,10 +136,11 @@ export function planPth(obj: unknown): PthPlan {
     p.mark();
     // The persistent id: ('storage', torch.<Type>Storage, key, location, numel).
     p.mark();
-    p.string('storage');
+    p.string('storage', 'internal');
     p.global('torch', cls.name);
-    p.string(s.key);
-    p.string(t.device);
+    p.string(s.key, 'internal');
+    // torch's location tag: the constant 'cpu', or a new 'cuda:N' string for every tensor
+    p.string(t.device, t.device === 'cpu' ? 'internal' : null);
     p.int(nbytes / cls.size);
     p.tuple(5, true);
     p.put();
@@ -138,6 +157,17 @@ export function planPth(obj: unknown): PthPlan {
     p.put();
     p.reduce();
   };
+
+  /** A Map's entries: its keys as they are (strings, numbers, bigints within int64). */
+  const mapEntries = (m: Map<unknown, unknown>, path: string[]): [string | number | bigint, unknown][] =>
+    [...m].map(([k, x]) => {
+      const ok =
+        typeof k === 'string' ||
+        (typeof k === 'number' && !Number.isNaN(k)) ||
+        (typeof k === 'bigint' && k >= INT64_MIN && k <= INT64_MAX);
+      if (!ok) throw typeError('a string, number or int64 bigint as a Map key', `a key of ${where(path)}`, k);
+      return [k, x];
+    });
 
   /** Writes `v` if it is not an object; false when it is one. */
   const scalar = (v: unknown, path: string[]): boolean => {
@@ -174,8 +204,8 @@ export function planPth(obj: unknown): PthPlan {
     if (v instanceof Uint8Array) {
       // Protocol 2 has no bytes opcode: CPython writes _codecs.encode(latin1 text, 'latin1').
       p.global('_codecs', 'encode');
-      p.string(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1'), false);
-      p.string('latin1');
+      p.string(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1'), null);
+      p.string('latin1', 'internal');
       p.tuple(2, false);
       p.put();
       p.reduce();
@@ -183,10 +213,11 @@ export function planPth(obj: unknown): PthPlan {
       return;
     }
     const isArray = Array.isArray(v);
-    if (!isArray && !isPlainObject(v)) throw typeError(EXPECTED, where(path), v);
+    const isMap = v instanceof Map;
+    if (!isArray && !isMap && !isPlainObject(v)) throw typeError(EXPECTED, where(path), v);
     if (depth > MAX_DEPTH)
       throw new TypeError(`Expected at most ${MAX_DEPTH} levels of nesting for obj but ${where(path)} is deeper`);
-    open.add(v);
+    open.add(v as object);
     if (isArray) {
       p.emptyList();
       memo.set(v, p.put());
@@ -200,15 +231,19 @@ export function planPth(obj: unknown): PthPlan {
       }
     } else {
       p.emptyDict();
-      memo.set(v, p.put());
-      const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+      memo.set(v as object, p.put());
+      const entries = isMap
+        ? mapEntries(v as Map<unknown, unknown>, path)
+        : objectEntries(v as Record<string, unknown>);
       for (let i = 0; i < entries.length; i += BATCH) {
         const n = Math.min(BATCH, entries.length - i);
         if (n > 1) p.mark();
         for (const [k, x] of entries.slice(i, i + n)) {
-          if (INT_KEY.test(k) && Number.isSafeInteger(Number(k))) p.int(Number(k));
-          else str(k, [...path, k], 'dict key');
-          value(x, [...path, k], depth + 1);
+          const at = [...path, String(k)];
+          if (typeof k === 'string') str(k, at, 'dict key');
+          else if (typeof k === 'number' && !Number.isSafeInteger(k)) p.float(k);
+          else p.int(k);
+          value(x, at, depth + 1);
         }
         if (n > 1) p.setitems();
         else p.setitem();
@@ -221,7 +256,7 @@ export function planPth(obj: unknown): PthPlan {
   return { pickle: p.finish(), storages: [...storages.values()] };
 }
 
-const EXPECTED = 'a Tensor, number, bigint, string, boolean, null, Buffer, array or plain object';
+const EXPECTED = 'a Tensor, number, bigint, string, boolean, null, Buffer, array, Map or plain object';
 
 /** A serialization id as PyTorch writes one: 40 decimal digits. */
 function serializationId(): string {

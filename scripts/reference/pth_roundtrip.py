@@ -15,7 +15,8 @@ each case this script:
 - runs the case's check with PyTorch's own code: "resnet18" loads the state dict into
   torchvision's ResNet-18 (strict) and runs the saved input through it in eval mode;
   "sgd" loads a model and an SGD optimizer state (PyTorch's layout, int keys) and reports
-  what the optimizer holds per parameter.
+  what the optimizer holds per parameter; "param_list" loads a state dict with digit keys
+  ('0', '1') into an nn.ParameterList.
 Writes results.json: {name: {"layout": [problems], "pickle_equal": bool, "same": [bools],
 "mmap_equal": bool, ...}}.
 """
@@ -143,6 +144,13 @@ def check_sgd(obj):
     }
 
 
+def check_param_list(obj):
+    model = torch.nn.ParameterList([torch.nn.Parameter(torch.zeros_like(t)) for t in obj.values()])
+    result = model.load_state_dict(obj, strict=True)
+    return {"missing": list(result.missing_keys), "unexpected": list(result.unexpected_keys),
+            "equal": [torch.equal(p.detach(), obj[k]) for k, p in zip(obj, model)]}
+
+
 def main(folder):
     with open(os.path.join(folder, "cases.json")) as f:
         cases = json.load(f)
@@ -164,6 +172,8 @@ def main(folder):
             r["resnet18"] = check_resnet18(obj, folder)
         elif case.get("check") == "sgd":
             r["sgd"] = check_sgd(obj)
+        elif case.get("check") == "param_list":
+            r["param_list"] = check_param_list(obj)
         torch.save(obj, os.path.join(folder, f"{name}.py.pth"))
         results[name] = r
     with open(os.path.join(folder, "results.json"), "w") as f:
