@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   const file = path.join(root, 'bench', 'results', 'ddp-cpu.json');
   fs.writeFileSync(
     file,
-    JSON.stringify(
+    `${JSON.stringify(
       {
         date: new Date().toISOString(),
         machine: { cpu, cores: os.availableParallelism(), node: process.version, loadAverageAtEnd: os.loadavg()[0] },
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
       },
       null,
       2,
-    ) + '\n',
+    )}\n`,
   );
   console.log(`wrote ${path.relative(root, file)}`);
 }

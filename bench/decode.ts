@@ -92,7 +92,9 @@ async function decodeRate(files: string[]): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < files.length; i += 32) {
     const imgs = await Promise.all(files.slice(i, i + 32).map((f) => vision.io.readImage(f, { mode: 'RGB' })));
-    imgs.forEach((t) => t.dispose());
+    imgs.forEach((t) => {
+      t.dispose();
+    });
   }
   return files.length / ((performance.now() - t0) / 1000);
 }
@@ -214,7 +216,7 @@ async function main(): Promise<void> {
       keeps_up: keepsUp,
       machine: m,
     };
-    fs.writeFileSync(out, JSON.stringify(result, null, 1) + '\n');
+    fs.writeFileSync(out, `${JSON.stringify(result, null, 1)}\n`);
     console.log(`wrote ${path.relative(root, out)}`);
     images.dispose();
     labels.dispose();

@@ -55,7 +55,7 @@ console.log(`torchts time / PyTorch time: ${(1 / ratio).toFixed(2)} (target <= 1
 fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
 fs.writeFileSync(
   path.join(root, 'bench', 'results', 'demo-cpu.json'),
-  JSON.stringify(
+  `${JSON.stringify(
     {
       date: new Date().toISOString(),
       machine: { cpu, cores: os.availableParallelism(), node: process.version },
@@ -65,5 +65,5 @@ fs.writeFileSync(
     },
     null,
     2,
-  ) + '\n',
+  )}\n`,
 );

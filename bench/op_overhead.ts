@@ -308,7 +308,8 @@ async function main(): Promise<void> {
   const py: Record<string, number[]> = {};
   const pyPasses: PythonReport[] = [];
   const add = (into: Record<string, number[]>, key: string, us: number[]): void => {
-    (into[key] ??= []).push(...us);
+    into[key] ??= [];
+    into[key].push(...us);
   };
   for (let pass = 0; pass < args.passes; pass++) {
     if (args.python) {
@@ -320,7 +321,10 @@ async function main(): Promise<void> {
     process.stderr.write(`pass ${pass + 1}/${args.passes}: torchts...\n`);
     const t = await torchtsPass(args);
     for (const [name, byPattern] of Object.entries(t))
-      for (const [p, us] of Object.entries(byPattern)) add((ts[name] ??= {}), p, us);
+      for (const [p, us] of Object.entries(byPattern)) {
+        ts[name] ??= {};
+        add(ts[name], p, us);
+      }
   }
   host.loadAverageAtEnd = os.loadavg();
 
@@ -412,7 +416,7 @@ async function main(): Promise<void> {
   };
   const file = reportPath(args);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`report: ${path.relative(process.cwd(), file) || file}`);
 }
 

@@ -235,7 +235,7 @@ class PythonWorker {
 
   request<T>(req: Record<string, unknown>): Promise<T> {
     const reply = this.next<T>();
-    this.child.stdin.write(JSON.stringify(req) + '\n');
+    this.child.stdin.write(`${JSON.stringify(req)}\n`);
     return reply;
   }
 
@@ -553,7 +553,7 @@ async function main(): Promise<void> {
       outDir,
       process.env.GLIBC_TUNABLES === MALLOC_TUNED ? 'resnet-cpu-malloc-tuned.json' : 'resnet-cpu.json',
     );
-    fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+    fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`wrote ${path.relative(process.cwd(), file)} (${result.machine.total_s} s)`);
   } finally {
     py?.close();

@@ -9,7 +9,12 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** The libtorch minor versions torchts builds against and is tested with. */
+/**
+ * The libtorch minor versions torchts accepts at build and load time: the range it is written
+ * for (the GPU machines carry 2.11). CI builds and tests against 2.13 only, and builds the
+ * CUDA prebuilt binary against 2.14 and loads it without a GPU (scripts/cuda-compile-check.sh,
+ * test/package.test.ts); the others are not tested.
+ */
 export const SUPPORTED_LIBTORCH = ['2.11', '2.12', '2.13', '2.14'] as const;
 
 export interface LibtorchLocation {

@@ -21,15 +21,14 @@ import {
 import { type BinaryChoice, chooseBinary } from './prebuilds';
 import { TorchError } from './torch/errors';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 /** The raw native functions. Internal: arguments are validated by the TypeScript layer. */
 export interface Native {
   readonly torchVersion: string;
   readonly builtWithCuda: boolean;
   libtorchPath(): string | null;
+  // biome-ignore lint/suspicious/noExplicitAny: the addon's exports are untyped; each wrapper in lib/ types its own use
   [op: string]: any;
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Where the addon came from and what it runs on. */
 export interface NativeInfo {

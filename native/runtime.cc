@@ -58,6 +58,61 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
     return info.Env().Undefined();
   });
   TORCHTS_DEF("liveCount", { return Napi::Number::New(info.Env(), double(Table().live())); });
+  // ([tensor, handle, scope, tensor, handle, scope, ...]) -> whether a sweep is due: weak
+  // references from the slots to the JS Tensor objects that own them, and scope membership
+  // (TensorTable::Watch).
+  TORCHTS_DEF("watch", {
+    Napi::Env env = info.Env();
+    Napi::Array items = info[0].As<Napi::Array>();
+    uint32_t n = items.Length();
+    bool due = false;
+    for (uint32_t k = 0; k + 2 < n; k += 3) {
+      due = Table().Watch(env, items.Get(k + 1).As<Napi::Number>().Int32Value(), items.Get(k),
+                          items.Get(k + 2).As<Napi::Number>().Int32Value());
+    }
+    return Napi::Boolean::New(env, due);
+  });
+  // (full) -> how many slots whose owning JS object was collected it freed (TensorTable::Sweep).
+  TORCHTS_DEF("sweep", { return Napi::Number::New(info.Env(), Table().Sweep(info.Env(), Bool(info, 0))); });
+  TORCHTS_DEF("fullSweepDue", { return Napi::Boolean::New(info.Env(), Table().FullSweepDue()); });
+  // (handles[], kept): takes the slots out of their scopes.
+  TORCHTS_DEF("unscope", {
+    Napi::Array hs = info[0].As<Napi::Array>();
+    bool kept = Bool(info, 1);
+    for (uint32_t k = 0; k < hs.Length(); ++k) Table().Unscope(hs.Get(k).As<Napi::Number>().Int32Value(), kept);
+    return info.Env().Undefined();
+  });
+  // (Int32Array of length >= 1): where Add flags new tensor data for JS (SetPressureFlag). The
+  // typed array is held by a reference for the life of the process, so its memory stays put.
+  TORCHTS_DEF("setPressureFlag", {
+    static Napi::Reference<Napi::Int32Array> held;
+    Napi::Int32Array flag = info[0].As<Napi::Int32Array>();
+    if (flag.ElementLength() < 1)
+      NAPI_THROW(Napi::TypeError::New(info.Env(), "an Int32Array of length 1"), info.Env().Undefined());
+    held = Napi::Persistent(flag);
+    Table().SetPressureFlag(flag.Data());
+    return info.Env().Undefined();
+  });
+  TORCHTS_DEF("openScope", { return Napi::Number::New(info.Env(), Table().OpenScope()); });
+  // (scope, parent, returned[], stored[]) -> the JS objects of the tensors it freed.
+  TORCHTS_DEF("closeScope", {
+    Napi::Env env = info.Env();
+    auto ints = [&](size_t i) {
+      std::vector<int32_t> out;
+      if (IsNil(info, i)) return out;
+      Napi::Array a = info[i].As<Napi::Array>();
+      out.reserve(a.Length());
+      for (uint32_t k = 0; k < a.Length(); ++k) out.push_back(a.Get(k).As<Napi::Number>().Int32Value());
+      return out;
+    };
+    std::vector<napi_value> freed;
+    Table().CloseScope(env, info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(), ints(2),
+                       ints(3), freed);
+    Napi::Array out = Napi::Array::New(env, freed.size());
+    for (uint32_t k = 0; k < freed.size(); ++k) out.Set(k, Napi::Value(env, freed[k]));
+    return out;
+  });
+  TORCHTS_DEF("watchedCount", { return Napi::Number::New(info.Env(), double(Table().watched())); });
   Def<MemoryStats>(env, exports, "memoryStats");
   Def<LibtorchPath>(env, exports, "libtorchPath");
   TORCHTS_DEF("cudaIsAvailable", { return Napi::Boolean::New(info.Env(), at::hasCUDA()); });

@@ -14,7 +14,7 @@ const EPOCHS = epochsArg > 0 ? Number(process.argv[epochsArg + 1]) : 2;
 const JSON_OUT = process.argv.includes('--json');
 const BATCH = 128;
 const MAX_LR = 0.4;
-const log = (s: string): void => void (JSON_OUT ? process.stderr.write(s + '\n') : console.log(s));
+const log = (s: string): void => void (JSON_OUT ? process.stderr.write(`${s}\n`) : console.log(s));
 
 async function main(): Promise<void> {
   if (!Number.isInteger(EPOCHS) || EPOCHS < 1)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The GPU check, run on a GPU machine by ../shared/gpu/run.sh (after scripts/gpu-prepare.sh
-# here): builds the addon against that machine's CUDA torch with every core, checks that CUDA
-# is available, runs the CUDA tests (test/cuda.test.ts), then benchmarks ResNet-50 against
-# PyTorch eager on the same GPU (bench/gpu.ts). Logs and a JSON report go to $OUT (default
+# The GPU check, run on a GPU machine by .gpu-kit/run.sh (scripts/gpu-run.sh, packed by
+# scripts/gpu-prepare.sh on a machine with Node.js): builds the addon against that machine's
+# CUDA torch with every core, checks that CUDA is available, runs the CUDA tests
+# (test/cuda.test.ts), then benchmarks ResNet-50 against PyTorch eager on the same GPU
+# (bench/gpu.ts). Logs and a JSON report go to $OUT (default
 # gpu-out/); exits non-zero if a step failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."

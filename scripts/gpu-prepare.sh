@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# On this (CPU) machine: everything a GPU check needs that the GPU machine cannot make itself.
-# Builds the TypeScript (dist/, dist-scripts/), packs ../shared/gpu's kit (.gpu-kit/ with a
-# Node.js runtime and run.sh), and adds the node_modules the GPU machine needs (cmake-js and
-# node-addon-api for the native build, vitest for the CUDA tests: ~50 MB, xz-compressed) and
-# torchvision's resnet.py for the PyTorch side of the benchmark.
+# On a machine with Node.js: everything a GPU check needs that a GPU machine without Node.js
+# cannot make itself (README.md, "GPU: CUDA, ..."). Builds the TypeScript (dist/, dist-scripts/) and fills
+# .gpu-kit/ (git-ignored) with this machine's Node.js runtime (xz-compressed), run.sh (a copy
+# of scripts/gpu-run.sh), the node_modules the GPU machine needs (cmake-js and node-addon-api
+# for the native build, node-gyp-build for the loader, vitest for the CUDA tests; xz-compressed) and torchvision's resnet.py
+# for the PyTorch side of the benchmark.
 # Then run there, from the project root, carrying .gpu-kit, dist and dist-scripts:
 #     OUT=<dir> bash .gpu-kit/run.sh          # runs scripts/gpu-check.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json
 npx tsc -p tsconfig.scripts.json
-bash ../shared/gpu/pack.sh
+mkdir -p .gpu-kit
+node_bin=$(command -v node)
+stamp="$(node --version) $(stat -c %s "$node_bin")"
+if [ ! -f .gpu-kit/node.xz ] || [ "$(cat .gpu-kit/node.stamp 2>/dev/null)" != "$stamp" ]; then
+  echo "compressing the $(node --version) runtime (about 20 s)..."
+  xz -T0 -6 -c "$node_bin" > .gpu-kit/node.xz.tmp && mv .gpu-kit/node.xz.tmp .gpu-kit/node.xz
+  echo "$stamp" > .gpu-kit/node.stamp
+fi
+cp scripts/gpu-run.sh .gpu-kit/run.sh
 list=$(npm query '#vitest, #vitest *, #cmake-js, #cmake-js *, #node-addon-api, #node-gyp-build' |
   node -e "const a = JSON.parse(require('fs').readFileSync(0, 'utf8')); console.log([...new Set(a.map((x) => x.location))].join('\n'))")
 echo "$list" | tar -cf - -T - | xz -T0 -6 > .gpu-kit/node_modules.tar.xz

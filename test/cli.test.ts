@@ -1,5 +1,12 @@
 // The `torchts` command line: training on (a slice of) real MNIST, checkpoints, --resume
 // after a killed run ending with the same weights, eval, and one-line errors.
+//
+// Sized for a loaded 2-core machine: 2048 training and 500 test images (2 epochs of 32
+// batches take a few seconds), and one intra-op thread per torchts process. With libtorch's
+// default of one thread per core, a process that shares the cores with others (vitest runs
+// test files in parallel) trained 30x slower here (measured at a load average of 6: 0.7 it/s
+// with two threads, 21 with one). What MNIST accuracy
+// the recipe reaches is the demo's figure (bench/demo.ts); this test only needs learning.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -28,8 +35,10 @@ const common = [
   '0.2',
 ];
 
+const env = { ...process.env, OMP_NUM_THREADS: '1' };
+
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, env, encoding: 'utf8', timeout: 300_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -45,10 +54,10 @@ function sliceIdx(file: string, n: number): void {
 
 beforeAll(() => {
   fs.mkdirSync(dataDir);
-  sliceIdx('train-images-idx3-ubyte', 3072);
-  sliceIdx('train-labels-idx1-ubyte', 3072);
-  sliceIdx('t10k-images-idx3-ubyte', 1000);
-  sliceIdx('t10k-labels-idx1-ubyte', 1000);
+  sliceIdx('train-images-idx3-ubyte', 2048);
+  sliceIdx('train-labels-idx1-ubyte', 2048);
+  sliceIdx('t10k-images-idx3-ubyte', 500);
+  sliceIdx('t10k-labels-idx1-ubyte', 500);
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -57,20 +66,25 @@ describe('torchts train / eval', () => {
     const r = run(['train', ...common, '--out', 'full']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/epoch 1\/2: loss [\d.]+, train accuracy [\d.]+%, test accuracy [\d.]+%/);
+    const first = Number(/epoch 1\/2: .*test accuracy ([\d.]+)%/.exec(r.stdout)![1]);
     const acc = Number(/epoch 2\/2: .*test accuracy ([\d.]+)%/.exec(r.stdout)![1]);
-    expect(acc).toBeGreaterThan(80);
-    expect(r.stderr).toMatch(/epoch 2\/2 \[=+>\] 48\/48 +[\d.]+ it\/s +loss [\d.]+ +acc [\d.]+% +ETA/);
+    // It learns: far above chance (10%) and better after the second epoch (measured: 36%, 78%).
+    expect(acc).toBeGreaterThan(50);
+    expect(acc).toBeGreaterThan(first);
+    expect(r.stderr).toMatch(/epoch 2\/2 \[=+>\] 32\/32 +[\d.]+ it\/s +loss [\d.]+ +acc [\d.]+% +ETA/);
     expect(fs.existsSync(path.join(tmp, 'full', 'checkpoint.safetensors'))).toBe(true);
     // TensorBoard logs, read back with TensorBoard's own reader.
     const tb = readEvents(path.join(tmp, 'full', 'tensorboard'));
     expect(tb.tags.scalars.sort()).toEqual(['epoch/seconds', 'lr', 'test/accuracy', 'train/accuracy', 'train/loss']);
-    expect(tb.scalars['train/loss'].map((e) => e.step)).toEqual(Array.from({ length: 96 }, (_, i) => i));
+    expect(tb.scalars['train/loss'].map((e) => e.step)).toEqual(Array.from({ length: 64 }, (_, i) => i));
     expect(tb.scalars['test/accuracy'].map((e) => [e.step, (e.value as number).toFixed(2)])).toEqual([
-      [1, /epoch 1\/2: .*test accuracy ([\d.]+)%/.exec(r.stdout)![1]],
+      [1, first.toFixed(2)],
       [2, acc.toFixed(2)],
     ]);
     const lrs = tb.scalars.lr.map((e) => e.value as number);
-    expect(Math.max(...lrs)).toBeCloseTo(0.2, 5); // OneCycle peaks at --lr
+    // OneCycle peaks at --lr, between two of the 64 steps (so the largest logged is just under).
+    expect(Math.max(...lrs)).toBeLessThanOrEqual(0.2);
+    expect(Math.max(...lrs)).toBeCloseTo(0.2, 3);
     expect(lrs[0]).toBeLessThan(0.01);
     const ev = run([
       'eval',
@@ -175,7 +189,9 @@ describe('torchts train / eval', () => {
     expect(lines.map((l) => l.replace(/^ +[\d.]+% {2}/, ''))).toEqual(
       top5[0].map(([i]) => vision.models.IMAGENET_CATEGORIES[i]),
     );
-    lines.forEach((l, k) => expect(Number(/([\d.]+)%/.exec(l)![1])).toBeCloseTo(100 * top5[0][k][1], 1));
+    lines.forEach((l, k) => {
+      expect(Number(/([\d.]+)%/.exec(l)![1])).toBeCloseTo(100 * top5[0][k][1], 1);
+    });
     const trainOnIt = run(['train', '--data', 'imagenet']);
     expect(trainOnIt.stderr).toMatch(
       /^torchts: --data imagenet names the classes of torchvision's ImageNet weights for predict/,
@@ -184,7 +200,11 @@ describe('torchts train / eval', () => {
 
   it('resumes a killed run and ends with the same weights as the uninterrupted one', async () => {
     const out = path.join(tmp, 'killed');
-    const child = spawn(process.execPath, [cli, 'train', ...common, '--out', 'killed'], { cwd: tmp, stdio: 'ignore' });
+    const child = spawn(process.execPath, [cli, 'train', ...common, '--out', 'killed'], {
+      cwd: tmp,
+      env,
+      stdio: 'ignore',
+    });
     // Kill it as soon as the first epoch's checkpoint is on disk (the write is atomic).
     await new Promise<void>((resolve, reject) => {
       const timer = setInterval(() => {
@@ -323,5 +343,9 @@ describe('torchts train / eval', () => {
     const unknown = run(['frobnicate']);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/^torchts: unknown command 'frobnicate'\nusage: torchts <command>/);
+    // The usage lists every command, and what train takes (any model, image folders too).
+    for (const cmd of ['train', 'eval', 'predict', 'info', 'setup', 'build'])
+      expect(unknown.stderr).toMatch(new RegExp(`^  ${cmd} `, 'm'));
+    expect(unknown.stderr).toMatch(/train .*torchvision's models.*\n.*image folder/);
   });
 });

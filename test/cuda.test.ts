@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import { nn, optim, torch, TorchError, type Tensor } from '../lib/index';
 import { vision } from '../lib/index';
+import { maxAbsDiff } from './compare';
 
 const hasCuda = torch.cuda.isAvailable();
 
@@ -73,7 +74,7 @@ describe.runIf(!hasCuda)('CUDA on a machine without it', () => {
 
 describe.runIf(hasCuda)('CUDA', () => {
   const close = (a: Tensor, b: Tensor, tol: number, what: string): void => {
-    const err = torch.tidy(() => a.detach().cpu().double().sub(b.detach().cpu().double()).abs().max().item() as number);
+    const err = maxAbsDiff(a, b);
     expect(err, `${what}: max |diff| ${err}`).toBeLessThanOrEqual(tol);
   };
 
@@ -138,7 +139,7 @@ describe.runIf(hasCuda)('CUDA', () => {
     opt.zeroGrad();
     expect(torch.memory().liveTensors).toBe(live);
     expect(torch.memory().bytes['cuda:0']).toBe(before);
-    expect(torch.cuda.memoryStats()['num_ooms']).toBe(0);
+    expect(torch.cuda.memoryStats().num_ooms).toBe(0);
   });
 
   it('pinned host memory and non-blocking copies', () => {
@@ -273,7 +274,9 @@ describe.runIf(hasCuda)('CUDA', () => {
     for (let i = 0; i < batches.length; i++)
       expect(Math.abs(graphLosses[i] - eagerLosses[i]), `loss ${i}`).toBeLessThan(1e-5);
     const pe = eager.parameters();
-    model.parameters().forEach((p, i) => close(p, pe[i], 1e-5, `parameter ${i}`));
+    model.parameters().forEach((p, i) => {
+      close(p, pe[i], 1e-5, `parameter ${i}`);
+    });
     step.graph.dispose();
     expect(() => step()).toThrow(/disposed/);
   });

@@ -80,7 +80,9 @@ describe('CIFAR', () => {
     const rec = labels[0].length + 3072;
     const b = Buffer.alloc(labels.length * rec);
     labels.forEach((l, i) => {
-      l.forEach((v, j) => (b[i * rec + j] = v));
+      l.forEach((v, j) => {
+        b[i * rec + j] = v;
+      });
       for (let p = 0; p < 3072; p++) b[i * rec + l.length + p] = (start + i + p) % 256;
     });
     fs.writeFileSync(file, b);
@@ -164,8 +166,9 @@ describe('DataLoader', () => {
   it('collates items from get() when a dataset has no getItems, and uses a custom collate', async () => {
     const items = { length: 5, get: (i: number) => ({ x: torch.full([2], i), y: i }) };
     const batches: { x: torch.Tensor; y: torch.Tensor }[] = [];
+    // The loader frees each batch when the loop moves on; keep() makes them outlive the loop.
     for await (const b of new data.DataLoader(items, { batchSize: 2 }))
-      batches.push(b as { x: torch.Tensor; y: torch.Tensor });
+      batches.push(torch.keep(b) as { x: torch.Tensor; y: torch.Tensor });
     expect(batches[1].x.toArray()).toEqual([
       [2, 2],
       [3, 3],

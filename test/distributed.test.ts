@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { data, distributed, torch, TorchError } from '../lib/index';
 import { packageRoot } from '../lib/libtorch';
 import { freePort } from '../lib/cli/launch';
+import { maxDiff } from './compare';
 import { runReference } from './parity/fixtures';
 
 const root = packageRoot();
@@ -57,7 +58,11 @@ async function runWorkers(scenario: string, timeoutMs = 20_000, limitMs = 30_000
   return Promise.all(runs);
 }
 
-const maxDiff = (a: number[], b: number[]): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+// Not 0: each rank's gradient is a mean over its half of the batch, averaged by allreduce, which
+// sums in another order than the mean over the whole batch: float32 rounding, a few units in the
+// last place (measured: 1.04e-7 absolute, 6e-7 relative to the gradient's largest entry, the
+// same in every run). 4e-6 is about 30 units in the last place.
+const DDP_GRAD_REL = 4e-6;
 
 describe.runIf(distributed.isAvailable())('distributed (Gloo, 2 processes)', () => {
   it('allReduce, broadcast, allGather and barrier give the same values on every rank', async () => {
@@ -88,9 +93,12 @@ describe.runIf(distributed.isAvailable())('distributed (Gloo, 2 processes)', () 
     for (const r of runs) {
       const grads = r.result!.grads as number[][];
       expect(grads).toHaveLength(reference.length);
-      grads.forEach((g, i) =>
-        expect(maxDiff(g, reference[i]), `rank ${r.result!.rank} parameter ${i}`).toBeLessThan(1e-5),
-      );
+      grads.forEach((g, i) => {
+        const scale = Math.max(...reference[i].map(Math.abs));
+        expect(maxDiff(g, reference[i]), `rank ${r.result!.rank} parameter ${i}, scale ${scale}`).toBeLessThanOrEqual(
+          DDP_GRAD_REL * scale,
+        );
+      });
     }
   });
 
@@ -113,9 +121,9 @@ describe.runIf(distributed.isAvailable())('distributed (Gloo, 2 processes)', () 
     expect(b.stepped).toEqual(a.stepped);
     expect(a.scales).toEqual([1024, 2048, 1024, 1024, 2048]);
     expect(b.scales).toEqual(a.scales);
-    (a.params as number[][]).forEach((p, i) =>
-      expect(maxDiff(p, (b.params as number[][])[i]), `parameter ${i}`).toBe(0),
-    );
+    (a.params as number[][]).forEach((p, i) => {
+      expect(maxDiff(p, (b.params as number[][])[i]), `parameter ${i}`).toBe(0);
+    });
   });
 
   it('a worker that dies makes the other fail with a clear error, not a hang', async () => {

@@ -33,9 +33,42 @@ const rows: Row[] = [
   { name: 'zeros with a string as shape', call: () => T.zeros('2,3'), expect: TypeError, arg: 'size' },
   { name: 'ones with a string inside the shape array', call: () => T.ones(['2', 3]), expect: TypeError, arg: 'size' },
   { name: 'full with an object as fill value', call: () => T.full([2], {}), expect: TypeError, arg: 'fillValue' },
-  { name: 'add with an object as scalar', call: () => ones23().add({} as any), expect: TypeError, arg: 'other' },
+  {
+    name: 'add with an object as scalar',
+    call: () => ones23().add({} as any),
+    expect: TypeError,
+    arg: 'other',
+    message: /^Expected a Tensor or a number for other/,
+  },
   { name: 'mul with a string as scalar', call: () => (ones23() as any).mul('2'), expect: TypeError, arg: 'other' },
   { name: 'fill_ with a string', call: () => (ones23() as any).fill_('x'), expect: TypeError, arg: 'value' },
+  // A Tensor is refused where only a number is taken, and the message does not offer one.
+  {
+    name: 'fill_ with a Tensor',
+    call: () => ones23().fill_(torch.ones([]) as any),
+    expect: TypeError,
+    arg: 'value',
+    message: /^Expected a number for value but received/,
+  },
+  {
+    name: 'addcmul_ with a string value',
+    call: () => ones23().addcmul_(ones23(), ones23(), { value: '2' as any }),
+    expect: TypeError,
+    arg: 'value',
+    message: /^Expected a number for value but received "2"/,
+  },
+  {
+    name: 'addcdiv_ with an object value',
+    call: () => ones23().addcdiv_(ones23(), ones23(), { value: {} as any }),
+    expect: TypeError,
+    arg: 'value',
+  },
+  {
+    name: 'addcmul_ with options that are not an object',
+    call: () => ones23().addcmul_(ones23(), ones23(), 2 as any),
+    expect: TypeError,
+    arg: 'options',
+  },
   { name: 'tensor() from a string', call: () => T.tensor('abc'), expect: TypeError, arg: 'data' },
   {
     name: 'tensor() from ragged nested arrays',
@@ -467,7 +500,7 @@ const rows: Row[] = [
   { name: 'manualSeed(-1)', call: () => T.manualSeed(-1), expect: RangeError, arg: 'seed' },
 ];
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('bad calls', () => {
   it('covers at least 40 rows, each with something to check in the message', () => {
@@ -498,7 +531,7 @@ describe('bad calls', () => {
       // libtorch's message, not a C++ backtrace.
       expect(err.message).not.toMatch(/Exception raised from/);
     } else if (row.arg !== undefined) {
-      expect(err.message).toMatch(new RegExp(`^Expected .* for ${escape(row.arg)} but received`));
+      expect(err.message).toMatch(new RegExp(`^Expected .* for ${escapeRegExp(row.arg)} but received`));
     }
     if (row.message) expect(err.message).toMatch(row.message);
     // A failed call leaves nothing behind once its scope is closed.

@@ -180,7 +180,7 @@ describe('state dicts', () => {
       'Error(s) in loading state_dict for Net:\n\tMissing key(s) in state_dict: "block.bn.running_var", "head.bias".\n\tUnexpected key(s) in state_dict: "extra.weight".',
     );
     const other = new Net();
-    sd['scale'] = torch.full([1], 3);
+    sd.scale = torch.full([1], 3);
     expect(other.loadStateDict(sd, { strict: false })).toEqual({
       missingKeys: ['block.bn.running_var', 'head.bias'],
       unexpectedKeys: ['extra.weight'],

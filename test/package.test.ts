@@ -1,8 +1,10 @@
 // What a user gets from `npm install`: pack the package, install the tarball into an empty
-// folder, and use it with no C/C++ compiler, cmake or make on the PATH. The tarball holds a
-// prebuilt binary per libtorch variant (CPU 2.13, and CUDA 13.0 2.14 when this machine keeps
-// the CUDA torch wheel); the loader picks one by the libtorch it finds and explains in one
-// error when none fits.
+// folder with no C/C++ compiler, cmake or make on the PATH, and use it there. That the tools
+// really are out of reach is checked from inside the consumer's process, by trying to start
+// each one (and, as a control, seeing the same probe find them on this machine's own PATH).
+// The tarball holds a prebuilt binary per libtorch variant (CPU 2.13, and CUDA 13.0 2.14
+// when this machine keeps the CUDA torch wheel); the loader picks one by the libtorch it
+// finds and explains in one error when none fits.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -24,23 +26,27 @@ const CUDA = `prebuilds/torch-2.14-cu130/${here}/torchts.napi.glibc.node`;
 /** The CUDA libtorch unpacked from the wheel on this machine's disk (scripts/cuda-libtorch.sh), if any. */
 let cudaLibtorch: string | null = null;
 
+/** The consumer's environment: only node on the PATH, libtorch found via LIBTORCH. */
+const consumerEnv = (libtorch = nativeInfo.libtorchDir as string): NodeJS.ProcessEnv => ({
+  PATH: bin,
+  HOME: work,
+  LIBTORCH: libtorch,
+  TORCHTS_PYTHON: '/nonexistent/python',
+});
+
 /** Runs node in the consumer folder with only node on the PATH and libtorch found via LIBTORCH. */
 function runConsumer(
   file: string,
+  env = consumerEnv(),
   args: string[] = [],
-  libtorch = nativeInfo.libtorchDir as string,
 ): { status: number | null; out: string; stdout: string; stderr: string } {
-  const r = spawnSync(path.join(bin, 'node'), [file, ...args], {
-    cwd: consumer,
-    encoding: 'utf8',
-    env: { PATH: bin, HOME: work, LIBTORCH: libtorch, TORCHTS_PYTHON: '/nonexistent/python' },
-  });
+  const r = spawnSync(path.join(bin, 'node'), [file, ...args], { cwd: consumer, encoding: 'utf8', env });
   return { status: r.status, out: r.stdout + r.stderr, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** `torchts info` run by the installed package: its rows, its exit status and its stderr. */
 function info(libtorch?: string): { rows: Record<string, string>; status: number | null; stderr: string } {
-  const r = runConsumer(path.join(consumer, 'node_modules', '.bin', 'torchts'), ['info'], libtorch);
+  const r = runConsumer(path.join(consumer, 'node_modules', '.bin', 'torchts'), consumerEnv(libtorch), ['info']);
   const rows: Record<string, string> = {};
   for (const line of r.stdout.split('\n')) {
     const m = /^(\S.{17}) (.*)$/.exec(line);
@@ -61,6 +67,15 @@ function fakeLibtorch(version: string, real = nativeInfo.libtorchDir as string):
 function readelf(file: string): string {
   return execFileSync('readelf', ['-d', file], { encoding: 'utf8' });
 }
+
+/** The build tools a source build would need; none may be startable where torchts is installed and used. */
+const TOOLS = ['cc', 'gcc', 'g++', 'c++', 'clang', 'clang++', 'cmake', 'make', 'ninja'];
+/** Tries to start each tool from the consumer, then uses torchts in the same process. */
+const PROBE = `
+const { spawnSync } = require('node:child_process');
+const started = ${JSON.stringify(TOOLS)}.filter((t) => spawnSync(t, ['--version']).error?.code !== 'ENOENT');
+const { torch } = require('torchts');
+console.log(JSON.stringify({ started, sum: torch.ones([3]).sum().item() }));`;
 
 beforeAll(() => {
   // prepack compiles the TypeScript and the portable prebuilt binary; run it on its own so
@@ -84,13 +99,18 @@ beforeAll(() => {
     path.join(consumer, 'package.json'),
     JSON.stringify({ name: 'app', version: '1.0.0', private: true }),
   );
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', path.join(work, packed.filename)], {
-    cwd: consumer,
-    stdio: 'ignore',
-  });
   fs.mkdirSync(bin);
   fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+  fs.writeFileSync(path.join(consumer, 'probe.cjs'), PROBE);
   fs.copyFileSync(path.join(root, 'test', 'package', 'consumer.mjs'), path.join(consumer, 'consumer.mjs'));
+  // npm itself runs from its own folder; the PATH holds node only, so nothing the install
+  // runs could find a compiler.
+  const npm = fs.realpathSync(execFileSync('/bin/sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
+  execFileSync(
+    path.join(bin, 'node'),
+    [npm, 'install', '--no-audit', '--no-fund', '--omit=dev', path.join(work, packed.filename)],
+    { cwd: consumer, stdio: 'ignore', env: { ...process.env, PATH: bin } },
+  );
 }, 1_200_000); // a clean clone builds the CUDA prebuild here (prepack)
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -148,7 +168,7 @@ describe('npm package', () => {
     'gives a libtorch claiming %s, which no variant fits, the one error with the fixes',
     (version) => {
       const fake = fakeLibtorch(version);
-      const r = runConsumer('consumer.mjs', [], fake);
+      const r = runConsumer('consumer.mjs', consumerEnv(fake));
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain(`torchts: no prebuilt binary for libtorch ${version} (`);
       expect(r.stderr).toContain(`found at ${fake} through LIBTORCH`);
@@ -191,17 +211,19 @@ describe('npm package', () => {
       );
     else expect(r.rows['cuda unavailable']).toMatch(/no CUDA device|CUDA_VISIBLE_DEVICES|libtorch says/);
     // and it computes: the consumer's ES module script on the CUDA build of libtorch
-    const run = runConsumer('consumer.mjs', [], cudaLibtorch);
+    const run = runConsumer('consumer.mjs', consumerEnv(cudaLibtorch));
     expect(run.status, run.out).toBe(0);
     expect(JSON.parse(run.out.trim())).toEqual({ shape: [1, 2], same: true });
   });
 
-  it('has no compiler, cmake or make on the consumer PATH', () => {
-    const r = spawnSync('/bin/sh', ['-c', 'command -v cc gcc g++ c++ clang cmake make ninja'], {
-      env: { PATH: bin },
-      encoding: 'utf8',
-    });
-    expect(r.stdout.trim()).toBe('');
+  it('installed, loads and computes where no compiler, cmake or make can be started', () => {
+    const r = runConsumer('probe.cjs');
+    expect(r.status, r.out).toBe(0);
+    expect(JSON.parse(r.out.trim())).toEqual({ started: [], sum: 3 });
+    // The probe does find the tools that this machine has (CI installs g++ and cmake).
+    const control = runConsumer('probe.cjs', { ...consumerEnv(), PATH: `${bin}:${process.env.PATH}` });
+    expect(control.status, control.out).toBe(0);
+    expect(JSON.parse(control.out.trim()).started).toEqual(expect.arrayContaining(['g++', 'cmake']));
   });
 
   it('type-checks a strict TypeScript consumer written from the README', () => {

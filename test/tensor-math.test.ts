@@ -4,19 +4,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { type Tensor, torch, TorchError } from '../lib/index';
-
-const flat = (t: Tensor): number[] => Array.from(t.toTypedArray(), Number);
-
-/** Element-wise closeness of a tensor to plain JS numbers. */
-function expectClose(t: Tensor, expected: number[], digits = 5): void {
-  const got = flat(t);
-  expect(got.length).toBe(expected.length);
-  got.forEach((v, i) => {
-    if (Number.isNaN(expected[i])) expect(v).toBeNaN();
-    else if (!Number.isFinite(expected[i])) expect(v).toBe(expected[i]);
-    else expect(v).toBeCloseTo(expected[i], digits);
-  });
-}
+import { expectValues } from './compare';
 
 const A = [1, -2, 3.5, 0.25];
 const a = (): Tensor => torch.tensor(A);
@@ -26,73 +14,73 @@ describe('binary ops with tensors and scalars', () => {
   const B = [2, 4, -1, 0.5];
 
   it('add, with and without alpha', () => {
-    expectClose(
+    expectValues(
       a().add(b()),
       A.map((x, i) => x + B[i]),
     );
-    expectClose(
+    expectValues(
       a().add(b(), { alpha: 3 }),
       A.map((x, i) => x + 3 * B[i]),
     );
-    expectClose(
+    expectValues(
       a().add(10),
       A.map((x) => x + 10),
     );
-    expectClose(
+    expectValues(
       a().add(10, { alpha: -0.5 }),
       A.map((x) => x - 5),
     );
   });
 
   it('sub, with and without alpha, and rsub', () => {
-    expectClose(
+    expectValues(
       a().sub(b()),
       A.map((x, i) => x - B[i]),
     );
-    expectClose(
+    expectValues(
       a().sub(b(), { alpha: 2 }),
       A.map((x, i) => x - 2 * B[i]),
     );
-    expectClose(
+    expectValues(
       a().sub(1.5),
       A.map((x) => x - 1.5),
     );
-    expectClose(
+    expectValues(
       a().rsub(1),
       A.map((x) => 1 - x),
     );
   });
 
   it('mul and div', () => {
-    expectClose(
+    expectValues(
       a().mul(b()),
       A.map((x, i) => x * B[i]),
     );
-    expectClose(
+    expectValues(
       a().mul(-2),
       A.map((x) => -2 * x),
     );
-    expectClose(
+    expectValues(
       a().div(b()),
       A.map((x, i) => x / B[i]),
     );
-    expectClose(
+    expectValues(
       a().div(4),
       A.map((x) => x / 4),
     );
   });
 
   it('div by zero gives inf and nan as IEEE says', () => {
-    expectClose(torch.tensor([1, -1, 0], { dtype: 'float32' }).div(0), [Infinity, -Infinity, NaN]);
+    expectValues(torch.tensor([1, -1, 0], { dtype: 'float32' }).div(0), [Infinity, -Infinity, NaN]);
   });
 
   it('pow with scalar and tensor exponents', () => {
-    expectClose(
+    expectValues(
       a().pow(2),
       A.map((x) => x ** 2),
     );
-    expectClose(torch.tensor([4, 9, 0.25]).pow(0.5), [2, 3, 0.5]);
-    expectClose(torch.tensor([2, 3, 4], { dtype: 'float32' }).pow(torch.tensor([3, 2, 0.5])), [8, 9, 2]);
+    expectValues(torch.tensor([4, 9, 0.25]).pow(0.5), [2, 3, 0.5]);
+    expectValues(torch.tensor([2, 3, 4], { dtype: 'float32' }).pow(torch.tensor([3, 2, 0.5])), [8, 9, 2]);
     expect(torch.tensor([2, 3]).pow(3).toArray()).toEqual([8, 27]);
   });
 
@@ -101,31 +89,50 @@ describe('binary ops with tensors and scalars', () => {
     expect(x.remainder(3).toArray()).toEqual([2, 0, 0, 1]);
     expect(x.fmod(3).toArray()).toEqual([-1, 0, 0, 1]);
     expect(x.remainder(-3).toArray()).toEqual([-1, 0, 0, -2]);
-    expectClose(torch.tensor([5.5, -5.5]).remainder(2), [1.5, 0.5]);
+    expectValues(torch.tensor([5.5, -5.5]).remainder(2), [1.5, 0.5]);
     expect(x.floorDivide(2).toArray()).toEqual([-4, -2, 1, 3]);
   });
 
   it('maximum / minimum / atan2', () => {
-    expectClose(
+    expectValues(
       a().maximum(b()),
       A.map((x, i) => Math.max(x, B[i])),
     );
-    expectClose(
+    expectValues(
       a().minimum(b()),
       A.map((x, i) => Math.min(x, B[i])),
     );
-    expectClose(
+    expectValues(
       a().atan2(b()),
       A.map((x, i) => Math.atan2(x, B[i])),
     );
   });
 
+  it('addcmul_ / addcdiv_ add value * t1 * t2 and value * t1 / t2 (value 1 by default)', () => {
+    expectValues(
+      a().addcmul_(b(), b()),
+      A.map((x, i) => x + B[i] * B[i]),
+    );
+    expectValues(
+      a().addcmul_(a(), b(), { value: -0.5 }),
+      A.map((x, i) => x - 0.5 * x * B[i]),
+    );
+    expectValues(
+      a().addcdiv_(a(), b()),
+      A.map((x, i) => x + x / B[i]),
+    );
+    expectValues(
+      a().addcdiv_(b(), a(), { value: 2 }),
+      A.map((x, i) => x + (2 * B[i]) / x),
+    );
+  });
+
   it('where picks from input where the condition holds', () => {
     const cond = torch.tensor([true, false, true, false]);
-    expectClose(torch.where(cond, a(), b()), [A[0], B[1], A[2], B[3]]);
-    expectClose(
+    expectValues(torch.where(cond, a(), b()), [A[0], B[1], A[2], B[3]]);
+    expectValues(
       a().where(a().gt(0), torch.zeros(4)),
-      A.map((x) => (x > 0 ? x : 0)),
+      A.map((x) => Math.max(x, 0)),
     );
   });
 });
@@ -156,7 +163,7 @@ describe('unary ops', () => {
   it.each(cases)('%s', (_name, op, input, ref) => {
     const out = op(torch.tensor(input, { dtype: 'float32' }));
     expect(out.dtype).toBe('float32');
-    expectClose(out, input.map(ref));
+    expectValues(out, input.map(ref));
   });
 
   it('round rounds half to even', () => {
@@ -164,7 +171,7 @@ describe('unary ops', () => {
   });
 
   it('log / sqrt outside the domain', () => {
-    expectClose(torch.tensor([0, -1], { dtype: 'float32' }).log(), [-Infinity, NaN]);
+    expectValues(torch.tensor([0, -1], { dtype: 'float32' }).log(), [-Infinity, NaN]);
     const s = torch.tensor([-1, 4], { dtype: 'float32' }).sqrt();
     expect(s.isnan().toArray()).toEqual([true, false]);
     expect(torch.tensor([1, Infinity, NaN]).isinf().toArray()).toEqual([false, true, false]);
@@ -172,15 +179,15 @@ describe('unary ops', () => {
   });
 
   it('clamp with both bounds, only min, only max', () => {
-    expectClose(
+    expectValues(
       a().clamp(-1, 1),
       A.map((x) => Math.min(Math.max(x, -1), 1)),
     );
-    expectClose(
+    expectValues(
       a().clamp(0),
       A.map((x) => Math.max(x, 0)),
     );
-    expectClose(
+    expectValues(
       a().clamp(null, 0.5),
       A.map((x) => Math.min(x, 0.5)),
     );
@@ -484,10 +491,10 @@ describe('reductions', () => {
     expect(m().std().item()).toBeCloseTo(Math.sqrt(ss / 5), 5);
     expect(m().var(null, { correction: 0 }).item()).toBeCloseTo(ss / 6, 5);
     // rows [1, 5, 3] and [4, 2, 6] both have mean-square deviation 8 -> var 4
-    expectClose(m().var(1), [4, 4]);
-    expectClose(m().std(1, { keepdim: true }), [2, 2]);
+    expectValues(m().var(1), [4, 4]);
+    expectValues(m().std(1, { keepdim: true }), [2, 2]);
     expect(m().std(1, { keepdim: true }).shape).toEqual([2, 1]);
-    expectClose(m().var(0), [4.5, 4.5, 4.5]);
+    expectValues(m().var(0), [4.5, 4.5, 4.5]);
   });
 
   it('prod', () => {
@@ -519,8 +526,8 @@ describe('reductions', () => {
     );
     expect(v.norm().item()).toBeCloseTo(13, 5);
     expect(v.norm(1).item()).toBe(19);
-    expectClose(v.norm(2, 1), [5, 12]);
-    expectClose(v.norm(2, 0, true), [3, Math.sqrt(16 + 144)]);
+    expectValues(v.norm(2, 1), [5, 12]);
+    expectValues(v.norm(2, 0, true), [3, Math.sqrt(16 + 144)]);
     expect(v.norm(2, 0, true).shape).toEqual([1, 2]);
     expect(v.norm(Infinity).item()).toBe(12);
   });
@@ -531,11 +538,11 @@ describe('reductions', () => {
     expect(torch.tensor(x, { dtype: 'float32' }).logsumexp(0).item()).toBeCloseTo(lse, 5);
     expect(torch.tensor(x).cumsum(0).toArray()).toEqual([1, 3, 6]);
     const sm = torch.tensor(x, { dtype: 'float32' }).softmax(0);
-    expectClose(
+    expectValues(
       sm,
       x.map((v) => Math.exp(v - lse)),
     );
-    expectClose(
+    expectValues(
       torch.tensor(x, { dtype: 'float32' }).logSoftmax(0),
       x.map((v) => v - lse),
     );

@@ -78,7 +78,9 @@ describe('scalars', () => {
     const [file] = eventFiles(dir);
     const sizeAfterOpen = fs.statSync(path.join(dir, file)).size;
     const losses = [2.5, 1.1, 0.7, 0.333333333];
-    losses.forEach((v, step) => w.addScalar('Loss/train', v, step, 1_700_000_000.25 + step));
+    losses.forEach((v, step) => {
+      w.addScalar('Loss/train', v, step, 1_700_000_000.25 + step);
+    });
     const t = torch.tensor([[0.1]]);
     w.addScalar('acc', t, 10, 5);
     t.dispose();
@@ -284,9 +286,11 @@ describe('images', () => {
 
 describe('errors', () => {
   const dir = () => path.join(tmp, `errors-${Math.random().toString(36).slice(2)}`);
+  // biome-ignore lint/suspicious/noExplicitAny: wrong argument types on purpose, to test the runtime checks
   const W = SummaryWriter as any;
 
   it('rejects bad arguments with TypeError/RangeError naming them', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: as above
     const w = new SummaryWriter(dir()) as any;
     const img = torch.rand([2, 4, 4]);
     const cases: [() => unknown, typeof TypeError | typeof RangeError, string][] = [

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 const REPO = path.resolve(__dirname, '..');
 const DEPS = path.join(REPO, '.deps', 'tensorboard');
 
+// biome-ignore lint/complexity/noUselessStringRaw: Python source; raw keeps any backslash added to it as Python wrote it
 const READER = String.raw`
 import io, json, math, os, sys
 import numpy as np

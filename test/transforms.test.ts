@@ -1,14 +1,15 @@
 // vision.transforms against torchvision's own transforms code (functional_tensor.py,
 // functional.py and transforms.py, run on the same PyTorch by
 // scripts/reference/torchvision_transforms.py). Both sides follow the same ATen ops on the
-// same libtorch, so uint8 results must be equal and float results equal up to summation
-// order (rtol 1e-5, atol 1e-6). The random transforms draw from the default generator as
+// same libtorch in the same order, so uint8 and float results alike must be equal (tolerance
+// 0; a NaN fails). The random transforms draw from the default generator as
 // torchvision does, so after the same seed they must pick the same crops, flips and factors.
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { torch, TorchError, vision, type Tensor } from '../lib/index';
-import { type Fixtures, maxAbsDiff, readFixtures, runReference, tempDir, writeFixtures } from './parity/fixtures';
+import { maxAbsDiff } from './compare';
+import { type Fixtures, readFixtures, runReference, tempDir, writeFixtures } from './parity/fixtures';
 
 const T = vision.transforms;
 const F = vision.transforms.functional;
@@ -51,7 +52,9 @@ function cases(img: Tensor, fimg: Tensor, batch: Tensor): Record<string, Tensor>
     };
     const factors = { brightness: [0.6, 1.7], contrast: [0.3, 1.8], saturation: [0.2, 2.5], hue: [-0.3, 0.17] };
     for (const [name, fn] of Object.entries(adjust)) {
-      factors[name as keyof typeof factors].forEach((f, k) => (out[`${tag}/${name}_${k}`] = fn(x, f)));
+      factors[name as keyof typeof factors].forEach((f, k) => {
+        out[`${tag}/${name}_${k}`] = fn(x, f);
+      });
     }
     const rrc = new T.RandomResizedCrop(24);
     out[`${tag}/random_resized_crop`] = seeded(1, () => rrc.forward(x), 6);
@@ -74,6 +77,13 @@ function cases(img: Tensor, fimg: Tensor, batch: Tensor): Record<string, Tensor>
     const pipeline = new T.Compose([new T.RandomResizedCrop(24), new T.RandomHorizontalFlip(), jitter]);
     out[`${tag}/pipeline`] = seeded(10, () => pipeline.forward(x), 4);
   }
+  const [mean, std] = [
+    [0.485, 0.456, 0.406],
+    [0.229, 0.224, 0.225],
+  ];
+  out['norm/f32'] = new T.Normalize(mean, std).forward(fimg);
+  out['norm/f64'] = new T.Normalize(mean, std).forward(fimg.double());
+  out['norm/batch_inplace'] = new T.Normalize(mean, std, { inplace: true }).forward(batch.float().div(255));
   return out;
 }
 
@@ -94,14 +104,16 @@ beforeAll(() => {
   runReference('torchvision_transforms.py', [`${dir}/in`, `${dir}/out`]);
   expected = readFixtures(`${dir}/out`);
   actual = cases(img, fimg, batch);
-  Object.values(actual).forEach((t) => torch.keep(t));
+  Object.values(actual).forEach((t) => {
+    torch.keep(t);
+  });
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('transforms against torchvision', () => {
   it('computes every case torchvision computes', () => {
     expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
-    expect(Object.keys(actual).length).toBe(102);
+    expect(Object.keys(actual).length).toBe(105);
   });
 
   for (const tag of ['u8', 'batch']) {
@@ -118,16 +130,24 @@ describe('transforms against torchvision', () => {
     });
   }
 
-  it('float images: the same values (rtol 1e-5, atol 1e-6)', () => {
+  it('float images: the same values, exactly', () => {
     const bad: string[] = [];
     for (const name of Object.keys(expected).filter((k) => k.startsWith('f32/'))) {
       const a = actual[name];
       expect(a.dtype, name).toBe('float32');
       expect([...a.shape], name).toEqual([...expected[name].shape]);
-      if (!torch.tidy(() => torch.allclose(a, expected[name], { rtol: 1e-5, atol: 1e-6 })))
+      if (!torch.tidy(() => torch.allclose(a, expected[name], { rtol: 0, atol: 0 })))
         bad.push(`${name}: max |diff| ${maxAbsDiff(a, expected[name])}`);
     }
     expect(bad).toEqual([]);
+  });
+
+  it("Normalize: torchvision's values in float32 and float64, in place or not, exactly", () => {
+    for (const name of ['norm/f32', 'norm/f64', 'norm/batch_inplace']) {
+      expect(actual[name].dtype, name).toBe(expected[name].dtype);
+      expect(maxAbsDiff(actual[name], expected[name]), name).toBe(0);
+    }
+    expect(actual['norm/f64'].dtype).toBe('float64');
   });
 
   it('the random cases really vary (the comparison is not vacuous)', () => {
@@ -214,6 +234,39 @@ describe('transforms API', () => {
       expect(new T.Pad([1, 2]).forward(img).shape).toEqual([3, 44, 52]);
       expect(new T.Grayscale(3).forward(img).shape).toEqual([3, 40, 50]);
     });
+  });
+
+  it('Normalize normalises the input itself with inplace, a copy without, and only float images', () => {
+    torch.tidy(() => {
+      const x = fimg.clone();
+      const copy = new T.Normalize([0.5, 0.5, 0.5], [0.25, 0.25, 0.25]).forward(x);
+      expect(copy).not.toBe(x);
+      expect(torch.equal(x, fimg)).toBe(true);
+      const same = new T.Normalize([0.5, 0.5, 0.5], [0.25, 0.25, 0.25], { inplace: true }).forward(x);
+      expect(same).toBe(x);
+      expect(torch.equal(x, copy)).toBe(true);
+      expect(torch.equal(x, fimg)).toBe(false);
+      expect(torch.equal(copy, fimg.sub(0.5).div(0.25))).toBe(true);
+    });
+    const n = new T.Normalize([0.5], [0.5]);
+    expect(() => n.forward(img)).toThrow(
+      'Expected a floating-point image Tensor (ToTensor makes one) for input but received a uint8 Tensor',
+    );
+    expect(() => n.forward(torch.ones([4, 4]))).toThrow(
+      'Expected an image Tensor of shape [..., C, H, W] for input but received shape [4, 4]',
+    );
+    expect(() => new T.Normalize([0.5], [0.5], { inplace: 1 as unknown as boolean })).toThrow(
+      'Expected a boolean for inplace but received 1',
+    );
+    // std 1e-50 is 0 in float32 (torchvision refuses it there too) but not in float64.
+    const tiny = new T.Normalize([0], [1e-50]);
+    expect(() => tiny.forward(torch.ones([1, 2, 2]))).toThrow(/^Expected std values that are not 0 in float32 for std/);
+    expect(
+      tiny
+        .forward(torch.ones([1, 2, 2], { dtype: 'float64' }))
+        .max()
+        .item(),
+    ).toBeCloseTo(1e50, -40);
   });
 
   it('ToTensor and Normalize after the pixel transforms, freeing the intermediates', () => {

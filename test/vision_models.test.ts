@@ -184,7 +184,7 @@ describe('initialisation', () => {
   it("follows torchvision's schemes", () => {
     torch.manualSeed(0);
     const v = M.vgg11({ numClasses: 10 });
-    const conv = v.features.at(0) as nn.Conv2d; // 64 x 3 x 3 x 3, fan_out 576
+    const conv = (v.features as nn.Sequential).at(0) as nn.Conv2d; // 64 x 3 x 3 x 3, fan_out 576
     expect(stats(conv.weight).std / Math.sqrt(2 / 576)).toBeCloseTo(1, 1);
     expect(stats(conv.bias!).max).toBe(0);
     const fc = v.classifier.at(0) as nn.Linear;
@@ -224,7 +224,7 @@ describe('argument checks', () => {
     [() => M.googlenet({ auxLogits: 1 as unknown as boolean }), /for auxLogits/],
     [() => M.inception_v3({ numClasses: 1.5 }), /for numClasses but received 1.5/],
     [() => M.makeLayers([64, 'X' as 'M']), /for cfg\[1\]/],
-    [() => new M.VGG({} as nn.Module), /Expected a Module for features/],
+    [() => new M.VGG({} as ConstructorParameters<typeof M.VGG>[0]), /Expected a Module for features/],
   ])('%#', (call, message) => {
     expect(call).toThrow(message);
   });

@@ -63,6 +63,10 @@ export async function launch(script: string, args: string[], nproc: number): Pro
       });
     }
     // The launcher going away takes its workers with it.
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (stopAll(), process.exit(130)));
+    for (const sig of ['SIGINT', 'SIGTERM'] as const)
+      process.once(sig, () => {
+        stopAll();
+        process.exit(130);
+      });
   });
 }

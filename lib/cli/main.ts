@@ -6,7 +6,8 @@ import { setup } from './setup';
 const USAGE = `usage: torchts <command> [options]
 
 commands:
-  train             train a ResNet on MNIST, Fashion-MNIST or CIFAR (torchts train --help)
+  train             train a classifier (CIFAR ResNets, torchvision's models) on MNIST, Fashion-MNIST,
+                    CIFAR or an image folder (torchts train --help)
   eval              evaluate saved weights on a test split (torchts eval --help)
   predict <image...> top-5 classes of images for saved weights (torchts predict --help)
   info              versions, the binary and libtorch loaded, devices, why CUDA is (not) usable
@@ -27,17 +28,26 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./info')).info();
     case 'train': {
       const t = await import('./train');
-      if (rest.includes('--help') || rest.includes('-h')) return (console.log(t.TRAIN_USAGE), 0);
+      if (rest.includes('--help') || rest.includes('-h')) {
+        console.log(t.TRAIN_USAGE);
+        return 0;
+      }
       return t.train(rest);
     }
     case 'predict': {
       const p = await import('./predict');
-      if (rest.includes('--help') || rest.includes('-h')) return (console.log(p.PREDICT_USAGE), 0);
+      if (rest.includes('--help') || rest.includes('-h')) {
+        console.log(p.PREDICT_USAGE);
+        return 0;
+      }
       return p.predict(rest);
     }
     case 'eval': {
       const t = await import('./train');
-      if (rest.includes('--help') || rest.includes('-h')) return (console.log(t.EVAL_USAGE), 0);
+      if (rest.includes('--help') || rest.includes('-h')) {
+        console.log(t.EVAL_USAGE);
+        return 0;
+      }
       return t.evalCommand(rest);
     }
     case undefined:

@@ -56,12 +56,14 @@ export async function predict(argv: string[]): Promise<number> {
     const best = probs.topk(Math.min(top, info.classes.length), 1);
     return { p: best.values.toArray() as number[][], i: best.indices.toArray() as number[][] };
   });
-  decoded.forEach((t) => t.dispose());
+  decoded.forEach((t) => {
+    t.dispose();
+  });
   images.forEach((file, n) => {
     console.log(file);
-    results.i[n].forEach((c, k) =>
-      console.log(`  ${(100 * results.p[n][k]).toFixed(2).padStart(6)}%  ${info.classes[c]}`),
-    );
+    results.i[n].forEach((c, k) => {
+      console.log(`  ${(100 * results.p[n][k]).toFixed(2).padStart(6)}%  ${info.classes[c]}`);
+    });
   });
   return 0;
 }

@@ -7,7 +7,7 @@ import { stack } from '../torch/functions';
 import { tensor } from '../torch/creation';
 import { checkBool, checkInt, checkOptions, typeError } from '../torch/errors';
 import type { Generator } from '../torch/generator';
-import { keepAll, tidy } from '../torch/memory';
+import { lend, reclaim, tidy } from '../torch/memory';
 import { Tensor } from '../torch/tensor';
 import type { Dataset } from './dataset';
 import { batches, RandomSampler, type Sampler, SequentialSampler } from './sampler';
@@ -100,24 +100,53 @@ export class DataLoader<T = unknown, B = unknown> {
     });
   }
 
+  /**
+   * Iterates over the batches of one epoch. The loader owns the batches it hands out: a batch
+   * is freed when the loop asks for the next one (or stops), unless `torch.keep()` was called on
+   * it; no scope frees it before that. Batches prepared ahead are the loader's until handed out,
+   * and freed if the loop stops early. The event loop gets a turn at least every
+   * YIELD_EVERY_MS, so timers and I/O keep running during a loop over in-memory data.
+   */
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     const plan = batches(this.sampler.indices(), this.batchSize, this.dropLast);
+    const lender = {};
     const inFlight: Promise<B>[] = [];
     let next = 0;
     const fill = (): void => {
       while (next < plan.length && inFlight.length <= this.prefetch) {
-        // Batches prepared ahead must survive the tidy scope of the step that is running.
-        inFlight.push(this.load(plan[next++]).then((b) => keepAll(b)));
+        inFlight.push(this.load(plan[next++]).then((b) => lend(b, lender)));
       }
     };
-    fill();
-    while (inFlight.length > 0) {
-      const batch = await inFlight.shift()!;
+    let lastTurn = performance.now();
+    let current: B | undefined;
+    try {
       fill();
-      yield batch;
+      while (inFlight.length > 0) {
+        const batch = await (inFlight.shift() as Promise<B>);
+        fill();
+        if (performance.now() - lastTurn > YIELD_EVERY_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastTurn = performance.now();
+        }
+        current = batch;
+        yield batch;
+        // The loop asked for the next batch: this one is done with.
+        reclaim(current, lender, BATCH_FREED);
+        current = undefined;
+      }
+    } finally {
+      if (current !== undefined) reclaim(current, lender, BATCH_FREED);
+      for (const b of await Promise.allSettled(inFlight)) {
+        if (b.status === 'fulfilled') reclaim(b.value, lender, BATCH_FREED);
+      }
     }
   }
 }
+
+/** The longest a loop over a DataLoader runs without giving the event loop a turn. */
+const YIELD_EVERY_MS = 50;
+const BATCH_FREED =
+  'it was a DataLoader batch, freed when the loop asked for the next batch (call torch.keep() on a batch to keep it)';
 
 let warnedNoPin = false;
 

@@ -46,7 +46,7 @@ export function isAvailable(): boolean {
 /** Whether a backend is built in: 'gloo' whenever distributed is available, 'nccl' in CUDA builds made with it. */
 export function isBackendAvailable(backend: Backend): boolean {
   const b = N.distBackends as Record<string, boolean> | undefined;
-  return Boolean(b && b[backend]);
+  return Boolean(b?.[backend]);
 }
 /** Whether the default process group is initialized. */
 export function isInitialized(): boolean {
@@ -211,7 +211,9 @@ export function allGather(tensorList: Tensor[], tensor: Tensor): void {
     throw new TorchError(
       `distributed.allGather: expected tensorList to hold worldSize (${size}) tensors but it holds ${tensorList.length}`,
     );
-  tensorList.forEach((t, i) => checkTensor(t, `tensorList[${i}]`));
+  tensorList.forEach((t, i) => {
+    checkTensor(t, `tensorList[${i}]`);
+  });
   N.distAllGather(
     tensorList.map((t) => t.handle),
     tensor.handle,
@@ -221,7 +223,9 @@ export function allGather(tensorList: Tensor[], tensor: Tensor): void {
 /** Broadcasts many tensors from rank `src` in a few flattened messages (DDP's `_broadcast_coalesced`). */
 export function broadcastCoalesced(tensors: Tensor[], src = 0, bufferSize = 250 * 1024 * 1024): void {
   group('broadcastCoalesced');
-  tensors.forEach((t, i) => checkTensor(t, `tensors[${i}]`));
+  tensors.forEach((t, i) => {
+    checkTensor(t, `tensors[${i}]`);
+  });
   N.distBroadcastCoalesced(
     tensors.map((t) => t.handle),
     checkRank(src, 'src'),

@@ -12,7 +12,7 @@ import type { Device } from '../torch/device';
 import { type DType, isFloatingPoint } from '../torch/dtype';
 import { checkBool, checkOptions, TorchError, typeError } from '../torch/errors';
 import { noGrad } from '../torch/autograd';
-import { keep } from '../torch/memory';
+import { escapeScopes, keep, moduleScope, setModuleTest, unscoped } from '../torch/memory';
 import { type MemoryFormat, Tensor } from '../torch/tensor';
 import { Parameter } from './parameter';
 
@@ -31,6 +31,62 @@ export type ModuleTarget =
   | MemoryFormat
   | { device?: Device | string; dtype?: DType; memoryFormat?: MemoryFormat };
 
+/** A hook run before `forward`: may return replacement arguments (one value or an array). */
+export type ForwardPreHook = (module: Module, args: unknown[]) => unknown;
+/** A hook run after `forward`: may return a replacement output. */
+export type ForwardHook = (module: Module, args: unknown[], output: unknown) => unknown;
+
+/** Returned by `register*Hook`: `remove()` unregisters the hook. */
+export interface RemovableHandle {
+  remove(): void;
+}
+
+interface Hooks {
+  pre: Map<number, ForwardPreHook>;
+  post: Map<number, ForwardHook>;
+}
+let nextHookId = 0;
+
+type AnyForward = (this: Module, ...args: unknown[]) => unknown;
+const scopedForwards = new WeakMap<object, AnyForward>();
+
+/**
+ * The `forward` installed on every module instance: runs the class's own forward as a scope
+ * (lib/torch/memory.ts), so that the temporaries of a forward written the way PyTorch code is
+ * written (`x = this.conv1.forward(x); x = F.relu(x); ...`) are freed when it returns, as
+ * Python's reference counting frees them; and runs the module's hooks around it.
+ */
+function scopedForward(proto: object): AnyForward | undefined {
+  const cached = scopedForwards.get(proto);
+  if (cached !== undefined) return cached;
+  const own = (proto as { forward?: AnyForward }).forward;
+  if (typeof own !== 'function') return undefined;
+  const name = (proto as { constructor?: { name?: string } }).constructor?.name ?? 'Module';
+  const reason = `it was created inside ${name}.forward() and was neither returned nor stored on the module; return it, store it on the module (this.x = t) or call torch.keep(t)`;
+  const isAsync = own.constructor?.name === 'AsyncFunction';
+  const forward: AnyForward = function (this: Module, ...args: unknown[]): unknown {
+    const hooks = (this as unknown as { _hooks?: Hooks })._hooks;
+    if (hooks === undefined) return moduleScope(reason, isAsync, this, args, () => own.apply(this, args));
+    let input = args;
+    // What hooks see, they may store (a feature extractor's dict): scopes leave it to the collector.
+    if (hooks.pre.size > 0) escapeScopes(args);
+    for (const hook of hooks.pre.values()) {
+      const r = unscoped(() => hook(this, input));
+      if (r !== undefined && r !== null) input = Array.isArray(r) ? r : [r];
+    }
+    let output = moduleScope(reason, isAsync, this, input, () => own.apply(this, input));
+    if (hooks.post.size > 0) escapeScopes(output);
+    for (const hook of hooks.post.values()) {
+      const r = unscoped(() => hook(this, input, output));
+      if (r !== undefined && r !== null) output = r;
+    }
+    return output;
+  };
+  Object.defineProperty(forward, 'name', { value: 'forward' });
+  scopedForwards.set(proto, forward);
+  return forward;
+}
+
 export abstract class Module {
   /** Whether the module is in training mode (`train()` / `eval()`). */
   training = true;
@@ -38,10 +94,45 @@ export abstract class Module {
   constructor() {
     // Internal bookkeeping is non-enumerable so that it never looks like a registered member.
     Object.defineProperty(this, '_buffers', { value: new Map<string, boolean>(), enumerable: false });
+    const forward = scopedForward(Object.getPrototypeOf(this));
+    if (forward !== undefined) {
+      Object.defineProperty(this, 'forward', { value: forward, writable: true, configurable: true, enumerable: false });
+    }
   }
 
-  /** The computation. Subclasses define it with their own signature. */
+  /**
+   * The computation. Subclasses define it with their own signature, as in PyTorch; call it as
+   * `module.forward(x)`. Tensors a forward makes and neither returns nor stores on the module
+   * (`this.x = t`) are freed when it returns.
+   */
   abstract forward(...inputs: never[]): unknown;
+
+  private hooks(): Hooks {
+    let h = (this as unknown as { _hooks?: Hooks })._hooks;
+    if (h === undefined) {
+      h = { pre: new Map(), post: new Map() };
+      Object.defineProperty(this, '_hooks', { value: h, enumerable: false });
+    }
+    return h;
+  }
+
+  /**
+   * Registers `hook(module, args)` to run before every `forward`; a value it returns (other
+   * than undefined/null) replaces the arguments (`register_forward_pre_hook`). Tensors a hook
+   * makes are not freed by the forward's scope, so a hook may keep them.
+   */
+  registerForwardPreHook(hook: ForwardPreHook, options: { prepend?: boolean } = {}): RemovableHandle {
+    return addHook(this.hooks().pre, hook, options);
+  }
+
+  /**
+   * Registers `hook(module, args, output)` to run after every `forward`; a value it returns
+   * (other than undefined/null) replaces the output (`register_forward_hook`). Tensors a hook
+   * makes are not freed by the forward's scope: a feature-extraction hook may store them.
+   */
+  registerForwardHook(hook: ForwardHook, options: { prepend?: boolean } = {}): RemovableHandle {
+    return addHook(this.hooks().post, hook, options);
+  }
 
   private get bufferNames(): Map<string, boolean> {
     return (this as unknown as { _buffers: Map<string, boolean> })._buffers;
@@ -315,6 +406,23 @@ export abstract class Module {
   [inspect.custom](): string {
     return this.toString();
   }
+}
+
+setModuleTest((v) => v instanceof Module);
+
+function addHook<H>(map: Map<number, H>, hook: H, options: { prepend?: boolean }): RemovableHandle {
+  if (typeof hook !== 'function') throw typeError('a function', 'hook', hook);
+  const prepend = checkBool(checkOptions<{ prepend: boolean }>(options).prepend ?? false, 'prepend');
+  const id = nextHookId++;
+  if (prepend) {
+    const rest = [...map];
+    map.clear();
+    map.set(id, hook);
+    for (const [k, v] of rest) map.set(k, v);
+  } else {
+    map.set(id, hook);
+  }
+  return { remove: () => void map.delete(id) };
 }
 
 /** A number as Python's repr prints a float (`1e-05`, `0.1`, `None` for null), for `extraRepr`s. */

@@ -1,7 +1,8 @@
 /** nn.Parameter: a Tensor that a Module registers as a learnable parameter. */
 import { N } from '../native';
 import { checkBool, typeError } from '../torch/errors';
-import { Tensor } from '../torch/tensor';
+import { keep } from '../torch/memory';
+import { _MAKE, Tensor } from '../torch/tensor';
 
 export class Parameter extends Tensor {
   /**
@@ -10,8 +11,8 @@ export class Parameter extends Tensor {
    */
   constructor(data: Tensor, requiresGrad = true) {
     if (!(data instanceof Tensor)) throw typeError('a Tensor', 'data', data);
-    super(N.detach(data.handle));
-    this.kept = true;
+    super(_MAKE, N.detach(data.handle));
+    keep(this);
     if (checkBool(requiresGrad, 'requiresGrad')) N.setRequiresGrad(this.handle, true);
   }
 

@@ -64,7 +64,7 @@ export class Adam extends Optimizer {
           this.setState(p, 'exp_avg_sq', zerosLike(p));
           if (g.amsgrad) this.setState(p, 'max_exp_avg_sq', zerosLike(p));
         }
-        const s = this.state.get(p)!;
+        const s = this.stateOf(p);
         // Fused steps keep the count in a float32 tensor on the parameter's device (PyTorch's
         // layout), advanced by the kernel call; the others count in JS.
         if (fused) {
@@ -82,7 +82,7 @@ export class Adam extends Optimizer {
         params.map((p) => this.stateHandle(p, 'exp_avg')),
         params.map((p) => this.stateHandle(p, 'exp_avg_sq')),
         params.map((p) => this.stateHandle(p, 'max_exp_avg_sq')),
-        params.map((p) => (fused ? this.stateHandle(p, 'step') : (this.state.get(p)!.step as number))),
+        params.map((p) => (fused ? this.stateHandle(p, 'step') : (this.stateOf(p).step as number))),
         g.lr,
         beta1,
         beta2,
@@ -100,7 +100,8 @@ export class Adam extends Optimizer {
 /** Whether CUDA can be used: fixed for the process, so asked once (not on every step). */
 let cuda: boolean | undefined;
 function cudaAvailable(): boolean {
-  return (cuda ??= N.cudaIsAvailable() as boolean);
+  cuda ??= N.cudaIsAvailable() as boolean;
+  return cuda;
 }
 
 /** A step count held as a number or (fused, or loaded from PyTorch) as a 0-dim tensor; the tensor is freed. */

@@ -201,7 +201,9 @@ export class SequentialLR extends LRScheduler {
     // The schedulers are saved through their own state dicts, not as a field.
     Object.defineProperty(this, 'schedulers', { value: this.schedulers, enumerable: false });
     this.lastEpoch = lastEpoch + 1;
-    this.optimizer.paramGroups.forEach((g, i) => (g.lr = groupNumber(this.optimizer, i, 'initialLr')));
+    this.optimizer.paramGroups.forEach((g, i) => {
+      g.lr = groupNumber(this.optimizer, i, 'initialLr');
+    });
     const undo = (s: LRScheduler): void => {
       if (s instanceof SequentialLR) s.schedulers.forEach(undo);
       else s.lastEpoch -= 1;
@@ -236,7 +238,9 @@ export class SequentialLR extends LRScheduler {
       throw typeError(`an array of ${this.schedulers.length} state dicts`, 'stateDict.schedulers', schedulers);
     }
     super.loadStateDict(own);
-    schedulers.forEach((s, i) => this.schedulers[i].loadStateDict(s as SchedulerStateDict));
+    schedulers.forEach((s, i) => {
+      this.schedulers[i].loadStateDict(s as SchedulerStateDict);
+    });
   }
 }
 

@@ -122,7 +122,9 @@ export abstract class LRScheduler {
       throw new TorchError(
         `${this.constructor.name}.getLr() returned ${values.length} rates for ${groups.length} parameter groups`,
       );
-    groups.forEach((g, i) => (g.lr = values[i]));
+    groups.forEach((g, i) => {
+      g.lr = values[i];
+    });
     this.lastLr = groups.map((g) => g.lr);
   }
 

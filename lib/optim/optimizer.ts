@@ -105,10 +105,19 @@ export abstract class Optimizer {
 
   /** Stores a state tensor, kept out of every tidy scope. */
   protected setState(p: Parameter, name: string, value: Tensor | number): void {
-    let s = this.state.get(p);
-    if (!s) this.state.set(p, (s = {}));
+    const s = this.stateOf(p);
     if (value instanceof Tensor) keep(value);
     s[name] = value;
+  }
+
+  /** The state of `p`, created empty when it has none yet. */
+  protected stateOf(p: Parameter): ParamState {
+    let s = this.state.get(p);
+    if (!s) {
+      s = {};
+      this.state.set(p, s);
+    }
+    return s;
   }
 
   /** The optimizer's state, with parameters numbered in group order (PyTorch's layout). */
@@ -116,7 +125,12 @@ export abstract class Optimizer {
     const index = new Map<Parameter, number>();
     const paramGroups = this.paramGroups.map((g) => {
       const { params, ...hyper } = g;
-      return { ...hyper, params: params.map((p) => index.set(p, index.size).get(p)!) };
+      const numbered = params.map((p) => {
+        const i = index.size;
+        index.set(p, i);
+        return i;
+      });
+      return { ...hyper, params: numbered };
     });
     const state: Record<number, ParamState> = {};
     for (const [p, s] of this.state) {
@@ -195,6 +209,8 @@ export abstract class Optimizer {
         );
       }
     }
-    hypers.forEach((hyper, i) => Object.assign(this.paramGroups[i], hyper));
+    hypers.forEach((hyper, i) => {
+      Object.assign(this.paramGroups[i], hyper);
+    });
   }
 }

@@ -39,8 +39,21 @@ export function checkNumber(value: unknown, argument: string): number {
 
 /** A number or boolean usable as a scalar operand (NaN and infinities are allowed). */
 export function checkScalar(value: unknown, argument: string): number | boolean {
-  if (typeof value !== 'number' && typeof value !== 'boolean') throw typeError('a number or a Tensor', argument, value);
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw typeError('a number', argument, value);
   return value;
+}
+
+/** `checkScalar` for an argument that may also be a Tensor: the caller has taken the Tensor case first. */
+export function checkOperand(value: unknown, argument: string): number | boolean {
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw typeError('a Tensor or a number', argument, value);
+  return value;
+}
+
+/** A probability: a number in [0, 1]. */
+export function checkProbability(p: unknown, argument: string): number {
+  checkNumber(p, argument);
+  if ((p as number) < 0 || (p as number) > 1) throw rangeError('a probability between 0 and 1', argument, p);
+  return p as number;
 }
 
 /** A safe integer, at least `min` when given. */

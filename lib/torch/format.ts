@@ -78,7 +78,7 @@ function scientific(x: number, p: number): string {
     mantissa = rounded.toString();
   }
   const e = `${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  return `${sign(x)}${mantissa[0]}${p > 0 ? '.' + mantissa.slice(1) : ''}e${e}`;
+  return `${sign(x)}${mantissa[0]}${p > 0 ? `.${mantissa.slice(1)}` : ''}e${e}`;
 }
 
 // ---- _Formatter ------------------------------------------------------------------------
@@ -107,7 +107,7 @@ class Formatter {
     this.intMode = nonzero.every((v) => Number.isInteger(v));
     this.sciMode = max / min > 1000 || max > 1e8 || min < 1e-4;
     for (const v of nonzero) {
-      const s = this.sciMode ? scientific(v, PRECISION) : this.intMode ? fixed(v, 0) + '.' : fixed(v, PRECISION);
+      const s = this.sciMode ? scientific(v, PRECISION) : this.intMode ? `${fixed(v, 0)}.` : fixed(v, PRECISION);
       this.maxWidth = Math.max(this.maxWidth, s.length);
     }
   }
@@ -175,7 +175,7 @@ function vectorStr(v: View, offset: number, indent: number, summarize: boolean, 
   const data = edgeIndices(n, summarize).map((i) => (i < 0 ? ' ...' : f.format(v.flat[offset + i])));
   const lines: string[] = [];
   for (let i = 0; i < data.length; i += elementsPerLine) lines.push(data.slice(i, i + elementsPerLine).join(', '));
-  return `[${lines.join(',\n' + ' '.repeat(indent + 1))}]`;
+  return `[${lines.join(`,\n${' '.repeat(indent + 1)}`)}]`;
 }
 
 /** `_tensor_str_with_formatter`: nested brackets, blank lines between blocks of 3-d and up. */
@@ -186,7 +186,7 @@ function tensorStr(v: View, d: number, offset: number, indent: number, summarize
   const slices = edgeIndices(v.shape[d], summarize).map((i) =>
     i < 0 ? '...' : tensorStr(v, d + 1, offset + i * v.strides[d], indent + 1, summarize, f),
   );
-  return `[${slices.join(',' + '\n'.repeat(dim - 1) + ' '.repeat(indent + 1))}]`;
+  return `[${slices.join(`,${'\n'.repeat(dim - 1)}${' '.repeat(indent + 1)}`)}]`;
 }
 
 /** `_add_suffixes`: `, dtype=...` on the same line while it fits, else on a new indented line. */
@@ -202,7 +202,7 @@ function addSuffixes(body: string, suffixes: string[], indent: number): string {
       lastLineLen += suffix.length + 2;
     }
   }
-  return out + ')';
+  return `${out})`;
 }
 
 export function formatTensor(t: Tensor): string {

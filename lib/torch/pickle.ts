@@ -51,10 +51,25 @@ export function unpickle(data: Buffer, hooks: UnpickleHooks, fail: (why: string)
   const need = (n: number, what: string): void => {
     if (n < 0 || pos + n > data.length) throw fail(`the pickle ends inside ${what} at byte ${pos}`);
   };
-  const u8 = () => (need(1, 'an argument'), data[pos++]);
-  const u16 = () => (need(2, 'an argument'), (pos += 2), data.readUInt16LE(pos - 2));
-  const u32 = () => (need(4, 'an argument'), (pos += 4), data.readUInt32LE(pos - 4));
-  const i32 = () => (need(4, 'an argument'), (pos += 4), data.readInt32LE(pos - 4));
+  const u8 = (): number => {
+    need(1, 'an argument');
+    return data[pos++];
+  };
+  const u16 = (): number => {
+    need(2, 'an argument');
+    pos += 2;
+    return data.readUInt16LE(pos - 2);
+  };
+  const u32 = (): number => {
+    need(4, 'an argument');
+    pos += 4;
+    return data.readUInt32LE(pos - 4);
+  };
+  const i32 = (): number => {
+    need(4, 'an argument');
+    pos += 4;
+    return data.readInt32LE(pos - 4);
+  };
   const u64 = (): number => {
     need(8, 'an argument');
     const v = data.readBigUInt64LE(pos);

@@ -318,8 +318,12 @@ export function* pthSteps(file: string, size: number, device: string | null): Ge
       made.push(t);
       flat.set(key, t);
     }
+    // Every spec's storage was read into `flat` above, and every spec made a tensor below; the
+    // two checks only guard that invariant.
     for (const s of specs) {
-      let t = flat.get(s.storage.key)!.asStrided(s.size, s.stride, s.offset);
+      const storage = flat.get(s.storage.key);
+      if (!storage) throw invalidPth(file, `no storage ${JSON.stringify(s.storage.key)} was read`);
+      let t = storage.asStrided(s.size, s.stride, s.offset);
       made.push(t);
       if (device !== null && device !== 'cpu') {
         t = t.to({ device: device as Device });
@@ -328,7 +332,15 @@ export function* pthSteps(file: string, size: number, device: string | null): Ge
       if (s.requiresGrad && (t.dtype.startsWith('float') || t.dtype === 'bfloat16')) t.requiresGrad = true;
       tensors.set(s, t);
     }
-    const result = toJS(root, (s) => tensors.get(s)!, file);
+    const result = toJS(
+      root,
+      (s) => {
+        const t = tensors.get(s);
+        if (!t) throw invalidPth(file, `a tensor of storage ${JSON.stringify(s.storage.key)} was not made`);
+        return t;
+      },
+      file,
+    );
     const kept = new Set(tensors.values());
     for (const t of made) if (!kept.has(t)) t.dispose(); // storages and CPU copies; the views keep the data alive
     return result;

@@ -65,8 +65,7 @@ export function encodeHeader(
   for (const t of tensors) {
     if (t.name === METADATA_KEY)
       throw new TorchError(`"${METADATA_KEY}" is reserved in safetensors files and cannot name a tensor`);
-    if (Object.hasOwn(json, t.name))
-      throw new TorchError(`two tensors are named ${JSON.stringify(t.name)}`);
+    if (Object.hasOwn(json, t.name)) throw new TorchError(`two tensors are named ${JSON.stringify(t.name)}`);
     const st = TO_ST[t.dtype];
     if (st === undefined)
       throw new TorchError(`safetensors cannot store dtype ${t.dtype} (tensor ${JSON.stringify(t.name)})`);
@@ -147,10 +146,7 @@ export function parseHeader(
       continue;
     }
     if (!isObject(v)) throw invalid(file, `the header entry of ${what} is not an object`);
-    const st =
-      typeof v.dtype === 'string' && Object.hasOwn(FROM_ST, v.dtype)
-        ? FROM_ST[v.dtype]
-        : undefined;
+    const st = typeof v.dtype === 'string' && Object.hasOwn(FROM_ST, v.dtype) ? FROM_ST[v.dtype] : undefined;
     if (!st) {
       throw invalid(
         file,
@@ -173,7 +169,11 @@ export function parseHeader(
     // numel × itemsize, stopping as soon as it passes the data (no overflow).
     let bytes = st.size;
     if (v.shape.includes(0)) bytes = 0;
-    else for (const d of v.shape as number[]) if ((bytes *= d) > dataBytes) break;
+    else
+      for (const d of v.shape as number[]) {
+        bytes *= d;
+        if (bytes > dataBytes) break;
+      }
     if (bytes !== end - begin) {
       throw invalid(
         file,
@@ -186,8 +186,9 @@ export function parseHeader(
   let at = 0;
   let prev: Entry | undefined;
   for (const e of sorted) {
-    if (e.begin < at)
-      throw invalid(file, `the data of tensors ${JSON.stringify(prev!.name)} and ${JSON.stringify(e.name)} overlap`);
+    // Offsets are sizes (>= 0), so only a tensor after the first can start before `at`.
+    if (prev && e.begin < at)
+      throw invalid(file, `the data of tensors ${JSON.stringify(prev.name)} and ${JSON.stringify(e.name)} overlap`);
     if (e.begin > at) throw invalid(file, `bytes ${at} to ${e.begin} of the data belong to no tensor`);
     at = e.end;
     prev = e;

@@ -382,6 +382,7 @@ function openError(file: string, stat: fs.Stats): TorchError | null {
  * by `torch.save` (recognised by its zip signature; see pth.ts): a flat file or a saved
  * state dict gives a `Record<string, Tensor>`, a checkpoint its structure as plain objects.
  */
+// biome-ignore lint/suspicious/noExplicitAny: the result is whatever was saved; callers name its type, or use it as they would JSON.parse's
 export function load<T = any>(path: string, options?: LoadOptions): T {
   const file = checkPath(path);
   const device = checkDevice(checkOptions<LoadOptions>(options).device);
@@ -418,6 +419,7 @@ export function load<T = any>(path: string, options?: LoadOptions): T {
 }
 
 /** `load` with the file I/O on libuv's thread pool. */
+// biome-ignore lint/suspicious/noExplicitAny: as for load
 export async function loadAsync<T = any>(path: string, options?: LoadOptions): Promise<T> {
   const file = checkPath(path);
   const device = checkDevice(checkOptions<LoadOptions>(options).device);

@@ -7,9 +7,9 @@ import { inspect } from 'node:util';
 import { N } from '../native';
 import { checkDevice, type Device } from './device';
 import { dtypeCode, dtypeName, optDtypeCode, type DType } from './dtype';
-import { checkBool, checkInt, checkOptions, checkScalar, TorchError, typeError } from './errors';
+import { checkBool, checkInt, checkOperand, checkOptions, checkScalar, TorchError, typeError } from './errors';
 import { formatTensor } from './format';
-import { finalizer, track, type Owned } from './memory';
+import { adopt, OWNED, type Owned } from './memory';
 import { TensorReductions } from './tensor_reduction';
 import { TensorShapeOps } from './tensor_shape';
 
@@ -33,31 +33,17 @@ function memoryFormatCode(f: unknown): number {
 /** Nested arrays of a tensor's values, as `toArray()` returns them. */
 export type NestedArray = number | boolean | NestedArray[];
 
-function disposedError(): TorchError {
-  return new TorchError('Tensor was disposed: it cannot be used any more');
+function disposedError(reason: string | undefined): TorchError {
+  if (reason === undefined) return new TorchError('Tensor was disposed: it cannot be used any more');
+  return new TorchError(`Tensor was freed: ${reason}`);
 }
+
+/** Proof that a Tensor is made by torchts itself: `new Tensor(handle)` cannot alias a handle. */
+const MAKE: unique symbol = Symbol('torchts.makeTensor');
 
 function wrap(h: number): Tensor {
-  return new Tensor(h);
+  return new Tensor(MAKE, h);
 }
-
-/**
- * Registration with the finalizer is deferred. `FinalizationRegistry.register` with an
- * unregister token, and the `unregister` in `dispose()`, cost about 0.4 µs per tensor, more
- * than half of the binding's own cost for a 1-element add (bench/op_overhead.ts). Most
- * results are disposed (by `dispose()` or a `tidy`) within a few ops, so a new tensor waits
- * here until PENDING_LIMIT tensors were made or the current synchronous run ends (a
- * microtask), and only the tensors still alive then are registered. Finalizers never run
- * inside a synchronous run anyway (V8 runs them in a later task), so every tensor dropped
- * without dispose() still reaches the finalizer, at the earliest in the same task as
- * before; the one difference is that a garbage collection that happens while a dropped
- * tensor is still pending cannot collect it, the next one after its registration does.
- * The pending list holds at most PENDING_LIMIT tensors.
- */
-const PENDING_LIMIT = 1024;
-const pending: (Tensor | undefined)[] = new Array<Tensor | undefined>(PENDING_LIMIT).fill(undefined);
-let pendingCount = 0;
-let flushQueued = false;
 
 const SLICE = /^\s*(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?\s*)?$/;
 
@@ -83,50 +69,41 @@ function indexSpec(items: IndexItem[]): unknown[] {
 export class Tensor implements Owned {
   /** @internal Native handle; -1 once disposed. */
   private _h: number;
-  /** Set by `torch.keep()`: no tidy scope frees this tensor. */
-  kept = false;
-  /** Whether this tensor is registered with the finalizer (see PENDING_LIMIT). */
-  private _registered = false;
+  declare readonly [OWNED]: true;
+  /** @internal See lib/torch/memory.ts. */
+  _scope = 0;
+  /** @internal See lib/torch/memory.ts. */
+  _loan: object | undefined = undefined;
+  /** @internal See lib/torch/memory.ts. */
+  _mark = 0;
+  private _kept = false;
+  /** Why a scope or a DataLoader freed this tensor, for the error a later use throws. */
+  private _freedBy: string | undefined = undefined;
   private _shape?: readonly number[];
   private _dtype?: DType;
 
   /** @internal Tensors are made by torch functions and ops, not constructed directly. */
-  constructor(handle: number) {
-    if (typeof handle !== 'number' || handle < 0) {
+  constructor(token: typeof MAKE, handle: number) {
+    if (token !== MAKE || typeof handle !== 'number' || handle < 0) {
       throw new TypeError('Tensors are created with torch.tensor(), torch.zeros() and the like, not with new Tensor()');
     }
     this._h = handle;
-    pending[pendingCount++] = this;
-    if (pendingCount === PENDING_LIMIT) Tensor.registerPending();
-    else if (!flushQueued) {
-      flushQueued = true;
-      queueMicrotask(Tensor.registerQueued);
-    }
-    track(this);
+    adopt(this, handle);
   }
 
-  /** Registers the pending tensors that are still alive with the finalizer. */
-  private static registerPending(): void {
-    const n = pendingCount;
-    pendingCount = 0;
-    for (let i = 0; i < n; i++) {
-      const t = pending[i] as Tensor;
-      pending[i] = undefined;
-      if (t._h >= 0) {
-        finalizer.register(t, t._h, t);
-        t._registered = true;
-      }
-    }
+  /** Whether `torch.keep()` was called on this tensor (parameters and buffers are kept): no scope frees it. */
+  get kept(): boolean {
+    return this._kept;
   }
 
-  private static registerQueued(): void {
-    flushQueued = false;
-    Tensor.registerPending();
+  /** @internal See lib/torch/memory.ts (`keep` also tells the native table). */
+  _setKept(): void {
+    this._kept = true;
   }
 
   /** @internal The native handle; throws if the tensor was disposed. */
   get handle(): number {
-    if (this._h < 0) throw disposedError();
+    if (this._h < 0) throw disposedError(this._freedBy);
     return this._h;
   }
 
@@ -145,8 +122,15 @@ export class Tensor implements Owned {
   dispose(): void {
     if (this._h < 0) return;
     N.free(this._h);
-    if (this._registered) finalizer.unregister(this);
     this._h = -1;
+  }
+
+  /** @internal Frees the tensor on behalf of a scope or a DataLoader (see memory.ts). */
+  _release(reason: string, slotFreed: boolean): void {
+    if (this._h < 0) return;
+    if (!slotFreed) N.free(this._h);
+    this._h = -1;
+    this._freedBy = reason;
   }
 
   [Symbol.dispose](): void {
@@ -157,7 +141,8 @@ export class Tensor implements Owned {
 
   /** The sizes of each dimension (like `torch.Size`). */
   get shape(): readonly number[] {
-    return (this._shape ??= Object.freeze(N.shape(this.handle) as number[]));
+    this._shape ??= Object.freeze(N.shape(this.handle) as number[]);
+    return this._shape;
   }
   /** `size()` is the shape; `size(d)` the size of dimension `d` (negative counts from the end). */
   size(): readonly number[];
@@ -188,7 +173,8 @@ export class Tensor implements Owned {
     return this.shape.reduce((a, b) => a * b, 1);
   }
   get dtype(): DType {
-    return (this._dtype ??= dtypeName(N.dtype(this.handle)));
+    this._dtype ??= dtypeName(N.dtype(this.handle));
+    return this._dtype;
   }
   get device(): Device {
     return N.device(this.handle) as Device;
@@ -409,26 +395,26 @@ export class Tensor implements Owned {
   add(o: Tensor | number, options?: { alpha?: number }): Tensor {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
     return wrap(
-      o instanceof Tensor ? N.add(this.handle, o.handle, alpha) : N.addS(this.handle, checkScalar(o, 'other'), alpha),
+      o instanceof Tensor ? N.add(this.handle, o.handle, alpha) : N.addS(this.handle, checkOperand(o, 'other'), alpha),
     );
   }
   add_(o: Tensor | number, options?: { alpha?: number }): this {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
     if (o instanceof Tensor) N.add_(this.handle, o.handle, alpha);
-    else N.addS_(this.handle, checkScalar(o, 'other'), alpha);
+    else N.addS_(this.handle, checkOperand(o, 'other'), alpha);
     return this;
   }
   /** `this - alpha * other` */
   sub(o: Tensor | number, options?: { alpha?: number }): Tensor {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
     return wrap(
-      o instanceof Tensor ? N.sub(this.handle, o.handle, alpha) : N.subS(this.handle, checkScalar(o, 'other'), alpha),
+      o instanceof Tensor ? N.sub(this.handle, o.handle, alpha) : N.subS(this.handle, checkOperand(o, 'other'), alpha),
     );
   }
   sub_(o: Tensor | number, options?: { alpha?: number }): this {
     const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
     if (o instanceof Tensor) N.sub_(this.handle, o.handle, alpha);
-    else N.subS_(this.handle, checkScalar(o, 'other'), alpha);
+    else N.subS_(this.handle, checkOperand(o, 'other'), alpha);
     return this;
   }
   /** `scalar - this` (Python's `2 - t`). */
@@ -473,12 +459,14 @@ export class Tensor implements Owned {
   }
   /** `this += value * t1 * t2` */
   addcmul_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
-    N.addcmul_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, options?.value ?? 1);
+    const value = checkScalar(checkOptions<{ value: number }>(options).value ?? 1, 'value');
+    N.addcmul_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, value);
     return this;
   }
   /** `this += value * t1 / t2` */
   addcdiv_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
-    N.addcdiv_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, options?.value ?? 1);
+    const value = checkScalar(checkOptions<{ value: number }>(options).value ?? 1, 'value');
+    N.addcdiv_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, value);
     return this;
   }
   lerp_(end: Tensor, weight: number): this {
@@ -592,26 +580,26 @@ type UnaryInPlaceName = `${(typeof UNARY)[number]}_`;
 const BINARY = ['mul', 'div', 'pow', 'remainder', 'fmod', 'floorDivide', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
 type BinaryName = (typeof BINARY)[number];
 
-/* eslint-disable @typescript-eslint/no-empty-object-type */
 export interface Tensor
   extends Record<UnaryName, () => Tensor>,
     Record<UnaryInPlaceName, () => Tensor>,
     Record<BinaryName, (other: Tensor | number) => Tensor>,
     Record<`${BinaryName}_`, (other: Tensor | number) => Tensor> {}
-/* eslint-enable @typescript-eslint/no-empty-object-type */
+
+Object.defineProperty(Tensor.prototype, OWNED, { value: true });
 
 function defineMethod(name: string, value: (this: Tensor, ...args: never[]) => Tensor): void {
   Object.defineProperty(Tensor.prototype, name, { value, writable: true, configurable: true });
 }
 
 for (const name of BINARY) {
-  const [tt, ts, tt_, ts_] = [N[name], N[name + 'S'], N[name + '_'], N[name + 'S_']];
+  const [tt, ts, tt_, ts_] = [N[name], N[`${name}S`], N[`${name}_`], N[`${name}S_`]];
   defineMethod(name, function (this: Tensor, o: unknown): Tensor {
-    return wrap(o instanceof Tensor ? tt(this.handle, o.handle) : ts(this.handle, checkScalar(o, 'other')));
+    return wrap(o instanceof Tensor ? tt(this.handle, o.handle) : ts(this.handle, checkOperand(o, 'other')));
   });
-  defineMethod(name + '_', function (this: Tensor, o: unknown): Tensor {
+  defineMethod(`${name}_`, function (this: Tensor, o: unknown): Tensor {
     if (o instanceof Tensor) tt_(this.handle, o.handle);
-    else ts_(this.handle, checkScalar(o, 'other'));
+    else ts_(this.handle, checkOperand(o, 'other'));
     return this;
   });
 }
@@ -623,23 +611,20 @@ for (const name of [...UNARY, ...UNARY_NO_INPLACE]) {
   });
 }
 for (const name of UNARY) {
-  const fn = N[name + '_'];
-  defineMethod(name + '_', function (this: Tensor): Tensor {
+  const fn = N[`${name}_`];
+  defineMethod(`${name}_`, function (this: Tensor): Tensor {
     fn(this.handle);
     return this;
   });
 }
 
-export { wrap as _wrap, tensorArg as _tensorArg, indexSpec as _indexSpec };
+export { wrap as _wrap, tensorArg as _tensorArg, indexSpec as _indexSpec, MAKE as _MAKE };
 
 // Reductions and shape/indexing methods live in their own files; they are installed here,
 // after the class exists (those files import it back).
-/* eslint-disable @typescript-eslint/no-empty-object-type */
 export interface Tensor extends TensorReductions, TensorShapeOps {}
-/* eslint-enable @typescript-eslint/no-empty-object-type */
 for (const methods of [TensorReductions, TensorShapeOps]) {
-  for (const name of Object.getOwnPropertyNames(methods.prototype)) {
-    if (name !== 'constructor')
-      Object.defineProperty(Tensor.prototype, name, Object.getOwnPropertyDescriptor(methods.prototype, name)!);
+  for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(methods.prototype))) {
+    if (name !== 'constructor') Object.defineProperty(Tensor.prototype, name, descriptor);
   }
 }

@@ -1,6 +1,6 @@
 /** Tensor methods: shape, views and indexing. Installed on Tensor.prototype by tensor.ts. */
 import { N } from '../native';
-import { checkDims, checkInt, checkIntList, checkScalar, checkShape, rangeError, typeError } from './errors';
+import { checkDims, checkInt, checkIntList, checkOperand, checkShape, rangeError, typeError } from './errors';
 import { _indexSpec as indexSpec, _tensorArg as tensorArg, _wrap as wrap, Tensor, type IndexItem } from './tensor';
 
 function shapeArgs(args: unknown[]): number[] {
@@ -104,7 +104,7 @@ export class TensorShapeOps {
     if (!Array.isArray(indices)) throw typeError('an array of index items', 'indices', indices);
     const spec = indexSpec(indices);
     if (value instanceof Tensor) N.indexPut_(this.handle, spec, value.handle);
-    else N.indexPutS_(this.handle, spec, checkScalar(value, 'value'));
+    else N.indexPutS_(this.handle, spec, checkOperand(value, 'value'));
     return this;
   }
 }

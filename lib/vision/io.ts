@@ -59,7 +59,10 @@ interface Raw {
   info: { width: number; height: number; channels: number };
 }
 
-async function decodeRaw(data: Buffer, mode: ImageReadMode): Promise<{ raw: Raw; keep?: number[]; luma: boolean }> {
+/** Decoded HWC pixels, the channels to keep of them (when not all), and whether to convert to luma. */
+type Decoded = { raw: Raw; keep?: number[]; luma: boolean };
+
+async function decodeRaw(data: Buffer, mode: ImageReadMode): Promise<Decoded> {
   const s = sharp();
   // Truncated and corrupt files are rejected; minor warnings (extraneous bytes in a JPEG,
   // common in real photo collections) are tolerated, as PIL does.
@@ -84,7 +87,7 @@ async function decodeRaw(data: Buffer, mode: ImageReadMode): Promise<{ raw: Raw;
   return { raw, keep, luma: mode === 'GRAY' };
 }
 
-function toTensor(decoded: { raw: Raw; keep?: number[]; luma: boolean }): Tensor {
+function toTensor(decoded: Decoded): Tensor {
   const { data, info } = decoded.raw;
   const t = wrap(N.imageFromHWC(data, info.height, info.width, info.channels, decoded.luma));
   if (decoded.keep === undefined) return t;
@@ -109,7 +112,7 @@ export async function decodeImage(data: Uint8Array, options: ReadImageOptions = 
   if (!(data instanceof Uint8Array)) throw typeError('a Uint8Array or Buffer of encoded image bytes', 'data', data);
   const mode = checkMode(options);
   const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  let decoded;
+  let decoded: Decoded;
   try {
     decoded = await decodeRaw(buffer, mode);
   } catch (e) {
@@ -134,7 +137,7 @@ export async function readImage(path: string, options: ReadImageOptions = {}): P
     const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a directory' : err.message;
     throw new TorchError(`cannot read image ${path}: ${why}`);
   }
-  let decoded;
+  let decoded: Decoded;
   try {
     decoded = await decodeRaw(data, mode);
   } catch (e) {

@@ -86,9 +86,9 @@ void RegisterShape(Napi::Env env, Napi::Object exports) {
     at::Tensor(Tns(info, 0)).index_put_(IndexList(info, 1), Scl(info, 2));
     return Self(info);
   });
-  // (self, memoryFormat | null): at::MemoryFormat codes (0 contiguous, 2 channels_last).
   // (self, dtype): reinterprets the bytes as another dtype (Tensor.view(dtype)).
   TORCHTS_DEF("viewDtype", { return Ret(info, Tns(info, 0).view(static_cast<at::ScalarType>(Int(info, 1)))); });
+  // (self, memoryFormat | null): at::MemoryFormat codes (0 contiguous, 2 channels_last).
   TORCHTS_DEF("contiguous", {
     auto fmt = static_cast<at::MemoryFormat>(OptInt(info, 1).value_or(0));
     return RetOrSelf(info, Tns(info, 0), Tns(info, 0).contiguous(fmt));

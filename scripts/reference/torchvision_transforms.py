@@ -121,6 +121,11 @@ def cases(img, fimg, batch):
         out[f"{tag}/color_jitter_ranges"] = _seeded(9, lambda: jitter2(x), 4)
         pipeline = T.Compose([T.RandomResizedCrop(24, **aa), T.RandomHorizontalFlip(), jitter])
         out[f"{tag}/pipeline"] = _seeded(10, lambda: pipeline(x), 4)
+    # Normalize takes float images only; float64 keeps mean and std in float64.
+    mean, std = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+    out["norm/f32"] = T.Normalize(mean, std)(fimg)
+    out["norm/f64"] = T.Normalize(mean, std)(fimg.double())
+    out["norm/batch_inplace"] = T.Normalize(mean, std, inplace=True)(batch.to(torch.float32) / 255)
     return out
 
 

@@ -6,8 +6,6 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expect } from 'vitest';
-
 import { torch, type Tensor } from '../../lib/index';
 import { packageRoot } from '../../lib/libtorch';
 
@@ -96,48 +94,4 @@ export function runReference(script: string, args: string[]): string {
       timeout: 300_000,
     },
   );
-}
-
-export interface Tolerance {
-  rtol: number;
-  atol: number;
-}
-
-/** max |actual - expected| / max |expected|: the error relative to the tensor's scale. */
-export function relError(actual: Tensor, expected: Tensor): number {
-  return torch.tidy(() => {
-    if (expected.numel() === 0) return 0;
-    const scale = expected.abs().max().item() as number;
-    const err = maxAbsDiff(actual, expected);
-    return scale === 0 ? err : err / scale;
-  });
-}
-
-/** Largest |actual - expected| (in float64). */
-export function maxAbsDiff(actual: Tensor, expected: Tensor): number {
-  return torch.tidy(() => {
-    if (actual.numel() === 0) return 0;
-    return actual.detach().to('float64').sub(expected.to('float64')).abs().max().item() as number;
-  });
-}
-
-/** Asserts same shape, dtype and allclose(actual, expected, tol); the message names the tensor and its worst error. */
-export function expectClose(actual: Tensor | null | undefined, expected: Tensor, tol: Tolerance, what: string): void {
-  expect(actual, `${what}: missing`).toBeTruthy();
-  const a = actual as Tensor;
-  expect([...a.shape], `${what}: shape`).toEqual([...expected.shape]);
-  expect(a.dtype, `${what}: dtype`).toBe(expected.dtype);
-  const ok = torch.tidy(() => torch.allclose(a.detach(), expected, tol));
-  expect(ok, `${what}: max |diff| ${maxAbsDiff(a, expected)} exceeds rtol ${tol.rtol} / atol ${tol.atol}`).toBe(true);
-}
-
-/** The worst relative error over a state dict, with the key that has it (keys must match). */
-export function worst(actual: Record<string, Tensor>, expected: Record<string, Tensor>): { key: string; err: number } {
-  let w = { key: '(all equal)', err: 0 };
-  expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
-  for (const [k, e] of Object.entries(expected)) {
-    const err = e.isFloatingPoint() ? relError(actual[k], e) : torch.equal(actual[k], e) ? 0 : Infinity;
-    if (err > w.err) w = { key: k, err };
-  }
-  return w;
 }

@@ -6,17 +6,17 @@
 // and the final optimizer state (momentum_buffer, exp_avg, exp_avg_sq, max_exp_avg_sq,
 // step), including which parameters have state at all.
 //
-// Tolerance: max |torchts - torch| <= 1e-6 * max |torch| per tensor (relative to the
-// tensor's scale, so tiny exp_avg_sq entries do not need an absolute floor); step counts
-// exactly.
+// Tolerance 0: every loss, parameter, state tensor and step count equals PyTorch's, bit for
+// bit (both run libtorch's own kernels for the update, in the same order).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { nn, optim, torch, type Tensor } from '../../lib/index';
-import { type Fixtures, maxAbsDiff, readFixtures, runReference, tempDir, under, writeFixtures } from './fixtures';
+import { expectRel as expectRelTo, withinRel } from '../compare';
+import { type Fixtures, readFixtures, runReference, tempDir, under, writeFixtures } from './fixtures';
 
-const REL = 1e-6;
+const REL = 0;
 const STEPS = 5;
 
 class Net extends nn.Module {
@@ -142,14 +142,12 @@ function step(net: Net, opt: optim.Optimizer, t: number): number {
   });
 }
 
-function expectRel(actual: Tensor | number | undefined, expected: Tensor, what: string): void {
-  const a = typeof actual === 'number' ? torch.tensor(actual, { dtype: expected.dtype }) : actual;
-  expect(a, `${what}: missing`).toBeInstanceOf(torch.Tensor);
-  expect([...a!.shape], `${what}: shape`).toEqual([...expected.shape]);
-  const scale = torch.tidy(() => expected.to('float64').abs().max().item() as number);
-  const err = maxAbsDiff(a!, expected);
-  expect(err, `${what}: max |diff| ${err}, scale ${scale}`).toBeLessThanOrEqual(REL * scale);
-}
+const expectLoss = (loss: number, expected: Tensor, t: number): void => {
+  const e = expected.item() as number;
+  expect(withinRel(loss, e, REL), `loss ${t}: torchts ${loss}, torch ${e}`).toBe(true);
+};
+const expectRel = (actual: Tensor | number | undefined, expected: Tensor, what: string): void =>
+  expectRelTo(actual, expected, REL, what);
 
 /** The optimizer state as fixture-style names: 'fc1.weight/exp_avg' -> tensor or step count. */
 function namedState(net: Net, opt: optim.Optimizer): Map<string, Tensor | number> {
@@ -166,9 +164,7 @@ describe.each(Object.keys(CONFIGS))('%s', (name) => {
     const opt = makeOptimizer(net, CONFIGS[name]);
     for (let t = 0; t < STEPS; t++) {
       const loss = step(net, opt, t);
-      expect(Math.abs(loss - (f[`loss${t}`].item() as number)), `loss ${t}`).toBeLessThanOrEqual(
-        REL * Math.abs(f[`loss${t}`].item() as number),
-      );
+      expectLoss(loss, f[`loss${t}`], t);
       const expected = under(f, `step${t}/`);
       expect(net.namedParameters().map(([k]) => k)).toEqual(Object.keys(expected));
       for (const [k, p] of net.namedParameters()) expectRel(p, expected[k], `step ${t}: ${k}`);
@@ -218,9 +214,7 @@ describe("resuming from PyTorch's own optimizer.state_dict() (.pth)", () => {
       for (let t = 2; t < STEPS; t++) {
         const loss = step(net, opt, t);
         const f = under(ref, `${name}/`);
-        expect(Math.abs(loss - (f[`loss${t}`].item() as number)), `loss ${t}`).toBeLessThanOrEqual(
-          REL * Math.abs(f[`loss${t}`].item() as number),
-        );
+        expectLoss(loss, f[`loss${t}`], t);
       }
       const expected = under(ref, `${name}/step${STEPS - 1}/`);
       for (const [k, p] of net.namedParameters()) expectRel(p, expected[k], `after resuming: ${k}`);

@@ -55,9 +55,11 @@ export class BatchNorm2d extends Module {
 
   resetRunningStats(): void {
     if (!this.trackRunningStats) return;
-    this.running_mean!.zero_();
-    this.running_var!.fill_(1);
-    this.num_batches_tracked!.zero_();
+    // Registered by the constructor whenever trackRunningStats is set; null only if a caller
+    // cleared one, and then there is nothing to reset.
+    this.running_mean?.zero_();
+    this.running_var?.fill_(1);
+    this.num_batches_tracked?.zero_();
   }
 
   resetParameters(): void {
@@ -71,10 +73,11 @@ export class BatchNorm2d extends Module {
   forward(input: Tensor): Tensor {
     if (input.dim() !== 4) throw new TorchError(`expected 4D input (got ${input.dim()}D input)`);
     let factor = this.momentum ?? 0;
-    if (this.training && this.trackRunningStats) {
-      this.num_batches_tracked!.add_(1);
+    // PyTorch's _BatchNorm.forward, including its `num_batches_tracked is not None` check.
+    if (this.training && this.trackRunningStats && this.num_batches_tracked) {
+      this.num_batches_tracked.add_(1);
       // momentum null: cumulative moving average over the batches seen so far.
-      if (this.momentum === null) factor = 1 / (this.num_batches_tracked!.item() as number);
+      if (this.momentum === null) factor = 1 / (this.num_batches_tracked.item() as number);
     }
     const useBatchStats = this.training || !this.trackRunningStats;
     const track = !this.training || this.trackRunningStats;

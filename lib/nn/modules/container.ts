@@ -1,4 +1,5 @@
 import { checkInt, typeError } from '../../torch/errors';
+import { freeConsumed } from '../../torch/memory';
 import type { Tensor } from '../../torch/tensor';
 import { Module } from '../module';
 
@@ -46,9 +47,18 @@ export class Sequential extends IndexedModules {
     });
   }
 
+  /**
+   * Runs the modules in order. Each intermediate result is freed as soon as the next module
+   * has consumed it (unless that module stored it), so a long Sequential holds about two
+   * activations at a time, as in Python.
+   */
   forward(input: Tensor): Tensor {
     let x = input;
-    for (const [, m] of this.moduleEntries()) x = (m as Module & { forward(x: Tensor): Tensor }).forward(x);
+    for (const [, m] of this.moduleEntries()) {
+      const y = (m as Module & { forward(x: Tensor): Tensor }).forward(x);
+      if (x !== input && y !== x) freeConsumed(x, m);
+      x = y;
+    }
     return x;
   }
 }
@@ -57,7 +67,9 @@ export class Sequential extends IndexedModules {
 export class ModuleList extends IndexedModules {
   constructor(modules: Module[] = []) {
     super();
-    modules.forEach((m) => this.append(m));
+    modules.forEach((m) => {
+      this.append(m);
+    });
   }
   forward(): never {
     throw new TypeError('ModuleList has no forward(); iterate over it instead');

@@ -35,9 +35,14 @@ const reducers = new FinalizationRegistry<number>((id) => N.ddpFree(id));
 
 function tensorsIn(value: unknown, out: Tensor[] = [], depth = 0): Tensor[] {
   if (value instanceof Tensor) out.push(value);
-  else if (Array.isArray(value) && depth < 8) value.forEach((v) => tensorsIn(v, out, depth + 1));
+  else if (Array.isArray(value) && depth < 8)
+    value.forEach((v) => {
+      tensorsIn(v, out, depth + 1);
+    });
   else if (value !== null && typeof value === 'object' && depth < 8)
-    Object.values(value).forEach((v) => tensorsIn(v, out, depth + 1));
+    Object.values(value).forEach((v) => {
+      tensorsIn(v, out, depth + 1);
+    });
   return out;
 }
 

@@ -84,7 +84,10 @@ export class GradScaler {
 
   private state(optimizer: Optimizer): PerOptimizer {
     let s = this.perOptimizer.get(optimizer);
-    if (!s) this.perOptimizer.set(optimizer, (s = { stage: 'ready', foundInf: new Map() }));
+    if (!s) {
+      s = { stage: 'ready', foundInf: new Map() };
+      this.perOptimizer.set(optimizer, s);
+    }
     return s;
   }
 
@@ -106,7 +109,8 @@ export class GradScaler {
       this.scaleT = keep(full([], this.initScale, { dtype: 'float32', device: outputs.device }));
       this.trackerT = keep(full([], this.initGrowthTracker, { dtype: 'int32', device: outputs.device }));
     }
-    return tidy(() => outputs.mul(this.scaleT!.to(outputs.device)));
+    const scale = this.scaleT;
+    return tidy(() => outputs.mul(scale.to(outputs.device)));
   }
 
   /**

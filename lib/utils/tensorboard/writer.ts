@@ -94,7 +94,7 @@ export class SummaryWriter {
       flushSecs: this.flushSecs,
       filenameSuffix: this.filenameSuffix,
     });
-    this.writers!.set(dir, w);
+    this.checkOpen().set(dir, w);
     return w;
   }
 

@@ -199,7 +199,8 @@ export class ImageFolder implements Dataset<[Tensor, number], [Tensor, Tensor]> 
     if (!(img instanceof Tensor)) throw new TorchError(`ImageFolder: the loader returned no Tensor for ${file}`);
     let out: Tensor;
     try {
-      out = this.transform ? tidy(() => this.transform!.forward(img)) : img;
+      const transform = this.transform;
+      out = transform ? tidy(() => transform.forward(img)) : img;
     } catch (e) {
       img.dispose();
       throw e;

@@ -7,10 +7,6 @@ import * as nn from '../../nn/index';
 import { relu, type Size2 } from '../../nn/functional';
 import { checkOptions } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
-import { chain } from './resnet';
-
-/** `F.relu(x, inplace=True)` as a stage (not a registered child, as in torchvision). */
-export const reluInplace = { forward: (x: Tensor): Tensor => relu(x, true) };
 
 /** The convolution's options (everything but `bias`, which is always false). */
 export type BasicConv2dOptions = Omit<nn.Conv2dOptions, 'bias'>;
@@ -26,8 +22,9 @@ export class BasicConv2d extends nn.Module {
     this.bn = new nn.BatchNorm2d(outChannels, { eps: 0.001 });
   }
 
-  /** `relu(bn(conv(x)))`, the ReLU in place. */
   forward(x: Tensor): Tensor {
-    return chain(x, [this.conv, this.bn, reluInplace]);
+    x = this.conv.forward(x);
+    x = this.bn.forward(x);
+    return relu(x, true);
   }
 }

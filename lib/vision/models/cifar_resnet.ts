@@ -8,9 +8,8 @@
 import * as nn from '../../nn/index';
 import * as F from '../../nn/functional';
 import { checkInt, checkOptions, rangeError } from '../../torch/errors';
-import { tidy } from '../../torch/memory';
 import type { Tensor } from '../../torch/tensor';
-import { chain, conv1x1, conv3x3, flatten1, residual, stagesOf } from './resnet';
+import { conv1x1, conv3x3 } from './resnet';
 
 export type Shortcut = 'A' | 'B';
 
@@ -20,10 +19,8 @@ class PadShortcut extends nn.Module {
     super();
   }
   forward(x: Tensor): Tensor {
-    return tidy(() => {
-      const half = this.extraChannels / 2;
-      return F.pad(x.index(':', ':', '::2', '::2'), [0, 0, 0, 0, Math.floor(half), Math.ceil(half)]);
-    });
+    const half = this.extraChannels / 2;
+    return F.pad(x.index(':', ':', '::2', '::2'), [0, 0, 0, 0, Math.floor(half), Math.ceil(half)]);
   }
   override extraRepr(): string {
     return `pad_channels=${this.extraChannels}`;
@@ -55,7 +52,13 @@ export class CifarBasicBlock extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    return residual(x, [this.conv1, this.bn1, this.relu, this.conv2, this.bn2], this.shortcut, this.relu);
+    let out = this.conv1.forward(x);
+    out = this.bn1.forward(out);
+    out = this.relu.forward(out);
+    out = this.conv2.forward(out);
+    out = this.bn2.forward(out);
+    out.add_(this.shortcut !== null ? this.shortcut.forward(x) : x);
+    return this.relu.forward(out);
   }
 }
 
@@ -109,19 +112,15 @@ export class CifarResNet extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    return tidy(() =>
-      chain(x, [
-        this.conv1,
-        this.bn1,
-        this.relu,
-        ...stagesOf(this.layer1),
-        ...stagesOf(this.layer2),
-        ...stagesOf(this.layer3),
-        this.avgpool,
-        flatten1,
-        this.fc,
-      ]),
-    );
+    x = this.conv1.forward(x);
+    x = this.bn1.forward(x);
+    x = this.relu.forward(x);
+    x = this.layer1.forward(x);
+    x = this.layer2.forward(x);
+    x = this.layer3.forward(x);
+    x = this.avgpool.forward(x);
+    x = x.flatten(1);
+    return this.fc.forward(x);
   }
 }
 

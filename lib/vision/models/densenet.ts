@@ -7,11 +7,8 @@
 import * as nn from '../../nn/index';
 import { adaptiveAvgPool2d, dropout, relu } from '../../nn/functional';
 import { cat } from '../../torch/functions';
-import { checkBool, checkInt, checkNumber, checkOptions, typeError } from '../../torch/errors';
-import { tidy } from '../../torch/memory';
+import { checkBool, checkInt, checkNumber, checkOptions, checkProbability, typeError } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
-import { chain, flatten1 } from './resnet';
-import { checkProbability } from './vgg';
 
 /**
  * One dense layer: BN-ReLU-conv1x1 (bottleneck, `bnSize * growthRate` channels) then
@@ -41,15 +38,19 @@ export class _DenseLayer extends nn.Module {
     this.memoryEfficient = checkBool(memoryEfficient, 'memoryEfficient');
   }
 
+  /** The 1x1 bottleneck over the concatenated features. */
+  private bnFunction(inputs: Tensor[]): Tensor {
+    const concatedFeatures = cat(inputs, 1);
+    return this.conv1.forward(this.relu1.forward(this.norm1.forward(concatedFeatures)));
+  }
+
   /** The new features from one tensor or the list of all previous ones (concatenated on channels). */
   forward(input: Tensor | Tensor[]): Tensor {
-    return tidy(() => {
-      const prev = Array.isArray(input) ? input : [input];
-      const concated = prev.length === 1 ? prev[0] : cat(prev, 1);
-      const bottleneck = chain(concated, [this.norm1, this.relu1, this.conv1]);
-      const out = chain(bottleneck, [this.norm2, this.relu2, this.conv2]);
-      return this.dropRate > 0 ? dropout(out, this.dropRate, this.training) : out;
-    });
+    const prevFeatures = Array.isArray(input) ? input : [input];
+    const bottleneckOutput = this.bnFunction(prevFeatures);
+    let newFeatures = this.conv2.forward(this.relu2.forward(this.norm2.forward(bottleneckOutput)));
+    if (this.dropRate > 0) newFeatures = dropout(newFeatures, this.dropRate, this.training);
+    return newFeatures;
   }
 }
 
@@ -72,11 +73,12 @@ export class _DenseBlock extends nn.Module {
   }
 
   forward(initFeatures: Tensor): Tensor {
-    return tidy(() => {
-      const features = [initFeatures];
-      for (const [, layer] of this.namedChildren()) features.push((layer as _DenseLayer).forward(features));
-      return cat(features, 1);
-    });
+    const features = [initFeatures];
+    for (const [, layer] of this.namedChildren()) {
+      const newFeatures = (layer as _DenseLayer).forward(features);
+      features.push(newFeatures);
+    }
+    return cat(features, 1);
   }
 }
 
@@ -93,10 +95,6 @@ export class _Transition extends nn.Sequential {
     this.relu = new nn.ReLU({ inplace: true });
     this.conv = new nn.Conv2d(numInputFeatures, numOutputFeatures, 1, { stride: 1, bias: false });
     this.pool = new nn.AvgPool2d(2, { stride: 2 });
-  }
-
-  override forward(x: Tensor): Tensor {
-    return chain(x, [this.norm, this.relu, this.conv, this.pool]);
   }
 }
 
@@ -132,7 +130,9 @@ export class DenseNet extends nn.Module {
     const blockConfig = o.blockConfig ?? [6, 12, 24, 16];
     if (!Array.isArray(blockConfig) || blockConfig.length === 0)
       throw typeError('an array of layer counts', 'blockConfig', blockConfig);
-    blockConfig.forEach((n, i) => checkInt(n, `blockConfig[${i}]`, 1));
+    blockConfig.forEach((n, i) => {
+      checkInt(n, `blockConfig[${i}]`, 1);
+    });
     const numInitFeatures = checkInt(o.numInitFeatures ?? 64, 'numInitFeatures', 1);
     const bnSize = checkInt(o.bnSize ?? 4, 'bnSize', 1);
     const dropRate = checkProbability(o.dropRate ?? 0, 'dropRate');
@@ -175,16 +175,12 @@ export class DenseNet extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    // features, relu (in place), adaptive avg pool 1x1, flatten(1), classifier
-    return tidy(() =>
-      chain(x, [
-        ...this.features,
-        { forward: (y: Tensor) => relu(y, true) },
-        { forward: (y: Tensor) => adaptiveAvgPool2d(y, [1, 1]) },
-        flatten1,
-        this.classifier,
-      ] as { forward(y: Tensor): Tensor }[]),
-    );
+    const features = this.features.forward(x);
+    let out = relu(features, true);
+    out = adaptiveAvgPool2d(out, [1, 1]);
+    out = out.flatten(1);
+    out = this.classifier.forward(out);
+    return out;
   }
 }
 

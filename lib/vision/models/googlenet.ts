@@ -7,12 +7,9 @@
 import * as nn from '../../nn/index';
 import { adaptiveAvgPool2d, relu } from '../../nn/functional';
 import { cat } from '../../torch/functions';
-import { checkBool, checkInt, checkOptions } from '../../torch/errors';
-import { tidy } from '../../torch/memory';
+import { checkBool, checkInt, checkOptions, checkProbability } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 import { BasicConv2d } from './basic_conv';
-import { chain, flatten1, stagesOf } from './resnet';
-import { checkProbability } from './vgg';
 
 /**
  * What GoogLeNet returns in training mode with auxiliary classifiers (torchvision's
@@ -70,13 +67,19 @@ export class Inception extends nn.Module {
     );
   }
 
+  private _forward(x: Tensor): Tensor[] {
+    const branch1 = this.branch1.forward(x);
+    const branch2 = this.branch2.forward(x);
+    const branch3 = this.branch3.forward(x);
+    const branch4 = this.branch4.forward(x);
+
+    const outputs = [branch1, branch2, branch3, branch4];
+    return outputs;
+  }
+
   forward(x: Tensor): Tensor {
-    return tidy(() =>
-      cat(
-        [this.branch1, this.branch2, this.branch3, this.branch4].map((b) => chain(x, stagesOf(b))),
-        1,
-      ),
-    );
+    const outputs = this._forward(x);
+    return cat(outputs, 1);
   }
 }
 
@@ -96,17 +99,20 @@ export class InceptionAux extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    return tidy(() =>
-      chain(x, [
-        { forward: (y: Tensor) => adaptiveAvgPool2d(y, [4, 4]) },
-        this.conv,
-        flatten1,
-        this.fc1,
-        { forward: (y: Tensor) => relu(y, true) },
-        this.dropout,
-        this.fc2,
-      ]),
-    );
+    // aux1: N x 512 x 14 x 14, aux2: N x 528 x 14 x 14
+    x = adaptiveAvgPool2d(x, [4, 4]);
+    // aux1: N x 512 x 4 x 4, aux2: N x 528 x 4 x 4
+    x = this.conv.forward(x);
+    // N x 128 x 4 x 4
+    x = x.flatten(1);
+    // N x 2048
+    x = relu(this.fc1.forward(x), true);
+    // N x 1024
+    x = this.dropout.forward(x);
+    // N x 1024
+    x = this.fc2.forward(x);
+    // N x 1000 (num_classes)
+    return x;
   }
 }
 
@@ -130,15 +136,22 @@ export interface GoogLeNetOptions {
 
 /** `(x[:, c] * std / 0.5 + (mean - 0.5) / 0.5` per channel: ImageNet normalisation to [-1, 1] scaling. */
 export function transformInputChannels(x: Tensor): Tensor {
-  return tidy(() => {
-    const ch = (c: number, std: number, mean: number): Tensor =>
-      x
-        .select(1, c)
-        .unsqueeze(1)
-        .mul(std / 0.5)
-        .add((mean - 0.5) / 0.5);
-    return cat([ch(0, 0.229, 0.485), ch(1, 0.224, 0.456), ch(2, 0.225, 0.406)], 1);
-  });
+  const xCh0 = x
+    .select(1, 0)
+    .unsqueeze(1)
+    .mul(0.229 / 0.5)
+    .add((0.485 - 0.5) / 0.5);
+  const xCh1 = x
+    .select(1, 1)
+    .unsqueeze(1)
+    .mul(0.224 / 0.5)
+    .add((0.456 - 0.5) / 0.5);
+  const xCh2 = x
+    .select(1, 2)
+    .unsqueeze(1)
+    .mul(0.225 / 0.5)
+    .add((0.406 - 0.5) / 0.5);
+  return cat([xCh0, xCh1, xCh2], 1);
 }
 
 /**
@@ -215,47 +228,75 @@ export class GoogLeNet extends nn.Module {
     }
   }
 
+  private _transformInput(x: Tensor): Tensor {
+    return this.transformInput ? transformInputChannels(x) : x;
+  }
+
+  private _forward(x: Tensor): [Tensor, Tensor | null, Tensor | null] {
+    // N x 3 x 224 x 224
+    x = this.conv1.forward(x);
+    // N x 64 x 112 x 112
+    x = this.maxpool1.forward(x);
+    // N x 64 x 56 x 56
+    x = this.conv2.forward(x);
+    // N x 64 x 56 x 56
+    x = this.conv3.forward(x);
+    // N x 192 x 56 x 56
+    x = this.maxpool2.forward(x);
+
+    // N x 192 x 28 x 28
+    x = this.inception3a.forward(x);
+    // N x 256 x 28 x 28
+    x = this.inception3b.forward(x);
+    // N x 480 x 28 x 28
+    x = this.maxpool3.forward(x);
+    // N x 480 x 14 x 14
+    x = this.inception4a.forward(x);
+    // N x 512 x 14 x 14
+    let aux1: Tensor | null = null;
+    if (this.aux1 !== null && this.training) aux1 = this.aux1.forward(x);
+
+    x = this.inception4b.forward(x);
+    // N x 512 x 14 x 14
+    x = this.inception4c.forward(x);
+    // N x 512 x 14 x 14
+    x = this.inception4d.forward(x);
+    // N x 528 x 14 x 14
+    let aux2: Tensor | null = null;
+    if (this.aux2 !== null && this.training) aux2 = this.aux2.forward(x);
+
+    x = this.inception4e.forward(x);
+    // N x 832 x 14 x 14
+    x = this.maxpool4.forward(x);
+    // N x 832 x 7 x 7
+    x = this.inception5a.forward(x);
+    // N x 832 x 7 x 7
+    x = this.inception5b.forward(x);
+    // N x 1024 x 7 x 7
+
+    x = this.avgpool.forward(x);
+    // N x 1024 x 1 x 1
+    x = x.flatten(1);
+    // N x 1024
+    x = this.dropout.forward(x);
+    x = this.fc.forward(x);
+    // N x 1000 (num_classes)
+    return [x, aux2, aux1];
+  }
+
   /** The logits in evaluation mode or without auxiliary classifiers; else `GoogLeNetOutputs`. */
   forward(x: Tensor): Tensor | GoogLeNetOutputs {
-    const withAux = this.training && this.aux1 !== null && this.aux2 !== null;
-    const [logits, aux2, aux1] = tidy(() => {
-      let y = this.transformInput ? transformInputChannels(x) : x;
-      const step = (stages: { forward(t: Tensor): Tensor }[]): void => {
-        const z = chain(y, stages);
-        if (y !== x) y.dispose();
-        y = z;
-      };
-      step([
-        this.conv1,
-        this.maxpool1,
-        this.conv2,
-        this.conv3,
-        this.maxpool2,
-        this.inception3a,
-        this.inception3b,
-        this.maxpool3,
-        this.inception4a,
-      ]);
-      const a1 = withAux ? this.aux1!.forward(y) : null;
-      step([this.inception4b, this.inception4c, this.inception4d]);
-      const a2 = withAux ? this.aux2!.forward(y) : null;
-      step([
-        this.inception4e,
-        this.maxpool4,
-        this.inception5a,
-        this.inception5b,
-        this.avgpool,
-        flatten1,
-        this.dropout,
-        this.fc,
-      ]);
-      return [y, a2, a1];
-    });
-    // torchvision's eager forward unpacks `_forward`'s (x, aux2, aux1) as (x, aux1, aux2) and
-    // passes them on swapped again, so its GoogLeNetOutputs holds aux1's logits under
-    // aux_logits2 and aux2's under aux_logits1. Mirrored here, so outputs match position by
-    // position (the usual loss weighs both by 0.3, so training is unaffected).
-    return this.training && this.auxLogits ? new GoogLeNetOutputs(logits!, aux1, aux2) : logits!;
+    x = this._transformInput(x);
+    // torchvision unpacks `_forward`'s (x, aux2, aux1) as (x, aux1, aux2) and passes them on
+    // swapped again, so its GoogLeNetOutputs holds aux1's logits under aux_logits2 and aux2's
+    // under aux_logits1. Mirrored here, so outputs match position by position (the usual loss
+    // weighs both by 0.3, so training is unaffected).
+    const [logits, aux1, aux2] = this._forward(x);
+    return this.eagerOutputs(logits, aux2, aux1);
+  }
+
+  private eagerOutputs(x: Tensor, aux2: Tensor | null, aux1: Tensor | null): Tensor | GoogLeNetOutputs {
+    return this.training && this.auxLogits ? new GoogLeNetOutputs(x, aux2, aux1) : x;
   }
 }
 

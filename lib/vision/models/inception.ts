@@ -7,27 +7,10 @@
 import * as nn from '../../nn/index';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../../nn/functional';
 import { cat } from '../../torch/functions';
-import { checkBool, checkInt, checkOptions } from '../../torch/errors';
-import { tidy } from '../../torch/memory';
+import { checkBool, checkInt, checkOptions, checkProbability } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 import { BasicConv2d } from './basic_conv';
 import { transformInputChannels } from './googlenet';
-import { chain, flatten1 } from './resnet';
-import { checkProbability } from './vgg';
-
-type Stage = { forward(x: Tensor): Tensor };
-const avgPool3x3s1: Stage = { forward: (x) => avgPool2d(x, 3, 1, 1) };
-const maxPool3x3s2: Stage = { forward: (x) => maxPool2d(x, 3, 2) };
-
-/** Each branch run from `x` through `chain`, the results concatenated on channels. */
-function branches(x: Tensor, bs: Stage[][]): Tensor {
-  return tidy(() =>
-    cat(
-      bs.map((b) => chain(x, b)),
-      1,
-    ),
-  );
-}
 
 /**
  * What Inception v3 returns in training mode with the auxiliary classifier (torchvision's
@@ -65,13 +48,26 @@ export class InceptionA extends nn.Module {
     this.branch_pool = new BasicConv2d(inChannels, poolFeatures, 1);
   }
 
+  private _forward(x: Tensor): Tensor[] {
+    const branch1x1 = this.branch1x1.forward(x);
+
+    let branch5x5 = this.branch5x5_1.forward(x);
+    branch5x5 = this.branch5x5_2.forward(branch5x5);
+
+    let branch3x3dbl = this.branch3x3dbl_1.forward(x);
+    branch3x3dbl = this.branch3x3dbl_2.forward(branch3x3dbl);
+    branch3x3dbl = this.branch3x3dbl_3.forward(branch3x3dbl);
+
+    let branchPool = avgPool2d(x, 3, 1, 1);
+    branchPool = this.branch_pool.forward(branchPool);
+
+    const outputs = [branch1x1, branch5x5, branch3x3dbl, branchPool];
+    return outputs;
+  }
+
   forward(x: Tensor): Tensor {
-    return branches(x, [
-      [this.branch1x1],
-      [this.branch5x5_1, this.branch5x5_2],
-      [this.branch3x3dbl_1, this.branch3x3dbl_2, this.branch3x3dbl_3],
-      [avgPool3x3s1, this.branch_pool],
-    ]);
+    const outputs = this._forward(x);
+    return cat(outputs, 1);
   }
 }
 
@@ -90,12 +86,22 @@ export class InceptionB extends nn.Module {
     this.branch3x3dbl_3 = new BasicConv2d(96, 96, 3, { stride: 2 });
   }
 
+  private _forward(x: Tensor): Tensor[] {
+    const branch3x3 = this.branch3x3.forward(x);
+
+    let branch3x3dbl = this.branch3x3dbl_1.forward(x);
+    branch3x3dbl = this.branch3x3dbl_2.forward(branch3x3dbl);
+    branch3x3dbl = this.branch3x3dbl_3.forward(branch3x3dbl);
+
+    const branchPool = maxPool2d(x, 3, 2);
+
+    const outputs = [branch3x3, branch3x3dbl, branchPool];
+    return outputs;
+  }
+
   forward(x: Tensor): Tensor {
-    return branches(x, [
-      [this.branch3x3],
-      [this.branch3x3dbl_1, this.branch3x3dbl_2, this.branch3x3dbl_3],
-      [maxPool3x3s2],
-    ]);
+    const outputs = this._forward(x);
+    return cat(outputs, 1);
   }
 }
 
@@ -127,13 +133,29 @@ export class InceptionC extends nn.Module {
     this.branch_pool = new BasicConv2d(inChannels, 192, 1);
   }
 
+  private _forward(x: Tensor): Tensor[] {
+    const branch1x1 = this.branch1x1.forward(x);
+
+    let branch7x7 = this.branch7x7_1.forward(x);
+    branch7x7 = this.branch7x7_2.forward(branch7x7);
+    branch7x7 = this.branch7x7_3.forward(branch7x7);
+
+    let branch7x7dbl = this.branch7x7dbl_1.forward(x);
+    branch7x7dbl = this.branch7x7dbl_2.forward(branch7x7dbl);
+    branch7x7dbl = this.branch7x7dbl_3.forward(branch7x7dbl);
+    branch7x7dbl = this.branch7x7dbl_4.forward(branch7x7dbl);
+    branch7x7dbl = this.branch7x7dbl_5.forward(branch7x7dbl);
+
+    let branchPool = avgPool2d(x, 3, 1, 1);
+    branchPool = this.branch_pool.forward(branchPool);
+
+    const outputs = [branch1x1, branch7x7, branch7x7dbl, branchPool];
+    return outputs;
+  }
+
   forward(x: Tensor): Tensor {
-    return branches(x, [
-      [this.branch1x1],
-      [this.branch7x7_1, this.branch7x7_2, this.branch7x7_3],
-      [this.branch7x7dbl_1, this.branch7x7dbl_2, this.branch7x7dbl_3, this.branch7x7dbl_4, this.branch7x7dbl_5],
-      [avgPool3x3s1, this.branch_pool],
-    ]);
+    const outputs = this._forward(x);
+    return cat(outputs, 1);
   }
 }
 
@@ -156,12 +178,23 @@ export class InceptionD extends nn.Module {
     this.branch7x7x3_4 = new BasicConv2d(192, 192, 3, { stride: 2 });
   }
 
+  private _forward(x: Tensor): Tensor[] {
+    let branch3x3 = this.branch3x3_1.forward(x);
+    branch3x3 = this.branch3x3_2.forward(branch3x3);
+
+    let branch7x7x3 = this.branch7x7x3_1.forward(x);
+    branch7x7x3 = this.branch7x7x3_2.forward(branch7x7x3);
+    branch7x7x3 = this.branch7x7x3_3.forward(branch7x7x3);
+    branch7x7x3 = this.branch7x7x3_4.forward(branch7x7x3);
+
+    const branchPool = maxPool2d(x, 3, 2);
+    const outputs = [branch3x3, branch7x7x3, branchPool];
+    return outputs;
+  }
+
   forward(x: Tensor): Tensor {
-    return branches(x, [
-      [this.branch3x3_1, this.branch3x3_2],
-      [this.branch7x7x3_1, this.branch7x7x3_2, this.branch7x7x3_3, this.branch7x7x3_4],
-      [maxPool3x3s2],
-    ]);
+    const outputs = this._forward(x);
+    return cat(outputs, 1);
   }
 }
 
@@ -190,14 +223,29 @@ export class InceptionE extends nn.Module {
     this.branch_pool = new BasicConv2d(inChannels, 192, 1);
   }
 
+  private _forward(x: Tensor): Tensor[] {
+    const branch1x1 = this.branch1x1.forward(x);
+
+    const branch3x3In = this.branch3x3_1.forward(x);
+    const branch3x3 = cat([this.branch3x3_2a.forward(branch3x3In), this.branch3x3_2b.forward(branch3x3In)], 1);
+
+    let branch3x3dblIn = this.branch3x3dbl_1.forward(x);
+    branch3x3dblIn = this.branch3x3dbl_2.forward(branch3x3dblIn);
+    const branch3x3dbl = cat(
+      [this.branch3x3dbl_3a.forward(branch3x3dblIn), this.branch3x3dbl_3b.forward(branch3x3dblIn)],
+      1,
+    );
+
+    let branchPool = avgPool2d(x, 3, 1, 1);
+    branchPool = this.branch_pool.forward(branchPool);
+
+    const outputs = [branch1x1, branch3x3, branch3x3dbl, branchPool];
+    return outputs;
+  }
+
   forward(x: Tensor): Tensor {
-    const split = (a: Stage, b: Stage): Stage => ({ forward: (y) => branches(y, [[a], [b]]) });
-    return branches(x, [
-      [this.branch1x1],
-      [this.branch3x3_1, split(this.branch3x3_2a, this.branch3x3_2b)],
-      [this.branch3x3dbl_1, this.branch3x3dbl_2, split(this.branch3x3dbl_3a, this.branch3x3dbl_3b)],
-      [avgPool3x3s1, this.branch_pool],
-    ]);
+    const outputs = this._forward(x);
+    return cat(outputs, 1);
   }
 }
 
@@ -222,16 +270,21 @@ export class InceptionAux extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    return tidy(() =>
-      chain(x, [
-        { forward: (y: Tensor) => avgPool2d(y, 5, 3) },
-        this.conv0,
-        this.conv1,
-        { forward: (y: Tensor) => adaptiveAvgPool2d(y, [1, 1]) },
-        flatten1,
-        this.fc,
-      ]),
-    );
+    // N x 768 x 17 x 17
+    x = avgPool2d(x, 5, 3);
+    // N x 768 x 5 x 5
+    x = this.conv0.forward(x);
+    // N x 128 x 5 x 5
+    x = this.conv1.forward(x);
+    // N x 768 x 1 x 1
+    // Adaptive average pooling
+    x = adaptiveAvgPool2d(x, [1, 1]);
+    // N x 768 x 1 x 1
+    x = x.flatten(1);
+    // N x 768
+    x = this.fc.forward(x);
+    // N x 1000
+    return x;
   }
 }
 
@@ -324,41 +377,72 @@ export class Inception3 extends nn.Module {
     }
   }
 
+  private _transformInput(x: Tensor): Tensor {
+    return this.transformInput ? transformInputChannels(x) : x;
+  }
+
+  private _forward(x: Tensor): [Tensor, Tensor | null] {
+    // N x 3 x 299 x 299
+    x = this.Conv2d_1a_3x3.forward(x);
+    // N x 32 x 149 x 149
+    x = this.Conv2d_2a_3x3.forward(x);
+    // N x 32 x 147 x 147
+    x = this.Conv2d_2b_3x3.forward(x);
+    // N x 64 x 147 x 147
+    x = this.maxpool1.forward(x);
+    // N x 64 x 73 x 73
+    x = this.Conv2d_3b_1x1.forward(x);
+    // N x 80 x 73 x 73
+    x = this.Conv2d_4a_3x3.forward(x);
+    // N x 192 x 71 x 71
+    x = this.maxpool2.forward(x);
+    // N x 192 x 35 x 35
+    x = this.Mixed_5b.forward(x);
+    // N x 256 x 35 x 35
+    x = this.Mixed_5c.forward(x);
+    // N x 288 x 35 x 35
+    x = this.Mixed_5d.forward(x);
+    // N x 288 x 35 x 35
+    x = this.Mixed_6a.forward(x);
+    // N x 768 x 17 x 17
+    x = this.Mixed_6b.forward(x);
+    // N x 768 x 17 x 17
+    x = this.Mixed_6c.forward(x);
+    // N x 768 x 17 x 17
+    x = this.Mixed_6d.forward(x);
+    // N x 768 x 17 x 17
+    x = this.Mixed_6e.forward(x);
+    // N x 768 x 17 x 17
+    let aux: Tensor | null = null;
+    if (this.AuxLogits !== null && this.training) aux = this.AuxLogits.forward(x);
+    // N x 768 x 17 x 17
+    x = this.Mixed_7a.forward(x);
+    // N x 1280 x 8 x 8
+    x = this.Mixed_7b.forward(x);
+    // N x 2048 x 8 x 8
+    x = this.Mixed_7c.forward(x);
+    // N x 2048 x 8 x 8
+    // Adaptive average pooling
+    x = this.avgpool.forward(x);
+    // N x 2048 x 1 x 1
+    x = this.dropout.forward(x);
+    // N x 2048 x 1 x 1
+    x = x.flatten(1);
+    // N x 2048
+    x = this.fc.forward(x);
+    // N x 1000 (num_classes)
+    return [x, aux];
+  }
+
+  private eagerOutputs(x: Tensor, aux: Tensor | null): Tensor | InceptionOutputs {
+    return this.training && this.auxLogits ? new InceptionOutputs(x, aux) : x;
+  }
+
   /** The logits in evaluation mode or without the auxiliary classifier; else `InceptionOutputs`. */
   forward(x: Tensor): Tensor | InceptionOutputs {
-    const aux = this.training ? this.AuxLogits : null;
-    const [logits, auxOut] = tidy(() => {
-      const input = this.transformInput ? transformInputChannels(x) : x;
-      const mid = chain(input, [
-        this.Conv2d_1a_3x3,
-        this.Conv2d_2a_3x3,
-        this.Conv2d_2b_3x3,
-        this.maxpool1,
-        this.Conv2d_3b_1x1,
-        this.Conv2d_4a_3x3,
-        this.maxpool2,
-        this.Mixed_5b,
-        this.Mixed_5c,
-        this.Mixed_5d,
-        this.Mixed_6a,
-        this.Mixed_6b,
-        this.Mixed_6c,
-        this.Mixed_6d,
-        this.Mixed_6e,
-      ]);
-      const a = aux ? aux.forward(mid) : null;
-      const y = chain(mid, [
-        this.Mixed_7a,
-        this.Mixed_7b,
-        this.Mixed_7c,
-        this.avgpool,
-        this.dropout,
-        flatten1,
-        this.fc,
-      ]);
-      return [y, a];
-    });
-    return this.training && this.auxLogits ? new InceptionOutputs(logits!, auxOut) : logits!;
+    x = this._transformInput(x);
+    const [logits, aux] = this._forward(x);
+    return this.eagerOutputs(logits, aux);
   }
 }
 

@@ -5,7 +5,6 @@
  */
 import * as nn from '../../nn/index';
 import { checkBool, checkInt, checkOptions, rangeError, TorchError, typeError } from '../../torch/errors';
-import { tidy } from '../../torch/memory';
 import type { Tensor } from '../../torch/tensor';
 
 /** Builds a normalisation layer for `numFeatures` channels (BatchNorm2d by default). */
@@ -14,49 +13,6 @@ export type NormLayer = (
 ) => nn.Module & { forward(x: Tensor): Tensor; weight?: nn.Parameter | null };
 
 const batchNorm: NormLayer = (n) => new nn.BatchNorm2d(n);
-
-/** A module with a one-tensor forward, or an object standing in for one. */
-type Stage = { forward(x: Tensor): Tensor };
-
-/**
- * `x` through `stages` in order, each intermediate result freed as soon as the next stage
- * has consumed it, as Python's reference counting frees it: the pass then holds only what
- * autograd saved, and the allocator reuses the memory at once. (Left to the enclosing tidy,
- * dead activations pile up and are freed together at the end, which lets glibc hand them
- * back to the OS; ResNet-50 inference at batch 1 then page-faults ~4,600 times a forward,
- * against ~10 this way and 0 in PyTorch.) `x` itself, a stage's result that is its input
- * (in-place modules) and kept tensors (parameters, buffers, `keep()`) are never freed.
- */
-export function chain(x: Tensor, stages: readonly Stage[]): Tensor {
-  let y = x;
-  for (const stage of stages) {
-    const z = stage.forward(y);
-    if (y !== x && z !== y && !y.kept) y.dispose();
-    y = z;
-  }
-  return y;
-}
-
-/** A plain nn.Sequential's modules (what its forward runs), else the module itself. */
-export function stagesOf(m: Stage): Stage[] {
-  return Object.getPrototypeOf(m) === nn.Sequential.prototype ? ([...(m as nn.Sequential)] as unknown as Stage[]) : [m];
-}
-
-/**
- * A residual block's forward: `relu(branch(x) + shortcut(x))`, the branch and the shortcut run
- * through `chain`, and the shortcut's result freed once added.
- */
-export function residual(x: Tensor, branch: readonly Stage[], shortcut: Stage | null, relu: Stage): Tensor {
-  return tidy(() => {
-    const out = chain(x, branch);
-    const identity = shortcut ? chain(x, stagesOf(shortcut)) : x;
-    out.add_(identity);
-    if (identity !== x && !identity.kept) identity.dispose();
-    return relu.forward(out);
-  });
-}
-
-export const flatten1: Stage = { forward: (y) => y.flatten(1) };
 
 /** 3x3 convolution with padding. */
 export function conv3x3(inPlanes: number, outPlanes: number, stride = 1, groups = 1, dilation = 1): nn.Conv2d {
@@ -120,8 +76,21 @@ export class BasicBlock extends nn.Module implements Block {
   }
 
   forward(x: Tensor): Tensor {
-    // relu(bn2(conv2(relu(bn1(conv1(x))))) + downsample(x))
-    return residual(x, [this.conv1, this.bn1, this.relu, this.conv2, this.bn2], this.downsample, this.relu);
+    let identity = x;
+
+    let out = this.conv1.forward(x);
+    out = this.bn1.forward(out);
+    out = this.relu.forward(out);
+
+    out = this.conv2.forward(out);
+    out = this.bn2.forward(out);
+
+    if (this.downsample !== null) identity = this.downsample.forward(x);
+
+    out.add_(identity);
+    out = this.relu.forward(out);
+
+    return out;
   }
 }
 
@@ -160,9 +129,25 @@ export class Bottleneck extends nn.Module implements Block {
   }
 
   forward(x: Tensor): Tensor {
-    // relu(bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x)))))))) + downsample(x))
-    const branch = [this.conv1, this.bn1, this.relu, this.conv2, this.bn2, this.relu, this.conv3, this.bn3];
-    return residual(x, branch, this.downsample, this.relu);
+    let identity = x;
+
+    let out = this.conv1.forward(x);
+    out = this.bn1.forward(out);
+    out = this.relu.forward(out);
+
+    out = this.conv2.forward(out);
+    out = this.bn2.forward(out);
+    out = this.relu.forward(out);
+
+    out = this.conv3.forward(out);
+    out = this.bn3.forward(out);
+
+    if (this.downsample !== null) identity = this.downsample.forward(x);
+
+    out.add_(identity);
+    out = this.relu.forward(out);
+
+    return out;
   }
 }
 
@@ -200,12 +185,16 @@ export class ResNet extends nn.Module {
     if (typeof block !== 'function' || typeof block.expansion !== 'number')
       throw typeError('a block class (BasicBlock or Bottleneck)', 'block', block);
     if (!Array.isArray(layers) || layers.length !== 4) throw typeError('4 block counts', 'layers', layers);
-    layers.forEach((n, i) => checkInt(n, `layers[${i}]`, 1));
+    layers.forEach((n, i) => {
+      checkInt(n, `layers[${i}]`, 1);
+    });
     const rswd = o.replaceStrideWithDilation ?? [false, false, false];
     if (!Array.isArray(rswd) || rswd.length !== 3) {
       throw typeError('a 3-element array of booleans', 'replaceStrideWithDilation', rswd);
     }
-    rswd.forEach((d, i) => checkBool(d, `replaceStrideWithDilation[${i}]`));
+    rswd.forEach((d, i) => {
+      checkBool(d, `replaceStrideWithDilation[${i}]`);
+    });
     this.normLayer = o.normLayer ?? batchNorm;
     this.groups = checkInt(o.groups ?? 1, 'groups', 1);
     this.baseWidth = checkInt(o.widthPerGroup ?? 64, 'widthPerGroup', 1);
@@ -262,22 +251,21 @@ export class ResNet extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    // conv1, bn1, relu, maxpool, layer1..layer4 (block by block), avgpool, flatten(1), fc
-    return tidy(() =>
-      chain(x, [
-        this.conv1,
-        this.bn1,
-        this.relu,
-        this.maxpool,
-        ...stagesOf(this.layer1),
-        ...stagesOf(this.layer2),
-        ...stagesOf(this.layer3),
-        ...stagesOf(this.layer4),
-        this.avgpool,
-        flatten1,
-        this.fc,
-      ]),
-    );
+    x = this.conv1.forward(x);
+    x = this.bn1.forward(x);
+    x = this.relu.forward(x);
+    x = this.maxpool.forward(x);
+
+    x = this.layer1.forward(x);
+    x = this.layer2.forward(x);
+    x = this.layer3.forward(x);
+    x = this.layer4.forward(x);
+
+    x = this.avgpool.forward(x);
+    x = x.flatten(1);
+    x = this.fc.forward(x);
+
+    return x;
   }
 }
 

@@ -4,17 +4,8 @@
  * torchvision's (`features.0.weight`, `classifier.6.bias`) and weights move unchanged.
  */
 import * as nn from '../../nn/index';
-import { checkBool, checkInt, checkNumber, checkOptions, rangeError, typeError } from '../../torch/errors';
-import { tidy } from '../../torch/memory';
+import { checkBool, checkInt, checkOptions, checkProbability, typeError } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
-import { chain, flatten1, stagesOf } from './resnet';
-
-/** `p` checked to be a probability, with `argument` named in the error. */
-export function checkProbability(p: unknown, argument: string): number {
-  checkNumber(p, argument);
-  if ((p as number) < 0 || (p as number) > 1) throw rangeError('a probability between 0 and 1', argument, p);
-  return p as number;
-}
 
 /** A VGG configuration: output channels of each 3x3 convolution, 'M' for a 2x2 max pool. */
 export type VGGConfig = readonly (number | 'M')[];
@@ -101,8 +92,11 @@ export class VGG extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    // features, avgpool, flatten(1), classifier — layer by layer, each activation freed once used.
-    return tidy(() => chain(x, [...stagesOf(this.features), this.avgpool, flatten1, ...stagesOf(this.classifier)]));
+    x = this.features.forward(x);
+    x = this.avgpool.forward(x);
+    x = x.flatten(1);
+    x = this.classifier.forward(x);
+    return x;
   }
 }
 

@@ -1,7 +1,8 @@
 /** The Transform interface and the basic transforms: Compose, ToTensor, Normalize. */
-import { checkOptions, typeError } from '../../torch/errors';
+import { checkBool, checkOptions, rangeError, typeError } from '../../torch/errors';
 import { tensor } from '../../torch/creation';
-import { tidy } from '../../torch/memory';
+import { keep, tidy } from '../../torch/memory';
+import type { DType } from '../../torch/dtype';
 import { Tensor } from '../../torch/tensor';
 
 export interface Transform<I = Tensor, O = Tensor> {
@@ -30,14 +31,25 @@ export class ToTensor implements Transform {
   }
 }
 
-/** Per-channel `(x - mean) / std` over dimension -3 (channels). */
+/** Options of `Normalize`. */
+export interface NormalizeOptions {
+  /** Normalise the input tensor itself and return it (torchvision's `inplace`). */
+  inplace?: boolean;
+}
+
+/**
+ * Per-channel `(x - mean) / std` over dimension -3 (channels) of a float image or batch, as
+ * torchvision's Normalize computes it: `mean` and `std` in the image's dtype, on its device.
+ * With `inplace` the input itself is normalised and returned; otherwise a copy is.
+ */
 export class Normalize implements Transform {
   readonly mean: number[];
   readonly std: number[];
-  private readonly m: Tensor;
-  private readonly s: Tensor;
-  constructor(mean: number[], std: number[], options: { inplace?: boolean } = {}) {
-    checkOptions(options);
+  readonly inplace: boolean;
+  /** mean and std as [C, 1, 1] CPU tensors per image dtype, made (and checked) on first use. */
+  private readonly byDtype = new Map<DType, [Tensor, Tensor]>();
+  constructor(mean: number[], std: number[], options: NormalizeOptions = {}) {
+    const o = checkOptions<NormalizeOptions>(options);
     if (!Array.isArray(mean) || mean.some((v) => typeof v !== 'number'))
       throw typeError('an array of numbers', 'mean', mean);
     if (!Array.isArray(std) || std.some((v) => typeof v !== 'number' || v === 0))
@@ -48,13 +60,41 @@ export class Normalize implements Transform {
       );
     this.mean = mean;
     this.std = std;
-    this.m = tensor(mean, { dtype: 'float32' }).view(-1, 1, 1);
-    this.s = tensor(std, { dtype: 'float32' }).view(-1, 1, 1);
-    this.m.kept = true;
-    this.s.kept = true;
+    this.inplace = checkBool(o.inplace ?? false, 'inplace');
   }
+
+  private stats(dtype: DType): [Tensor, Tensor] {
+    let ms = this.byDtype.get(dtype);
+    if (!ms) {
+      const m = keep(tensor(this.mean, { dtype: 'float64' }).to(dtype).view(-1, 1, 1));
+      const s = keep(tensor(this.std, { dtype: 'float64' }).to(dtype).view(-1, 1, 1));
+      if (s.eq(0).any().item()) {
+        m.dispose();
+        s.dispose();
+        throw rangeError(`std values that are not 0 in ${dtype}`, 'std', this.std);
+      }
+      ms = [m, s];
+      this.byDtype.set(dtype, ms);
+    }
+    return ms;
+  }
+
   forward(input: Tensor): Tensor {
     if (!(input instanceof Tensor)) throw typeError('an image Tensor', 'input', input);
-    return tidy(() => input.sub(this.m).div(this.s));
+    if (!input.isFloatingPoint()) {
+      throw new TypeError(
+        `Expected a floating-point image Tensor (ToTensor makes one) for input but received a ${input.dtype} Tensor`,
+      );
+    }
+    if (input.dim() < 3) {
+      throw new RangeError(
+        `Expected an image Tensor of shape [..., C, H, W] for input but received shape [${input.shape.join(', ')}]`,
+      );
+    }
+    return tidy(() => {
+      const [m, s] = this.stats(input.dtype);
+      const out = this.inplace ? input : input.clone();
+      return out.sub_(m.to(input.device)).div_(s.to(input.device));
+    });
   }
 }

@@ -41,7 +41,9 @@ export function checkSize(size: unknown, argument = 'size'): [number, number] {
   if (!Array.isArray(list) || (list.length !== 1 && list.length !== 2)) {
     throw typeError('an integer or an array [height, width]', argument, size);
   }
-  list.forEach((v) => checkInt(v, argument, 1));
+  list.forEach((v) => {
+    checkInt(v, argument, 1);
+  });
   return list.length === 1 ? [list[0], list[0]] : [list[0], list[1]];
 }
 
@@ -99,7 +101,9 @@ export function parsePadding(padding: unknown, argument = 'padding'): [number, n
   if (!Array.isArray(list) || ![1, 2, 4].includes(list.length)) {
     throw typeError('an integer or an array of 1, 2 or 4 integers', argument, padding);
   }
-  list.forEach((v) => checkInt(v, argument));
+  list.forEach((v) => {
+    checkInt(v, argument);
+  });
   if (list.length === 1) return [list[0], list[0], list[0], list[0]];
   if (list.length === 2) return [list[0], list[0], list[1], list[1]];
   return [list[0], list[2], list[1], list[3]];
@@ -137,7 +141,9 @@ export function checkResizeSize(size: unknown): number[] {
   if (!Array.isArray(list) || (list.length !== 1 && list.length !== 2)) {
     throw typeError('an integer (the shorter side) or an array [height, width]', 'size', size);
   }
-  list.forEach((v) => checkInt(v, 'size', 1));
+  list.forEach((v) => {
+    checkInt(v, 'size', 1);
+  });
   return list;
 }
 
