@@ -11,8 +11,9 @@ import * as path from 'node:path';
 
 /**
  * The libtorch minor versions torchts accepts at build and load time: the range it is written
- * for (the GPU machines carry 2.11). CI builds and tests against 2.13 only and compile-checks
- * the CUDA build against 2.14 (scripts/cuda-compile-check.sh); the others are not tested.
+ * for (the GPU machines carry 2.11). CI builds and tests against 2.13 only, and builds the
+ * CUDA prebuilt binary against 2.14 and loads it without a GPU (scripts/cuda-compile-check.sh,
+ * test/package.test.ts); the others are not tested.
  */
 export const SUPPORTED_LIBTORCH = ['2.11', '2.12', '2.13', '2.14'] as const;
 
@@ -75,6 +76,51 @@ export function readLibtorchVersion(root: string): string | null {
   return null;
 }
 
+/** Which build of libtorch: CPU only, CUDA (with its version when recorded) or ROCm. */
+export type LibtorchFlavour =
+  | { kind: 'cpu' }
+  | { kind: 'cuda'; version: string | null }
+  | { kind: 'rocm'; version: string | null };
+
+/**
+ * The flavour of the libtorch in `root`: from `version.py`'s `cuda`/`hip` (a Python torch),
+ * else the `+cpu`/`+cu130`/`+rocm6.2` suffix of its version, else whether
+ * `lib/libtorch_cuda.so` (or `libtorch_hip.so`) is there.
+ */
+export function readLibtorchFlavour(root: string, version: string | null = readLibtorchVersion(root)): LibtorchFlavour {
+  let py = '';
+  try {
+    py = fs.readFileSync(path.join(root, 'version.py'), 'utf8');
+  } catch {
+    /* not a Python torch */
+  }
+  const field = (name: string) => new RegExp(`^${name}\\b[^=]*=\\s*['"]([^'"]+)['"]`, 'm').exec(py)?.[1] ?? null;
+  const hip = field('hip');
+  if (hip) return { kind: 'rocm', version: hip };
+  const cuda = field('cuda');
+  if (cuda) return { kind: 'cuda', version: cuda };
+  const suffix = /\+(cpu|cu(\d+)|rocm([\d.]+))$/.exec(version ?? '');
+  if (suffix?.[1] === 'cpu') return { kind: 'cpu' };
+  if (suffix?.[2]) return { kind: 'cuda', version: `${suffix[2].slice(0, -1)}.${suffix[2].slice(-1)}` };
+  if (suffix?.[3]) return { kind: 'rocm', version: suffix[3] };
+  if (fs.existsSync(path.join(root, 'lib', 'libtorch_hip.so'))) return { kind: 'rocm', version: null };
+  if (fs.existsSync(path.join(root, 'lib', 'libtorch_cuda.so'))) return { kind: 'cuda', version: null };
+  return { kind: 'cpu' };
+}
+
+/** `cpu`, `cu130` (CUDA 13.0), `cuda` (version unknown), `rocm6.2`: as PyTorch's wheel indexes name them. */
+export function flavourTag(f: LibtorchFlavour): string {
+  if (f.kind === 'cpu') return 'cpu';
+  if (f.kind === 'rocm') return `rocm${f.version ?? ''}`;
+  return f.version ? `cu${f.version.replace('.', '')}` : 'cuda';
+}
+
+/** For people: `CPU`, `CUDA 13.0`, `ROCm 6.2`. */
+export function describeFlavour(f: LibtorchFlavour): string {
+  if (f.kind === 'cpu') return 'CPU';
+  return `${f.kind === 'cuda' ? 'CUDA' : 'ROCm'}${f.version ? ` ${f.version}` : ' (version unknown)'}`;
+}
+
 /** `2.13.0+cpu` -> `2.13` */
 export function minorOf(version: string): string {
   const m = /^(\d+)\.(\d+)/.exec(version);
@@ -106,6 +152,20 @@ export const LIBTORCH_FIXES = [
   'set LIBTORCH to an unpacked libtorch distribution (the folder holding include/ and lib/), or',
   'install PyTorch for a Python (`pip install torch==2.13.0`) and set TORCHTS_PYTHON to it if it is not `python3`.',
 ];
+
+/** The fix that always works: compile the addon for the libtorch at hand. */
+export const SOURCE_BUILD_FIX =
+  'build the addon for the libtorch you have: `npx torchts build` (needs cmake and a C++20 compiler)';
+
+/** PyTorch's wheel index (`<index>/cpu`, `<index>/cu130`). */
+export const PYTORCH_INDEX = 'https://download.pytorch.org/whl';
+
+/** The loader's one error: what failed, the details, and the fixes. */
+export function loaderError(summary: string, detail: string[], fixes: string[]): Error {
+  return new Error(
+    `torchts: ${summary}\n${detail.map((d) => `  ${d}`).join('\n')}\nFixes:\n${fixes.map((f) => `  - ${f}`).join('\n')}`,
+  );
+}
 
 /** Finds libtorch or throws one error that lists what was tried and the fixes. */
 export function findLibtorch(env: NodeJS.ProcessEnv = process.env, setupDir = setupFolder()): LibtorchLocation {

@@ -7,7 +7,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { findLibtorch, LIBTORCH_FIXES, minorOf, packageRoot, readLibtorchVersion } from './libtorch';
+import {
+  LIBTORCH_FIXES,
+  type LibtorchFlavour,
+  loaderError as failure,
+  minorOf,
+  packageRoot,
+  PYTORCH_INDEX,
+  readLibtorchFlavour,
+  readLibtorchVersion,
+  SOURCE_BUILD_FIX,
+} from './libtorch';
+import { type BinaryChoice, chooseBinary } from './prebuilds';
 import { TorchError } from './torch/errors';
 
 /** The raw native functions. Internal: arguments are validated by the TypeScript layer. */
@@ -22,15 +33,20 @@ export interface Native {
 /** Where the addon came from and what it runs on. */
 export interface NativeInfo {
   binary: string;
+  /** How the binary was chosen: a prebuilt variant, a source build, or TORCHTS_BINARY. */
+  kind: BinaryChoice['kind'];
+  /** The prebuilt variant (`torch-2.13-cpu`), for a prebuilt binary. */
+  variant: string | null;
+  /** How libtorch was found: LIBTORCH, a Python's torch, the set-up folder, or the binary's RPATH. */
+  libtorchSource: NonNullable<BinaryChoice['libtorchSource']> | 'RPATH';
+  /** The libtorch's flavour (CPU, CUDA x.y), when it could be read. */
+  flavour: LibtorchFlavour | null;
   /** libtorch version the binary was compiled against. */
   compiledWith: string;
   /** libtorch version actually loaded, when it could be read. */
   loaded: string | null;
   libtorchDir: string | null;
 }
-
-const SOURCE_BUILD_FIX =
-  'build the addon for the libtorch you have: `npx torchts build` (needs cmake and a C++20 compiler)';
 
 /** glibc's RTLD_NODELETE, which os.constants.dlopen does not list. */
 const RTLD_NODELETE = 0x1000;
@@ -54,75 +70,35 @@ function preloadLibtorch(libDir: string): void {
   }
 }
 
-function failure(summary: string, detail: string[], fixes: string[]): Error {
-  return new Error(
-    `torchts: ${summary}\n${detail.map((d) => `  ${d}`).join('\n')}\nFixes:\n${fixes.map((f) => `  - ${f}`).join('\n')}`,
-  );
-}
-
-function platformDir(root: string): string {
-  return path.join(root, 'prebuilds', `${process.platform}-${os.arch()}`);
-}
-
-/** The binary to load: TORCHTS_BINARY, a source build, or the prebuilt one for the libtorch found. */
-function chooseBinary(root: string): { binary: string; preload: string | null } {
-  const fromEnv = process.env.TORCHTS_BINARY;
-  if (fromEnv) {
-    if (!fs.existsSync(fromEnv))
-      throw failure('no compiled addon found', [`TORCHTS_BINARY=${fromEnv} does not exist`], [SOURCE_BUILD_FIX]);
-    return { binary: fromEnv, preload: null };
-  }
-  // A source build records its libtorch in its RUNPATH and needs no search.
-  const local = path.join(root, 'build', 'Release', 'torchts.node');
-  if (fs.existsSync(local)) return { binary: local, preload: null };
-  const dir = platformDir(root);
-  const available = fs.existsSync(dir)
-    ? fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, 'torchts.node')))
-    : [];
-  if (available.length === 0) {
-    throw failure(
-      'no compiled addon found',
-      [
-        `looked for build/Release/torchts.node and prebuilds/${process.platform}-${os.arch()}/torch-*/torchts.node in ${root}`,
-      ],
-      [SOURCE_BUILD_FIX],
-    );
-  }
-  // A prebuilt binary records no path: find libtorch, pick the binary for its version, load libtorch first.
-  let lt: ReturnType<typeof findLibtorch>;
-  try {
-    lt = findLibtorch();
-  } catch (e) {
-    throw new Error(`${(e as Error).message}
-(torchts has prebuilt binaries for libtorch ${available.map((d) => d.replace('torch-', '')).join(', ')})`);
-  }
-  const want = `torch-${lt.version ? minorOf(lt.version) : 'unknown'}`;
-  if (!available.includes(want)) {
-    throw failure(
-      `no prebuilt binary for libtorch ${lt.version ?? '(unknown version)'} (found at ${lt.root} through ${lt.source})`,
-      [`prebuilt binaries exist for libtorch ${available.map((d) => d.replace('torch-', '')).join(', ')}`],
-      [
-        `install a matching torch (for example pip install torch==${available[available.length - 1].replace('torch-', '')}.*) or point LIBTORCH at one`,
-        SOURCE_BUILD_FIX,
-      ],
-    );
-  }
-  return { binary: path.join(dir, want, 'torchts.node'), preload: path.join(lt.root, 'lib') };
+/** The library a dlopen error names as missing (`libcudnn.so.9`), if any. */
+function missingLibrary(message: string): string | null {
+  return /([\w.+-]+\.so[\w.]*): cannot open shared object file/.exec(message)?.[1] ?? null;
 }
 
 function load(): { native: Native; info: NativeInfo } {
   const root = packageRoot();
-  const { binary, preload } = chooseBinary(root);
+  const choice = chooseBinary(root);
+  const { binary, preload } = choice;
   let native: Native;
   try {
     if (preload) preloadLibtorch(preload);
     native = require(binary) as Native;
   } catch (e) {
-    throw failure(
-      'the addon could not be loaded',
-      [`${binary}: ${(e as Error).message.split('\n')[0]}`],
-      [...LIBTORCH_FIXES, SOURCE_BUILD_FIX],
-    );
+    const message = (e as Error).message.split('\n')[0];
+    const missing = missingLibrary(message);
+    const own = missing && preload && fs.existsSync(path.join(preload, missing));
+    // NVIDIA's libraries (cuBLAS, cuDNN, NCCL, ...) come from outside libtorch's own lib/.
+    if (missing && !own && (choice.variant?.includes('-cu') || /^lib(cu|nccl|nvrtc|nvshmem|nvjitlink)/.test(missing))) {
+      throw failure(
+        `a CUDA library that libtorch needs is missing: ${missing}`,
+        [`binary: ${binary}`, `libtorch: ${preload ? path.dirname(preload) : '(from the binary)'}`, message],
+        [
+          'install the NVIDIA libraries this torch was built with (pip installs them with a CUDA torch as nvidia-* packages next to it), or add their folder to LD_LIBRARY_PATH, or',
+          `use a CPU build of torch (pip install torch --index-url ${PYTORCH_INDEX}/cpu) or point LIBTORCH at one`,
+        ],
+      );
+    }
+    throw failure('the addon could not be loaded', [`${binary}: ${message}`], [...LIBTORCH_FIXES, SOURCE_BUILD_FIX]);
   }
   const so = native.libtorchPath();
   const libtorchDir = so ? path.dirname(path.dirname(so)) : null;
@@ -138,7 +114,19 @@ function load(): { native: Native; info: NativeInfo } {
     );
   }
   native.setErrorClass(TorchError);
-  return { native, info: { binary, compiledWith: native.torchVersion, loaded, libtorchDir } };
+  return {
+    native,
+    info: {
+      binary,
+      kind: choice.kind,
+      variant: choice.variant,
+      libtorchSource: choice.libtorchSource ?? 'RPATH',
+      flavour: libtorchDir ? readLibtorchFlavour(libtorchDir, loaded) : null,
+      compiledWith: native.torchVersion,
+      loaded,
+      libtorchDir,
+    },
+  };
 }
 
 const loaded = load();

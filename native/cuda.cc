@@ -79,7 +79,21 @@ static Napi::Value StatsObject(const Info& info, c10::DeviceIndex dev) {
   return info.Env().Undefined();
 #endif
 
+// Why CUDA cannot be used, in libtorch's words (no driver, driver too old, no device), or
+// null when it can; device_count_ensure_non_zero asks the driver again on every call.
+static Napi::Value CudaStatus(const Info& info) {
+#ifdef TORCHTS_CUDA
+  try {
+    c10::cuda::device_count_ensure_non_zero();
+    return info.Env().Null();
+  } catch (const c10::Error& e) { return Napi::String::New(info.Env(), e.msg()); }
+#else
+  return Napi::String::New(info.Env(), "this torchts binary was built against a CPU-only libtorch");
+#endif
+}
+
 void RegisterCuda(Napi::Env env, Napi::Object exports) {
+  TORCHTS_DEF("cudaStatus", { return CudaStatus(info); });
   // (device | null)
   TORCHTS_DEF("cudaSynchronize", {CUDA_ONLY({
                 c10::cuda::CUDAGuard guard(DeviceIndex(info, 0));

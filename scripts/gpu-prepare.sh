@@ -3,7 +3,7 @@
 # cannot make itself (README.md, "GPU: CUDA, ..."). Builds the TypeScript (dist/, dist-scripts/) and fills
 # .gpu-kit/ (git-ignored) with this machine's Node.js runtime (xz-compressed), run.sh (a copy
 # of scripts/gpu-run.sh), the node_modules the GPU machine needs (cmake-js and node-addon-api
-# for the native build, vitest for the CUDA tests; xz-compressed) and torchvision's resnet.py
+# for the native build, node-gyp-build for the loader, vitest for the CUDA tests; xz-compressed) and torchvision's resnet.py
 # for the PyTorch side of the benchmark.
 # Then run there, from the project root, carrying .gpu-kit, dist and dist-scripts:
 #     OUT=<dir> bash .gpu-kit/run.sh          # runs scripts/gpu-check.sh
@@ -20,7 +20,7 @@ if [ ! -f .gpu-kit/node.xz ] || [ "$(cat .gpu-kit/node.stamp 2>/dev/null)" != "$
   echo "$stamp" > .gpu-kit/node.stamp
 fi
 cp scripts/gpu-run.sh .gpu-kit/run.sh
-list=$(npm query '#vitest, #vitest *, #cmake-js, #cmake-js *, #node-addon-api' |
+list=$(npm query '#vitest, #vitest *, #cmake-js, #cmake-js *, #node-addon-api, #node-gyp-build' |
   node -e "const a = JSON.parse(require('fs').readFileSync(0, 'utf8')); console.log([...new Set(a.map((x) => x.location))].join('\n'))")
 echo "$list" | tar -cf - -T - | xz -T0 -6 > .gpu-kit/node_modules.tar.xz
 # bench/gpu.py's PyTorch side runs torchvision's resnet.py; the GPU machine may have no

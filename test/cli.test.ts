@@ -317,6 +317,14 @@ describe('torchts train / eval', () => {
     expect(rows['cuda available']).toBe(String(torch.cuda.isAvailable()));
     expect(rows['cuda devices']).toBe(String(torch.cuda.deviceCount()));
     expect(rows.distributed.split(', ').includes('gloo')).toBe(distributed.isAvailable());
+    // which binary, and why CUDA is unusable (test/package.test.ts covers the prebuilt variants)
+    expect(rows.binary).toBe(path.join(packageRoot(), 'build', 'Release', 'torchts.node'));
+    expect(rows['binary kind']).toBe('source build');
+    expect(rows['libtorch found by']).toBe('RPATH');
+    if (torch.cuda.isAvailable()) expect(rows['cuda unavailable']).toBe('-');
+    else if (!torch.info()['built with CUDA'])
+      expect(rows['cuda unavailable']).toMatch(/^libtorch \S+ is a CPU build \(no libtorch_cuda\.so\)/);
+    else expect(rows['cuda unavailable']).toMatch(/NVIDIA driver|no CUDA device|CUDA_VISIBLE_DEVICES|libtorch says/);
   });
 
   it('rejects wrong flags, missing and corrupt data with one line and a non-zero exit', () => {

@@ -10,10 +10,11 @@ commands:
                     CIFAR or an image folder (torchts train --help)
   eval              evaluate saved weights on a test split (torchts eval --help)
   predict <image...> top-5 classes of images for saved weights (torchts predict --help)
-  info              versions of torchts and libtorch, where libtorch was found, devices
+  info              versions, the binary and libtorch loaded, devices, why CUDA is (not) usable
   setup [--force]   install torch into torchts's set-up folder if no libtorch is found
   build [--debug] [--prebuild] [--out <dir>]
-                    compile the native addon against the libtorch that is found`;
+                    compile the native addon against the libtorch that is found
+                    (--prebuild: the prebuilt binary of its variant, into prebuilds/)`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -23,11 +24,8 @@ async function main(argv: string[]): Promise<number> {
       return build(rest);
     case 'setup':
       return setup(rest);
-    case 'info': {
-      const { torch } = await import('../index');
-      for (const [k, v] of Object.entries(torch.info())) console.log(`${k.padEnd(18)} ${v}`);
-      return 0;
-    }
+    case 'info':
+      return (await import('./info')).info();
     case 'train': {
       const t = await import('./train');
       if (rest.includes('--help') || rest.includes('-h')) {

@@ -1,6 +1,7 @@
 /** The `torch` namespace. */
+import { describeFlavour, minorOf } from '../libtorch';
 import { N, nativeInfo } from '../native';
-import { minorOf } from '../libtorch';
+import { cudaStatus } from './cuda_status';
 
 export { Tensor, type IndexItem, type MemoryFormat, type NestedArray, type TensorData } from './tensor';
 export { TorchError } from './errors';
@@ -11,7 +12,7 @@ export * from './functions';
 export { Generator, randperm, getRngState, setRngState } from './generator';
 export { noGrad, enableGrad, inferenceMode, setGradEnabled, isGradEnabled, isInferenceModeEnabled } from './autograd';
 export { tidy, keep, memory, type MemoryReport } from './memory';
-export { save, load, saveAsync, loadAsync, type LoadOptions } from './serialization';
+export { save, load, saveAsync, loadAsync, type LoadOptions, type SaveOptions, type SaveFormat } from './serialization';
 export * as cuda from './cuda';
 export * as backends from './backends';
 export * as amp from './amp/index';
@@ -62,16 +63,25 @@ function formatCudnnVersion(v: number): string {
     : `${Math.floor(v / 1000)}.${Math.floor((v % 1000) / 100)}.${v % 100}`;
 }
 
-/** Versions and devices, as `torchts info` prints them. */
+/**
+ * Versions and devices, as `torchts info` prints them: which binary was loaded (a prebuilt
+ * variant, a source build or TORCHTS_BINARY) and which libtorch, whether CUDA is usable and,
+ * if not, why.
+ */
 export function info(): Record<string, string | number | boolean> {
+  const cuda = cudaStatus();
   return {
     torchts: require('../../package.json').version as string,
     libtorch: nativeInfo.loaded ?? N.torchVersion,
+    'libtorch flavour': nativeInfo.flavour ? describeFlavour(nativeInfo.flavour) : '(unknown)',
     'compiled against': N.torchVersion,
     'libtorch dir': nativeInfo.libtorchDir ?? '(unknown)',
+    'libtorch found by': nativeInfo.libtorchSource,
     binary: nativeInfo.binary,
+    'binary kind': nativeInfo.variant ? `prebuilt ${nativeInfo.variant}` : nativeInfo.kind,
     'built with CUDA': N.builtWithCuda,
-    'cuda available': N.cudaIsAvailable(),
+    'cuda available': cuda.usable,
+    'cuda unavailable': cuda.reason ?? '-',
     'cuda devices': N.cudaDeviceCount(),
     'cuda runtime': formatCudaVersion(N.cudaVersions().cuda),
     cudnn: formatCudnnVersion(N.cudaVersions().cudnn),

@@ -5,8 +5,9 @@
  *
  * The pickle is read by pickle.ts with only the globals a tensor checkpoint needs:
  * `collections.OrderedDict`, `torch._utils._rebuild_tensor(_v2)`, `_rebuild_parameter`,
- * and the typed storage classes (`torch.FloatStorage`, ...). Any other global is refused
- * with a TorchError naming it; nothing is ever executed.
+ * `_codecs.encode` and `bytes` (how protocol 2 writes bytes) and the typed storage classes
+ * (`torch.FloatStorage`, ...). Any other global is refused with a TorchError naming it;
+ * nothing is ever executed.
  *
  * Result shape (the same as `load` gives for safetensors): dicts become plain objects (keys
  * as strings), lists and tuples arrays, tensors `Tensor`s (CPU, with the saved sizes,
@@ -104,6 +105,10 @@ function hooks(file: string) {
       spec.requiresGrad = requiresGrad === true;
       return spec;
     };
+  const emptyBytes: PyCallable = (args) => {
+    if (args.length) throw fail('bytes called with arguments');
+    return Buffer.alloc(0);
+  };
   const allowed: Record<string, PyCallable> = {
     'collections.OrderedDict': (args) => {
       if (args.length) throw fail('collections.OrderedDict called with arguments');
@@ -111,6 +116,16 @@ function hooks(file: string) {
     },
     'torch._utils._rebuild_tensor': rebuild('_rebuild_tensor', 4, 4),
     'torch._utils._rebuild_tensor_v2': rebuild('_rebuild_tensor_v2', 6, 7),
+    // bytes, as protocol 2 pickles them: _codecs.encode(text, 'latin1')
+    '_codecs.encode': (args) => {
+      const [text, encoding] = args;
+      if (args.length !== 2 || typeof text !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1'))
+        throw fail('_codecs.encode called with arguments other than (text, "latin1")');
+      return Buffer.from(text, 'latin1');
+    },
+    // b'' as torch.save writes it (protocol 2): bytes()
+    '__builtin__.bytes': emptyBytes,
+    'builtins.bytes': emptyBytes,
     'torch._utils._rebuild_parameter': (args) => {
       const [data, requiresGrad] = args;
       if (args.length !== 3 || !(data instanceof TensorSpec)) throw fail('_rebuild_parameter called without a tensor');

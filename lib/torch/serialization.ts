@@ -1,6 +1,10 @@
 /**
- * `torch.save` / `torch.load` (and their async forms) over safetensors files.
+ * `torch.save` / `torch.load` (and their async forms).
  *
+ * `save` writes PyTorch's own format (a zip of a protocol-2 pickle and the raw storages;
+ * pth_writer.ts) unless the file name ends `.safetensors` or `{ format: 'safetensors' }` is
+ * given. Python's `torch.load` (including `weights_only=True`) reads the former as if PyTorch
+ * had written it; for safetensors:
  * - A flat `Record<string, Tensor>` (a model's `stateDict()`) is written as a plain
  *   safetensors file that Python's `safetensors.torch.load_file` reads unchanged.
  * - Anything else (a checkpoint `{ model, optimizer, epoch, rng, ... }`, an array, a single
@@ -9,11 +13,13 @@
  *   rebuilds it. Only data is stored: numbers (NaN, ±Infinity and -0 included), strings,
  *   booleans, null, arrays, plain objects and Tensors. Nothing is ever executed on load.
  *
- * `load` also reads PyTorch's own `.pth`/`.pt` zip files (pth.ts), recognised by content.
+ * `load` reads both, recognised by content: PyTorch's `.pth`/`.pt` zip files (pth.ts) and
+ * safetensors files.
  *
  * Writes are atomic: the bytes go to `<path>.tmp-<pid>-<random>`, which is fsynced and
  * renamed over `path`; on failure the temporary file is removed and `path` is untouched.
- * Reads check the whole header before creating any tensor.
+ * Everything is checked before the temporary file is created. Reads check the whole header
+ * before creating any tensor.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -23,6 +29,7 @@ import { frombuffer } from './creation';
 import { checkDevice, type Device } from './device';
 import { checkOptions, describe, TorchError, typeError } from './errors';
 import { pthSteps, ZIP_MAGIC } from './pth';
+import { pthChunks } from './pth_writer';
 import { encodeHeader, type Entry, headerLength, invalid, parseHeader } from './safetensors';
 import { Tensor } from './tensor';
 
@@ -30,6 +37,19 @@ import { Tensor } from './tensor';
 export const STRUCTURE_KEY = 'torchts.structure';
 const MAX_DEPTH = 500;
 const LEGACY_MAGIC = Buffer.from([0x80, 0x02, 0x8a, 0x0a]);
+
+/** The file formats `save` writes. */
+export type SaveFormat = 'pytorch' | 'safetensors';
+const SAVE_FORMATS: readonly SaveFormat[] = ['pytorch', 'safetensors'];
+
+export interface SaveOptions {
+  /**
+   * `'pytorch'`: PyTorch's zip format, what Python's `torch.save` writes (`torch.load` reads
+   * it, `weights_only=True` included). `'safetensors'`: a safetensors file. Default: by the
+   * file name, safetensors when it ends `.safetensors`, PyTorch's format otherwise.
+   */
+  format?: SaveFormat;
+}
 
 export interface LoadOptions {
   /** Where to put the loaded tensors (default: the CPU). */
@@ -165,8 +185,8 @@ function ioError(action: 'save to' | 'load', file: string, e: unknown): Error {
 
 const tempName = (file: string) => `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
 
-/** The header, then each tensor's bytes (produced one at a time to bound memory). */
-function* chunks(obj: unknown): Generator<Buffer> {
+/** The safetensors header, then each tensor's bytes (produced one at a time to bound memory). */
+function* safetensorsChunks(obj: unknown): Generator<Buffer> {
   const plan = planSave(obj);
   const { header, entries } = encodeHeader(
     plan.tensors.map(({ name, tensor }) => ({ name, dtype: tensor.dtype, shape: tensor.shape })),
@@ -184,10 +204,27 @@ function* chunks(obj: unknown): Generator<Buffer> {
   }
 }
 
-/** Saves tensors, a state dict or a nested checkpoint to `path` as a safetensors file (atomically). */
-export function save(obj: unknown, path: string): void {
+/**
+ * The file's bytes in the chosen format, chunk by chunk (the first `next()` checks
+ * everything). `sync`: each chunk is written before any other JS runs, so a CPU storage
+ * can be handed out without a copy.
+ */
+function chunks(obj: unknown, file: string, options: unknown, sync: boolean): Generator<Buffer> {
+  const o = checkOptions<SaveOptions>(options, 'options', ['format']);
+  if (o.format !== undefined && !SAVE_FORMATS.includes(o.format))
+    throw typeError(`one of ${SAVE_FORMATS.map((f) => `'${f}'`).join(', ')}`, 'options.format', o.format);
+  const format = o.format ?? (file.endsWith('.safetensors') ? 'safetensors' : 'pytorch');
+  return format === 'safetensors' ? safetensorsChunks(obj) : pthChunks(obj, { alias: sync });
+}
+
+/**
+ * Saves tensors, a state dict or a nested checkpoint to `path`, atomically: in PyTorch's
+ * format (Python's `torch.load` reads it), or as safetensors when `path` ends
+ * `.safetensors` or `options.format` says so.
+ */
+export function save(obj: unknown, path: string, options?: SaveOptions): void {
   const file = checkPath(path);
-  const parts = chunks(obj);
+  const parts = chunks(obj, file, options, true);
   const first = parts.next(); // plans and checks everything before touching the disk
   const tmp = tempName(file);
   let fd: number | undefined;
@@ -209,9 +246,9 @@ export function save(obj: unknown, path: string): void {
 }
 
 /** `save` with the file I/O on libuv's thread pool (the tensor bytes are copied out on this thread). */
-export async function saveAsync(obj: unknown, path: string): Promise<void> {
+export async function saveAsync(obj: unknown, path: string, options?: SaveOptions): Promise<void> {
   const file = checkPath(path);
-  const parts = chunks(obj);
+  const parts = chunks(obj, file, options, false);
   const first = parts.next();
   const tmp = tempName(file);
   let fh: fs.promises.FileHandle | undefined;

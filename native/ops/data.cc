@@ -144,6 +144,37 @@ void RegisterData(Napi::Env env, Napi::Object exports) {
     const at::Tensor& b = Tns(info, 1);
     return Napi::Boolean::New(info.Env(), a.has_storage() && b.has_storage() && a.storage().is_alias_of(b.storage()));
   });
+  // (handle) -> [identity, bytes] of the tensor's storage: views of one storage give one
+  // identity while they live (torch.save writes each storage once).
+  TORCHTS_DEF("storageInfo", {
+    const at::Tensor& t = Tns(info, 0);
+    TORCH_CHECK(t.has_storage(), "a tensor without storage (", t.toString(), ") cannot be saved");
+    Napi::Array out = Napi::Array::New(info.Env(), 2);
+    out.Set(0u, Napi::Number::New(info.Env(), double(reinterpret_cast<uintptr_t>(t.storage().unsafeGetStorageImpl()))));
+    out.Set(1u, Napi::Number::New(info.Env(), double(t.storage().nbytes())));
+    return out;
+  });
+  // (handle, alias) -> Buffer with every byte of the tensor's storage. With `alias` a CPU
+  // storage is not copied: the Buffer views its memory and keeps it alive (for a synchronous
+  // save, which writes it before any JS runs); otherwise, and from other devices, a copy.
+  TORCHTS_DEF("storageBytes", {
+    const at::Tensor& t = Tns(info, 0);
+    TORCH_CHECK(t.has_storage(), "a tensor without storage cannot be saved");
+    const c10::Storage& storage = t.storage();
+    size_t n = storage.nbytes();
+    if (n && Bool(info, 1) && storage.device().is_cpu()) {
+      auto* keep = new c10::Storage(storage);
+      return Napi::Buffer<uint8_t>::NewOrCopy(
+          info.Env(), const_cast<uint8_t*>(static_cast<const uint8_t*>(keep->data())), n,
+          [](Napi::Env, uint8_t*, c10::Storage* s) { delete s; }, keep);
+    }
+    at::Tensor bytes = at::empty({0}, at::TensorOptions().dtype(at::kByte).device(t.device()));
+    bytes.set_(storage, 0, {int64_t(n)}, {1});
+    at::Tensor cpu = bytes.cpu();
+    Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(info.Env(), n);
+    if (n) std::memcpy(out.Data(), cpu.data_ptr(), n);
+    return out;
+  });
   TORCHTS_DEF("item", {
     at::Scalar s = Tns(info, 0).item();
     if (s.isBoolean()) return Napi::Boolean::New(info.Env(), s.toBool());
