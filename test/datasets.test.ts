@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { data, torch, TorchError, vision } from '../lib/index';
-import { runReference } from './parity/fixtures';
+import { runReference, tempDir } from './parity/fixtures';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-datasets-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -70,7 +70,24 @@ describe('MNIST', () => {
     fs.writeFileSync(path.join(bad, 't10k-images-idx3-ubyte.gz'), Buffer.from([0x1f, 0x8b, 1, 2, 3]));
     fs.rmSync(path.join(bad, 't10k-images-idx3-ubyte'));
     expect(() => new vision.datasets.MNIST(bad, { train: false })).toThrow(/not a valid gzip file/);
-    expect(() => new vision.datasets.MNIST(path.join(tmp, 'nothing-here'))).toThrow(TorchError);
+    expect(() => new vision.datasets.MNIST(path.join(tmp, 'nothing-here'))).toThrow(/download: true/);
+  });
+
+  it("download: true puts the files in torchvision's <root>/MNIST/raw and reads them from there", () => {
+    const root = path.join(tmp, 'data');
+    const ds = new vision.datasets.MNIST(root, { train: false, download: true });
+    expect(fs.readdirSync(path.join(root, 'MNIST', 'raw')).sort()).toEqual([
+      't10k-images-idx3-ubyte',
+      't10k-labels-idx1-ubyte',
+      'train-images-idx3-ubyte',
+      'train-labels-idx1-ubyte',
+    ]);
+    expect(torch.equal(ds.data, test.data)).toBe(true);
+    // A second construction finds them without copying; FashionMNIST cannot be downloaded.
+    expect(new vision.datasets.MNIST(root, { train: true }).length).toBe(60000);
+    expect(() => new vision.datasets.FashionMNIST(path.join(tmp, 'fm'), { download: true })).toThrow(
+      /FashionMNIST cannot be downloaded by torchts: put its idx files .* in .*FashionMNIST.raw/,
+    );
   });
 });
 
@@ -207,5 +224,26 @@ describe('DataLoader', () => {
     expect(() => new data.DataLoader(ds, { shuffle: true, sampler: new data.SequentialSampler(10) })).toThrow(
       /either sampler or shuffle/,
     );
+  });
+});
+
+describe('FakeData', () => {
+  it("gives torchvision's items for the same seeds and leaves the global generator as it was", () => {
+    const out = tempDir('fakedata');
+    const targets = JSON.parse(runReference('fake_data.py', [out, '5', '0', '3', '11']).trim()) as number[];
+    const ds = new vision.datasets.FakeData(20, [3, 8, 6], 7, undefined, { randomOffset: 5 });
+    torch.manualSeed(123);
+    [0, 3, 11].forEach((index, k) => {
+      const [img, target] = ds.get(index);
+      expect(img.dtype).toBe('uint8');
+      expect(img.shape).toEqual([3, 8, 6]);
+      expect(Buffer.compare(img.toBytes(), fs.readFileSync(path.join(out, `img${index}.bin`)))).toBe(0);
+      expect(target).toBe(targets[k]);
+    });
+    expect(Buffer.compare(torch.rand(4).toBytes(), fs.readFileSync(path.join(out, 'after.bin')))).toBe(0);
+    expect(ds.length).toBe(20);
+    expect(() => ds.get(20)).toThrow(RangeError);
+    const withTransform = new vision.datasets.FakeData(2, [3, 4, 4], 10, new vision.transforms.ToTensor());
+    expect(withTransform.get(1)[0].dtype).toBe('float32');
   });
 });

