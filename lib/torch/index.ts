@@ -8,6 +8,8 @@ export type { DType } from './dtype';
 export type { Device } from './device';
 export * from './creation';
 export * from './functions';
+// Everything else libtorch's schema has (torch.*, torch.linalg, torch.special), generated.
+export * from './generated/functions';
 export { Generator, randperm, getRngState, setRngState } from './generator';
 export { noGrad, enableGrad, inferenceMode, setGradEnabled, isGradEnabled, isInferenceModeEnabled } from './autograd';
 export { tidy, keep, memory, type MemoryReport } from './memory';

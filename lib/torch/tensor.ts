@@ -12,6 +12,8 @@ import { formatTensor } from './format';
 import { finalizer, track, type Owned } from './memory';
 import { TensorReductions } from './tensor_reduction';
 import { TensorShapeOps } from './tensor_shape';
+import type { TensorMethods } from './generated/tensor_methods';
+import { installGeneratedMethods } from './tensor_generated';
 
 /** One item of `index()`: an integer, a slice string (`':'`, `'1:3'`, `'::2'`), `'...'`, `null` (new axis) or an index Tensor. */
 export type IndexItem = number | string | null | Tensor;
@@ -635,7 +637,7 @@ export { wrap as _wrap, tensorArg as _tensorArg, indexSpec as _indexSpec };
 // Reductions and shape/indexing methods live in their own files; they are installed here,
 // after the class exists (those files import it back).
 /* eslint-disable @typescript-eslint/no-empty-object-type */
-export interface Tensor extends TensorReductions, TensorShapeOps {}
+export interface Tensor extends TensorReductions, TensorShapeOps, TensorMethods {}
 /* eslint-enable @typescript-eslint/no-empty-object-type */
 for (const methods of [TensorReductions, TensorShapeOps]) {
   for (const name of Object.getOwnPropertyNames(methods.prototype)) {
@@ -643,3 +645,5 @@ for (const methods of [TensorReductions, TensorShapeOps]) {
       Object.defineProperty(Tensor.prototype, name, Object.getOwnPropertyDescriptor(methods.prototype, name)!);
   }
 }
+// Every other method libtorch's schema has, through the generic op path.
+installGeneratedMethods(Tensor.prototype);

@@ -376,14 +376,13 @@ napi_value FromIValue(Napi::Env env, const OpEntry& e, c10::IValue&& v,
   ThrowTorchError(env, "aten::" + e.schema + " returned a " + v.tagKind() + ", which torchts cannot pass to JS");
 }
 
-// (qualified name 'aten::add', overload 'Tensor' or '', expected argument types joined by ',' or
-// null) -> op id. The expected types are those the TypeScript layer was generated for: when
-// this libtorch's schema differs, the op is refused here rather than called with misplaced
-// arguments. Trailing arguments that this libtorch added with defaults are fine.
+// (qualified name 'aten::add', overload 'Tensor' or '') -> op id. The TypeScript layer then
+// reads the schema's argument names (opArgs) and places its arguments by name, so a libtorch
+// whose schema orders or extends them differently is still called correctly.
 Napi::Value OpResolve(const Info& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString())
-    throw Napi::TypeError::New(env, "opResolve(name: string, overload: string, types?: string)");
+    throw Napi::TypeError::New(env, "opResolve(name: string, overload: string)");
   std::string name = info[0].As<Napi::String>().Utf8Value();
   std::string overload = info[1].As<Napi::String>().Utf8Value();
   auto handle = c10::Dispatcher::singleton().findSchema({name, overload});
@@ -399,28 +398,6 @@ Napi::Value OpResolve(const Info& info) {
   for (size_t k = 0; k < e.args.size(); ++k)
     if (e.args[k].kind == Kind::Tensor && !e.args[k].list) e.tensor_args.push_back(static_cast<int>(k));
   e.returns = s.returns().size();
-  if (info.Length() > 2 && info[2].IsString()) {
-    std::string want = info[2].As<Napi::String>().Utf8Value();
-    std::vector<std::string> types;
-    size_t start = 0;
-    while (start <= want.size() && !want.empty()) {
-      size_t comma = want.find(',', start);
-      types.push_back(want.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-    bool ok = types.size() <= e.args.size();
-    for (size_t k = 0; ok && k < e.args.size(); ++k) {
-      if (k < types.size())
-        ok = types[k] == e.args[k].type;
-      else
-        ok = e.args[k].def.has_value() || e.args[k].optional;
-    }
-    if (!ok) {
-      ThrowTorchError(env, "aten::" + e.schema + " in this libtorch (" + TORCH_VERSION +
-                               ") does not take the arguments torchts was generated for (" + want + ")");
-    }
-  }
   for (const ArgSpec& a : e.args) {
     if (a.kind == Kind::Unsupported && !a.def && !a.optional)
       ThrowTorchError(
@@ -473,6 +450,24 @@ Napi::Value OpCall(const Info& info) {
 void RegisterDispatch(Napi::Env env, Napi::Object exports) {
   Def<OpResolve>(env, exports, "opResolve");
   Def<OpCall>(env, exports, "opCall");
+  // (id) -> [[name, type, flags], ...] for the schema's arguments, in order; flags: 1 an out=
+  // argument (written to and returned), 2 optional (has a default or takes None).
+  TORCHTS_DEF("opArgs", {
+    int64_t id = Int(info, 0);
+    TORCH_CHECK(id >= 0 && id < static_cast<int64_t>(Ops().size()), "no op with id ", id);
+    const OpEntry& e = Ops()[id];
+    const auto& args = e.op.schema().arguments();
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env, args.size());
+    for (size_t k = 0; k < args.size(); ++k) {
+      Napi::Array a = Napi::Array::New(env, 3);
+      a.Set(0u, Napi::String::New(env, args[k].name()));
+      a.Set(1u, Napi::String::New(env, e.args[k].type));
+      a.Set(2u, Napi::Number::New(env, (args[k].is_out() ? 1 : 0) | (e.args[k].def || e.args[k].optional ? 2 : 0)));
+      out.Set(k, a);
+    }
+    return out;
+  });
   // (id) -> the schema this libtorch has for the op, for messages and tests.
   TORCHTS_DEF("opSchema", {
     int64_t id = Int(info, 0);
