@@ -443,10 +443,33 @@ function bind(
     if (p.numbers && typeof raw !== 'object' && at < 15) wrapped |= 1 << at;
   }
   if (op.selfPos >= 0) values[op.selfPos] = (self as Tensor).handle;
-  const r = N.opCall(op.id + wrapped * 65536, ...values);
+  const r = callNative(op.id + wrapped * 65536, values);
   const result = decode(sig, op, r, self, args, np, positional, opts);
   if (requiresGrad) (result as Tensor).requiresGrad_(true);
   return result;
+}
+
+/** N.opCall without a spread call for the common argument counts (a spread costs more than the call). */
+function callNative(code: number, v: unknown[]): unknown {
+  const f = N.opCall;
+  switch (v.length) {
+    case 0:
+      return f(code);
+    case 1:
+      return f(code, v[0]);
+    case 2:
+      return f(code, v[0], v[1]);
+    case 3:
+      return f(code, v[0], v[1], v[2]);
+    case 4:
+      return f(code, v[0], v[1], v[2], v[3]);
+    case 5:
+      return f(code, v[0], v[1], v[2], v[3], v[4]);
+    case 6:
+      return f(code, v[0], v[1], v[2], v[3], v[4], v[5]);
+    default:
+      return f(code, ...v);
+  }
 }
 
 /** The JS object that was passed at schema position k (for results that are an input tensor). */

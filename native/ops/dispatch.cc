@@ -330,15 +330,20 @@ c10::IValue ToIValue(napi_env env, const OpEntry& e, const ArgSpec& a, napi_valu
   }
 }
 
+struct Inputs {
+  static constexpr int kMax = 16;
+  std::pair<int, const c10::TensorImpl*> at[kMax];
+  int n = 0;
+};
+
 // A result back into JS. `inputs` are the TensorImpls of the tensor arguments, by position.
-napi_value FromIValue(Napi::Env env, const OpEntry& e, c10::IValue&& v,
-                      const std::vector<std::pair<int, const c10::TensorImpl*>>& inputs) {
+napi_value FromIValue(Napi::Env env, const OpEntry& e, c10::IValue&& v, const Inputs& inputs) {
   if (v.isTensor()) {
     at::Tensor t = std::move(v).toTensor();
     if (!t.defined()) return Napi::Number::New(env, -1);
     const c10::TensorImpl* impl = t.unsafeGetTensorImpl();
-    for (const auto& [pos, in] : inputs)
-      if (in == impl) return Napi::Number::New(env, -(pos + 2));
+    for (int k = 0; k < inputs.n; ++k)
+      if (inputs.at[k].second == impl) return Napi::Number::New(env, -(inputs.at[k].first + 2));
     return Napi::Number::New(env, Table().Add(env, std::move(t)));
   }
   if (v.isNone()) return env.Null();
@@ -424,24 +429,31 @@ Napi::Value OpCall(const Info& info) {
     throw Napi::TypeError::New(env, "aten::" + e.schema + " takes " + std::to_string(e.args.size()) +
                                         " arguments but received " + std::to_string(given));
   }
-  torch::jit::Stack stack;
-  stack.reserve(std::max(e.args.size(), e.returns));
-  std::vector<std::pair<int, const c10::TensorImpl*>> inputs;
-  inputs.reserve(e.tensor_args.size());
+  // One stack reused across calls (no JS runs inside an op, so calls never nest).
+  static torch::jit::Stack stack;
+  stack.clear();
   napi_value undef = env.Undefined();
   for (size_t k = 0; k < e.args.size(); ++k) {
     napi_value v = k < given ? static_cast<napi_value>(info[k + 1]) : undef;
     stack.push_back(ToIValue(raw, e, e.args[k], v, k < 15 && (wrapped >> k) & 1));
   }
+  // The tensor arguments' impls: a result that is one of them goes back as its position.
+  Inputs inputs;
   for (int pos : e.tensor_args) {
     const c10::IValue& v = stack[pos];
-    if (v.isTensor() && !((wrapped >> pos) & 1)) inputs.emplace_back(pos, v.unsafeToTensorImpl());
+    if (v.isTensor() && !((wrapped >> pos) & 1) && inputs.n < Inputs::kMax)
+      inputs.at[inputs.n++] = {pos, v.unsafeToTensorImpl()};
   }
   e.op.callBoxed(stack);
   if (stack.empty()) return env.Undefined();
-  if (stack.size() == 1) return Napi::Value(env, FromIValue(env, e, std::move(stack[0]), inputs));
+  if (stack.size() == 1) {
+    napi_value r = FromIValue(env, e, std::move(stack[0]), inputs);
+    stack.clear();
+    return Napi::Value(env, r);
+  }
   Napi::Array out = Napi::Array::New(env, stack.size());
   for (size_t k = 0; k < stack.size(); ++k) out.Set(k, FromIValue(env, e, std::move(stack[k]), inputs));
+  stack.clear();
   return out;
 }
 
