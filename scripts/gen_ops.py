@@ -98,7 +98,7 @@ HAND_WRITTEN = {
         "amax", "amin", "argmax", "argmin", "std", "var", "norm", "logsumexp", "all", "any", "topk", "sort",
         "cumsum", "view", "reshape", "viewAs", "expand", "expandAs", "repeat", "permute", "flip",
         "transpose", "t", "flatten", "squeeze", "unsqueeze", "split", "chunk", "unbind", "asStrided",
-        "narrow", "select", "indexSelect", "gather", "scatter", "scatter_", "index", "indexPut_",
+        "narrow", "select", "indexSelect", "gather", "index", "indexPut_",
     },
     "torch": {
         "Tensor", "TorchError", "Generator", "randperm", "getRngState", "setRngState", "noGrad",

@@ -151,14 +151,6 @@ export function dropout(input: Tensor, p = 0.5, training = true, inplace = false
   return wrap(N.dropout(h, p, checkBool(training, 'training')));
 }
 
-/** Constant padding; `pad` lists (before, after) pairs starting from the last dimension, as `F.pad`. */
-export function pad(input: Tensor, padding: number[], value = 0): Tensor {
-  if (!Array.isArray(padding) || padding.length % 2 !== 0 || !padding.every((p) => Number.isSafeInteger(p))) {
-    throw typeError('an even-length array of integers', 'pad', padding);
-  }
-  return wrap(N.constantPad(tensorArg(input, 'input').handle, padding, checkNumber(value, 'value')));
-}
-
 export function flatten(input: Tensor, startDim = 0, endDim = -1): Tensor {
   return tensorArg(input, 'input').flatten(startDim, endDim);
 }
@@ -226,3 +218,40 @@ export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Re
     ),
   );
 }
+
+// ---- the rest of torch.nn.functional -------------------------------------------------
+// Compositions written after torch/nn/functional.py, on the ops generated from libtorch's schema.
+export * from './functional_activation';
+export * from './functional_pooling';
+export * from './functional_loss';
+export * from './functional_misc';
+export type { Reduction as ReductionMode } from './functional_args';
+
+// Functions that nn.functional takes straight from torch / torch._C._nn (functional.py's _add_docstr).
+import * as G from '../torch/generated/functions';
+export const {
+  conv1d,
+  conv3d,
+  convTranspose1d,
+  convTranspose2d,
+  convTranspose3d,
+  convTbc,
+  prelu,
+  hardshrink,
+  bilinear,
+  pixelShuffle,
+  pixelUnshuffle,
+  channelShuffle,
+  nativeChannelShuffle,
+  pairwiseDistance,
+  pdist,
+  cosineSimilarity,
+  relu_,
+  selu_,
+  celu_,
+  rrelu_,
+  threshold_,
+} = G;
+export const { gelu, softplus, softshrink, oneHot, scaledDotProductAttention, elu_, leakyRelu_, hardtanh_ } = G._nn;
+/** log(sigmoid(x)) */
+export const logsigmoid = G._nn.logSigmoid;

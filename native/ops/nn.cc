@@ -66,7 +66,6 @@ void RegisterNN(Napi::Env env, Napi::Object exports) {
   // (input, target, reduction)
   TORCHTS_DEF("mseLoss", { return Ret(info, at::mse_loss(Tns(info, 0), Tns(info, 1), Reduction(info, 2))); });
   // (input, pad[] (last dim first, as F.pad), value)
-  TORCHTS_DEF("constantPad", { return Ret(info, at::constant_pad_nd(Tns(info, 0), IntList(info, 1), Scl(info, 2))); });
   // Replaces a tensor's data keeping its identity (autograd leaf, JS object): Module.to().
   TORCHTS_DEF("setData", {
     at::Tensor(Tns(info, 0)).set_data(Tns(info, 1));

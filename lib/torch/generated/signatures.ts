@@ -4010,6 +4010,18 @@ export const METHODS: Record<string, readonly string[]> = {
   rowIndices: [
     'row_indices > T',
   ],
+  scatter: [
+    'scatter.src dim:I index:T src:T > T',
+    'scatter.reduce dim:I index:T src:T *reduce:s > T',
+    'scatter.value dim:I index:T value:S > T',
+    'scatter.value_reduce dim:I index:T value:S *reduce:s > T',
+  ],
+  scatter_: [
+    'scatter_.src dim:I index:T src:T > T',
+    'scatter_.reduce dim:I index:T src:T *reduce:s > T',
+    'scatter_.value dim:I index:T value:S > T',
+    'scatter_.value_reduce dim:I index:T value:S *reduce:s > T',
+  ],
   scatterAdd: [
     'scatter_add dim:I index:T src:T > T',
   ],

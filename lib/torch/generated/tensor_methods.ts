@@ -1606,6 +1606,46 @@ export interface TensorMethods {
    */
   rowIndices(): Tensor;
   /**
+   * Out-of-place version of `torch.Tensor.scatter_`
+   * `aten::scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+   */
+  scatter(dim: number, index: Tensor, src: Tensor): Tensor;
+  /**
+   * Out-of-place version of `torch.Tensor.scatter_`
+   * `aten::scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+   */
+  scatter(dim: number, index: Tensor, src: Tensor, options?: { reduce?: string }): Tensor;
+  /**
+   * Out-of-place version of `torch.Tensor.scatter_`
+   * `aten::scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   */
+  scatter(dim: number, index: Tensor, value: number | boolean): Tensor;
+  /**
+   * Out-of-place version of `torch.Tensor.scatter_`
+   * `aten::scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+   */
+  scatter(dim: number, index: Tensor, value: number | boolean, options?: { reduce?: string }): Tensor;
+  /**
+   * In-place version of `scatter`.
+   * `aten::scatter_.src(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)`
+   */
+  scatter_(dim: number, index: Tensor, src: Tensor): this;
+  /**
+   * In-place version of `scatter`.
+   * `aten::scatter_.reduce(Tensor(a!) self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor(a!)`
+   */
+  scatter_(dim: number, index: Tensor, src: Tensor, options?: { reduce?: string }): this;
+  /**
+   * In-place version of `scatter`.
+   * `aten::scatter_.value(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)`
+   */
+  scatter_(dim: number, index: Tensor, value: number | boolean): this;
+  /**
+   * In-place version of `scatter`.
+   * `aten::scatter_.value_reduce(Tensor(a!) self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor(a!)`
+   */
+  scatter_(dim: number, index: Tensor, value: number | boolean, options?: { reduce?: string }): this;
+  /**
    * Out-of-place version of `torch.Tensor.scatter_add_`
    * `aten::scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
    */
