@@ -73,8 +73,9 @@ SKIP_SIGNATURES = {
     "div_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)",
 }
 
-# Python-level names written by hand in TypeScript (camelCase, as torchts spells them); the
-# generator leaves them out. Tensor methods: lib/torch/tensor.ts, tensor_reduction.ts,
+# Python-level names written by hand in TypeScript (camelCase, as torchts spells them): the
+# typed exports leave them out (the signature tables keep them, for hand-written code that
+# falls back on the generic path). Tensor methods: lib/torch/tensor.ts, tensor_reduction.ts,
 # tensor_shape.ts. torch functions: lib/torch/creation.ts, functions.ts, generator.ts.
 HAND_WRITTEN = {
     "methods": {
@@ -436,8 +437,6 @@ def main() -> int:
             elif ns == "fft":
                 py = name[len("fft_") :] if name.startswith("fft_") else name
             js = camel(py)
-            if js in HAND_WRITTEN.get(ns, set()):
-                continue
             allow = torch._C._should_allow_numbers_as_tensors(name)
             sigs, infs = [], []
             for g in group_overloads(grouped[name]):
@@ -592,7 +591,7 @@ def render_methods(infos: dict[str, list[dict]]) -> str:
         "export interface TensorMethods {\n"
     )
     for name, inf in infos.items():
-        if name.startswith("_"):
+        if name.startswith("_") or name in HAND_WRITTEN["methods"]:
             continue
         out.append(overload_lines("methods", name, inf, True, "  "))
     out.append("}\n")
@@ -615,7 +614,7 @@ def render_functions(infos: dict[str, dict[str, list[dict]]], tables) -> str:
     )
     exports = []
     for name, inf in infos["torch"].items():
-        if name.startswith("_"):
+        if name in HAND_WRITTEN["torch"]:
             continue
         ident = name + "_" if name in RESERVED else name
         doc = docs_for("torch", inf[0]["py"], False)

@@ -39,7 +39,7 @@ export function bindArgs<D extends Record<string, unknown>>(
   const names = [...required, ...Object.keys(defaults)];
   let n = args.length;
   let opts: Record<string, unknown> | undefined;
-  if (n > required.length && isOptions(args[n - 1])) {
+  if (n > 0 && isOptions(args[n - 1])) {
     opts = args[n - 1] as Record<string, unknown>;
     n--;
   }

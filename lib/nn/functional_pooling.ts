@@ -186,12 +186,22 @@ export function avgPool3d(...args: unknown[]): Tensor {
   );
 }
 
-/** Adaptive average pooling to `outputSize`. */
-export function adaptiveAvgPool1d(input: Tensor, outputSize: Size): Tensor {
-  return T.adaptiveAvgPool1d(tensorOf(input, 'input'), ntuple(outputSize, 1, 'outputSize'));
+/** An output size whose null entries keep the input's size (PyTorch's _list_with_default). */
+function adaptiveSize(outputSize: unknown, input: Tensor, n: number): number[] {
+  const list = Array.isArray(outputSize) ? outputSize : new Array<unknown>(n).fill(outputSize);
+  if (list.length !== n) throw typeError(`an integer or ${n} integers (or nulls)`, 'outputSize', outputSize);
+  return list.map((v, i) => (v === null || v === undefined ? input.size(i - n) : ntuple(v, 1, 'outputSize')[0]));
 }
-export function adaptiveAvgPool3d(input: Tensor, outputSize: Size): Tensor {
-  return _nn.adaptiveAvgPool3d(tensorOf(input, 'input'), ntuple(outputSize, 3, 'outputSize'));
+
+type AdaptiveSize = number | readonly (number | null)[];
+/** Adaptive average pooling to `outputSize` (null entries keep the input's size). */
+export function adaptiveAvgPool1d(input: Tensor, outputSize: AdaptiveSize): Tensor {
+  const x = tensorOf(input, 'input');
+  return T.adaptiveAvgPool1d(x, adaptiveSize(outputSize, x, 1));
+}
+export function adaptiveAvgPool3d(input: Tensor, outputSize: AdaptiveSize): Tensor {
+  const x = tensorOf(input, 'input');
+  return _nn.adaptiveAvgPool3d(x, adaptiveSize(outputSize, x, 3));
 }
 
 function adaptiveMax(
@@ -201,29 +211,37 @@ function adaptiveMax(
   returnIndices: unknown,
 ): Tensor | [Tensor, Tensor] {
   const x = tensorOf(input, 'input');
-  const size = ntuple(outputSize, n, 'outputSize');
+  const size = adaptiveSize(outputSize, x, n);
   const f = n === 1 ? T.adaptiveMaxPool1d : n === 2 ? _nn.adaptiveMaxPool2d : _nn.adaptiveMaxPool3d;
   const r = f(x, size);
   return bool(returnIndices ?? false, 'returnIndices') ? [r[0], r[1]] : (r[1].dispose(), r[0]);
 }
 /** Adaptive max pooling to `outputSize`; with `returnIndices` also the indices. */
-export function adaptiveMaxPool1d(input: Tensor, outputSize: Size, returnIndices?: false): Tensor;
-export function adaptiveMaxPool1d(input: Tensor, outputSize: Size, returnIndices: true): [Tensor, Tensor];
-export function adaptiveMaxPool1d(input: Tensor, outputSize: Size, returnIndices?: boolean): Tensor | [Tensor, Tensor] {
+export function adaptiveMaxPool1d(input: Tensor, outputSize: AdaptiveSize, returnIndices?: false): Tensor;
+export function adaptiveMaxPool1d(input: Tensor, outputSize: AdaptiveSize, returnIndices: true): [Tensor, Tensor];
+export function adaptiveMaxPool1d(
+  input: Tensor,
+  outputSize: AdaptiveSize,
+  returnIndices?: boolean,
+): Tensor | [Tensor, Tensor] {
   return adaptiveMax(1, input, outputSize, returnIndices);
 }
-export function adaptiveMaxPool3d(input: Tensor, outputSize: Size, returnIndices?: false): Tensor;
-export function adaptiveMaxPool3d(input: Tensor, outputSize: Size, returnIndices: true): [Tensor, Tensor];
-export function adaptiveMaxPool3d(input: Tensor, outputSize: Size, returnIndices?: boolean): Tensor | [Tensor, Tensor] {
+export function adaptiveMaxPool3d(input: Tensor, outputSize: AdaptiveSize, returnIndices?: false): Tensor;
+export function adaptiveMaxPool3d(input: Tensor, outputSize: AdaptiveSize, returnIndices: true): [Tensor, Tensor];
+export function adaptiveMaxPool3d(
+  input: Tensor,
+  outputSize: AdaptiveSize,
+  returnIndices?: boolean,
+): Tensor | [Tensor, Tensor] {
   return adaptiveMax(3, input, outputSize, returnIndices);
 }
-export function adaptiveMaxPool1dWithIndices(input: Tensor, outputSize: Size): [Tensor, Tensor] {
+export function adaptiveMaxPool1dWithIndices(input: Tensor, outputSize: AdaptiveSize): [Tensor, Tensor] {
   return adaptiveMax(1, input, outputSize, true) as [Tensor, Tensor];
 }
-export function adaptiveMaxPool2dWithIndices(input: Tensor, outputSize: Size): [Tensor, Tensor] {
+export function adaptiveMaxPool2dWithIndices(input: Tensor, outputSize: AdaptiveSize): [Tensor, Tensor] {
   return adaptiveMax(2, input, outputSize, true) as [Tensor, Tensor];
 }
-export function adaptiveMaxPool3dWithIndices(input: Tensor, outputSize: Size): [Tensor, Tensor] {
+export function adaptiveMaxPool3dWithIndices(input: Tensor, outputSize: AdaptiveSize): [Tensor, Tensor] {
   return adaptiveMax(3, input, outputSize, true) as [Tensor, Tensor];
 }
 

@@ -311,7 +311,9 @@ export class Tensor implements Owned {
   // ---- conversion --------------------------------------------------------------------
 
   /**
-   * Converts to a device and/or dtype: `to('cuda')`, `to('float16')`, `to({ device, dtype })`.
+   * Converts to a device and/or dtype: `to('cuda')`, `to('float16')`, `to({ device, dtype })`,
+   * and Python's positional forms `to(device, dtype, nonBlocking, copy)`, `to(dtype, nonBlocking,
+   * copy)`, `to(other, nonBlocking, copy)`, each optionally ending in `{ memoryFormat }`.
    * Returns this tensor itself when nothing changes.
    */
   to(
@@ -320,32 +322,46 @@ export class Tensor implements Owned {
       | DType
       | Tensor
       | { device?: Device | string; dtype?: DType; nonBlocking?: boolean; copy?: boolean; memoryFormat?: MemoryFormat },
+    ...rest: (DType | boolean | { nonBlocking?: boolean; copy?: boolean; memoryFormat?: MemoryFormat })[]
   ): Tensor {
     let device: string | null = null;
     let dtype = -1;
     let nonBlocking = false;
     let copy = false;
     let format: number | null = null;
-    if (typeof target === 'string') {
-      if (/^(cpu|cuda)/.test(target)) device = checkDevice(target, 'target');
-      else dtype = dtypeCode(target, 'target');
-    } else if (target instanceof Tensor) {
-      device = target.device;
-      dtype = dtypeCode(target.dtype);
-    } else {
+    const readOptions = (v: unknown, argument: string): void => {
       const o = checkOptions<{
         device: string;
         dtype: DType;
         nonBlocking: boolean;
         copy: boolean;
         memoryFormat: MemoryFormat;
-      }>(target, 'target');
+      }>(v, argument);
       if (o.memoryFormat !== undefined) format = memoryFormatCode(o.memoryFormat);
-      device = checkDevice(o.device);
-      dtype = optDtypeCode(o.dtype);
+      if (o.device !== undefined) device = checkDevice(o.device);
+      if (o.dtype !== undefined) dtype = optDtypeCode(o.dtype);
       if (o.nonBlocking !== undefined) nonBlocking = checkBool(o.nonBlocking, 'nonBlocking');
       if (o.copy !== undefined) copy = checkBool(o.copy, 'copy');
-    }
+    };
+    let positional = rest;
+    const last = rest[rest.length - 1];
+    const trailing = last !== undefined && typeof last === 'object' ? last : undefined;
+    if (trailing !== undefined) positional = rest.slice(0, -1);
+    let isDevice = false;
+    if (typeof target === 'string') {
+      isDevice = /^(cpu|cuda)/.test(target);
+      if (isDevice) device = checkDevice(target, 'target');
+      else dtype = dtypeCode(target, 'target');
+    } else if (target instanceof Tensor) {
+      device = target.device;
+      dtype = dtypeCode(target.dtype);
+    } else readOptions(target, 'target');
+    let i = 0;
+    if (isDevice && typeof positional[0] === 'string') dtype = dtypeCode(positional[i++], 'dtype');
+    if (i < positional.length) nonBlocking = checkBool(positional[i++], 'nonBlocking');
+    if (i < positional.length) copy = checkBool(positional[i++], 'copy');
+    if (i < positional.length) throw typeError('at most device, dtype, nonBlocking and copy', 'to', rest);
+    if (trailing !== undefined) readOptions(trailing, 'options');
     const h = N.to(this.handle, dtype, device, nonBlocking, copy, format) as number;
     return h === this._h ? this : wrap(h);
   }

@@ -13,9 +13,6 @@ static std::optional<at::Tensor> OptTns(const Info& info, size_t i) {
   return Table().Get(info.Env(), h);
 }
 
-// Reductions cross as at::Reduction codes: 0 none, 1 mean, 2 sum.
-static int64_t Reduction(const Info& info, size_t i) { return Int(info, i); }
-
 void RegisterNN(Napi::Env env, Napi::Object exports) {
   // (input, weight, bias, stride[], padding[] | 'same' | 'valid', dilation[], groups)
   TORCHTS_DEF("conv2d", {
@@ -43,8 +40,6 @@ void RegisterNN(Napi::Env env, Napi::Object exports) {
   });
   // (input, outputSize[])
   TORCHTS_DEF("adaptiveAvgPool2d", { return Ret(info, at::adaptive_avg_pool2d(Tns(info, 0), IntList(info, 1))); });
-  TORCHTS_DEF("adaptiveMaxPool2d",
-              { return Ret(info, std::get<0>(at::adaptive_max_pool2d(Tns(info, 0), IntList(info, 1)))); });
   // (input, weight, bias)
   TORCHTS_DEF("linear", { return Ret(info, at::linear(Tns(info, 0), Tns(info, 1), OptTns(info, 2))); });
   // (input, p, training)
@@ -55,16 +50,8 @@ void RegisterNN(Napi::Env env, Napi::Object exports) {
     return Self(info);
   });
   // (input, target, weight, reduction, ignoreIndex, labelSmoothing)
-  TORCHTS_DEF("crossEntropy", {
-    return Ret(info, at::cross_entropy_loss(Tns(info, 0), Tns(info, 1), OptTns(info, 2), Reduction(info, 3),
-                                            Int(info, 4), Dbl(info, 5)));
-  });
   // (input, target, weight, reduction, ignoreIndex)
-  TORCHTS_DEF("nllLoss", {
-    return Ret(info, at::nll_loss_nd(Tns(info, 0), Tns(info, 1), OptTns(info, 2), Reduction(info, 3), Int(info, 4)));
-  });
   // (input, target, reduction)
-  TORCHTS_DEF("mseLoss", { return Ret(info, at::mse_loss(Tns(info, 0), Tns(info, 1), Reduction(info, 2))); });
   // (input, pad[] (last dim first, as F.pad), value)
   // Replaces a tensor's data keeping its identity (autograd leaf, JS object): Module.to().
   TORCHTS_DEF("setData", {

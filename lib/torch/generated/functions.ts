@@ -8,6 +8,2753 @@ import { LINALG, NN, SPECIAL, TORCH } from './signatures';
 
 const T = namespace(TORCH, 'torch');
 
+export const _adaptiveAvgPool2d: {
+  /**
+   * `aten::_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor`
+   */
+  (input: Tensor, outputSize: number | readonly number[], options?: { out?: Tensor }): Tensor;
+} = T.functions._adaptiveAvgPool2d;
+export const _adaptiveAvgPool3d: {
+  /**
+   * `aten::_adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor`
+   */
+  (input: Tensor, outputSize: number | readonly number[], options?: { out?: Tensor }): Tensor;
+} = T.functions._adaptiveAvgPool3d;
+export const _addBatchDim: {
+  /**
+   * `aten::_add_batch_dim(Tensor self, int batch_dim, int level) -> Tensor`
+   */
+  (input: Tensor, batchDim: number, level: number): Tensor;
+} = T.functions._addBatchDim;
+export const _addRelu: {
+  /**
+   * `aten::_add_relu.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+   */
+  (input: Tensor, other: Tensor, options?: { alpha?: number | boolean; out?: Tensor }): Tensor;
+  /**
+   * `aten::_add_relu.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+   */
+  (input: Tensor, other: number | boolean, alpha?: number | boolean, options?: { alpha?: number | boolean; out?: Tensor }): Tensor;
+} = T.functions._addRelu;
+/**
+ * In-place version of `_add_relu`.
+ */
+export const _addRelu_: {
+  /**
+   * In-place version of `_add_relu`.
+   * `aten::_add_relu_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)`
+   */
+  (input: Tensor, other: Tensor, options?: { alpha?: number | boolean }): Tensor;
+  /**
+   * In-place version of `_add_relu`.
+   * `aten::_add_relu_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)`
+   */
+  (input: Tensor, other: number | boolean, alpha?: number | boolean, options?: { alpha?: number | boolean }): Tensor;
+} = T.functions._addRelu_;
+export const _addmmActivation: {
+  /**
+   * `aten::_addmm_activation(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, bool use_gelu=False) -> Tensor`
+   */
+  (input: Tensor, mat1: Tensor, mat2: Tensor, options?: { beta?: number | boolean; alpha?: number | boolean; useGelu?: boolean; out?: Tensor }): Tensor;
+} = T.functions._addmmActivation;
+export const _aminmax: {
+  /**
+   * `aten::_aminmax(Tensor self) -> (Tensor, Tensor)`
+   */
+  (input: Tensor, options?: { out?: readonly Tensor[] }): [Tensor, Tensor];
+  /**
+   * `aten::_aminmax.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor, Tensor)`
+   */
+  (input: Tensor, dim: number, keepdim?: boolean, options?: { keepdim?: boolean; out?: readonly Tensor[] }): [Tensor, Tensor];
+} = T.functions._aminmax;
+export const _ampForeachNonFiniteCheckAndUnscale: {
+  /**
+   * `aten::_amp_foreach_non_finite_check_and_unscale(Tensor[] self, Tensor found_inf, Tensor inv_scale) -> (Tensor[] self_out, Tensor found_inf_out)`
+   */
+  (input: readonly Tensor[], foundInf: Tensor, invScale: Tensor, options?: { out?: Tensor }): [Tensor[], Tensor] & { selfOut: Tensor[]; foundInfOut: Tensor };
+} = T.functions._ampForeachNonFiniteCheckAndUnscale;
+/**
+ * In-place version of `_amp_foreach_non_finite_check_and_unscale`.
+ */
+export const _ampForeachNonFiniteCheckAndUnscale_: {
+  /**
+   * In-place version of `_amp_foreach_non_finite_check_and_unscale`.
+   * `aten::_amp_foreach_non_finite_check_and_unscale_(Tensor(a!)[] self, Tensor(b!) found_inf, Tensor inv_scale) -> ()`
+   */
+  (input: readonly Tensor[], foundInf: Tensor, invScale: Tensor): Tensor;
+} = T.functions._ampForeachNonFiniteCheckAndUnscale_;
+export const _ampUpdateScale: {
+  /**
+   * `aten::_amp_update_scale(Tensor self, Tensor growth_tracker, Tensor found_inf, float scale_growth_factor, float scale_backoff_factor, int growth_interval) -> (Tensor, Tensor growth_tracker_out)`
+   */
+  (input: Tensor, growthTracker: Tensor, foundInf: Tensor, scaleGrowthFactor: number, scaleBackoffFactor: number, growthInterval: number, options?: { out?: Tensor }): [Tensor, Tensor];
+} = T.functions._ampUpdateScale;
+/**
+ * In-place version of `_amp_update_scale`.
+ */
+export const _ampUpdateScale_: {
+  /**
+   * In-place version of `_amp_update_scale`.
+   * `aten::_amp_update_scale_(Tensor(a!) self, Tensor(b!) growth_tracker, Tensor found_inf, float scale_growth_factor, float scale_backoff_factor, int growth_interval) -> Tensor(a!)`
+   */
+  (input: Tensor, growthTracker: Tensor, foundInf: Tensor, scaleGrowthFactor: number, scaleBackoffFactor: number, growthInterval: number): Tensor;
+} = T.functions._ampUpdateScale_;
+/**
+ * Asynchronously assert that the contents of tensor are nonzero.
+ */
+export const _assertAsync: {
+  /**
+   * Asynchronously assert that the contents of tensor are nonzero.
+   * `aten::_assert_async(Tensor self) -> ()`
+   */
+  (input: Tensor): void;
+  /**
+   * Asynchronously assert that the contents of tensor are nonzero.
+   * `aten::_assert_async.msg(Tensor self, str assert_msg) -> ()`
+   */
+  (input: Tensor, assertMsg: string): void;
+} = T.functions._assertAsync;
+export const _assertScalar: {
+  /**
+   * `aten::_assert_scalar(Scalar self, str assert_msg) -> ()`
+   */
+  (input: number | boolean, assertMsg: string): void;
+} = T.functions._assertScalar;
+export const _assertTensorMetadata: {
+  /**
+   * `aten::_assert_tensor_metadata(Tensor a, SymInt[]? size=None, SymInt[]? stride=None, ScalarType? dtype=None, *, Device? device=None, Layout? layout=None) -> ()`
+   */
+  (a: Tensor, size?: readonly number[] | null, stride?: readonly number[] | null, dtype?: DType | null, options?: { size?: readonly number[] | null; stride?: readonly number[] | null; dtype?: DType | null; device?: Device | number | null; layout?: Layout | null }): void;
+} = T.functions._assertTensorMetadata;
+export const _batchNormImplIndex: {
+  /**
+   * `aten::_batch_norm_impl_index(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> (Tensor, Tensor, Tensor, Tensor, int)`
+   */
+  (input: Tensor, weight: Tensor | null, bias: Tensor | null, runningMean: Tensor | null, runningVar: Tensor | null, training: boolean, momentum: number, eps: number, cudnnEnabled: boolean): [Tensor, Tensor, Tensor, Tensor, number];
+} = T.functions._batchNormImplIndex;
+export const _batchNormWithUpdateFunctional: {
+  /**
+   * `aten::_batch_norm_with_update_functional(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, Tensor running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor, Tensor, Tensor running_mean_out, Tensor running_var_out)`
+   */
+  (input: Tensor, weight: Tensor | null, bias: Tensor | null, runningMean: Tensor, runningVar: Tensor, momentum: number, eps: number): [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+} = T.functions._batchNormWithUpdateFunctional;
+export const _castByte: {
+  /**
+   * `aten::_cast_Byte(Tensor self, bool non_blocking=False) -> Tensor`
+   */
+  (input: Tensor, nonBlocking?: boolean, options?: { nonBlocking?: boolean }): Tensor;
+} = T.functions._castByte;
+export const _castChar: {
+  /**
+   * `aten::_cast_Char(Tensor self, bool non_blocking=False) -> Tensor`
+   */
+  (input: Tensor, nonBlocking?: boolean, options?: { nonBlocking?: boolean }): Tensor;
+} = T.functions._castChar;
+export const _castDouble: {
+  /**
+   * `aten::_cast_Double(Tensor self, bool non_blocking=False) -> Tensor`
+   */
+  (input: Tensor, nonBlocking?: boolean, options?: { nonBlocking?: boolean }): Tensor;
+} = T.functions._castDouble;
+export const _castFloat: {
+  /**
+   * `aten::_cast_Float(Tensor self, bool non_blocking=False) -> Tensor`
+   */
+  (input: Tensor, nonBlocking?: boolean, options?: { nonBlocking?: boolean }): Tensor;
+} = T.functions._castFloat;
+export const _castHalf: {
+  /**
+   * `aten::_cast_Half(Tensor self, bool non_blocking=False) -> Tensor`
+   */
+  (input: Tensor, nonBlocking?: boolean, options?: { nonBlocking?: boolean }): Tensor;
+} = T.functions._castHalf;
+export const _castInt: {
+  /**
+   * `aten::_cast_Int(Tensor self, bool non_blocking=False) -> Tensor`
+   */
+  (input: Tensor, nonBlocking?: boolean, options?: { nonBlocking?: boolean }): Tensor;
+} = T.functions._castInt;
+export const _castLong: {
+  /**
+   * `aten::_cast_Long(Tensor self, bool non_blocking=False) -> Tensor`
+   */
+  (input: Tensor, nonBlocking?: boolean, options?: { nonBlocking?: boolean }): Tensor;
+} = T.functions._castLong;
+export const _castShort: {
+  /**
+   * `aten::_cast_Short(Tensor self, bool non_blocking=False) -> Tensor`
+   */
+  (input: Tensor, nonBlocking?: boolean, options?: { nonBlocking?: boolean }): Tensor;
+} = T.functions._castShort;
+export const _chooseQparamsPerTensor: {
+  /**
+   * `aten::_choose_qparams_per_tensor(Tensor self, bool reduce_range=False) -> (float, int)`
+   */
+  (input: Tensor, reduceRange?: boolean, options?: { reduceRange?: boolean }): [number, number];
+} = T.functions._chooseQparamsPerTensor;
+export const _chunkCat: {
+  /**
+   * `aten::_chunk_cat(Tensor[] tensors, int dim, int num_chunks) -> Tensor`
+   */
+  (tensors: readonly Tensor[], dim: number, numChunks: number, options?: { out?: Tensor }): Tensor;
+} = T.functions._chunkCat;
+export const _coalesce: {
+  /**
+   * `aten::_coalesce(Tensor self) -> Tensor`
+   */
+  (input: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._coalesce;
+export const _coalesced: {
+  /**
+   * `aten::_coalesced(Tensor self, bool coalesced) -> Tensor`
+   */
+  (input: Tensor, coalesced: boolean, options?: { out?: Tensor }): Tensor;
+} = T.functions._coalesced;
+export const _computeLinearCombination: {
+  /**
+   * `aten::_compute_linear_combination(Tensor input, Tensor coefficients) -> Tensor`
+   */
+  (input: Tensor, coefficients: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._computeLinearCombination;
+export const _conj: {
+  /**
+   * `aten::_conj(Tensor(a) self) -> Tensor(a)`
+   */
+  (input: Tensor | number | boolean): Tensor;
+} = T.functions._conj;
+export const _conjCopy: {
+  /**
+   * `aten::_conj_copy(Tensor self) -> Tensor`
+   */
+  (input: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._conjCopy;
+export const _conjPhysical: {
+  /**
+   * `aten::_conj_physical(Tensor self) -> Tensor`
+   */
+  (input: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._conjPhysical;
+export const _convertIndicesFromCooToCsr: {
+  /**
+   * `aten::_convert_indices_from_coo_to_csr(Tensor self, int size, *, bool out_int32=False) -> Tensor`
+   */
+  (input: Tensor, size: number, options?: { outInt32?: boolean; out?: Tensor }): Tensor;
+} = T.functions._convertIndicesFromCooToCsr;
+export const _convertIndicesFromCsrToCoo: {
+  /**
+   * `aten::_convert_indices_from_csr_to_coo(Tensor crow_indices, Tensor col_indices, *, bool out_int32=False, bool transpose=False) -> Tensor`
+   */
+  (crowIndices: Tensor, colIndices: Tensor, options?: { outInt32?: boolean; transpose?: boolean; out?: Tensor }): Tensor;
+} = T.functions._convertIndicesFromCsrToCoo;
+export const _convertWeightToInt4pack: {
+  /**
+   * `aten::_convert_weight_to_int4pack(Tensor self, int innerKTiles) -> Tensor`
+   */
+  (input: Tensor, innerKTiles: number): Tensor;
+} = T.functions._convertWeightToInt4pack;
+export const _convertWeightToInt4packForCpu: {
+  /**
+   * `aten::_convert_weight_to_int4pack_for_cpu(Tensor self, int innerKTiles) -> Tensor`
+   */
+  (input: Tensor, innerKTiles: number): Tensor;
+} = T.functions._convertWeightToInt4packForCpu;
+export const _convolution: {
+  /**
+   * `aten::_convolution.deprecated(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, int[] output_padding, SymInt groups, bool benchmark, bool deterministic, bool cudnn_enabled) -> Tensor`
+   */
+  (input: Tensor, weight: Tensor, bias: Tensor | null, stride: readonly number[], padding: readonly number[], dilation: readonly number[], transposed: boolean, outputPadding: readonly number[], groups: number, benchmark: boolean, deterministic: boolean, cudnnEnabled: boolean): Tensor;
+  /**
+   * `aten::_convolution(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups, bool benchmark, bool deterministic, bool cudnn_enabled, bool allow_tf32) -> Tensor`
+   */
+  (input: Tensor, weight: Tensor, bias: Tensor | null, stride: readonly number[], padding: readonly number[], dilation: readonly number[], transposed: boolean, outputPadding: readonly number[], groups: number, benchmark: boolean, deterministic: boolean, cudnnEnabled: boolean, allowTf32: boolean, options?: { out?: Tensor }): Tensor;
+} = T.functions._convolution;
+export const _convolutionMode: {
+  /**
+   * `aten::_convolution_mode(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, str padding, SymInt[] dilation, SymInt groups) -> Tensor`
+   */
+  (input: Tensor, weight: Tensor, bias: Tensor | null, stride: readonly number[], padding: string, dilation: readonly number[], groups: number): Tensor;
+} = T.functions._convolutionMode;
+export const _copyFrom: {
+  /**
+   * `aten::_copy_from(Tensor self, Tensor dst, bool non_blocking=False) -> Tensor`
+   */
+  (input: Tensor, dst: Tensor, nonBlocking?: boolean, options?: { nonBlocking?: boolean; out?: Tensor }): Tensor;
+} = T.functions._copyFrom;
+export const _copyFromAndResize: {
+  /**
+   * `aten::_copy_from_and_resize(Tensor self, Tensor dst) -> Tensor`
+   */
+  (input: Tensor, dst: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._copyFromAndResize;
+export const _csltCompress: {
+  /**
+   * `aten::_cslt_compress(Tensor input) -> Tensor`
+   */
+  (input: Tensor): Tensor;
+} = T.functions._csltCompress;
+export const _csltSparseMm: {
+  /**
+   * `aten::_cslt_sparse_mm(Tensor compressed_A, Tensor dense_B, Tensor? bias=None, Tensor? alpha=None, ScalarType? out_dtype=None, bool transpose_result=False, int alg_id=0, int split_k=1, int split_k_mode=-1) -> Tensor`
+   */
+  (compressedA: Tensor, denseB: Tensor, bias?: Tensor | null, alpha?: Tensor | null, outDtype?: DType | null, transposeResult?: boolean, algId?: number, splitK?: number, splitKMode?: number, options?: { bias?: Tensor | null; alpha?: Tensor | null; outDtype?: DType | null; transposeResult?: boolean; algId?: number; splitK?: number; splitKMode?: number }): Tensor;
+} = T.functions._csltSparseMm;
+export const _csltSparseMmSearch: {
+  /**
+   * `aten::_cslt_sparse_mm_search(Tensor compressed_A, Tensor dense_B, Tensor? bias=None, Tensor? alpha=None, ScalarType? out_dtype=None, bool transpose_result=False) -> int`
+   */
+  (compressedA: Tensor, denseB: Tensor, bias?: Tensor | null, alpha?: Tensor | null, outDtype?: DType | null, transposeResult?: boolean, options?: { bias?: Tensor | null; alpha?: Tensor | null; outDtype?: DType | null; transposeResult?: boolean }): number;
+} = T.functions._csltSparseMmSearch;
+export const _ctcLoss: {
+  /**
+   * `aten::_ctc_loss(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, bool zero_infinity=False) -> (Tensor, Tensor)`
+   */
+  (logProbs: Tensor, targets: Tensor, inputLengths: readonly number[], targetLengths: readonly number[], blank?: number, zeroInfinity?: boolean, options?: { blank?: number; zeroInfinity?: boolean; out?: readonly Tensor[] }): [Tensor, Tensor];
+  /**
+   * `aten::_ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, bool zero_infinity=False) -> (Tensor, Tensor)`
+   */
+  (logProbs: Tensor, targets: Tensor, inputLengths: Tensor, targetLengths: Tensor, blank?: number, zeroInfinity?: boolean, options?: { blank?: number; zeroInfinity?: boolean; out?: readonly Tensor[] }): [Tensor, Tensor];
+} = T.functions._ctcLoss;
+export const _cudnnCtcLoss: {
+  /**
+   * `aten::_cudnn_ctc_loss(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank, bool deterministic, bool zero_infinity) -> (Tensor, Tensor)`
+   */
+  (logProbs: Tensor, targets: Tensor, inputLengths: readonly number[], targetLengths: readonly number[], blank: number, deterministic: boolean, zeroInfinity: boolean, options?: { out?: readonly Tensor[] }): [Tensor, Tensor];
+  /**
+   * `aten::_cudnn_ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank, bool deterministic, bool zero_infinity) -> (Tensor, Tensor)`
+   */
+  (logProbs: Tensor, targets: Tensor, inputLengths: Tensor, targetLengths: Tensor, blank: number, deterministic: boolean, zeroInfinity: boolean): [Tensor, Tensor];
+} = T.functions._cudnnCtcLoss;
+export const _cudnnInitDropoutState: {
+  /**
+   * `aten::_cudnn_init_dropout_state(float dropout, bool train, int dropout_seed, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor`
+   */
+  (dropout: number, train: boolean, dropoutSeed: number, options?: { out?: Tensor; dtype?: DType | null; layout?: Layout | null; device?: Device | number | null; pinMemory?: boolean | null; requiresGrad?: boolean | null }): Tensor;
+} = T.functions._cudnnInitDropoutState;
+export const _cudnnRnn: {
+  /**
+   * `aten::_cudnn_rnn(Tensor input, Tensor[] weight, int weight_stride0, Tensor? weight_buf, Tensor hx, Tensor? cx, int mode, SymInt hidden_size, SymInt proj_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, SymInt[] batch_sizes, Tensor? dropout_state) -> (Tensor, Tensor, Tensor, Tensor, Tensor)`
+   */
+  (input: Tensor, weight: readonly Tensor[], weightStride0: number, weightBuf: Tensor | null, hx: Tensor, cx: Tensor | null, mode: number, hiddenSize: number, projSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: readonly number[], dropoutState: Tensor | null, options?: { out?: readonly Tensor[] }): [Tensor, Tensor, Tensor, Tensor, Tensor];
+} = T.functions._cudnnRnn;
+export const _cudnnRnnFlattenWeight: {
+  /**
+   * `aten::_cudnn_rnn_flatten_weight(Tensor[] weight_arr, int weight_stride0, SymInt input_size, int mode, SymInt hidden_size, SymInt proj_size, int num_layers, bool batch_first, bool bidirectional) -> Tensor`
+   */
+  (weightArr: readonly Tensor[], weightStride0: number, inputSize: number, mode: number, hiddenSize: number, projSize: number, numLayers: number, batchFirst: boolean, bidirectional: boolean, options?: { out?: Tensor }): Tensor;
+} = T.functions._cudnnRnnFlattenWeight;
+export const _cummaxHelper: {
+  /**
+   * `aten::_cummax_helper(Tensor self, Tensor(a!) values, Tensor(b!) indices, int dim) -> ()`
+   */
+  (input: Tensor, values: Tensor, indices: Tensor, dim: number): void;
+} = T.functions._cummaxHelper;
+export const _cumminHelper: {
+  /**
+   * `aten::_cummin_helper(Tensor self, Tensor(a!) values, Tensor(b!) indices, int dim) -> ()`
+   */
+  (input: Tensor, values: Tensor, indices: Tensor, dim: number): void;
+} = T.functions._cumminHelper;
+export const _debugHasInternalOverlap: {
+  /**
+   * `aten::_debug_has_internal_overlap(Tensor self) -> int`
+   */
+  (input: Tensor): number;
+} = T.functions._debugHasInternalOverlap;
+export const _dimArange: {
+  /**
+   * `aten::_dim_arange(Tensor like, int dim) -> Tensor`
+   */
+  (like: Tensor, dim: number): Tensor;
+} = T.functions._dimArange;
+export const _dirichletGrad: {
+  /**
+   * `aten::_dirichlet_grad(Tensor x, Tensor alpha, Tensor total) -> Tensor`
+   */
+  (x: Tensor, alpha: Tensor, total: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._dirichletGrad;
+export const _dynQuantMatmul4bit: {
+  /**
+   * `aten::_dyn_quant_matmul_4bit(Tensor inp, Tensor packed_weights, int block_size, int in_features, int out_features) -> Tensor`
+   */
+  (inp: Tensor, packedWeights: Tensor, blockSize: number, inFeatures: number, outFeatures: number): Tensor;
+} = T.functions._dynQuantMatmul4bit;
+export const _dynQuantPack4bitWeight: {
+  /**
+   * `aten::_dyn_quant_pack_4bit_weight(Tensor weights, Tensor scales_zeros, Tensor? bias, int block_size, int in_features, int out_features) -> Tensor`
+   */
+  (weights: Tensor, scalesZeros: Tensor, bias: Tensor | null, blockSize: number, inFeatures: number, outFeatures: number): Tensor;
+} = T.functions._dynQuantPack4bitWeight;
+export const _efficientzerotensor: {
+  /**
+   * `aten::_efficientzerotensor(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   */
+  (size: readonly number[], options?: { out?: Tensor; dtype?: DType | null; layout?: Layout | null; device?: Device | number | null; pinMemory?: boolean | null; requiresGrad?: boolean | null }): Tensor;
+} = T.functions._efficientzerotensor;
+export const _embeddingBag: {
+  /**
+   * `aten::_embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int padding_idx=-1) -> (Tensor, Tensor, Tensor, Tensor)`
+   */
+  (weight: Tensor, indices: Tensor, offsets: Tensor, scaleGradByFreq?: boolean, mode?: number, sparse?: boolean, perSampleWeights?: Tensor | null, includeLastOffset?: boolean, paddingIdx?: number, options?: { scaleGradByFreq?: boolean; mode?: number; sparse?: boolean; perSampleWeights?: Tensor | null; includeLastOffset?: boolean; paddingIdx?: number; out?: readonly Tensor[] }): [Tensor, Tensor, Tensor, Tensor];
+} = T.functions._embeddingBag;
+export const _embeddingBagForwardOnly: {
+  /**
+   * `aten::_embedding_bag_forward_only(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int padding_idx=-1) -> (Tensor, Tensor, Tensor, Tensor)`
+   */
+  (weight: Tensor, indices: Tensor, offsets: Tensor, scaleGradByFreq?: boolean, mode?: number, sparse?: boolean, perSampleWeights?: Tensor | null, includeLastOffset?: boolean, paddingIdx?: number, options?: { scaleGradByFreq?: boolean; mode?: number; sparse?: boolean; perSampleWeights?: Tensor | null; includeLastOffset?: boolean; paddingIdx?: number; out?: readonly Tensor[] }): [Tensor, Tensor, Tensor, Tensor];
+} = T.functions._embeddingBagForwardOnly;
+export const _emptyAffineQuantized: {
+  /**
+   * `aten::_empty_affine_quantized(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, float scale=1, int zero_point=0, MemoryFormat? memory_format=contiguous_format) -> Tensor`
+   */
+  (size: readonly number[], options?: { scale?: number; zeroPoint?: number; memoryFormat?: MemoryFormat | null; out?: Tensor; dtype?: DType | null; layout?: Layout | null; device?: Device | number | null; pinMemory?: boolean | null; requiresGrad?: boolean | null }): Tensor;
+} = T.functions._emptyAffineQuantized;
+export const _emptyPerChannelAffineQuantized: {
+  /**
+   * `aten::_empty_per_channel_affine_quantized(SymInt[] size, *, Tensor scales, Tensor zero_points, int axis, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=contiguous_format) -> Tensor`
+   */
+  (size: readonly number[], options?: { scales?: Tensor; zeroPoints?: Tensor; axis?: number; memoryFormat?: MemoryFormat | null; dtype?: DType | null; layout?: Layout | null; device?: Device | number | null; pinMemory?: boolean | null; requiresGrad?: boolean | null }): Tensor;
+} = T.functions._emptyPerChannelAffineQuantized;
+export const _euclideanDist: {
+  /**
+   * `aten::_euclidean_dist(Tensor x1, Tensor x2) -> Tensor`
+   */
+  (x1: Tensor, x2: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._euclideanDist;
+export const _fakeQuantizeLearnablePerChannelAffine: {
+  /**
+   * `aten::_fake_quantize_learnable_per_channel_affine(Tensor self, Tensor scale, Tensor zero_point, int axis, int quant_min, int quant_max, float grad_factor=1.0) -> Tensor`
+   */
+  (input: Tensor, scale: Tensor, zeroPoint: Tensor, axis: number, quantMin: number, quantMax: number, gradFactor?: number, options?: { gradFactor?: number; out?: Tensor }): Tensor;
+} = T.functions._fakeQuantizeLearnablePerChannelAffine;
+export const _fakeQuantizeLearnablePerTensorAffine: {
+  /**
+   * `aten::_fake_quantize_learnable_per_tensor_affine(Tensor self, Tensor scale, Tensor zero_point, int quant_min, int quant_max, float grad_factor=1.0) -> Tensor`
+   */
+  (input: Tensor, scale: Tensor, zeroPoint: Tensor, quantMin: number, quantMax: number, gradFactor?: number, options?: { gradFactor?: number; out?: Tensor }): Tensor;
+} = T.functions._fakeQuantizeLearnablePerTensorAffine;
+export const _fakeQuantizePerTensorAffineCachemaskTensorQparams: {
+  /**
+   * `aten::_fake_quantize_per_tensor_affine_cachemask_tensor_qparams(Tensor self, Tensor scale, Tensor zero_point, Tensor fake_quant_enabled, int quant_min, int quant_max) -> (Tensor output, Tensor mask)`
+   */
+  (input: Tensor, scale: Tensor, zeroPoint: Tensor, fakeQuantEnabled: Tensor, quantMin: number, quantMax: number, options?: { out?: readonly Tensor[] }): [Tensor, Tensor] & { output: Tensor; mask: Tensor };
+} = T.functions._fakeQuantizePerTensorAffineCachemaskTensorQparams;
+export const _fftC2c: {
+  /**
+   * `aten::_fft_c2c(Tensor self, SymInt[] dim, int normalization, bool forward) -> Tensor`
+   */
+  (input: Tensor, dim: readonly number[], normalization: number, forward: boolean, options?: { out?: Tensor }): Tensor;
+} = T.functions._fftC2c;
+export const _fftC2r: {
+  /**
+   * `aten::_fft_c2r(Tensor self, int[] dim, int normalization, SymInt last_dim_size) -> Tensor`
+   */
+  (input: Tensor, dim: readonly number[], normalization: number, lastDimSize: number, options?: { out?: Tensor }): Tensor;
+} = T.functions._fftC2r;
+export const _fftR2c: {
+  /**
+   * `aten::_fft_r2c(Tensor self, int[] dim, int normalization, bool onesided) -> Tensor`
+   */
+  (input: Tensor, dim: readonly number[], normalization: number, onesided: boolean, options?: { out?: Tensor }): Tensor;
+} = T.functions._fftR2c;
+/**
+ * In-place version of `_fill_mem_eff_dropout_mask`.
+ */
+export const _fillMemEffDropoutMask_: {
+  /**
+   * In-place version of `_fill_mem_eff_dropout_mask`.
+   * `aten::_fill_mem_eff_dropout_mask_(Tensor(a!) self, float dropout_p, int seed, int offset) -> Tensor(a!)`
+   */
+  (input: Tensor, dropoutP: number, seed: number, offset: number): Tensor;
+} = T.functions._fillMemEffDropoutMask_;
+export const _flashAttentionForwardNoDropoutInplace: {
+  /**
+   * `aten::_flash_attention_forward_no_dropout_inplace(Tensor(a!) out, Tensor query, Tensor key, Tensor value, Tensor? cum_seq_q, Tensor? cum_seq_k, SymInt max_q, SymInt max_k, float dropout_p, bool is_causal, bool return_debug_mask, *, float? scale=None, SymInt? window_size_left=None, SymInt? window_size_right=None, Tensor? seqused_k=None, Tensor? alibi_slopes=None, Tensor? block_table=None, int? num_splits=None) -> Tensor softmax_logsumexp`
+   */
+  (out: Tensor, query: Tensor, key: Tensor, value: Tensor, cumSeqQ: Tensor | null, cumSeqK: Tensor | null, maxQ: number, maxK: number, dropoutP: number, isCausal: boolean, returnDebugMask: boolean, options?: { scale?: number | null; windowSizeLeft?: number | null; windowSizeRight?: number | null; sequsedK?: Tensor | null; alibiSlopes?: Tensor | null; blockTable?: Tensor | null; numSplits?: number | null }): Tensor;
+} = T.functions._flashAttentionForwardNoDropoutInplace;
+export const _foobar: {
+  /**
+   * `aten::_foobar(Tensor self, bool arg1=True, bool arg2=True, *, bool arg3=True) -> Tensor`
+   */
+  (input: Tensor, arg1?: boolean, arg2?: boolean, options?: { arg1?: boolean; arg2?: boolean; arg3?: boolean; out?: Tensor }): Tensor;
+} = T.functions._foobar;
+/**
+ * Apply `torch.abs` to each Tensor of the input list.
+ */
+export const _foreachAbs: {
+  /**
+   * Apply `torch.abs` to each Tensor of the input list.
+   * `aten::_foreach_abs(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachAbs;
+/**
+ * In-place version of `_foreach_abs`.
+ */
+export const _foreachAbs_: {
+  /**
+   * In-place version of `_foreach_abs`.
+   * `aten::_foreach_abs_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachAbs_;
+/**
+ * Apply `torch.acos` to each Tensor of the input list.
+ */
+export const _foreachAcos: {
+  /**
+   * Apply `torch.acos` to each Tensor of the input list.
+   * `aten::_foreach_acos(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachAcos;
+/**
+ * In-place version of `_foreach_acos`.
+ */
+export const _foreachAcos_: {
+  /**
+   * In-place version of `_foreach_acos`.
+   * `aten::_foreach_acos_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachAcos_;
+export const _foreachAdd: {
+  /**
+   * `aten::_foreach_add.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalar: number | boolean, options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_add.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[], options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_add.Tensor(Tensor[] self, Tensor other, *, Scalar alpha=1) -> Tensor[]`
+   */
+  (input: readonly Tensor[], other: Tensor, options?: { alpha?: number | boolean; out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_add.List(Tensor[] self, Tensor[] other, *, Scalar alpha=1) -> Tensor[]`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[], options?: { alpha?: number | boolean; out?: Tensor }): Tensor[];
+} = T.functions._foreachAdd;
+/**
+ * In-place version of `_foreach_add`.
+ */
+export const _foreachAdd_: {
+  /**
+   * In-place version of `_foreach_add`.
+   * `aten::_foreach_add_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+   */
+  (input: readonly Tensor[], scalar: number | boolean): Tensor;
+  /**
+   * In-place version of `_foreach_add`.
+   * `aten::_foreach_add_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[]): Tensor;
+  /**
+   * In-place version of `_foreach_add`.
+   * `aten::_foreach_add_.Tensor(Tensor(a!)[] self, Tensor other, *, Scalar alpha=1) -> ()`
+   */
+  (input: readonly Tensor[], other: Tensor, options?: { alpha?: number | boolean }): Tensor;
+  /**
+   * In-place version of `_foreach_add`.
+   * `aten::_foreach_add_.List(Tensor(a!)[] self, Tensor[] other, *, Scalar alpha=1) -> ()`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[], options?: { alpha?: number | boolean }): Tensor;
+} = T.functions._foreachAdd_;
+export const _foreachAddcdiv: {
+  /**
+   * `aten::_foreach_addcdiv.ScalarList(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars) -> Tensor[]`
+   */
+  (input: readonly Tensor[], tensor1: readonly Tensor[], tensor2: readonly Tensor[], scalars: readonly (number | boolean)[], options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_addcdiv.Tensor(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Tensor scalars) -> Tensor[]`
+   */
+  (input: readonly Tensor[], tensor1: readonly Tensor[], tensor2: readonly Tensor[], scalars: Tensor, options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_addcdiv.Scalar(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> Tensor[]`
+   */
+  (input: readonly Tensor[], tensor1: readonly Tensor[], tensor2: readonly Tensor[], value?: number | boolean, options?: { value?: number | boolean; out?: Tensor }): Tensor[];
+} = T.functions._foreachAddcdiv;
+/**
+ * In-place version of `_foreach_addcdiv`.
+ */
+export const _foreachAddcdiv_: {
+  /**
+   * In-place version of `_foreach_addcdiv`.
+   * `aten::_foreach_addcdiv_.ScalarList(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars) -> ()`
+   */
+  (input: readonly Tensor[], tensor1: readonly Tensor[], tensor2: readonly Tensor[], scalars: readonly (number | boolean)[]): Tensor;
+  /**
+   * In-place version of `_foreach_addcdiv`.
+   * `aten::_foreach_addcdiv_.Tensor(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Tensor scalars) -> ()`
+   */
+  (input: readonly Tensor[], tensor1: readonly Tensor[], tensor2: readonly Tensor[], scalars: Tensor): Tensor;
+  /**
+   * In-place version of `_foreach_addcdiv`.
+   * `aten::_foreach_addcdiv_.Scalar(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> ()`
+   */
+  (input: readonly Tensor[], tensor1: readonly Tensor[], tensor2: readonly Tensor[], value?: number | boolean, options?: { value?: number | boolean }): Tensor;
+} = T.functions._foreachAddcdiv_;
+export const _foreachAddcmul: {
+  /**
+   * `aten::_foreach_addcmul.ScalarList(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars) -> Tensor[]`
+   */
+  (input: readonly Tensor[], tensor1: readonly Tensor[], tensor2: readonly Tensor[], scalars: readonly (number | boolean)[], options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_addcmul.Tensor(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Tensor scalars) -> Tensor[]`
+   */
+  (input: readonly Tensor[], tensor1: readonly Tensor[], tensor2: readonly Tensor[], scalars: Tensor, options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_addcmul.Scalar(Tensor[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> Tensor[]`
+   */
+  (input: readonly Tensor[], tensor1: readonly Tensor[], tensor2: readonly Tensor[], value?: number | boolean, options?: { value?: number | boolean; out?: Tensor }): Tensor[];
+} = T.functions._foreachAddcmul;
+/**
+ * In-place version of `_foreach_addcmul`.
+ */
+export const _foreachAddcmul_: {
+  /**
+   * In-place version of `_foreach_addcmul`.
+   * `aten::_foreach_addcmul_.ScalarList(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar[] scalars) -> ()`
+   */
+  (input: readonly Tensor[], tensor1: readonly Tensor[], tensor2: readonly Tensor[], scalars: readonly (number | boolean)[]): Tensor;
+  /**
+   * In-place version of `_foreach_addcmul`.
+   * `aten::_foreach_addcmul_.Tensor(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Tensor scalars) -> ()`
+   */
+  (input: readonly Tensor[], tensor1: readonly Tensor[], tensor2: readonly Tensor[], scalars: Tensor): Tensor;
+  /**
+   * In-place version of `_foreach_addcmul`.
+   * `aten::_foreach_addcmul_.Scalar(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> ()`
+   */
+  (input: readonly Tensor[], tensor1: readonly Tensor[], tensor2: readonly Tensor[], value?: number | boolean, options?: { value?: number | boolean }): Tensor;
+} = T.functions._foreachAddcmul_;
+/**
+ * Apply `torch.asin` to each Tensor of the input list.
+ */
+export const _foreachAsin: {
+  /**
+   * Apply `torch.asin` to each Tensor of the input list.
+   * `aten::_foreach_asin(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachAsin;
+/**
+ * In-place version of `_foreach_asin`.
+ */
+export const _foreachAsin_: {
+  /**
+   * In-place version of `_foreach_asin`.
+   * `aten::_foreach_asin_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachAsin_;
+/**
+ * Apply `torch.atan` to each Tensor of the input list.
+ */
+export const _foreachAtan: {
+  /**
+   * Apply `torch.atan` to each Tensor of the input list.
+   * `aten::_foreach_atan(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachAtan;
+/**
+ * In-place version of `_foreach_atan`.
+ */
+export const _foreachAtan_: {
+  /**
+   * In-place version of `_foreach_atan`.
+   * `aten::_foreach_atan_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachAtan_;
+/**
+ * Apply `torch.ceil` to each Tensor of the input list.
+ */
+export const _foreachCeil: {
+  /**
+   * Apply `torch.ceil` to each Tensor of the input list.
+   * `aten::_foreach_ceil(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachCeil;
+/**
+ * In-place version of `_foreach_ceil`.
+ */
+export const _foreachCeil_: {
+  /**
+   * In-place version of `_foreach_ceil`.
+   * `aten::_foreach_ceil_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachCeil_;
+export const _foreachClampMax: {
+  /**
+   * `aten::_foreach_clamp_max.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalar: number | boolean, options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_clamp_max.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[], options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_clamp_max.List(Tensor[] self, Tensor[] other) -> Tensor[]`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachClampMax;
+/**
+ * In-place version of `_foreach_clamp_max`.
+ */
+export const _foreachClampMax_: {
+  /**
+   * In-place version of `_foreach_clamp_max`.
+   * `aten::_foreach_clamp_max_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+   */
+  (input: readonly Tensor[], scalar: number | boolean): Tensor;
+  /**
+   * In-place version of `_foreach_clamp_max`.
+   * `aten::_foreach_clamp_max_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[]): Tensor;
+  /**
+   * In-place version of `_foreach_clamp_max`.
+   * `aten::_foreach_clamp_max_.List(Tensor(a!)[] self, Tensor[] other) -> ()`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[]): Tensor;
+} = T.functions._foreachClampMax_;
+export const _foreachClampMin: {
+  /**
+   * `aten::_foreach_clamp_min.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalar: number | boolean, options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_clamp_min.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[], options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_clamp_min.List(Tensor[] self, Tensor[] other) -> Tensor[]`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachClampMin;
+/**
+ * In-place version of `_foreach_clamp_min`.
+ */
+export const _foreachClampMin_: {
+  /**
+   * In-place version of `_foreach_clamp_min`.
+   * `aten::_foreach_clamp_min_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+   */
+  (input: readonly Tensor[], scalar: number | boolean): Tensor;
+  /**
+   * In-place version of `_foreach_clamp_min`.
+   * `aten::_foreach_clamp_min_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[]): Tensor;
+  /**
+   * In-place version of `_foreach_clamp_min`.
+   * `aten::_foreach_clamp_min_.List(Tensor(a!)[] self, Tensor[] other) -> ()`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[]): Tensor;
+} = T.functions._foreachClampMin_;
+export const _foreachClone: {
+  /**
+   * `aten::_foreach_clone(Tensor[] self, *, MemoryFormat? memory_format=None) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { memoryFormat?: MemoryFormat | null; out?: Tensor }): Tensor[];
+} = T.functions._foreachClone;
+/**
+ * In-place version of `_foreach_copy`.
+ */
+export const _foreachCopy_: {
+  /**
+   * In-place version of `_foreach_copy`.
+   * `aten::_foreach_copy_(Tensor(a!)[] self, Tensor[] src, bool non_blocking=False) -> ()`
+   */
+  (input: readonly Tensor[], src: readonly Tensor[], nonBlocking?: boolean, options?: { nonBlocking?: boolean }): Tensor;
+} = T.functions._foreachCopy_;
+/**
+ * Apply `torch.cos` to each Tensor of the input list.
+ */
+export const _foreachCos: {
+  /**
+   * Apply `torch.cos` to each Tensor of the input list.
+   * `aten::_foreach_cos(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachCos;
+/**
+ * In-place version of `_foreach_cos`.
+ */
+export const _foreachCos_: {
+  /**
+   * In-place version of `_foreach_cos`.
+   * `aten::_foreach_cos_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachCos_;
+/**
+ * Apply `torch.cosh` to each Tensor of the input list.
+ */
+export const _foreachCosh: {
+  /**
+   * Apply `torch.cosh` to each Tensor of the input list.
+   * `aten::_foreach_cosh(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachCosh;
+/**
+ * In-place version of `_foreach_cosh`.
+ */
+export const _foreachCosh_: {
+  /**
+   * In-place version of `_foreach_cosh`.
+   * `aten::_foreach_cosh_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachCosh_;
+export const _foreachDiv: {
+  /**
+   * `aten::_foreach_div.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[], options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_div.Tensor(Tensor[] self, Tensor other) -> Tensor[]`
+   */
+  (input: readonly Tensor[], other: Tensor, options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_div.List(Tensor[] self, Tensor[] other) -> Tensor[]`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_div.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalar: number | boolean, options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachDiv;
+/**
+ * In-place version of `_foreach_div`.
+ */
+export const _foreachDiv_: {
+  /**
+   * In-place version of `_foreach_div`.
+   * `aten::_foreach_div_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[]): Tensor;
+  /**
+   * In-place version of `_foreach_div`.
+   * `aten::_foreach_div_.Tensor(Tensor(a!)[] self, Tensor other) -> ()`
+   */
+  (input: readonly Tensor[], other: Tensor): Tensor;
+  /**
+   * In-place version of `_foreach_div`.
+   * `aten::_foreach_div_.List(Tensor(a!)[] self, Tensor[] other) -> ()`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[]): Tensor;
+  /**
+   * In-place version of `_foreach_div`.
+   * `aten::_foreach_div_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+   */
+  (input: readonly Tensor[], scalar: number | boolean): Tensor;
+} = T.functions._foreachDiv_;
+/**
+ * Apply `torch.erf` to each Tensor of the input list.
+ */
+export const _foreachErf: {
+  /**
+   * Apply `torch.erf` to each Tensor of the input list.
+   * `aten::_foreach_erf(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachErf;
+/**
+ * In-place version of `_foreach_erf`.
+ */
+export const _foreachErf_: {
+  /**
+   * In-place version of `_foreach_erf`.
+   * `aten::_foreach_erf_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachErf_;
+/**
+ * Apply `torch.erfc` to each Tensor of the input list.
+ */
+export const _foreachErfc: {
+  /**
+   * Apply `torch.erfc` to each Tensor of the input list.
+   * `aten::_foreach_erfc(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachErfc;
+/**
+ * In-place version of `_foreach_erfc`.
+ */
+export const _foreachErfc_: {
+  /**
+   * In-place version of `_foreach_erfc`.
+   * `aten::_foreach_erfc_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachErfc_;
+/**
+ * Apply `torch.exp` to each Tensor of the input list.
+ */
+export const _foreachExp: {
+  /**
+   * Apply `torch.exp` to each Tensor of the input list.
+   * `aten::_foreach_exp(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachExp;
+/**
+ * In-place version of `_foreach_exp`.
+ */
+export const _foreachExp_: {
+  /**
+   * In-place version of `_foreach_exp`.
+   * `aten::_foreach_exp_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachExp_;
+/**
+ * Apply `torch.expm1` to each Tensor of the input list.
+ */
+export const _foreachExpm1: {
+  /**
+   * Apply `torch.expm1` to each Tensor of the input list.
+   * `aten::_foreach_expm1(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachExpm1;
+/**
+ * In-place version of `_foreach_expm1`.
+ */
+export const _foreachExpm1_: {
+  /**
+   * In-place version of `_foreach_expm1`.
+   * `aten::_foreach_expm1_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachExpm1_;
+/**
+ * Apply `torch.floor` to each Tensor of the input list.
+ */
+export const _foreachFloor: {
+  /**
+   * Apply `torch.floor` to each Tensor of the input list.
+   * `aten::_foreach_floor(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachFloor;
+/**
+ * In-place version of `_foreach_floor`.
+ */
+export const _foreachFloor_: {
+  /**
+   * In-place version of `_foreach_floor`.
+   * `aten::_foreach_floor_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachFloor_;
+/**
+ * Apply `torch.frac` to each Tensor of the input list.
+ */
+export const _foreachFrac: {
+  /**
+   * Apply `torch.frac` to each Tensor of the input list.
+   * `aten::_foreach_frac(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachFrac;
+/**
+ * In-place version of `_foreach_frac`.
+ */
+export const _foreachFrac_: {
+  /**
+   * In-place version of `_foreach_frac`.
+   * `aten::_foreach_frac_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachFrac_;
+export const _foreachLerp: {
+  /**
+   * `aten::_foreach_lerp.Scalar(Tensor[] self, Tensor[] tensors1, Scalar weight) -> Tensor[]`
+   */
+  (input: readonly Tensor[], tensors1: readonly Tensor[], weight: number | boolean, options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_lerp.ScalarList(Tensor[] self, Tensor[] tensors1, Scalar[] weight) -> Tensor[]`
+   */
+  (input: readonly Tensor[], tensors1: readonly Tensor[], weight: readonly (number | boolean)[], options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_lerp.List(Tensor[] self, Tensor[] tensors1, Tensor[] weights) -> Tensor[]`
+   */
+  (input: readonly Tensor[], tensors1: readonly Tensor[], weights: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachLerp;
+/**
+ * In-place version of `_foreach_lerp`.
+ */
+export const _foreachLerp_: {
+  /**
+   * In-place version of `_foreach_lerp`.
+   * `aten::_foreach_lerp_.Scalar(Tensor(a!)[] self, Tensor[] tensors1, Scalar weight) -> ()`
+   */
+  (input: readonly Tensor[], tensors1: readonly Tensor[], weight: number | boolean): Tensor;
+  /**
+   * In-place version of `_foreach_lerp`.
+   * `aten::_foreach_lerp_.ScalarList(Tensor(a!)[] self, Tensor[] tensors1, Scalar[] weight) -> ()`
+   */
+  (input: readonly Tensor[], tensors1: readonly Tensor[], weight: readonly (number | boolean)[]): Tensor;
+  /**
+   * In-place version of `_foreach_lerp`.
+   * `aten::_foreach_lerp_.List(Tensor(a!)[] self, Tensor[] tensors1, Tensor[] weights) -> ()`
+   */
+  (input: readonly Tensor[], tensors1: readonly Tensor[], weights: readonly Tensor[]): Tensor;
+} = T.functions._foreachLerp_;
+/**
+ * Apply `torch.lgamma` to each Tensor of the input list.
+ */
+export const _foreachLgamma: {
+  /**
+   * Apply `torch.lgamma` to each Tensor of the input list.
+   * `aten::_foreach_lgamma(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachLgamma;
+/**
+ * In-place version of `_foreach_lgamma`.
+ */
+export const _foreachLgamma_: {
+  /**
+   * In-place version of `_foreach_lgamma`.
+   * `aten::_foreach_lgamma_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachLgamma_;
+/**
+ * Apply `torch.log` to each Tensor of the input list.
+ */
+export const _foreachLog: {
+  /**
+   * Apply `torch.log` to each Tensor of the input list.
+   * `aten::_foreach_log(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachLog;
+/**
+ * Apply `torch.log10` to each Tensor of the input list.
+ */
+export const _foreachLog10: {
+  /**
+   * Apply `torch.log10` to each Tensor of the input list.
+   * `aten::_foreach_log10(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachLog10;
+/**
+ * In-place version of `_foreach_log10`.
+ */
+export const _foreachLog10_: {
+  /**
+   * In-place version of `_foreach_log10`.
+   * `aten::_foreach_log10_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachLog10_;
+/**
+ * Apply `torch.log1p` to each Tensor of the input list.
+ */
+export const _foreachLog1p: {
+  /**
+   * Apply `torch.log1p` to each Tensor of the input list.
+   * `aten::_foreach_log1p(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachLog1p;
+/**
+ * In-place version of `_foreach_log1p`.
+ */
+export const _foreachLog1p_: {
+  /**
+   * In-place version of `_foreach_log1p`.
+   * `aten::_foreach_log1p_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachLog1p_;
+/**
+ * Apply `torch.log2` to each Tensor of the input list.
+ */
+export const _foreachLog2: {
+  /**
+   * Apply `torch.log2` to each Tensor of the input list.
+   * `aten::_foreach_log2(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachLog2;
+/**
+ * In-place version of `_foreach_log2`.
+ */
+export const _foreachLog2_: {
+  /**
+   * In-place version of `_foreach_log2`.
+   * `aten::_foreach_log2_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachLog2_;
+/**
+ * In-place version of `_foreach_log`.
+ */
+export const _foreachLog_: {
+  /**
+   * In-place version of `_foreach_log`.
+   * `aten::_foreach_log_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachLog_;
+export const _foreachMax: {
+  /**
+   * `aten::_foreach_max(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachMax;
+export const _foreachMaximum: {
+  /**
+   * `aten::_foreach_maximum.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalar: number | boolean, options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_maximum.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[], options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_maximum.List(Tensor[] self, Tensor[] other) -> Tensor[]`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachMaximum;
+/**
+ * In-place version of `_foreach_maximum`.
+ */
+export const _foreachMaximum_: {
+  /**
+   * In-place version of `_foreach_maximum`.
+   * `aten::_foreach_maximum_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+   */
+  (input: readonly Tensor[], scalar: number | boolean): Tensor;
+  /**
+   * In-place version of `_foreach_maximum`.
+   * `aten::_foreach_maximum_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[]): Tensor;
+  /**
+   * In-place version of `_foreach_maximum`.
+   * `aten::_foreach_maximum_.List(Tensor(a!)[] self, Tensor[] other) -> ()`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[]): Tensor;
+} = T.functions._foreachMaximum_;
+export const _foreachMinimum: {
+  /**
+   * `aten::_foreach_minimum.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalar: number | boolean, options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_minimum.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[], options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_minimum.List(Tensor[] self, Tensor[] other) -> Tensor[]`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachMinimum;
+/**
+ * In-place version of `_foreach_minimum`.
+ */
+export const _foreachMinimum_: {
+  /**
+   * In-place version of `_foreach_minimum`.
+   * `aten::_foreach_minimum_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+   */
+  (input: readonly Tensor[], scalar: number | boolean): Tensor;
+  /**
+   * In-place version of `_foreach_minimum`.
+   * `aten::_foreach_minimum_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[]): Tensor;
+  /**
+   * In-place version of `_foreach_minimum`.
+   * `aten::_foreach_minimum_.List(Tensor(a!)[] self, Tensor[] other) -> ()`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[]): Tensor;
+} = T.functions._foreachMinimum_;
+export const _foreachMm: {
+  /**
+   * `aten::_foreach_mm(Tensor[] self, Tensor[] mat2) -> Tensor[]`
+   */
+  (input: readonly Tensor[], mat2: readonly Tensor[]): Tensor[];
+} = T.functions._foreachMm;
+export const _foreachMul: {
+  /**
+   * `aten::_foreach_mul.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[], options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_mul.Tensor(Tensor[] self, Tensor other) -> Tensor[]`
+   */
+  (input: readonly Tensor[], other: Tensor, options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_mul.List(Tensor[] self, Tensor[] other) -> Tensor[]`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_mul.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalar: number | boolean, options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachMul;
+/**
+ * In-place version of `_foreach_mul`.
+ */
+export const _foreachMul_: {
+  /**
+   * In-place version of `_foreach_mul`.
+   * `aten::_foreach_mul_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[]): Tensor;
+  /**
+   * In-place version of `_foreach_mul`.
+   * `aten::_foreach_mul_.Tensor(Tensor(a!)[] self, Tensor other) -> ()`
+   */
+  (input: readonly Tensor[], other: Tensor): Tensor;
+  /**
+   * In-place version of `_foreach_mul`.
+   * `aten::_foreach_mul_.List(Tensor(a!)[] self, Tensor[] other) -> ()`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[]): Tensor;
+  /**
+   * In-place version of `_foreach_mul`.
+   * `aten::_foreach_mul_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+   */
+  (input: readonly Tensor[], scalar: number | boolean): Tensor;
+} = T.functions._foreachMul_;
+/**
+ * Apply `torch.neg` to each Tensor of the input list.
+ */
+export const _foreachNeg: {
+  /**
+   * Apply `torch.neg` to each Tensor of the input list.
+   * `aten::_foreach_neg(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachNeg;
+/**
+ * In-place version of `_foreach_neg`.
+ */
+export const _foreachNeg_: {
+  /**
+   * In-place version of `_foreach_neg`.
+   * `aten::_foreach_neg_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachNeg_;
+export const _foreachNorm: {
+  /**
+   * `aten::_foreach_norm.Scalar(Tensor[] self, Scalar ord=2, ScalarType? dtype=None) -> Tensor[]`
+   */
+  (input: readonly Tensor[], ord?: number | boolean, dtype?: DType | null, options?: { ord?: number | boolean; dtype?: DType | null; out?: Tensor }): Tensor[];
+} = T.functions._foreachNorm;
+export const _foreachPow: {
+  /**
+   * `aten::_foreach_pow.ScalarAndTensor(Scalar self, Tensor[] exponent) -> Tensor[]`
+   */
+  (input: number | boolean, exponent: readonly Tensor[]): Tensor[];
+  /**
+   * `aten::_foreach_pow.Scalar(Tensor[] self, Scalar exponent) -> Tensor[]`
+   */
+  (input: readonly Tensor[], exponent: number | boolean, options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_pow.ScalarList(Tensor[] self, Scalar[] exponent) -> Tensor[]`
+   */
+  (input: readonly Tensor[], exponent: readonly (number | boolean)[], options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_pow.List(Tensor[] self, Tensor[] exponent) -> Tensor[]`
+   */
+  (input: readonly Tensor[], exponent: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachPow;
+/**
+ * In-place version of `_foreach_pow`.
+ */
+export const _foreachPow_: {
+  /**
+   * In-place version of `_foreach_pow`.
+   * `aten::_foreach_pow_.Scalar(Tensor(a!)[] self, Scalar exponent) -> ()`
+   */
+  (input: readonly Tensor[], exponent: number | boolean): Tensor;
+  /**
+   * In-place version of `_foreach_pow`.
+   * `aten::_foreach_pow_.ScalarList(Tensor(a!)[] self, Scalar[] exponent) -> ()`
+   */
+  (input: readonly Tensor[], exponent: readonly (number | boolean)[]): Tensor;
+  /**
+   * In-place version of `_foreach_pow`.
+   * `aten::_foreach_pow_.List(Tensor(a!)[] self, Tensor[] exponent) -> ()`
+   */
+  (input: readonly Tensor[], exponent: readonly Tensor[]): Tensor;
+} = T.functions._foreachPow_;
+export const _foreachPowsum: {
+  /**
+   * `aten::_foreach_powsum.Scalar(Tensor[] self, Scalar ord=2, ScalarType? dtype=None) -> Tensor[]`
+   */
+  (input: readonly Tensor[], ord?: number | boolean, dtype?: DType | null, options?: { ord?: number | boolean; dtype?: DType | null; out?: Tensor }): Tensor[];
+} = T.functions._foreachPowsum;
+/**
+ * Apply `torch.reciprocal` to each Tensor of the input list.
+ */
+export const _foreachReciprocal: {
+  /**
+   * Apply `torch.reciprocal` to each Tensor of the input list.
+   * `aten::_foreach_reciprocal(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachReciprocal;
+/**
+ * In-place version of `_foreach_reciprocal`.
+ */
+export const _foreachReciprocal_: {
+  /**
+   * In-place version of `_foreach_reciprocal`.
+   * `aten::_foreach_reciprocal_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachReciprocal_;
+/**
+ * Apply `torch.round` to each Tensor of the input list.
+ */
+export const _foreachRound: {
+  /**
+   * Apply `torch.round` to each Tensor of the input list.
+   * `aten::_foreach_round(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachRound;
+/**
+ * In-place version of `_foreach_round`.
+ */
+export const _foreachRound_: {
+  /**
+   * In-place version of `_foreach_round`.
+   * `aten::_foreach_round_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachRound_;
+export const _foreachRsqrt: {
+  /**
+   * `aten::_foreach_rsqrt(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachRsqrt;
+/**
+ * In-place version of `_foreach_rsqrt`.
+ */
+export const _foreachRsqrt_: {
+  /**
+   * In-place version of `_foreach_rsqrt`.
+   * `aten::_foreach_rsqrt_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachRsqrt_;
+/**
+ * Apply `torch.sigmoid` to each Tensor of the input list.
+ */
+export const _foreachSigmoid: {
+  /**
+   * Apply `torch.sigmoid` to each Tensor of the input list.
+   * `aten::_foreach_sigmoid(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachSigmoid;
+/**
+ * In-place version of `_foreach_sigmoid`.
+ */
+export const _foreachSigmoid_: {
+  /**
+   * In-place version of `_foreach_sigmoid`.
+   * `aten::_foreach_sigmoid_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachSigmoid_;
+export const _foreachSign: {
+  /**
+   * `aten::_foreach_sign(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachSign;
+/**
+ * In-place version of `_foreach_sign`.
+ */
+export const _foreachSign_: {
+  /**
+   * In-place version of `_foreach_sign`.
+   * `aten::_foreach_sign_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachSign_;
+/**
+ * Apply `torch.sin` to each Tensor of the input list.
+ */
+export const _foreachSin: {
+  /**
+   * Apply `torch.sin` to each Tensor of the input list.
+   * `aten::_foreach_sin(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachSin;
+/**
+ * In-place version of `_foreach_sin`.
+ */
+export const _foreachSin_: {
+  /**
+   * In-place version of `_foreach_sin`.
+   * `aten::_foreach_sin_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachSin_;
+/**
+ * Apply `torch.sinh` to each Tensor of the input list.
+ */
+export const _foreachSinh: {
+  /**
+   * Apply `torch.sinh` to each Tensor of the input list.
+   * `aten::_foreach_sinh(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachSinh;
+/**
+ * In-place version of `_foreach_sinh`.
+ */
+export const _foreachSinh_: {
+  /**
+   * In-place version of `_foreach_sinh`.
+   * `aten::_foreach_sinh_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachSinh_;
+/**
+ * Apply `torch.sqrt` to each Tensor of the input list.
+ */
+export const _foreachSqrt: {
+  /**
+   * Apply `torch.sqrt` to each Tensor of the input list.
+   * `aten::_foreach_sqrt(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachSqrt;
+/**
+ * In-place version of `_foreach_sqrt`.
+ */
+export const _foreachSqrt_: {
+  /**
+   * In-place version of `_foreach_sqrt`.
+   * `aten::_foreach_sqrt_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachSqrt_;
+export const _foreachSub: {
+  /**
+   * `aten::_foreach_sub.Scalar(Tensor[] self, Scalar scalar) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalar: number | boolean, options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_sub.ScalarList(Tensor[] self, Scalar[] scalars) -> Tensor[]`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[], options?: { out?: Tensor }): Tensor[];
+  /**
+   * `aten::_foreach_sub.List(Tensor[] self, Tensor[] other, *, Scalar alpha=1) -> Tensor[]`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[], options?: { alpha?: number | boolean; out?: Tensor }): Tensor[];
+} = T.functions._foreachSub;
+/**
+ * In-place version of `_foreach_sub`.
+ */
+export const _foreachSub_: {
+  /**
+   * In-place version of `_foreach_sub`.
+   * `aten::_foreach_sub_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()`
+   */
+  (input: readonly Tensor[], scalar: number | boolean): Tensor;
+  /**
+   * In-place version of `_foreach_sub`.
+   * `aten::_foreach_sub_.ScalarList(Tensor(a!)[] self, Scalar[] scalars) -> ()`
+   */
+  (input: readonly Tensor[], scalars: readonly (number | boolean)[]): Tensor;
+  /**
+   * In-place version of `_foreach_sub`.
+   * `aten::_foreach_sub_.List(Tensor(a!)[] self, Tensor[] other, *, Scalar alpha=1) -> ()`
+   */
+  (input: readonly Tensor[], other: readonly Tensor[], options?: { alpha?: number | boolean }): Tensor;
+} = T.functions._foreachSub_;
+/**
+ * Apply `torch.tan` to each Tensor of the input list.
+ */
+export const _foreachTan: {
+  /**
+   * Apply `torch.tan` to each Tensor of the input list.
+   * `aten::_foreach_tan(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachTan;
+/**
+ * In-place version of `_foreach_tan`.
+ */
+export const _foreachTan_: {
+  /**
+   * In-place version of `_foreach_tan`.
+   * `aten::_foreach_tan_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachTan_;
+/**
+ * Apply `torch.tanh` to each Tensor of the input list.
+ */
+export const _foreachTanh: {
+  /**
+   * Apply `torch.tanh` to each Tensor of the input list.
+   * `aten::_foreach_tanh(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachTanh;
+/**
+ * In-place version of `_foreach_tanh`.
+ */
+export const _foreachTanh_: {
+  /**
+   * In-place version of `_foreach_tanh`.
+   * `aten::_foreach_tanh_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachTanh_;
+/**
+ * Apply `torch.trunc` to each Tensor of the input list.
+ */
+export const _foreachTrunc: {
+  /**
+   * Apply `torch.trunc` to each Tensor of the input list.
+   * `aten::_foreach_trunc(Tensor[] self) -> Tensor[]`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachTrunc;
+/**
+ * In-place version of `_foreach_trunc`.
+ */
+export const _foreachTrunc_: {
+  /**
+   * In-place version of `_foreach_trunc`.
+   * `aten::_foreach_trunc_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachTrunc_;
+export const _foreachZero: {
+  /**
+   * `aten::_foreach_zero(Tensor[] self) -> Tensor[] self_out`
+   */
+  (input: readonly Tensor[], options?: { out?: Tensor }): Tensor[];
+} = T.functions._foreachZero;
+/**
+ * In-place version of `_foreach_zero`.
+ */
+export const _foreachZero_: {
+  /**
+   * In-place version of `_foreach_zero`.
+   * `aten::_foreach_zero_(Tensor(a!)[] self) -> ()`
+   */
+  (input: readonly Tensor[]): Tensor;
+} = T.functions._foreachZero_;
+export const _functionalAssertAsync: {
+  /**
+   * `aten::_functional_assert_async.msg(Tensor self, str assert_msg, Tensor dep_token) -> Tensor`
+   */
+  (input: Tensor, assertMsg: string, depToken: Tensor): Tensor;
+} = T.functions._functionalAssertAsync;
+export const _functionalAssertScalar: {
+  /**
+   * `aten::_functional_assert_scalar(Scalar self, str assert_msg, Tensor dep_token) -> Tensor`
+   */
+  (input: number | boolean, assertMsg: string, depToken: Tensor): Tensor;
+} = T.functions._functionalAssertScalar;
+export const _functionalSymConstrainRange: {
+  /**
+   * `aten::_functional_sym_constrain_range(Scalar size, int? min, int? max, Tensor dep_token) -> Tensor`
+   */
+  (size: number | boolean, min: number | null, max: number | null, depToken: Tensor): Tensor;
+} = T.functions._functionalSymConstrainRange;
+export const _functionalSymConstrainRangeForSize: {
+  /**
+   * `aten::_functional_sym_constrain_range_for_size(Scalar size, int? min, int? max, Tensor dep_token) -> Tensor`
+   */
+  (size: number | boolean, min: number | null, max: number | null, depToken: Tensor): Tensor;
+} = T.functions._functionalSymConstrainRangeForSize;
+export const _fusedAdagrad: {
+  /**
+   * `aten::_fused_adagrad.tensor_lr(Tensor[] self, Tensor[] grads, Tensor[] state_sums, Tensor[] state_steps, *, Tensor lr, float lr_decay, float weight_decay, float eps, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] state_sums_out)`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], stateSums: readonly Tensor[], stateSteps: readonly Tensor[], options?: { lr?: Tensor; lrDecay?: number; weightDecay?: number; eps?: number; maximize?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null; out?: Tensor }): [Tensor[], Tensor[], Tensor[]] & { selfOut: Tensor[]; gradsOut: Tensor[]; stateSumsOut: Tensor[] };
+  /**
+   * `aten::_fused_adagrad(Tensor[] self, Tensor[] grads, Tensor[] state_sums, Tensor[] state_steps, *, float lr, float lr_decay, float weight_decay, float eps, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] state_sums_out, Tensor[] state_steps_out)`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], stateSums: readonly Tensor[], stateSteps: readonly Tensor[], options?: { lr?: number; lrDecay?: number; weightDecay?: number; eps?: number; maximize?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null; out?: Tensor }): [Tensor[], Tensor[], Tensor[], Tensor[]] & { selfOut: Tensor[]; gradsOut: Tensor[]; stateSumsOut: Tensor[]; stateStepsOut: Tensor[] };
+} = T.functions._fusedAdagrad;
+/**
+ * In-place version of `_fused_adagrad`.
+ */
+export const _fusedAdagrad_: {
+  /**
+   * In-place version of `_fused_adagrad`.
+   * `aten::_fused_adagrad_.tensor_lr(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] state_sums, Tensor[] state_steps, *, Tensor lr, float lr_decay, float weight_decay, float eps, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], stateSums: readonly Tensor[], stateSteps: readonly Tensor[], options?: { lr?: Tensor; lrDecay?: number; weightDecay?: number; eps?: number; maximize?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null }): Tensor;
+  /**
+   * In-place version of `_fused_adagrad`.
+   * `aten::_fused_adagrad_(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] state_sums, Tensor(d!)[] state_steps, *, float lr, float lr_decay, float weight_decay, float eps, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], stateSums: readonly Tensor[], stateSteps: readonly Tensor[], options?: { lr?: number; lrDecay?: number; weightDecay?: number; eps?: number; maximize?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null }): Tensor;
+} = T.functions._fusedAdagrad_;
+export const _fusedAdam: {
+  /**
+   * `aten::_fused_adam.tensor_lr(Tensor[] self, Tensor[] grads, Tensor[] exp_avgs, Tensor[] exp_avg_sqs, Tensor[] max_exp_avg_sqs, Tensor[] state_steps, *, Tensor lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] exp_avgs_out, Tensor[] exp_avg_sqs_out, Tensor[] max_exp_avg_sqs_out)`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], expAvgs: readonly Tensor[], expAvgSqs: readonly Tensor[], maxExpAvgSqs: readonly Tensor[], stateSteps: readonly Tensor[], options?: { lr?: Tensor; beta1?: number; beta2?: number; weightDecay?: number; eps?: number; amsgrad?: boolean; maximize?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null; out?: Tensor }): [Tensor[], Tensor[], Tensor[], Tensor[], Tensor[]] & { selfOut: Tensor[]; gradsOut: Tensor[]; expAvgsOut: Tensor[]; expAvgSqsOut: Tensor[]; maxExpAvgSqsOut: Tensor[] };
+  /**
+   * `aten::_fused_adam(Tensor[] self, Tensor[] grads, Tensor[] exp_avgs, Tensor[] exp_avg_sqs, Tensor[] max_exp_avg_sqs, Tensor[] state_steps, *, float lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] exp_avgs_out, Tensor[] exp_avg_sqs_out, Tensor[] max_exp_avg_sqs_out)`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], expAvgs: readonly Tensor[], expAvgSqs: readonly Tensor[], maxExpAvgSqs: readonly Tensor[], stateSteps: readonly Tensor[], options?: { lr?: number; beta1?: number; beta2?: number; weightDecay?: number; eps?: number; amsgrad?: boolean; maximize?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null; out?: Tensor }): [Tensor[], Tensor[], Tensor[], Tensor[], Tensor[]] & { selfOut: Tensor[]; gradsOut: Tensor[]; expAvgsOut: Tensor[]; expAvgSqsOut: Tensor[]; maxExpAvgSqsOut: Tensor[] };
+} = T.functions._fusedAdam;
+/**
+ * In-place version of `_fused_adam`.
+ */
+export const _fusedAdam_: {
+  /**
+   * In-place version of `_fused_adam`.
+   * `aten::_fused_adam_.tensor_lr(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, Tensor lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], expAvgs: readonly Tensor[], expAvgSqs: readonly Tensor[], maxExpAvgSqs: readonly Tensor[], stateSteps: readonly Tensor[], options?: { lr?: Tensor; beta1?: number; beta2?: number; weightDecay?: number; eps?: number; amsgrad?: boolean; maximize?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null }): Tensor;
+  /**
+   * In-place version of `_fused_adam`.
+   * `aten::_fused_adam_(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, float lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], expAvgs: readonly Tensor[], expAvgSqs: readonly Tensor[], maxExpAvgSqs: readonly Tensor[], stateSteps: readonly Tensor[], options?: { lr?: number; beta1?: number; beta2?: number; weightDecay?: number; eps?: number; amsgrad?: boolean; maximize?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null }): Tensor;
+} = T.functions._fusedAdam_;
+export const _fusedAdamw: {
+  /**
+   * `aten::_fused_adamw.tensor_lr(Tensor[] self, Tensor[] grads, Tensor[] exp_avgs, Tensor[] exp_avg_sqs, Tensor[] max_exp_avg_sqs, Tensor[] state_steps, *, Tensor lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] exp_avgs_out, Tensor[] exp_avg_sqs_out, Tensor[] max_exp_avg_sqs_out)`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], expAvgs: readonly Tensor[], expAvgSqs: readonly Tensor[], maxExpAvgSqs: readonly Tensor[], stateSteps: readonly Tensor[], options?: { lr?: Tensor; beta1?: number; beta2?: number; weightDecay?: number; eps?: number; amsgrad?: boolean; maximize?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null; out?: Tensor }): [Tensor[], Tensor[], Tensor[], Tensor[], Tensor[]] & { selfOut: Tensor[]; gradsOut: Tensor[]; expAvgsOut: Tensor[]; expAvgSqsOut: Tensor[]; maxExpAvgSqsOut: Tensor[] };
+  /**
+   * `aten::_fused_adamw(Tensor[] self, Tensor[] grads, Tensor[] exp_avgs, Tensor[] exp_avg_sqs, Tensor[] max_exp_avg_sqs, Tensor[] state_steps, *, float lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] exp_avgs_out, Tensor[] exp_avg_sqs_out, Tensor[] max_exp_avg_sqs_out)`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], expAvgs: readonly Tensor[], expAvgSqs: readonly Tensor[], maxExpAvgSqs: readonly Tensor[], stateSteps: readonly Tensor[], options?: { lr?: number; beta1?: number; beta2?: number; weightDecay?: number; eps?: number; amsgrad?: boolean; maximize?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null; out?: Tensor }): [Tensor[], Tensor[], Tensor[], Tensor[], Tensor[]] & { selfOut: Tensor[]; gradsOut: Tensor[]; expAvgsOut: Tensor[]; expAvgSqsOut: Tensor[]; maxExpAvgSqsOut: Tensor[] };
+} = T.functions._fusedAdamw;
+/**
+ * In-place version of `_fused_adamw`.
+ */
+export const _fusedAdamw_: {
+  /**
+   * In-place version of `_fused_adamw`.
+   * `aten::_fused_adamw_.tensor_lr(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, Tensor lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], expAvgs: readonly Tensor[], expAvgSqs: readonly Tensor[], maxExpAvgSqs: readonly Tensor[], stateSteps: readonly Tensor[], options?: { lr?: Tensor; beta1?: number; beta2?: number; weightDecay?: number; eps?: number; amsgrad?: boolean; maximize?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null }): Tensor;
+  /**
+   * In-place version of `_fused_adamw`.
+   * `aten::_fused_adamw_(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor[] state_steps, *, float lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], expAvgs: readonly Tensor[], expAvgSqs: readonly Tensor[], maxExpAvgSqs: readonly Tensor[], stateSteps: readonly Tensor[], options?: { lr?: number; beta1?: number; beta2?: number; weightDecay?: number; eps?: number; amsgrad?: boolean; maximize?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null }): Tensor;
+} = T.functions._fusedAdamw_;
+export const _fusedDropout: {
+  /**
+   * `aten::_fused_dropout(Tensor self, float p, Generator? generator=None) -> (Tensor, Tensor)`
+   */
+  (input: Tensor, p: number, generator?: Generator | null, options?: { generator?: Generator | null; out?: readonly Tensor[] }): [Tensor, Tensor];
+} = T.functions._fusedDropout;
+export const _fusedMovingAvgObsFqHelper: {
+  /**
+   * `aten::_fused_moving_avg_obs_fq_helper(Tensor self, Tensor observer_on, Tensor fake_quant_on, Tensor(a!) running_min, Tensor(b!) running_max, Tensor(c!) scale, Tensor(d!) zero_point, float averaging_const, int quant_min, int quant_max, int ch_axis, bool per_row_fake_quant=False, bool symmetric_quant=False) -> (Tensor output, Tensor mask)`
+   */
+  (input: Tensor, observerOn: Tensor, fakeQuantOn: Tensor, runningMin: Tensor, runningMax: Tensor, scale: Tensor, zeroPoint: Tensor, averagingConst: number, quantMin: number, quantMax: number, chAxis: number, perRowFakeQuant?: boolean, symmetricQuant?: boolean, options?: { perRowFakeQuant?: boolean; symmetricQuant?: boolean; out?: readonly Tensor[] }): [Tensor, Tensor] & { output: Tensor; mask: Tensor };
+} = T.functions._fusedMovingAvgObsFqHelper;
+export const _fusedMovingAvgObsFqHelperFunctional: {
+  /**
+   * `aten::_fused_moving_avg_obs_fq_helper_functional(Tensor self, Tensor observer_on, Tensor fake_quant_on, Tensor running_min, Tensor running_max, Tensor scale, Tensor zero_point, float averaging_const, int quant_min, int quant_max, int ch_axis, bool per_row_fake_quant=False, bool symmetric_quant=False) -> (Tensor output, Tensor mask, Tensor running_min_out, Tensor running_max_out, Tensor scale_out, Tensor zero_point_out)`
+   */
+  (input: Tensor, observerOn: Tensor, fakeQuantOn: Tensor, runningMin: Tensor, runningMax: Tensor, scale: Tensor, zeroPoint: Tensor, averagingConst: number, quantMin: number, quantMax: number, chAxis: number, perRowFakeQuant?: boolean, symmetricQuant?: boolean, options?: { perRowFakeQuant?: boolean; symmetricQuant?: boolean }): [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor] & { output: Tensor; mask: Tensor; runningMinOut: Tensor; runningMaxOut: Tensor; scaleOut: Tensor; zeroPointOut: Tensor };
+} = T.functions._fusedMovingAvgObsFqHelperFunctional;
+export const _fusedRmsNorm: {
+  /**
+   * `aten::_fused_rms_norm(Tensor input, int[] normalized_shape, Tensor? weight, float? eps) -> (Tensor, Tensor)`
+   */
+  (input: Tensor, normalizedShape: readonly number[], weight: Tensor | null, eps: number | null): [Tensor, Tensor];
+} = T.functions._fusedRmsNorm;
+export const _fusedSdpChoice: {
+  /**
+   * `aten::_fused_sdp_choice(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> int`
+   */
+  (query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, isCausal?: boolean, options?: { attnMask?: Tensor | null; dropoutP?: number; isCausal?: boolean; scale?: number | null; enableGqa?: boolean }): number;
+} = T.functions._fusedSdpChoice;
+export const _fusedSgd: {
+  /**
+   * `aten::_fused_sgd.tensor_lr(Tensor[] self, Tensor[] grads, Tensor[] momentum_buffer_list, *, float weight_decay, float momentum, Tensor lr, float dampening, bool nesterov, bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] momentum_buffer_list_out)`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], momentumBufferList: readonly Tensor[], options?: { weightDecay?: number; momentum?: number; lr?: Tensor; dampening?: number; nesterov?: boolean; maximize?: boolean; isFirstStep?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null; out?: Tensor }): [Tensor[], Tensor[], Tensor[]] & { selfOut: Tensor[]; gradsOut: Tensor[]; momentumBufferListOut: Tensor[] };
+  /**
+   * `aten::_fused_sgd(Tensor[] self, Tensor[] grads, Tensor[] momentum_buffer_list, *, float weight_decay, float momentum, float lr, float dampening, bool nesterov, bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None) -> (Tensor[] self_out, Tensor[] grads_out, Tensor[] momentum_buffer_list_out)`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], momentumBufferList: readonly Tensor[], options?: { weightDecay?: number; momentum?: number; lr?: number; dampening?: number; nesterov?: boolean; maximize?: boolean; isFirstStep?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null; out?: Tensor }): [Tensor[], Tensor[], Tensor[]] & { selfOut: Tensor[]; gradsOut: Tensor[]; momentumBufferListOut: Tensor[] };
+} = T.functions._fusedSgd;
+/**
+ * In-place version of `_fused_sgd`.
+ */
+export const _fusedSgd_: {
+  /**
+   * In-place version of `_fused_sgd`.
+   * `aten::_fused_sgd_.tensor_lr(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] momentum_buffer_list, *, float weight_decay, float momentum, Tensor lr, float dampening, bool nesterov, bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], momentumBufferList: readonly Tensor[], options?: { weightDecay?: number; momentum?: number; lr?: Tensor; dampening?: number; nesterov?: boolean; maximize?: boolean; isFirstStep?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null }): Tensor;
+  /**
+   * In-place version of `_fused_sgd`.
+   * `aten::_fused_sgd_(Tensor(a!)[] self, Tensor(b!)[] grads, Tensor(c!)[] momentum_buffer_list, *, float weight_decay, float momentum, float lr, float dampening, bool nesterov, bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()`
+   */
+  (input: readonly Tensor[], grads: readonly Tensor[], momentumBufferList: readonly Tensor[], options?: { weightDecay?: number; momentum?: number; lr?: number; dampening?: number; nesterov?: boolean; maximize?: boolean; isFirstStep?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null }): Tensor;
+} = T.functions._fusedSgd_;
+export const _fwPrimalCopy: {
+  /**
+   * `aten::_fw_primal_copy(Tensor self, int level) -> Tensor`
+   */
+  (input: Tensor, level: number, options?: { out?: Tensor }): Tensor;
+} = T.functions._fwPrimalCopy;
+export const _gridSampler2dCpuFallback: {
+  /**
+   * `aten::_grid_sampler_2d_cpu_fallback(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   */
+  (input: Tensor, grid: Tensor, interpolationMode: number, paddingMode: number, alignCorners: boolean, options?: { out?: Tensor }): Tensor;
+} = T.functions._gridSampler2dCpuFallback;
+export const _groupedMm: {
+  /**
+   * `aten::_grouped_mm(Tensor self, Tensor mat2, Tensor? offs=None, Tensor? bias=None, ScalarType? out_dtype=None) -> Tensor`
+   */
+  (input: Tensor, mat2: Tensor, offs?: Tensor | null, bias?: Tensor | null, outDtype?: DType | null, options?: { offs?: Tensor | null; bias?: Tensor | null; outDtype?: DType | null }): Tensor;
+} = T.functions._groupedMm;
+export const _hasCompatibleShallowCopyType: {
+  /**
+   * `aten::_has_compatible_shallow_copy_type(Tensor self, Tensor from) -> bool`
+   */
+  (input: Tensor, from: Tensor): boolean;
+} = T.functions._hasCompatibleShallowCopyType;
+export const _histogramddBinEdges: {
+  /**
+   * `aten::_histogramdd_bin_edges(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor[]`
+   */
+  (input: Tensor, bins: readonly number[], options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean; out?: Tensor }): Tensor[];
+} = T.functions._histogramddBinEdges;
+export const _histogramddFromBinCts: {
+  /**
+   * `aten::_histogramdd_from_bin_cts(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor`
+   */
+  (input: Tensor, bins: readonly number[], options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean; out?: Tensor }): Tensor;
+} = T.functions._histogramddFromBinCts;
+export const _histogramddFromBinTensors: {
+  /**
+   * `aten::_histogramdd_from_bin_tensors(Tensor self, Tensor[] bins, *, Tensor? weight=None, bool density=False) -> Tensor`
+   */
+  (input: Tensor, bins: readonly Tensor[], options?: { weight?: Tensor | null; density?: boolean; out?: Tensor }): Tensor;
+} = T.functions._histogramddFromBinTensors;
+export const _indexPutImpl: {
+  /**
+   * `aten::_index_put_impl(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False, bool unsafe=False) -> Tensor`
+   */
+  (input: Tensor, indices: readonly (Tensor | null)[], values: Tensor, accumulate?: boolean, unsafe?: boolean, options?: { accumulate?: boolean; unsafe?: boolean; out?: Tensor }): Tensor;
+} = T.functions._indexPutImpl;
+/**
+ * In-place version of `_index_put_impl`.
+ */
+export const _indexPutImpl_: {
+  /**
+   * In-place version of `_index_put_impl`.
+   * `aten::_index_put_impl_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False, bool unsafe=False) -> Tensor(a!)`
+   */
+  (input: Tensor, indices: readonly (Tensor | null)[], values: Tensor, accumulate?: boolean, unsafe?: boolean, options?: { accumulate?: boolean; unsafe?: boolean }): Tensor;
+} = T.functions._indexPutImpl_;
+export const _indicesCopy: {
+  /**
+   * `aten::_indices_copy(Tensor self) -> Tensor`
+   */
+  (input: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._indicesCopy;
+export const _intMm: {
+  /**
+   * `aten::_int_mm(Tensor self, Tensor mat2) -> Tensor`
+   */
+  (input: Tensor, mat2: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._intMm;
+export const _isAllTrue: {
+  /**
+   * `aten::_is_all_true(Tensor self) -> Tensor`
+   */
+  (input: Tensor): Tensor;
+} = T.functions._isAllTrue;
+export const _isAnyTrue: {
+  /**
+   * `aten::_is_any_true(Tensor self) -> Tensor`
+   */
+  (input: Tensor): Tensor;
+} = T.functions._isAnyTrue;
+export const _isZerotensor: {
+  /**
+   * `aten::_is_zerotensor(Tensor self) -> bool`
+   */
+  (input: Tensor): boolean;
+} = T.functions._isZerotensor;
+export const _lazyClone: {
+  /**
+   * `aten::_lazy_clone(Tensor self) -> Tensor`
+   */
+  (input: Tensor): Tensor;
+} = T.functions._lazyClone;
+export const _linalgCheckErrors: {
+  /**
+   * `aten::_linalg_check_errors(Tensor info, str api_name, *, bool is_matrix) -> ()`
+   */
+  (info: Tensor, apiName: string, options?: { isMatrix?: boolean }): void;
+} = T.functions._linalgCheckErrors;
+export const _linalgDet: {
+  /**
+   * `aten::_linalg_det(Tensor A) -> (Tensor result, Tensor LU, Tensor pivots)`
+   */
+  (A: Tensor, options?: { out?: readonly Tensor[] }): [Tensor, Tensor, Tensor] & { result: Tensor; LU: Tensor; pivots: Tensor };
+} = T.functions._linalgDet;
+export const _linalgEigh: {
+  /**
+   * `aten::_linalg_eigh(Tensor A, str UPLO="L", bool compute_v=True) -> (Tensor eigenvalues, Tensor eigenvectors)`
+   */
+  (A: Tensor, UPLO?: string, computeV?: boolean, options?: { UPLO?: string; computeV?: boolean; out?: readonly Tensor[] }): [Tensor, Tensor] & { eigenvalues: Tensor; eigenvectors: Tensor };
+} = T.functions._linalgEigh;
+export const _linalgSlogdet: {
+  /**
+   * `aten::_linalg_slogdet(Tensor A) -> (Tensor sign, Tensor logabsdet, Tensor LU, Tensor pivots)`
+   */
+  (A: Tensor, options?: { out?: readonly Tensor[] }): [Tensor, Tensor, Tensor, Tensor] & { sign: Tensor; logabsdet: Tensor; LU: Tensor; pivots: Tensor };
+} = T.functions._linalgSlogdet;
+export const _linalgSolveEx: {
+  /**
+   * `aten::_linalg_solve_ex(Tensor A, Tensor B, *, bool left=True, bool check_errors=False) -> (Tensor result, Tensor LU, Tensor pivots, Tensor info)`
+   */
+  (A: Tensor, B: Tensor, options?: { left?: boolean; checkErrors?: boolean; out?: readonly Tensor[] }): [Tensor, Tensor, Tensor, Tensor] & { result: Tensor; LU: Tensor; pivots: Tensor; info: Tensor };
+} = T.functions._linalgSolveEx;
+export const _linalgSvd: {
+  /**
+   * `aten::_linalg_svd(Tensor A, bool full_matrices=False, bool compute_uv=True, *, str? driver=None) -> (Tensor U, Tensor S, Tensor Vh)`
+   */
+  (A: Tensor, fullMatrices?: boolean, computeUv?: boolean, options?: { fullMatrices?: boolean; computeUv?: boolean; driver?: string | null; out?: readonly Tensor[] }): [Tensor, Tensor, Tensor] & { U: Tensor; S: Tensor; Vh: Tensor };
+} = T.functions._linalgSvd;
+export const _logSoftmax: {
+  /**
+   * `aten::_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor`
+   */
+  (input: Tensor, dim: number, halfToFloat: boolean, options?: { out?: Tensor }): Tensor;
+} = T.functions._logSoftmax;
+export const _logSoftmaxBackwardData: {
+  /**
+   * `aten::_log_softmax_backward_data(Tensor grad_output, Tensor output, int dim, ScalarType input_dtype) -> Tensor`
+   */
+  (gradOutput: Tensor, output: Tensor, dim: number, inputDtype: DType, options?: { out?: Tensor }): Tensor;
+} = T.functions._logSoftmaxBackwardData;
+export const _logcumsumexp: {
+  /**
+   * `aten::_logcumsumexp(Tensor self, int dim) -> Tensor`
+   */
+  (input: Tensor, dim: number, options?: { out?: Tensor }): Tensor;
+} = T.functions._logcumsumexp;
+export const _lstmMps: {
+  /**
+   * `aten::_lstm_mps(Tensor input, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)`
+   */
+  (input: Tensor, hx: readonly Tensor[], params: readonly Tensor[], hasBiases: boolean, numLayers: number, dropout: number, train: boolean, bidirectional: boolean, batchFirst: boolean, options?: { out?: readonly Tensor[] }): [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+} = T.functions._lstmMps;
+export const _luWithInfo: {
+  /**
+   * `aten::_lu_with_info(Tensor self, bool pivot=True, bool check_errors=True) -> (Tensor LU, Tensor pivots, Tensor info)`
+   */
+  (input: Tensor, pivot?: boolean, checkErrors?: boolean, options?: { pivot?: boolean; checkErrors?: boolean }): [Tensor, Tensor, Tensor] & { LU: Tensor; pivots: Tensor; info: Tensor };
+} = T.functions._luWithInfo;
+export const _makeDepToken: {
+  /**
+   * `aten::_make_dep_token(*, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
+   */
+  (options?: { memoryFormat?: MemoryFormat | null; dtype?: DType | null; layout?: Layout | null; device?: Device | number | null; pinMemory?: boolean | null; requiresGrad?: boolean | null }): Tensor;
+} = T.functions._makeDepToken;
+export const _makeDual: {
+  /**
+   * `aten::_make_dual(Tensor(a) primal, Tensor tangent, int level) -> Tensor(a)`
+   */
+  (primal: Tensor, tangent: Tensor, level: number): Tensor;
+} = T.functions._makeDual;
+export const _makeDualCopy: {
+  /**
+   * `aten::_make_dual_copy(Tensor primal, Tensor tangent, int level) -> Tensor`
+   */
+  (primal: Tensor, tangent: Tensor, level: number, options?: { out?: Tensor }): Tensor;
+} = T.functions._makeDualCopy;
+export const _makePerChannelQuantizedTensor: {
+  /**
+   * `aten::_make_per_channel_quantized_tensor(Tensor self, Tensor scale, Tensor zero_point, int axis) -> Tensor`
+   */
+  (input: Tensor, scale: Tensor, zeroPoint: Tensor, axis: number, options?: { out?: Tensor }): Tensor;
+} = T.functions._makePerChannelQuantizedTensor;
+export const _makePerTensorQuantizedTensor: {
+  /**
+   * `aten::_make_per_tensor_quantized_tensor(Tensor self, float scale, int zero_point) -> Tensor`
+   */
+  (input: Tensor, scale: number, zeroPoint: number, options?: { out?: Tensor }): Tensor;
+} = T.functions._makePerTensorQuantizedTensor;
+export const _maskedScale: {
+  /**
+   * `aten::_masked_scale(Tensor self, Tensor mask, float scale) -> Tensor`
+   */
+  (input: Tensor, mask: Tensor, scale: number, options?: { out?: Tensor }): Tensor;
+} = T.functions._maskedScale;
+export const _maskedSoftmax: {
+  /**
+   * `aten::_masked_softmax(Tensor self, Tensor mask, int? dim=None, int? mask_type=None) -> Tensor`
+   */
+  (input: Tensor, mask: Tensor, dim?: number | null, maskType?: number | null, options?: { dim?: number | null; maskType?: number | null; out?: Tensor }): Tensor;
+} = T.functions._maskedSoftmax;
+export const _mixedDtypesLinear: {
+  /**
+   * `aten::_mixed_dtypes_linear(Tensor input, Tensor weight, Tensor scale, *, Tensor? bias=None, str? activation=None) -> Tensor`
+   */
+  (input: Tensor, weight: Tensor, scale: Tensor, options?: { bias?: Tensor | null; activation?: string | null }): Tensor;
+} = T.functions._mixedDtypesLinear;
+export const _mkldnnReshape: {
+  /**
+   * `aten::_mkldnn_reshape(Tensor self, int[] shape) -> Tensor`
+   */
+  (input: Tensor, shape: readonly number[], options?: { out?: Tensor }): Tensor;
+} = T.functions._mkldnnReshape;
+export const _mkldnnTranspose: {
+  /**
+   * `aten::_mkldnn_transpose(Tensor self, int dim0, int dim1) -> Tensor`
+   */
+  (input: Tensor, dim0: number, dim1: number, options?: { out?: Tensor }): Tensor;
+} = T.functions._mkldnnTranspose;
+/**
+ * In-place version of `_mkldnn_transpose`.
+ */
+export const _mkldnnTranspose_: {
+  /**
+   * In-place version of `_mkldnn_transpose`.
+   * `aten::_mkldnn_transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
+   */
+  (input: Tensor, dim0: number, dim1: number): Tensor;
+} = T.functions._mkldnnTranspose_;
+export const _mpsConvolution: {
+  /**
+   * `aten::_mps_convolution(Tensor self, Tensor weight, Tensor? bias, SymInt[] padding, SymInt[] stride, SymInt[] dilation, SymInt groups) -> Tensor`
+   */
+  (input: Tensor, weight: Tensor, bias: Tensor | null, padding: readonly number[], stride: readonly number[], dilation: readonly number[], groups: number, options?: { out?: Tensor }): Tensor;
+} = T.functions._mpsConvolution;
+export const _mpsConvolutionTranspose: {
+  /**
+   * `aten::_mps_convolution_transpose(Tensor self, Tensor weight, SymInt[] padding, SymInt[] output_padding, SymInt[] stride, SymInt[] dilation, SymInt groups) -> Tensor`
+   */
+  (input: Tensor, weight: Tensor, padding: readonly number[], outputPadding: readonly number[], stride: readonly number[], dilation: readonly number[], groups: number, options?: { out?: Tensor }): Tensor;
+} = T.functions._mpsConvolutionTranspose;
+export const _nativeBatchNormLegit: {
+  /**
+   * `aten::_native_batch_norm_legit(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, Tensor(b!) running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   */
+  (input: Tensor, weight: Tensor | null, bias: Tensor | null, runningMean: Tensor, runningVar: Tensor, training: boolean, momentum: number, eps: number, options?: { out?: readonly Tensor[] }): [Tensor, Tensor, Tensor];
+  /**
+   * `aten::_native_batch_norm_legit.no_stats(Tensor input, Tensor? weight, Tensor? bias, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   */
+  (input: Tensor, weight: Tensor | null, bias: Tensor | null, training: boolean, momentum: number, eps: number, options?: { out?: readonly Tensor[] }): [Tensor, Tensor, Tensor];
+} = T.functions._nativeBatchNormLegit;
+export const _nativeBatchNormLegitFunctional: {
+  /**
+   * `aten::_native_batch_norm_legit_functional(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, Tensor running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor, Tensor running_mean_out, Tensor running_var_out)`
+   */
+  (input: Tensor, weight: Tensor | null, bias: Tensor | null, runningMean: Tensor, runningVar: Tensor, training: boolean, momentum: number, eps: number): [Tensor, Tensor, Tensor, Tensor, Tensor];
+} = T.functions._nativeBatchNormLegitFunctional;
+export const _nativeBatchNormLegitNoTraining: {
+  /**
+   * `aten::_native_batch_norm_legit_no_training(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, Tensor running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   */
+  (input: Tensor, weight: Tensor | null, bias: Tensor | null, runningMean: Tensor, runningVar: Tensor, momentum: number, eps: number, options?: { out?: readonly Tensor[] }): [Tensor, Tensor, Tensor];
+} = T.functions._nativeBatchNormLegitNoTraining;
+export const _nativeMultiHeadAttention: {
+  /**
+   * `aten::_native_multi_head_attention(Tensor query, Tensor key, Tensor value, int embed_dim, int num_head, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, Tensor? mask=None, bool need_weights=True, bool average_attn_weights=True, int? mask_type=None) -> (Tensor, Tensor)`
+   */
+  (query: Tensor, key: Tensor, value: Tensor, embedDim: number, numHead: number, qkvWeight: Tensor, qkvBias: Tensor, projWeight: Tensor, projBias: Tensor, mask?: Tensor | null, needWeights?: boolean, averageAttnWeights?: boolean, maskType?: number | null, options?: { mask?: Tensor | null; needWeights?: boolean; averageAttnWeights?: boolean; maskType?: number | null; out?: readonly Tensor[] }): [Tensor, Tensor];
+} = T.functions._nativeMultiHeadAttention;
+export const _negView: {
+  /**
+   * `aten::_neg_view(Tensor(a) self) -> Tensor(a)`
+   */
+  (input: Tensor): Tensor;
+} = T.functions._negView;
+export const _negViewCopy: {
+  /**
+   * `aten::_neg_view_copy(Tensor self) -> Tensor`
+   */
+  (input: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._negViewCopy;
+export const _nestedComputeContiguousStridesOffsets: {
+  /**
+   * `aten::_nested_compute_contiguous_strides_offsets(Tensor nested_size) -> (Tensor, Tensor)`
+   */
+  (nestedSize: Tensor): [Tensor, Tensor];
+} = T.functions._nestedComputeContiguousStridesOffsets;
+export const _nestedFromPadded: {
+  /**
+   * `aten::_nested_from_padded(Tensor padded, Tensor cpu_nested_shape_example, bool fuse_transform_0213=False) -> Tensor`
+   */
+  (padded: Tensor, cpuNestedShapeExample: Tensor, fuseTransform0213?: boolean, options?: { fuseTransform0213?: boolean; out?: Tensor }): Tensor;
+} = T.functions._nestedFromPadded;
+export const _nestedFromPaddedAndNestedExample: {
+  /**
+   * `aten::_nested_from_padded_and_nested_example(Tensor padded, Tensor nt_example) -> Tensor`
+   */
+  (padded: Tensor, ntExample: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._nestedFromPaddedAndNestedExample;
+export const _nestedFromPaddedTensor: {
+  /**
+   * `aten::_nested_from_padded_tensor(Tensor padded, Tensor offsets, Tensor dummy, int ragged_idx=1, Tensor? min_seqlen=None, Tensor? max_seqlen=None, SymInt? sum_S=None) -> Tensor`
+   */
+  (padded: Tensor, offsets: Tensor, dummy: Tensor, raggedIdx?: number, minSeqlen?: Tensor | null, maxSeqlen?: Tensor | null, sumS?: number | null, options?: { raggedIdx?: number; minSeqlen?: Tensor | null; maxSeqlen?: Tensor | null; sumS?: number | null }): Tensor;
+} = T.functions._nestedFromPaddedTensor;
+export const _nestedGetJaggedDummy: {
+  /**
+   * `aten::_nested_get_jagged_dummy(Tensor any) -> Tensor`
+   */
+  (any: Tensor): Tensor;
+} = T.functions._nestedGetJaggedDummy;
+export const _nestedGetLengths: {
+  /**
+   * `aten::_nested_get_lengths(Tensor self) -> Tensor`
+   */
+  (input: Tensor): Tensor;
+} = T.functions._nestedGetLengths;
+export const _nestedGetMaxSeqlen: {
+  /**
+   * `aten::_nested_get_max_seqlen(Tensor self) -> Tensor`
+   */
+  (input: Tensor): Tensor;
+} = T.functions._nestedGetMaxSeqlen;
+export const _nestedGetMinSeqlen: {
+  /**
+   * `aten::_nested_get_min_seqlen(Tensor self) -> Tensor`
+   */
+  (input: Tensor): Tensor;
+} = T.functions._nestedGetMinSeqlen;
+export const _nestedGetOffsets: {
+  /**
+   * `aten::_nested_get_offsets(Tensor self) -> Tensor`
+   */
+  (input: Tensor): Tensor;
+} = T.functions._nestedGetOffsets;
+export const _nestedGetRaggedIdx: {
+  /**
+   * `aten::_nested_get_ragged_idx(Tensor self) -> int`
+   */
+  (input: Tensor): number;
+} = T.functions._nestedGetRaggedIdx;
+export const _nestedGetValues: {
+  /**
+   * `aten::_nested_get_values(Tensor(a) self) -> Tensor(a)`
+   */
+  (input: Tensor): Tensor;
+} = T.functions._nestedGetValues;
+export const _nestedGetValuesCopy: {
+  /**
+   * `aten::_nested_get_values_copy(Tensor self) -> Tensor`
+   */
+  (input: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._nestedGetValuesCopy;
+export const _nestedTensorFromMask: {
+  /**
+   * `aten::_nested_tensor_from_mask(Tensor t, Tensor mask, bool mask_check=True) -> Tensor`
+   */
+  (t: Tensor, mask: Tensor, maskCheck?: boolean, options?: { maskCheck?: boolean; out?: Tensor }): Tensor;
+} = T.functions._nestedTensorFromMask;
+export const _nestedTensorFromMaskLeftAligned: {
+  /**
+   * `aten::_nested_tensor_from_mask_left_aligned(Tensor t, Tensor mask) -> bool`
+   */
+  (t: Tensor, mask: Tensor): boolean;
+} = T.functions._nestedTensorFromMaskLeftAligned;
+export const _nestedTensorFromTensorList: {
+  /**
+   * `aten::_nested_tensor_from_tensor_list(Tensor[] list, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   */
+  (list: readonly Tensor[], dtype?: DType | null, layout?: Layout | null, device?: Device | number | null, pinMemory?: boolean | null, options?: { dtype?: DType | null; layout?: Layout | null; device?: Device | number | null; pinMemory?: boolean | null; out?: Tensor }): Tensor;
+} = T.functions._nestedTensorFromTensorList;
+export const _nestedTensorSoftmaxWithShape: {
+  /**
+   * `aten::_nested_tensor_softmax_with_shape(Tensor self, Tensor query) -> Tensor`
+   */
+  (input: Tensor, query: Tensor): Tensor;
+} = T.functions._nestedTensorSoftmaxWithShape;
+export const _nestedViewFromBuffer: {
+  /**
+   * `aten::_nested_view_from_buffer(Tensor(a) self, Tensor nested_size, Tensor nested_strides, Tensor offsets) -> Tensor(a)`
+   */
+  (input: Tensor, nestedSize: Tensor, nestedStrides: Tensor, offsets: Tensor): Tensor;
+} = T.functions._nestedViewFromBuffer;
+export const _nestedViewFromBufferCopy: {
+  /**
+   * `aten::_nested_view_from_buffer_copy(Tensor self, Tensor nested_size, Tensor nested_strides, Tensor offsets) -> Tensor`
+   */
+  (input: Tensor, nestedSize: Tensor, nestedStrides: Tensor, offsets: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._nestedViewFromBufferCopy;
+export const _nestedViewFromJagged: {
+  /**
+   * `aten::_nested_view_from_jagged(Tensor(a) self, Tensor offsets, Tensor dummy, Tensor? lengths=None, int ragged_idx=1, Tensor? min_seqlen=None, Tensor? max_seqlen=None) -> Tensor(a)`
+   */
+  (input: Tensor, offsets: Tensor, dummy: Tensor, lengths?: Tensor | null, raggedIdx?: number, minSeqlen?: Tensor | null, maxSeqlen?: Tensor | null, options?: { lengths?: Tensor | null; raggedIdx?: number; minSeqlen?: Tensor | null; maxSeqlen?: Tensor | null }): Tensor;
+} = T.functions._nestedViewFromJagged;
+export const _nestedViewFromJaggedCopy: {
+  /**
+   * `aten::_nested_view_from_jagged_copy(Tensor self, Tensor offsets, Tensor dummy, Tensor? lengths=None, int ragged_idx=1, Tensor? min_seqlen=None, Tensor? max_seqlen=None) -> Tensor`
+   */
+  (input: Tensor, offsets: Tensor, dummy: Tensor, lengths?: Tensor | null, raggedIdx?: number, minSeqlen?: Tensor | null, maxSeqlen?: Tensor | null, options?: { lengths?: Tensor | null; raggedIdx?: number; minSeqlen?: Tensor | null; maxSeqlen?: Tensor | null; out?: Tensor }): Tensor;
+} = T.functions._nestedViewFromJaggedCopy;
+export const _nnpackAvailable: {
+  /**
+   * `aten::_nnpack_available() -> bool`
+   */
+  (): boolean;
+} = T.functions._nnpackAvailable;
+export const _nnpackSpatialConvolution: {
+  /**
+   * `aten::_nnpack_spatial_convolution(Tensor input, Tensor weight, Tensor? bias, SymInt[2] padding, SymInt[2] stride=1) -> Tensor`
+   */
+  (input: Tensor, weight: Tensor, bias: Tensor | null, padding: number | readonly number[], stride?: number | readonly number[], options?: { stride?: number | readonly number[]; out?: Tensor }): Tensor;
+} = T.functions._nnpackSpatialConvolution;
+export const _packPaddedSequence: {
+  /**
+   * `aten::_pack_padded_sequence(Tensor input, Tensor lengths, bool batch_first) -> (Tensor, Tensor)`
+   */
+  (input: Tensor, lengths: Tensor, batchFirst: boolean, options?: { out?: readonly Tensor[] }): [Tensor, Tensor];
+} = T.functions._packPaddedSequence;
+export const _padPackedSequence: {
+  /**
+   * `aten::_pad_packed_sequence(Tensor data, Tensor batch_sizes, bool batch_first, Scalar padding_value, int total_length) -> (Tensor, Tensor)`
+   */
+  (data: Tensor, batchSizes: Tensor, batchFirst: boolean, paddingValue: number | boolean, totalLength: number): [Tensor, Tensor];
+} = T.functions._padPackedSequence;
+export const _philoxKeyFoldIn: {
+  /**
+   * `aten::_philox_key_fold_in(Tensor key, int data) -> Tensor`
+   */
+  (key: Tensor, data: number): Tensor;
+} = T.functions._philoxKeyFoldIn;
+export const _philoxKeySplit: {
+  /**
+   * `aten::_philox_key_split(Tensor key, int num_splits) -> Tensor`
+   */
+  (key: Tensor, numSplits: number): Tensor;
+} = T.functions._philoxKeySplit;
+export const _philoxNormal: {
+  /**
+   * `aten::_philox_normal(Tensor self, Tensor key, float mean=0, float std=1) -> Tensor`
+   */
+  (input: Tensor, key: Tensor, mean?: number, std?: number, options?: { mean?: number; std?: number; out?: Tensor }): Tensor;
+} = T.functions._philoxNormal;
+/**
+ * In-place version of `_philox_normal`.
+ */
+export const _philoxNormal_: {
+  /**
+   * In-place version of `_philox_normal`.
+   * `aten::_philox_normal_(Tensor(a!) self, Tensor key, float mean=0, float std=1) -> Tensor(a!)`
+   */
+  (input: Tensor, key: Tensor, mean?: number, std?: number, options?: { mean?: number; std?: number }): Tensor;
+} = T.functions._philoxNormal_;
+export const _philoxUniform: {
+  /**
+   * `aten::_philox_uniform(Tensor self, Tensor key, float low=0, float high=1) -> Tensor`
+   */
+  (input: Tensor, key: Tensor, low?: number, high?: number, options?: { low?: number; high?: number; out?: Tensor }): Tensor;
+} = T.functions._philoxUniform;
+/**
+ * In-place version of `_philox_uniform`.
+ */
+export const _philoxUniform_: {
+  /**
+   * In-place version of `_philox_uniform`.
+   * `aten::_philox_uniform_(Tensor(a!) self, Tensor key, float low=0, float high=1) -> Tensor(a!)`
+   */
+  (input: Tensor, key: Tensor, low?: number, high?: number, options?: { low?: number; high?: number }): Tensor;
+} = T.functions._philoxUniform_;
+export const _pinMemory: {
+  /**
+   * `aten::_pin_memory(Tensor self, Device? device=None) -> Tensor`
+   */
+  (input: Tensor, device?: Device | number | null, options?: { device?: Device | number | null; out?: Tensor }): Tensor;
+} = T.functions._pinMemory;
+export const _preluKernel: {
+  /**
+   * `aten::_prelu_kernel(Tensor self, Tensor weight) -> Tensor`
+   */
+  (input: Tensor, weight: Tensor): Tensor;
+} = T.functions._preluKernel;
+export const _print: {
+  /**
+   * `aten::_print(str s) -> ()`
+   */
+  (s: string): void;
+} = T.functions._print;
+export const _propagateXlaData: {
+  /**
+   * `aten::_propagate_xla_data(Tensor input, Tensor output) -> ()`
+   */
+  (input: Tensor, output: Tensor): void;
+} = T.functions._propagateXlaData;
+export const _removeBatchDim: {
+  /**
+   * `aten::_remove_batch_dim(Tensor self, int level, SymInt batch_size, int out_dim) -> Tensor`
+   */
+  (input: Tensor, level: number, batchSize: number, outDim: number): Tensor;
+} = T.functions._removeBatchDim;
+export const _reshapeAliasCopy: {
+  /**
+   * `aten::_reshape_alias_copy(Tensor self, SymInt[] size, SymInt[] stride) -> Tensor`
+   */
+  (input: Tensor, size: readonly number[], stride: readonly number[], options?: { out?: Tensor }): Tensor;
+} = T.functions._reshapeAliasCopy;
+export const _reshapeFromTensor: {
+  /**
+   * `aten::_reshape_from_tensor(Tensor self, Tensor shape) -> Tensor`
+   */
+  (input: Tensor, shape: Tensor): Tensor;
+} = T.functions._reshapeFromTensor;
+export const _resizeOutput: {
+  /**
+   * `aten::_resize_output(Tensor self, SymInt[] size, Device device) -> Tensor`
+   */
+  (input: Tensor, size: readonly number[], device: Device | number, options?: { out?: Tensor }): Tensor;
+} = T.functions._resizeOutput;
+/**
+ * In-place version of `_resize_output`.
+ */
+export const _resizeOutput_: {
+  /**
+   * In-place version of `_resize_output`.
+   * `aten::_resize_output_(Tensor(a!) self, SymInt[] size, Device device) -> Tensor(a!)`
+   */
+  (input: Tensor, size: readonly number[], device: Device | number): Tensor;
+} = T.functions._resizeOutput_;
+export const _rowwisePrune: {
+  /**
+   * `aten::_rowwise_prune(Tensor weight, Tensor mask, ScalarType compressed_indices_dtype) -> (Tensor, Tensor)`
+   */
+  (weight: Tensor, mask: Tensor, compressedIndicesDtype: DType): [Tensor, Tensor];
+} = T.functions._rowwisePrune;
+export const _safeSoftmax: {
+  /**
+   * `aten::_safe_softmax(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
+   */
+  (input: Tensor, dim: number, dtype?: DType | null, options?: { dtype?: DType | null }): Tensor;
+} = T.functions._safeSoftmax;
+export const _sampleDirichlet: {
+  /**
+   * `aten::_sample_dirichlet(Tensor self, Generator? generator=None) -> Tensor`
+   */
+  (input: Tensor, generator?: Generator | null, options?: { generator?: Generator | null; out?: Tensor }): Tensor;
+} = T.functions._sampleDirichlet;
+export const _saturateWeightToFp16: {
+  /**
+   * `aten::_saturate_weight_to_fp16(Tensor weight) -> Tensor`
+   */
+  (weight: Tensor): Tensor;
+} = T.functions._saturateWeightToFp16;
+export const _scaledDotProductAttentionMath: {
+  /**
+   * `aten::_scaled_dot_product_attention_math(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, Tensor? dropout_mask=None, *, float? scale=None, bool enable_gqa=False) -> (Tensor, Tensor)`
+   */
+  (query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, isCausal?: boolean, dropoutMask?: Tensor | null, options?: { attnMask?: Tensor | null; dropoutP?: number; isCausal?: boolean; dropoutMask?: Tensor | null; scale?: number | null; enableGqa?: boolean }): [Tensor, Tensor];
+} = T.functions._scaledDotProductAttentionMath;
+export const _scaledDotProductAttentionMathForMps: {
+  /**
+   * `aten::_scaled_dot_product_attention_math_for_mps(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, Tensor? dropout_mask=None, *, float? scale=None, bool enable_gqa=False) -> (Tensor, Tensor)`
+   */
+  (query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, isCausal?: boolean, dropoutMask?: Tensor | null, options?: { attnMask?: Tensor | null; dropoutP?: number; isCausal?: boolean; dropoutMask?: Tensor | null; scale?: number | null; enableGqa?: boolean }): [Tensor, Tensor];
+} = T.functions._scaledDotProductAttentionMathForMps;
+export const _scaledDotProductCudnnAttention: {
+  /**
+   * `aten::_scaled_dot_product_cudnn_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_bias, bool compute_log_sumexp, float dropout_p=0.0, bool is_causal=False, bool return_debug_mask=False, *, float? scale=None) -> (Tensor output, Tensor logsumexp, Tensor cum_seq_q, Tensor cum_seq_k, SymInt max_q, SymInt max_k, Tensor philox_seed, Tensor philox_offset, Tensor debug_attn_mask)`
+   */
+  (query: Tensor, key: Tensor, value: Tensor, attnBias: Tensor | null, computeLogSumexp: boolean, dropoutP?: number, isCausal?: boolean, returnDebugMask?: boolean, options?: { dropoutP?: number; isCausal?: boolean; returnDebugMask?: boolean; scale?: number | null }): [Tensor, Tensor, Tensor, Tensor, number, number, Tensor, Tensor, Tensor] & { output: Tensor; logsumexp: Tensor; cumSeqQ: Tensor; cumSeqK: Tensor; maxQ: number; maxK: number; philoxSeed: Tensor; philoxOffset: Tensor; debugAttnMask: Tensor };
+} = T.functions._scaledDotProductCudnnAttention;
+export const _scaledDotProductEfficientAttention: {
+  /**
+   * `aten::_scaled_dot_product_efficient_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_bias, bool compute_log_sumexp, float dropout_p=0.0, bool is_causal=False, *, float? scale=None) -> (Tensor output, Tensor log_sumexp, Tensor philox_seed, Tensor philox_offset)`
+   */
+  (query: Tensor, key: Tensor, value: Tensor, attnBias: Tensor | null, computeLogSumexp: boolean, dropoutP?: number, isCausal?: boolean, options?: { dropoutP?: number; isCausal?: boolean; scale?: number | null }): [Tensor, Tensor, Tensor, Tensor] & { output: Tensor; logSumexp: Tensor; philoxSeed: Tensor; philoxOffset: Tensor };
+} = T.functions._scaledDotProductEfficientAttention;
+export const _scaledDotProductFlashAttention: {
+  /**
+   * `aten::_scaled_dot_product_flash_attention.quantized(Tensor query, Tensor key, Tensor value, Tensor? q_descale, Tensor? k_descale, Tensor? v_descale, float dropout_p=0.0, bool is_causal=False, bool return_debug_mask=False, *, float? scale=None) -> (Tensor output, Tensor logsumexp, Tensor cum_seq_q, Tensor cum_seq_k, SymInt max_q, SymInt max_k, Tensor rng_state, Tensor unused, Tensor debug_attn_mask)`
+   */
+  (query: Tensor, key: Tensor, value: Tensor, qDescale: Tensor | null, kDescale: Tensor | null, vDescale: Tensor | null, dropoutP?: number, isCausal?: boolean, returnDebugMask?: boolean, options?: { dropoutP?: number; isCausal?: boolean; returnDebugMask?: boolean; scale?: number | null }): [Tensor, Tensor, Tensor, Tensor, number, number, Tensor, Tensor, Tensor] & { output: Tensor; logsumexp: Tensor; cumSeqQ: Tensor; cumSeqK: Tensor; maxQ: number; maxK: number; rngState: Tensor; unused: Tensor; debugAttnMask: Tensor };
+  /**
+   * `aten::_scaled_dot_product_flash_attention(Tensor query, Tensor key, Tensor value, float dropout_p=0.0, bool is_causal=False, bool return_debug_mask=False, *, float? scale=None) -> (Tensor output, Tensor logsumexp, Tensor cum_seq_q, Tensor cum_seq_k, SymInt max_q, SymInt max_k, Tensor rng_state, Tensor unused, Tensor debug_attn_mask)`
+   */
+  (query: Tensor, key: Tensor, value: Tensor, dropoutP?: number, isCausal?: boolean, returnDebugMask?: boolean, options?: { dropoutP?: number; isCausal?: boolean; returnDebugMask?: boolean; scale?: number | null }): [Tensor, Tensor, Tensor, Tensor, number, number, Tensor, Tensor, Tensor] & { output: Tensor; logsumexp: Tensor; cumSeqQ: Tensor; cumSeqK: Tensor; maxQ: number; maxK: number; rngState: Tensor; unused: Tensor; debugAttnMask: Tensor };
+} = T.functions._scaledDotProductFlashAttention;
+export const _scaledDotProductFlashAttentionForCpu: {
+  /**
+   * `aten::_scaled_dot_product_flash_attention_for_cpu(Tensor query, Tensor key, Tensor value, float dropout_p=0.0, bool is_causal=False, *, Tensor? attn_mask=None, float? scale=None) -> (Tensor output, Tensor logsumexp)`
+   */
+  (query: Tensor, key: Tensor, value: Tensor, dropoutP?: number, isCausal?: boolean, options?: { dropoutP?: number; isCausal?: boolean; attnMask?: Tensor | null; scale?: number | null }): [Tensor, Tensor] & { output: Tensor; logsumexp: Tensor };
+} = T.functions._scaledDotProductFlashAttentionForCpu;
+export const _scaledGroupedMm: {
+  /**
+   * `aten::_scaled_grouped_mm(Tensor self, Tensor mat2, Tensor scale_a, Tensor scale_b, Tensor? offs=None, Tensor? bias=None, Tensor? scale_result=None, ScalarType? out_dtype=None, bool use_fast_accum=False) -> Tensor`
+   */
+  (input: Tensor, mat2: Tensor, scaleA: Tensor, scaleB: Tensor, offs?: Tensor | null, bias?: Tensor | null, scaleResult?: Tensor | null, outDtype?: DType | null, useFastAccum?: boolean, options?: { offs?: Tensor | null; bias?: Tensor | null; scaleResult?: Tensor | null; outDtype?: DType | null; useFastAccum?: boolean }): Tensor;
+} = T.functions._scaledGroupedMm;
+export const _scaledGroupedMmV2: {
+  /**
+   * `aten::_scaled_grouped_mm_v2(Tensor self, Tensor mat2, Tensor[] scale_a, int[] recipe_a, int[] swizzle_a, Tensor[] scale_b, int[] recipe_b, int[] swizzle_b, Tensor? offs=None, Tensor? bias=None, ScalarType? out_dtype=None, int[] contraction_dim=[], bool use_fast_accum=False) -> Tensor`
+   */
+  (input: Tensor, mat2: Tensor, scaleA: readonly Tensor[], recipeA: readonly number[], swizzleA: readonly number[], scaleB: readonly Tensor[], recipeB: readonly number[], swizzleB: readonly number[], offs?: Tensor | null, bias?: Tensor | null, outDtype?: DType | null, contractionDim?: readonly number[], useFastAccum?: boolean, options?: { offs?: Tensor | null; bias?: Tensor | null; outDtype?: DType | null; contractionDim?: readonly number[]; useFastAccum?: boolean }): Tensor;
+} = T.functions._scaledGroupedMmV2;
+export const _scaledMm: {
+  /**
+   * `aten::_scaled_mm(Tensor self, Tensor mat2, Tensor scale_a, Tensor scale_b, Tensor? bias=None, Tensor? scale_result=None, ScalarType? out_dtype=None, bool use_fast_accum=False) -> Tensor`
+   */
+  (input: Tensor, mat2: Tensor, scaleA: Tensor, scaleB: Tensor, bias?: Tensor | null, scaleResult?: Tensor | null, outDtype?: DType | null, useFastAccum?: boolean, options?: { bias?: Tensor | null; scaleResult?: Tensor | null; outDtype?: DType | null; useFastAccum?: boolean; out?: Tensor }): Tensor;
+} = T.functions._scaledMm;
+export const _scaledMmV2: {
+  /**
+   * `aten::_scaled_mm_v2(Tensor self, Tensor mat2, Tensor[] scale_a, int[] recipe_a, int[] swizzle_a, Tensor[] scale_b, int[] recipe_b, int[] swizzle_b, Tensor? bias, ScalarType? out_dtype, int[] contraction_dim=[], bool use_fast_accum=False) -> Tensor`
+   */
+  (input: Tensor, mat2: Tensor, scaleA: readonly Tensor[], recipeA: readonly number[], swizzleA: readonly number[], scaleB: readonly Tensor[], recipeB: readonly number[], swizzleB: readonly number[], bias: Tensor | null, outDtype: DType | null, contractionDim?: readonly number[], useFastAccum?: boolean, options?: { contractionDim?: readonly number[]; useFastAccum?: boolean; out?: Tensor }): Tensor;
+} = T.functions._scaledMmV2;
+export const _shapeAsTensor: {
+  /**
+   * `aten::_shape_as_tensor(Tensor self) -> Tensor`
+   */
+  (input: Tensor): Tensor;
+} = T.functions._shapeAsTensor;
+export const _sobolEngineDraw: {
+  /**
+   * `aten::_sobol_engine_draw(Tensor quasi, int n, Tensor sobolstate, int dimension, int num_generated, ScalarType? dtype) -> (Tensor, Tensor)`
+   */
+  (quasi: Tensor, n: number, sobolstate: Tensor, dimension: number, numGenerated: number, dtype: DType | null): [Tensor, Tensor];
+} = T.functions._sobolEngineDraw;
+/**
+ * In-place version of `_sobol_engine_ff`.
+ */
+export const _sobolEngineFf_: {
+  /**
+   * In-place version of `_sobol_engine_ff`.
+   * `aten::_sobol_engine_ff_(Tensor(a!) self, int n, Tensor sobolstate, int dimension, int num_generated) -> Tensor(a!)`
+   */
+  (input: Tensor, n: number, sobolstate: Tensor, dimension: number, numGenerated: number): Tensor;
+} = T.functions._sobolEngineFf_;
+/**
+ * In-place version of `_sobol_engine_initialize_state`.
+ */
+export const _sobolEngineInitializeState_: {
+  /**
+   * In-place version of `_sobol_engine_initialize_state`.
+   * `aten::_sobol_engine_initialize_state_(Tensor(a!) self, int dimension) -> Tensor(a!)`
+   */
+  (input: Tensor, dimension: number): Tensor;
+} = T.functions._sobolEngineInitializeState_;
+/**
+ * In-place version of `_sobol_engine_scramble`.
+ */
+export const _sobolEngineScramble_: {
+  /**
+   * In-place version of `_sobol_engine_scramble`.
+   * `aten::_sobol_engine_scramble_(Tensor(a!) self, Tensor ltm, int dimension) -> Tensor(a!)`
+   */
+  (input: Tensor, ltm: Tensor, dimension: number): Tensor;
+} = T.functions._sobolEngineScramble_;
+export const _softmax: {
+  /**
+   * `aten::_softmax(Tensor self, int dim, bool half_to_float) -> Tensor`
+   */
+  (input: Tensor, dim: number, halfToFloat: boolean, options?: { out?: Tensor }): Tensor;
+} = T.functions._softmax;
+export const _softmaxBackwardData: {
+  /**
+   * `aten::_softmax_backward_data(Tensor grad_output, Tensor output, int dim, ScalarType input_dtype) -> Tensor`
+   */
+  (gradOutput: Tensor, output: Tensor, dim: number, inputDtype: DType, options?: { gradInput?: Tensor }): Tensor;
+} = T.functions._softmaxBackwardData;
+export const _sparseBroadcastTo: {
+  /**
+   * `aten::_sparse_broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
+   */
+  (input: Tensor, size: readonly number[]): Tensor;
+} = T.functions._sparseBroadcastTo;
+export const _sparseBroadcastToCopy: {
+  /**
+   * `aten::_sparse_broadcast_to_copy(Tensor self, int[] size) -> Tensor`
+   */
+  (input: Tensor, size: readonly number[], options?: { out?: Tensor }): Tensor;
+} = T.functions._sparseBroadcastToCopy;
+export const _sparseCsrProd: {
+  /**
+   * `aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+   */
+  (input: Tensor, dim: number | readonly number[], keepdim?: boolean, options?: { keepdim?: boolean; dtype?: DType | null; out?: Tensor }): Tensor;
+} = T.functions._sparseCsrProd;
+export const _sparseCsrSum: {
+  /**
+   * `aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+   */
+  (input: Tensor, dim: number | readonly number[], keepdim?: boolean, options?: { keepdim?: boolean; dtype?: DType | null; out?: Tensor }): Tensor;
+} = T.functions._sparseCsrSum;
+export const _sparseLogSoftmaxBackwardData: {
+  /**
+   * `aten::_sparse_log_softmax_backward_data(Tensor grad_output, Tensor output, int dim, Tensor self) -> Tensor`
+   */
+  (gradOutput: Tensor, output: Tensor, dim: number, input: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._sparseLogSoftmaxBackwardData;
+export const _sparseSemiStructuredAddmm: {
+  /**
+   * `aten::_sparse_semi_structured_addmm(Tensor input, Tensor mat1, Tensor mat1_meta, Tensor mat2, *, Scalar alpha=1, Scalar beta=1, ScalarType? out_dtype=None) -> Tensor`
+   */
+  (input: Tensor, mat1: Tensor, mat1Meta: Tensor, mat2: Tensor, options?: { alpha?: number | boolean; beta?: number | boolean; outDtype?: DType | null }): Tensor;
+} = T.functions._sparseSemiStructuredAddmm;
+export const _sparseSemiStructuredApply: {
+  /**
+   * `aten::_sparse_semi_structured_apply(Tensor input, Tensor thread_masks) -> (Tensor, Tensor)`
+   */
+  (input: Tensor, threadMasks: Tensor): [Tensor, Tensor];
+} = T.functions._sparseSemiStructuredApply;
+export const _sparseSemiStructuredApplyDense: {
+  /**
+   * `aten::_sparse_semi_structured_apply_dense(Tensor input, Tensor thread_masks) -> Tensor`
+   */
+  (input: Tensor, threadMasks: Tensor): Tensor;
+} = T.functions._sparseSemiStructuredApplyDense;
+export const _sparseSemiStructuredLinear: {
+  /**
+   * `aten::_sparse_semi_structured_linear(Tensor input, Tensor weight, Tensor meta, *, Tensor? bias=None, str? activation=None, ScalarType? out_dtype=None) -> Tensor`
+   */
+  (input: Tensor, weight: Tensor, meta: Tensor, options?: { bias?: Tensor | null; activation?: string | null; outDtype?: DType | null }): Tensor;
+} = T.functions._sparseSemiStructuredLinear;
+export const _sparseSemiStructuredMm: {
+  /**
+   * `aten::_sparse_semi_structured_mm(Tensor mat1, Tensor mat1_meta, Tensor mat2, *, ScalarType? out_dtype=None) -> Tensor`
+   */
+  (mat1: Tensor, mat1Meta: Tensor, mat2: Tensor, options?: { outDtype?: DType | null }): Tensor;
+} = T.functions._sparseSemiStructuredMm;
+export const _sparseSemiStructuredTile: {
+  /**
+   * `aten::_sparse_semi_structured_tile(Tensor input, str algorithm="", bool use_cutlass=True) -> (Tensor, Tensor, Tensor, Tensor, Tensor)`
+   */
+  (input: Tensor, algorithm?: string, useCutlass?: boolean, options?: { algorithm?: string; useCutlass?: boolean }): [Tensor, Tensor, Tensor, Tensor, Tensor];
+} = T.functions._sparseSemiStructuredTile;
+export const _sparseSoftmaxBackwardData: {
+  /**
+   * `aten::_sparse_softmax_backward_data(Tensor grad_output, Tensor output, int dim, Tensor self) -> Tensor`
+   */
+  (gradOutput: Tensor, output: Tensor, dim: number, input: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._sparseSoftmaxBackwardData;
+export const _sparseSparseMatmul: {
+  /**
+   * `aten::_sparse_sparse_matmul(Tensor self, Tensor other) -> Tensor`
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._sparseSparseMatmul;
+export const _sparseSum: {
+  /**
+   * `aten::_sparse_sum(Tensor self) -> Tensor`
+   */
+  (input: Tensor): Tensor;
+  /**
+   * `aten::_sparse_sum.dtype(Tensor self, *, ScalarType dtype) -> Tensor`
+   */
+  (input: Tensor, options?: { dtype?: DType }): Tensor;
+  /**
+   * `aten::_sparse_sum.dim_dtype(Tensor self, int[1] dim, *, ScalarType dtype) -> Tensor`
+   */
+  (input: Tensor, dim: number | readonly number[], options?: { dtype?: DType }): Tensor;
+  /**
+   * `aten::_sparse_sum.dim(Tensor self, int[1] dim) -> Tensor`
+   */
+  (input: Tensor, dim: number | readonly number[], options?: { out?: Tensor }): Tensor;
+} = T.functions._sparseSum;
+export const _stack: {
+  /**
+   * `aten::_stack(Tensor[] tensors, int dim=0) -> Tensor`
+   */
+  (tensors: readonly Tensor[], dim?: number, options?: { dim?: number; out?: Tensor }): Tensor;
+} = T.functions._stack;
+export const _standardGamma: {
+  /**
+   * `aten::_standard_gamma(Tensor self, Generator? generator=None) -> Tensor`
+   */
+  (input: Tensor, generator?: Generator | null, options?: { generator?: Generator | null; out?: Tensor }): Tensor;
+} = T.functions._standardGamma;
+export const _standardGammaGrad: {
+  /**
+   * `aten::_standard_gamma_grad(Tensor self, Tensor output) -> Tensor`
+   */
+  (input: Tensor, output: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._standardGammaGrad;
+export const _testAutogradMultipleDispatch: {
+  /**
+   * `aten::_test_autograd_multiple_dispatch.fullcoverage(Tensor self) -> Tensor`
+   */
+  (input: Tensor, options?: { out?: Tensor }): Tensor;
+  /**
+   * `aten::_test_autograd_multiple_dispatch.ntonly(Tensor self, bool b) -> Tensor`
+   */
+  (input: Tensor, b: boolean): Tensor;
+} = T.functions._testAutogradMultipleDispatch;
+export const _testAutogradMultipleDispatchView: {
+  /**
+   * `aten::_test_autograd_multiple_dispatch_view(Tensor(a) self) -> Tensor(a)`
+   */
+  (input: Tensor): Tensor;
+} = T.functions._testAutogradMultipleDispatchView;
+export const _testAutogradMultipleDispatchViewCopy: {
+  /**
+   * `aten::_test_autograd_multiple_dispatch_view_copy(Tensor self) -> Tensor`
+   */
+  (input: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._testAutogradMultipleDispatchViewCopy;
+export const _testCheckTensor: {
+  /**
+   * `aten::_test_check_tensor(Tensor self) -> Tensor`
+   */
+  (input: Tensor): Tensor;
+} = T.functions._testCheckTensor;
+export const _testFunctorchFallback: {
+  /**
+   * `aten::_test_functorch_fallback(Tensor self, Tensor other) -> Tensor`
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._testFunctorchFallback;
+export const _testParallelMaterialize: {
+  /**
+   * `aten::_test_parallel_materialize(Tensor self, int num_parallel, bool skip_first=False) -> Tensor`
+   */
+  (input: Tensor, numParallel: number, skipFirst?: boolean, options?: { skipFirst?: boolean }): Tensor;
+} = T.functions._testParallelMaterialize;
+export const _testSerializationSubcmul: {
+  /**
+   * `aten::_test_serialization_subcmul(Tensor self, Tensor other, Scalar alpha=1) -> Tensor`
+   */
+  (input: Tensor, other: Tensor, alpha?: number | boolean, options?: { alpha?: number | boolean }): Tensor;
+} = T.functions._testSerializationSubcmul;
+export const _toCpu: {
+  /**
+   * `aten::_to_cpu(Tensor[] tensors) -> Tensor[]`
+   */
+  (tensors: readonly Tensor[]): Tensor[];
+} = T.functions._toCpu;
+export const _toSparseSemiStructured: {
+  /**
+   * `aten::_to_sparse_semi_structured(Tensor dense) -> (Tensor, Tensor)`
+   */
+  (dense: Tensor): [Tensor, Tensor];
+} = T.functions._toSparseSemiStructured;
+export const _transformBiasRescaleQkv: {
+  /**
+   * `aten::_transform_bias_rescale_qkv(Tensor qkv, Tensor qkv_bias, int num_heads) -> (Tensor, Tensor, Tensor)`
+   */
+  (qkv: Tensor, qkvBias: Tensor, numHeads: number, options?: { out?: readonly Tensor[] }): [Tensor, Tensor, Tensor];
+} = T.functions._transformBiasRescaleQkv;
+export const _transformerEncoderLayerFwd: {
+  /**
+   * `aten::_transformer_encoder_layer_fwd(Tensor src, int embed_dim, int num_heads, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, bool use_gelu, bool norm_first, float eps, Tensor norm_weight_1, Tensor norm_bias_1, Tensor norm_weight_2, Tensor norm_bias_2, Tensor ffn_weight_1, Tensor ffn_bias_1, Tensor ffn_weight_2, Tensor ffn_bias_2, Tensor? mask=None, int? mask_type=None) -> Tensor`
+   */
+  (src: Tensor, embedDim: number, numHeads: number, qkvWeight: Tensor, qkvBias: Tensor, projWeight: Tensor, projBias: Tensor, useGelu: boolean, normFirst: boolean, eps: number, normWeight1: Tensor, normBias1: Tensor, normWeight2: Tensor, normBias2: Tensor, ffnWeight1: Tensor, ffnBias1: Tensor, ffnWeight2: Tensor, ffnBias2: Tensor, mask?: Tensor | null, maskType?: number | null, options?: { mask?: Tensor | null; maskType?: number | null; out?: Tensor }): Tensor;
+} = T.functions._transformerEncoderLayerFwd;
+export const _trilinear: {
+  /**
+   * `aten::_trilinear(Tensor i1, Tensor i2, Tensor i3, int[] expand1, int[] expand2, int[] expand3, int[] sumdim, int unroll_dim=1) -> Tensor`
+   */
+  (i1: Tensor, i2: Tensor, i3: Tensor, expand1: readonly number[], expand2: readonly number[], expand3: readonly number[], sumdim: readonly number[], unrollDim?: number, options?: { unrollDim?: number; out?: Tensor }): Tensor;
+} = T.functions._trilinear;
+export const _tritonMultiHeadAttention: {
+  /**
+   * `aten::_triton_multi_head_attention(Tensor query, Tensor key, Tensor value, int embed_dim, int num_head, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, Tensor? mask=None) -> Tensor`
+   */
+  (query: Tensor, key: Tensor, value: Tensor, embedDim: number, numHead: number, qkvWeight: Tensor, qkvBias: Tensor, projWeight: Tensor, projBias: Tensor, mask?: Tensor | null, options?: { mask?: Tensor | null; out?: Tensor }): Tensor;
+} = T.functions._tritonMultiHeadAttention;
+export const _tritonScaledDotAttention: {
+  /**
+   * `aten::_triton_scaled_dot_attention(Tensor q, Tensor k, Tensor v, float dropout_p=0.0) -> Tensor`
+   */
+  (q: Tensor, k: Tensor, v: Tensor, dropoutP?: number, options?: { dropoutP?: number; out?: Tensor }): Tensor;
+} = T.functions._tritonScaledDotAttention;
+export const _unique: {
+  /**
+   * `aten::_unique(Tensor self, bool sorted=True, bool return_inverse=False) -> (Tensor, Tensor)`
+   */
+  (input: Tensor, sorted?: boolean, returnInverse?: boolean, options?: { sorted?: boolean; returnInverse?: boolean; out?: readonly Tensor[] }): [Tensor, Tensor];
+} = T.functions._unique;
+export const _unique2: {
+  /**
+   * `aten::_unique2(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> (Tensor, Tensor, Tensor)`
+   */
+  (input: Tensor, sorted?: boolean, returnInverse?: boolean, returnCounts?: boolean, options?: { sorted?: boolean; returnInverse?: boolean; returnCounts?: boolean; out?: readonly Tensor[] }): [Tensor, Tensor, Tensor];
+} = T.functions._unique2;
+export const _unpackDual: {
+  /**
+   * `aten::_unpack_dual(Tensor(a) dual, int level) -> (Tensor(a) primal, Tensor tangent)`
+   */
+  (dual: Tensor, level: number): [Tensor, Tensor] & { primal: Tensor; tangent: Tensor };
+} = T.functions._unpackDual;
+export const _unsafeIndex: {
+  /**
+   * `aten::_unsafe_index.Tensor(Tensor self, Tensor?[] indices) -> Tensor`
+   */
+  (input: Tensor, indices: readonly (Tensor | null)[]): Tensor;
+} = T.functions._unsafeIndex;
+export const _unsafeIndexPut: {
+  /**
+   * `aten::_unsafe_index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
+   */
+  (input: Tensor, indices: readonly (Tensor | null)[], values: Tensor, accumulate?: boolean, options?: { accumulate?: boolean }): Tensor;
+} = T.functions._unsafeIndexPut;
+export const _unsafeMaskedIndex: {
+  /**
+   * `aten::_unsafe_masked_index(Tensor self, Tensor mask, Tensor?[] indices, Scalar fill) -> Tensor`
+   */
+  (input: Tensor, mask: Tensor, indices: readonly (Tensor | null)[], fill: number | boolean): Tensor;
+} = T.functions._unsafeMaskedIndex;
+export const _unsafeMaskedIndexPutAccumulate: {
+  /**
+   * `aten::_unsafe_masked_index_put_accumulate(Tensor self, Tensor mask, Tensor?[] indices, Tensor values) -> Tensor`
+   */
+  (input: Tensor, mask: Tensor, indices: readonly (Tensor | null)[], values: Tensor): Tensor;
+} = T.functions._unsafeMaskedIndexPutAccumulate;
+export const _useCudnnCtcLoss: {
+  /**
+   * `aten::_use_cudnn_ctc_loss(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank) -> bool`
+   */
+  (logProbs: Tensor, targets: Tensor, inputLengths: readonly number[], targetLengths: readonly number[], blank: number): boolean;
+  /**
+   * `aten::_use_cudnn_ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank) -> bool`
+   */
+  (logProbs: Tensor, targets: Tensor, inputLengths: Tensor, targetLengths: Tensor, blank: number): boolean;
+} = T.functions._useCudnnCtcLoss;
+export const _useCudnnRnnFlattenWeight: {
+  /**
+   * `aten::_use_cudnn_rnn_flatten_weight() -> bool`
+   */
+  (): boolean;
+} = T.functions._useCudnnRnnFlattenWeight;
+export const _useMiopenCtcLoss: {
+  /**
+   * `aten::_use_miopen_ctc_loss(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank) -> bool`
+   */
+  (logProbs: Tensor, targets: Tensor, inputLengths: readonly number[], targetLengths: readonly number[], blank: number): boolean;
+  /**
+   * `aten::_use_miopen_ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank) -> bool`
+   */
+  (logProbs: Tensor, targets: Tensor, inputLengths: Tensor, targetLengths: Tensor, blank: number): boolean;
+} = T.functions._useMiopenCtcLoss;
+export const _validateCompressedSparseIndices: {
+  /**
+   * `aten::_validate_compressed_sparse_indices(bool is_crow, Tensor compressed_idx, Tensor plain_idx, int cdim, int dim, int nnz) -> ()`
+   */
+  (isCrow: boolean, compressedIdx: Tensor, plainIdx: Tensor, cdim: number, dim: number, nnz: number): void;
+} = T.functions._validateCompressedSparseIndices;
+export const _validateSparseBscTensorArgs: {
+  /**
+   * `aten::_validate_sparse_bsc_tensor_args(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size, bool? check_pinning=None) -> ()`
+   */
+  (ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, size: readonly number[], checkPinning?: boolean | null, options?: { checkPinning?: boolean | null }): void;
+} = T.functions._validateSparseBscTensorArgs;
+export const _validateSparseBsrTensorArgs: {
+  /**
+   * `aten::_validate_sparse_bsr_tensor_args(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size, bool? check_pinning=None) -> ()`
+   */
+  (crowIndices: Tensor, colIndices: Tensor, values: Tensor, size: readonly number[], checkPinning?: boolean | null, options?: { checkPinning?: boolean | null }): void;
+} = T.functions._validateSparseBsrTensorArgs;
+export const _validateSparseCompressedTensorArgs: {
+  /**
+   * `aten::_validate_sparse_compressed_tensor_args(Tensor compressed_indices, Tensor plain_indices, Tensor values, int[] size, Layout layout, bool? check_pinning=None) -> ()`
+   */
+  (compressedIndices: Tensor, plainIndices: Tensor, values: Tensor, size: readonly number[], layout: Layout, checkPinning?: boolean | null, options?: { checkPinning?: boolean | null }): void;
+} = T.functions._validateSparseCompressedTensorArgs;
+export const _validateSparseCooTensorArgs: {
+  /**
+   * `aten::_validate_sparse_coo_tensor_args(Tensor indices, Tensor values, int[] size, bool? is_coalesced=None, bool? check_pinning=None) -> ()`
+   */
+  (indices: Tensor, values: Tensor, size: readonly number[], isCoalesced?: boolean | null, checkPinning?: boolean | null, options?: { isCoalesced?: boolean | null; checkPinning?: boolean | null }): void;
+} = T.functions._validateSparseCooTensorArgs;
+export const _validateSparseCscTensorArgs: {
+  /**
+   * `aten::_validate_sparse_csc_tensor_args(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size, bool? check_pinning=None) -> ()`
+   */
+  (ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, size: readonly number[], checkPinning?: boolean | null, options?: { checkPinning?: boolean | null }): void;
+} = T.functions._validateSparseCscTensorArgs;
+export const _validateSparseCsrTensorArgs: {
+  /**
+   * `aten::_validate_sparse_csr_tensor_args(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size, bool? check_pinning=None) -> ()`
+   */
+  (crowIndices: Tensor, colIndices: Tensor, values: Tensor, size: readonly number[], checkPinning?: boolean | null, options?: { checkPinning?: boolean | null }): void;
+} = T.functions._validateSparseCsrTensorArgs;
+export const _valuesCopy: {
+  /**
+   * `aten::_values_copy(Tensor self) -> Tensor`
+   */
+  (input: Tensor, options?: { out?: Tensor }): Tensor;
+} = T.functions._valuesCopy;
+export const _weightInt4packMm: {
+  /**
+   * `aten::_weight_int4pack_mm(Tensor self, Tensor mat2, int qGroupSize, Tensor qScaleAndZeros) -> Tensor`
+   */
+  (input: Tensor, mat2: Tensor, qGroupSize: number, qScaleAndZeros: Tensor): Tensor;
+} = T.functions._weightInt4packMm;
+export const _weightInt4packMmForCpu: {
+  /**
+   * `aten::_weight_int4pack_mm_for_cpu(Tensor self, Tensor mat2, int qGroupSize, Tensor qScaleAndZeros) -> Tensor`
+   */
+  (input: Tensor, mat2: Tensor, qGroupSize: number, qScaleAndZeros: Tensor): Tensor;
+} = T.functions._weightInt4packMmForCpu;
+export const _weightInt4packMmWithScalesAndZeros: {
+  /**
+   * `aten::_weight_int4pack_mm_with_scales_and_zeros(Tensor self, Tensor mat2, int qGroupSize, Tensor qScale, Tensor qZeros) -> Tensor`
+   */
+  (input: Tensor, mat2: Tensor, qGroupSize: number, qScale: Tensor, qZeros: Tensor): Tensor;
+} = T.functions._weightInt4packMmWithScalesAndZeros;
+export const _weightInt8packMm: {
+  /**
+   * `aten::_weight_int8pack_mm(Tensor self, Tensor mat2, Tensor scales) -> Tensor`
+   */
+  (input: Tensor, mat2: Tensor, scales: Tensor): Tensor;
+} = T.functions._weightInt8packMm;
+export const _weightNorm: {
+  /**
+   * `aten::_weight_norm(Tensor v, Tensor g, int dim=0) -> Tensor`
+   */
+  (v: Tensor, g: Tensor, dim?: number, options?: { dim?: number }): Tensor;
+} = T.functions._weightNorm;
+export const _weightNormInterface: {
+  /**
+   * `aten::_weight_norm_interface(Tensor v, Tensor g, int dim=0) -> (Tensor, Tensor)`
+   */
+  (v: Tensor, g: Tensor, dim?: number, options?: { dim?: number; out?: readonly Tensor[] }): [Tensor, Tensor];
+} = T.functions._weightNormInterface;
+export const _wrappedLinearPrepack: {
+  /**
+   * `aten::_wrapped_linear_prepack(Tensor weight, Tensor weight_scale, Tensor weight_zero_point, Tensor bias) -> Tensor`
+   */
+  (weight: Tensor, weightScale: Tensor, weightZeroPoint: Tensor, bias: Tensor): Tensor;
+} = T.functions._wrappedLinearPrepack;
+export const _wrappedQuantizedLinearPrepacked: {
+  /**
+   * `aten::_wrapped_quantized_linear_prepacked(Tensor input, Tensor input_scale, Tensor input_zero_point, Tensor packed_weight, Tensor output_scale, Tensor output_zero_point, int out_channel) -> Tensor`
+   */
+  (input: Tensor, inputScale: Tensor, inputZeroPoint: Tensor, packedWeight: Tensor, outputScale: Tensor, outputZeroPoint: Tensor, outChannel: number): Tensor;
+} = T.functions._wrappedQuantizedLinearPrepacked;
 /**
  * Computes the absolute value of each element in `input`.
  */

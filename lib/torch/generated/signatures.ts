@@ -1174,6 +1174,9 @@ export const TORCH: Record<string, readonly string[]> = {
     'all.dims|all.dims_out input:T dim:I[]?= keepdim:B= *out:O= > T',
     'all.dim|all.out input:T dim:I keepdim:B= *out:O= > T',
   ],
+  allclose: [
+    'allclose input:T other:T rtol:F= atol:F= equal_nan:B= > B',
+  ],
   alphaDropout: [
     'alpha_dropout input:T p:F train:B > T',
   ],
@@ -1196,6 +1199,11 @@ export const TORCH: Record<string, readonly string[]> = {
     'any|any.all_out input:T *out:O= > T',
     'any.dims|any.dims_out input:T dim:I[]?= keepdim:B= *out:O= > T',
     'any.dim|any.out input:T dim:I keepdim:B= *out:O= > T',
+  ],
+  arange: [
+    'arange|arange.out end:S *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'arange.start start:S end:S *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'arange.start_step|arange.start_out start:S end:S step:S= *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
   ],
   arccos: [
     'arccos|arccos.out input:T *out:O= > T',
@@ -1406,6 +1414,9 @@ export const TORCH: Record<string, readonly string[]> = {
   ],
   cartesianProd: [
     'cartesian_prod tensors:T[] > T',
+  ],
+  cat: [
+    'cat|cat.out tensors:T[] dim:I= *out:O= > T',
   ],
   cauchy: [
     'cauchy|cauchy.out input:T median:F= sigma:F= *generator:G?= *out:O= > T',
@@ -1718,6 +1729,12 @@ export const TORCH: Record<string, readonly string[]> = {
   embeddingRenorm_: [
     'embedding_renorm_ input:T indices:T max_norm:F norm_type:F > T',
   ],
+  empty: [
+    'empty.memory_format|empty.out size:I[] *memory_format:M?= *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+  ],
+  emptyLike: [
+    'empty_like input:T *memory_format:M?= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+  ],
   emptyPermuted: [
     'empty_permuted|empty_permuted.out size:I[] physical_layout:I[] *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
   ],
@@ -1730,6 +1747,9 @@ export const TORCH: Record<string, readonly string[]> = {
   eq: [
     'eq.Tensor|eq.Tensor_out input:T other:T *out:O= > T',
     'eq.Scalar|eq.Scalar_out input:T other:S *out:O= > T',
+  ],
+  equal: [
+    'equal input:T other:T > B',
   ],
   erf: [
     'erf|erf.out input:T *out:O= > T',
@@ -1769,6 +1789,10 @@ export const TORCH: Record<string, readonly string[]> = {
   ],
   exponential: [
     'exponential|exponential.out input:T lambd:F= *generator:G?= *out:O= > T',
+  ],
+  eye: [
+    'eye|eye.out n:I *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'eye.m|eye.m_out n:I m:I *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
   ],
   fakeQuantizePerChannelAffine: [
     'fake_quantize_per_channel_affine input:T scale:T zero_point:T axis:I quant_min:I quant_max:I > T',
@@ -1874,6 +1898,12 @@ export const TORCH: Record<string, readonly string[]> = {
   ],
   fromFile: [
     'from_file|from_file.out filename:s shared:B?= size:I?= *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+  ],
+  full: [
+    'full|full.out size:I[] fill_value:S *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+  ],
+  fullLike: [
+    'full_like input:T fill_value:S *memory_format:M?= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
   ],
   fusedMovingAvgObsFakeQuant: [
     'fused_moving_avg_obs_fake_quant input:T observer_on:T fake_quant_on:T running_min:T running_max:T scale:T zero_point:T averaging_const:F quant_min:I quant_max:I ch_axis:I per_row_fake_quant:B= symmetric_quant:B= > T',
@@ -2146,6 +2176,12 @@ export const TORCH: Record<string, readonly string[]> = {
   lgamma: [
     'lgamma|lgamma.out input:T *out:O= > T',
   ],
+  linspace: [
+    'linspace.Tensor_Tensor|linspace.Tensor_Tensor_out start:T end:T steps:I *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'linspace.Scalar_Tensor|linspace.Scalar_Tensor_out start:S end:T steps:I *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'linspace.Tensor_Scalar|linspace.Tensor_Scalar_out start:T end:S steps:I *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'linspace|linspace.out start:S end:S steps:I *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+  ],
   log: [
     'log|log.out input:T *out:O= > T',
   ],
@@ -2244,6 +2280,9 @@ export const TORCH: Record<string, readonly string[]> = {
   ],
   maskedSelect: [
     'masked_select|masked_select.out input:T mask:T *out:O= > T',
+  ],
+  matmul: [
+    'matmul|matmul.out input:T other:T *out:O= > T',
   ],
   matrixExp: [
     'matrix_exp input:T > T',
@@ -2459,6 +2498,12 @@ export const TORCH: Record<string, readonly string[]> = {
     'nuclear_norm.dim|nuclear_norm.dim_out input:T dim:I[2] keepdim:B= *out:O= > T',
     'nuclear_norm|nuclear_norm.out input:T keepdim:B= *out:O= > T',
   ],
+  ones: [
+    'ones|ones.out size:I[] *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+  ],
+  onesLike: [
+    'ones_like input:T *memory_format:M?= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+  ],
   orgqr: [
     'orgqr|orgqr.out input:T input2:T *out:O= > T',
   ],
@@ -2585,10 +2630,44 @@ export const TORCH: Record<string, readonly string[]> = {
   rad2deg_: [
     'rad2deg_ input:T > T',
   ],
+  rand: [
+    'rand.generator|rand.generator_out size:I[] *generator:G? *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'rand|rand.out size:I[] *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+  ],
+  randLike: [
+    'rand_like.generator input:T *generator:G? *memory_format:M?= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'rand_like input:T *memory_format:M?= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+  ],
+  randint: [
+    'randint.generator|randint.generator_out high:I size:I[] *generator:G? *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'randint|randint.out high:I size:I[] *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'randint.low_generator|randint.low_generator_out low:I high:I size:I[] *generator:G? *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'randint.low|randint.low_out low:I high:I size:I[] *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+  ],
+  randintLike: [
+    'randint_like.generator input:T high:I *generator:G? *memory_format:M?= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'randint_like input:T high:I *memory_format:M?= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'randint_like.low_generator_dtype input:T low:I high:I *generator:G? *memory_format:M?= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'randint_like.low_dtype input:T low:I high:I *memory_format:M?= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'randint_like.Tensor_generator input:T high:T *generator:G? *memory_format:M?= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'randint_like.Tensor input:T high:T *memory_format:M?= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+  ],
+  randn: [
+    'randn.generator|randn.generator_out size:I[] *generator:G? *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'randn|randn.out size:I[] *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+  ],
+  randnLike: [
+    'randn_like.generator input:T *generator:G? *memory_format:M?= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'randn_like input:T *memory_format:M?= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+  ],
   random: [
     'random|random.out input:T *generator:G?= *out:O= > T',
     'random.from|random.from_out input:T from:I to:I? *generator:G?= *out:O= > T',
     'random.to|random.to_out input:T to:I *generator:G?= *out:O= > T',
+  ],
+  randperm: [
+    'randperm.generator|randperm.generator_out n:I *generator:G? *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+    'randperm|randperm.out n:I *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
   ],
   ravel: [
     'ravel input:T > T',
@@ -2847,6 +2926,9 @@ export const TORCH: Record<string, readonly string[]> = {
   sspaddmm: [
     'sspaddmm|sspaddmm.out input:T mat1:T mat2:T *beta:S= *alpha:S= *out:O= > T',
   ],
+  stack: [
+    'stack|stack.out tensors:T[] dim:I= *out:O= > T',
+  ],
   std: [
     'std.dim|std.out input:T dim:I[1]? unbiased:B= keepdim:B= *out:O= > T',
     'std.correction|std.correction_out input:T dim:I[1]?= *correction:S?= *keepdim:B= *out:O= > T',
@@ -3054,6 +3136,13 @@ export const TORCH: Record<string, readonly string[]> = {
   vstack: [
     'vstack|vstack.out tensors:T[] *out:O= > T',
   ],
+  where: [
+    'where condition:T > T[]',
+    'where.self|where.self_out condition:T input:T other:T *out:O= > T',
+    'where.ScalarSelf condition:T input:S other:T > T',
+    'where.ScalarOther condition:T input:T other:S > T',
+    'where.Scalar condition:T input:S other:S > T',
+  ],
   xlogy: [
     'xlogy.Tensor|xlogy.OutTensor input:T other:T *out:O= > T',
     'xlogy.Scalar_Self|xlogy.OutScalar_Self input:S other:T *out:O= > T',
@@ -3068,6 +3157,12 @@ export const TORCH: Record<string, readonly string[]> = {
   ],
   zero_: [
     'zero_ input:T > T',
+  ],
+  zeros: [
+    'zeros|zeros.out size:I[] *out:O= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
+  ],
+  zerosLike: [
+    'zeros_like input:T *memory_format:M?= *dtype:D?= *layout:L?= *device:V?= *pin_memory:B?= *requires_grad:B?= > T',
   ],
 };
 export const METHODS: Record<string, readonly string[]> = {
@@ -3156,17 +3251,35 @@ export const METHODS: Record<string, readonly string[]> = {
   _values: [
     '_values > T',
   ],
+  abs: [
+    'abs > T',
+  ],
+  abs_: [
+    'abs_ > T',
+  ],
   absolute: [
     'absolute > T',
   ],
   absolute_: [
     'absolute_ > T',
   ],
+  acos: [
+    'acos > T',
+  ],
+  acos_: [
+    'acos_ > T',
+  ],
   acosh: [
     'acosh > T',
   ],
   acosh_: [
     'acosh_ > T',
+  ],
+  add: [
+    '#add.Tensor other:T *alpha:S= > T',
+  ],
+  add_: [
+    '#add_.Tensor other:T *alpha:S= > T',
   ],
   addbmm: [
     'addbmm batch1:T batch2:T *beta:S= *alpha:S= > T',
@@ -3177,8 +3290,14 @@ export const METHODS: Record<string, readonly string[]> = {
   addcdiv: [
     'addcdiv tensor1:T tensor2:T *value:S= > T',
   ],
+  addcdiv_: [
+    'addcdiv_ tensor1:T tensor2:T *value:S= > T',
+  ],
   addcmul: [
     'addcmul tensor1:T tensor2:T *value:S= > T',
+  ],
+  addcmul_: [
+    'addcmul_ tensor1:T tensor2:T *value:S= > T',
   ],
   addmm: [
     'addmm mat1:T mat2:T *beta:S= *alpha:S= > T',
@@ -3201,14 +3320,30 @@ export const METHODS: Record<string, readonly string[]> = {
   adjoint: [
     'adjoint > T',
   ],
+  all: [
+    'all > T',
+    'all.dims dim:I[]?= keepdim:B= > T',
+    'all.dim dim:I keepdim:B= > T',
+  ],
   allclose: [
     'allclose other:T rtol:F= atol:F= equal_nan:B= > B',
+  ],
+  amax: [
+    'amax dim:I[1]= keepdim:B= > T',
+  ],
+  amin: [
+    'amin dim:I[1]= keepdim:B= > T',
   ],
   aminmax: [
     'aminmax *dim:I?= *keepdim:B= > min:T max:T',
   ],
   angle: [
     'angle > T',
+  ],
+  any: [
+    'any > T',
+    'any.dims dim:I[]?= keepdim:B= > T',
+    'any.dim dim:I keepdim:B= > T',
   ],
   arccos: [
     'arccos > T',
@@ -3252,6 +3387,12 @@ export const METHODS: Record<string, readonly string[]> = {
   arctanh_: [
     'arctanh_ > T',
   ],
+  argmax: [
+    'argmax dim:I?= keepdim:B= > T',
+  ],
+  argmin: [
+    'argmin dim:I?= keepdim:B= > T',
+  ],
   argsort: [
     'argsort.stable *stable:B *dim:I= *descending:B= > T',
     'argsort dim:I= descending:B= > T',
@@ -3259,11 +3400,20 @@ export const METHODS: Record<string, readonly string[]> = {
   argwhere: [
     'argwhere > T',
   ],
+  asStrided: [
+    'as_strided size:I[] stride:I[] storage_offset:I?= > T',
+  ],
   asStrided_: [
     'as_strided_ size:I[] stride:I[] storage_offset:I?= > T',
   ],
   asStridedScatter: [
     'as_strided_scatter src:T size:I[] stride:I[] storage_offset:I?= > T',
+  ],
+  asin: [
+    'asin > T',
+  ],
+  asin_: [
+    'asin_ > T',
   ],
   asinh: [
     'asinh > T',
@@ -3271,8 +3421,17 @@ export const METHODS: Record<string, readonly string[]> = {
   asinh_: [
     'asinh_ > T',
   ],
+  atan: [
+    'atan > T',
+  ],
+  atan2: [
+    'atan2 other:T > T',
+  ],
   atan2_: [
     'atan2_ other:T > T',
+  ],
+  atan_: [
+    'atan_ > T',
   ],
   atanh: [
     'atanh > T',
@@ -3289,6 +3448,10 @@ export const METHODS: Record<string, readonly string[]> = {
   bernoulli: [
     'bernoulli *generator:G?= > T',
     'bernoulli.p p:F *generator:G?= > T',
+  ],
+  bernoulli_: [
+    'bernoulli_.Tensor p:T *generator:G?= > T',
+    'bernoulli_.float p:F= *generator:G?= > T',
   ],
   bincount: [
     'bincount weights:T?= minlength:I= > T',
@@ -3339,6 +3502,9 @@ export const METHODS: Record<string, readonly string[]> = {
     'bitwise_xor_.Tensor other:T > T',
     'bitwise_xor_.Scalar other:S > T',
   ],
+  bmm: [
+    'bmm mat2:T > T',
+  ],
   broadcastTo: [
     'broadcast_to size:I[] > T',
   ],
@@ -3347,6 +3513,12 @@ export const METHODS: Record<string, readonly string[]> = {
   ],
   ccolIndices: [
     'ccol_indices > T',
+  ],
+  ceil: [
+    'ceil > T',
+  ],
+  ceil_: [
+    'ceil_ > T',
   ],
   chalf: [
     'chalf *memory_format:M?= > T',
@@ -3359,6 +3531,17 @@ export const METHODS: Record<string, readonly string[]> = {
   ],
   choleskySolve: [
     'cholesky_solve input2:T upper:B= > T',
+  ],
+  chunk: [
+    'chunk chunks:I dim:I= > T[]',
+  ],
+  clamp: [
+    'clamp.Tensor min:T?= max:T?= > T',
+    'clamp min:S?= max:S?= > T',
+  ],
+  clamp_: [
+    'clamp_.Tensor min:T?= max:T?= > T',
+    'clamp_ min:S?= max:S?= > T',
   ],
   clampMax: [
     'clamp_max.Tensor max:T > T',
@@ -3383,6 +3566,9 @@ export const METHODS: Record<string, readonly string[]> = {
   clip_: [
     'clip_.Tensor min:T?= max:T?= > T',
     'clip_ min:S?= max:S?= > T',
+  ],
+  clone: [
+    'clone *memory_format:M?= > T',
   ],
   coalesce: [
     'coalesce > T',
@@ -3410,6 +3596,18 @@ export const METHODS: Record<string, readonly string[]> = {
   corrcoef: [
     'corrcoef > T',
   ],
+  cos: [
+    'cos > T',
+  ],
+  cos_: [
+    'cos_ > T',
+  ],
+  cosh: [
+    'cosh > T',
+  ],
+  cosh_: [
+    'cosh_ > T',
+  ],
   countNonzero: [
     'count_nonzero dim:I?= > T',
     'count_nonzero.dim_IntList dim:I[] > T',
@@ -3435,6 +3633,9 @@ export const METHODS: Record<string, readonly string[]> = {
   cumprod_: [
     'cumprod_ dim:I *dtype:D?= > T',
   ],
+  cumsum: [
+    'cumsum dim:I *dtype:D?= > T',
+  ],
   cumsum_: [
     'cumsum_ dim:I *dtype:D?= > T',
   ],
@@ -3452,6 +3653,12 @@ export const METHODS: Record<string, readonly string[]> = {
   ],
   det: [
     'det > T',
+  ],
+  detach: [
+    'detach > T',
+  ],
+  detach_: [
+    'detach_ > T',
   ],
   diag: [
     'diag diagonal:I= > T',
@@ -3477,8 +3684,21 @@ export const METHODS: Record<string, readonly string[]> = {
   digamma_: [
     'digamma_ > T',
   ],
+  dim: [
+    'dim > I',
+  ],
   dist: [
     'dist other:T p:S= > T',
+  ],
+  div: [
+    '#div.Tensor other:T > T',
+    '#div.Tensor_mode other:T *rounding_mode:s? > T',
+    '#div.Scalar_mode other:S *rounding_mode:s? > T',
+  ],
+  div_: [
+    '#div_.Tensor other:T > T',
+    '#div_.Tensor_mode other:T *rounding_mode:s? > T',
+    '#div_.Scalar_mode other:S *rounding_mode:s? > T',
   ],
   divide: [
     '#divide.Tensor other:T > T',
@@ -3492,12 +3712,29 @@ export const METHODS: Record<string, readonly string[]> = {
     '#divide_.Scalar other:S > T',
     '#divide_.Scalar_mode other:S *rounding_mode:s? > T',
   ],
+  dot: [
+    'dot tensor:T > T',
+  ],
   dsplit: [
     'dsplit.int sections:I > T[]',
     'dsplit.array indices:I[] > T[]',
   ],
+  eq: [
+    'eq.Tensor other:T > T',
+    'eq.Scalar other:S > T',
+  ],
+  eq_: [
+    'eq_.Tensor other:T > T',
+    'eq_.Scalar other:S > T',
+  ],
   equal: [
     'equal other:T > B',
+  ],
+  erf: [
+    'erf > T',
+  ],
+  erf_: [
+    'erf_ > T',
   ],
   erfc: [
     'erfc > T',
@@ -3511,14 +3748,36 @@ export const METHODS: Record<string, readonly string[]> = {
   erfinv_: [
     'erfinv_ > T',
   ],
+  exp: [
+    'exp > T',
+  ],
   exp2: [
     'exp2 > T',
   ],
   exp2_: [
     'exp2_ > T',
   ],
+  exp_: [
+    'exp_ > T',
+  ],
+  expand: [
+    'expand size:I[] *implicit:B= > T',
+  ],
+  expandAs: [
+    'expand_as other:T > T',
+  ],
+  expm1: [
+    'expm1 > T',
+  ],
+  expm1_: [
+    'expm1_ > T',
+  ],
   exponential_: [
     'exponential_ lambd:F= *generator:G?= > T',
+  ],
+  fill_: [
+    'fill_.Tensor value:T > T',
+    'fill_.Scalar value:S > T',
   ],
   fillDiagonal_: [
     'fill_diagonal_ fill_value:S wrap:B= > T',
@@ -3528,6 +3787,12 @@ export const METHODS: Record<string, readonly string[]> = {
   ],
   fix_: [
     'fix_ > T',
+  ],
+  flatten: [
+    'flatten.using_ints start_dim:I= end_dim:I= > T',
+  ],
+  flip: [
+    'flip dims:I[] > T',
   ],
   fliplr: [
     'fliplr > T',
@@ -3543,20 +3808,59 @@ export const METHODS: Record<string, readonly string[]> = {
     'float_power_.Tensor exponent:T > T',
     'float_power_.Scalar exponent:S > T',
   ],
+  floor: [
+    'floor > T',
+  ],
+  floor_: [
+    'floor_ > T',
+  ],
+  floorDivide: [
+    '#floor_divide other:T > T',
+    '#floor_divide.Scalar other:S > T',
+  ],
+  floorDivide_: [
+    '#floor_divide_.Tensor other:T > T',
+    '#floor_divide_.Scalar other:S > T',
+  ],
   fmax: [
     'fmax other:T > T',
   ],
   fmin: [
     'fmin other:T > T',
   ],
+  fmod: [
+    'fmod.Tensor other:T > T',
+    'fmod.Scalar other:S > T',
+  ],
+  fmod_: [
+    'fmod_.Tensor other:T > T',
+    'fmod_.Scalar other:S > T',
+  ],
+  frac: [
+    'frac > T',
+  ],
+  frac_: [
+    'frac_ > T',
+  ],
   frexp: [
     'frexp.Tensor > mantissa:T exponent:T',
+  ],
+  gather: [
+    'gather dim:I index:T *sparse_grad:B= > T',
   ],
   gcd: [
     'gcd other:T > T',
   ],
   gcd_: [
     'gcd_ other:T > T',
+  ],
+  ge: [
+    'ge.Tensor other:T > T',
+    'ge.Scalar other:S > T',
+  ],
+  ge_: [
+    'ge_.Tensor other:T > T',
+    'ge_.Scalar other:S > T',
   ],
   geometric_: [
     'geometric_ p:F *generator:G?= > T',
@@ -3585,6 +3889,14 @@ export const METHODS: Record<string, readonly string[]> = {
   greaterEqual_: [
     'greater_equal_.Tensor other:T > T',
     'greater_equal_.Scalar other:S > T',
+  ],
+  gt: [
+    'gt.Tensor other:T > T',
+    'gt.Scalar other:S > T',
+  ],
+  gt_: [
+    'gt_.Tensor other:T > T',
+    'gt_.Scalar other:S > T',
   ],
   hardshrink: [
     'hardshrink lambd:S= > T',
@@ -3656,11 +3968,17 @@ export const METHODS: Record<string, readonly string[]> = {
   indexPut: [
     'index_put indices:T?[] values:T accumulate:B= > T',
   ],
+  indexPut_: [
+    'index_put_ indices:T?[] values:T accumulate:B= > T',
+  ],
   indexReduce: [
     'index_reduce dim:I index:T source:T reduce:s *include_self:B= > T',
   ],
   indexReduce_: [
     'index_reduce_ dim:I index:T source:T reduce:s *include_self:B= > T',
+  ],
+  indexSelect: [
+    'index_select dim:I index:T > T',
   ],
   indices: [
     'indices > T',
@@ -3683,8 +4001,15 @@ export const METHODS: Record<string, readonly string[]> = {
   isConj: [
     'is_conj > B',
   ],
+  isContiguous: [
+    'is_contiguous > B',
+    'is_contiguous.memory_format memory_format:M > B',
+  ],
   isDistributed: [
     'is_distributed > B',
+  ],
+  isFloatingPoint: [
+    'is_floating_point > B',
   ],
   isInference: [
     'is_inference > B',
@@ -3694,6 +4019,9 @@ export const METHODS: Record<string, readonly string[]> = {
   ],
   isNonzero: [
     'is_nonzero > B',
+  ],
+  isPinned: [
+    'is_pinned device:V?= > B',
   ],
   isSameSize: [
     'is_same_size other:T > B',
@@ -3706,6 +4034,15 @@ export const METHODS: Record<string, readonly string[]> = {
   ],
   isclose: [
     'isclose other:T rtol:F= atol:F= equal_nan:B= > T',
+  ],
+  isfinite: [
+    'isfinite > T',
+  ],
+  isinf: [
+    'isinf > T',
+  ],
+  isnan: [
+    'isnan > T',
   ],
   isneginf: [
     'isneginf > T',
@@ -3737,9 +4074,21 @@ export const METHODS: Record<string, readonly string[]> = {
   ldexp_: [
     'ldexp_ other:T > T',
   ],
+  le: [
+    'le.Tensor other:T > T',
+    'le.Scalar other:S > T',
+  ],
+  le_: [
+    'le_.Tensor other:T > T',
+    'le_.Scalar other:S > T',
+  ],
   lerp: [
     'lerp.Tensor end:T weight:T > T',
     'lerp.Scalar end:T weight:S > T',
+  ],
+  lerp_: [
+    'lerp_.Tensor end:T weight:T > T',
+    'lerp_.Scalar end:T weight:S > T',
   ],
   less: [
     'less.Tensor other:T > T',
@@ -3763,8 +4112,35 @@ export const METHODS: Record<string, readonly string[]> = {
   lgamma_: [
     'lgamma_ > T',
   ],
+  log: [
+    'log > T',
+  ],
+  log10: [
+    'log10 > T',
+  ],
+  log10_: [
+    'log10_ > T',
+  ],
+  log1p: [
+    'log1p > T',
+  ],
+  log1p_: [
+    'log1p_ > T',
+  ],
+  log2: [
+    'log2 > T',
+  ],
+  log2_: [
+    'log2_ > T',
+  ],
+  log_: [
+    'log_ > T',
+  ],
   logNormal_: [
     'log_normal_ mean:F= std:F= *generator:G?= > T',
+  ],
+  logSoftmax: [
+    'log_softmax.int dim:I dtype:D?= > T',
   ],
   logaddexp: [
     'logaddexp other:T > T',
@@ -3778,11 +4154,26 @@ export const METHODS: Record<string, readonly string[]> = {
   logdet: [
     'logdet > T',
   ],
+  logicalAnd: [
+    'logical_and other:T > T',
+  ],
   logicalAnd_: [
     'logical_and_ other:T > T',
   ],
+  logicalNot: [
+    'logical_not > T',
+  ],
+  logicalNot_: [
+    'logical_not_ > T',
+  ],
+  logicalOr: [
+    'logical_or other:T > T',
+  ],
   logicalOr_: [
     'logical_or_ other:T > T',
+  ],
+  logicalXor: [
+    'logical_xor other:T > T',
   ],
   logicalXor_: [
     'logical_xor_ other:T > T',
@@ -3793,8 +4184,27 @@ export const METHODS: Record<string, readonly string[]> = {
   logit_: [
     'logit_ eps:F?= > T',
   ],
+  logsumexp: [
+    'logsumexp dim:I[1] keepdim:B= > T',
+  ],
+  lt: [
+    'lt.Tensor other:T > T',
+    'lt.Scalar other:S > T',
+  ],
+  lt_: [
+    'lt_.Tensor other:T > T',
+    'lt_.Scalar other:S > T',
+  ],
   luSolve: [
     'lu_solve LU_data:T LU_pivots:T > T',
+  ],
+  maskedFill: [
+    'masked_fill.Tensor mask:T value:T > T',
+    'masked_fill.Scalar mask:T value:S > T',
+  ],
+  maskedFill_: [
+    'masked_fill_.Tensor mask:T value:T > T',
+    'masked_fill_.Scalar mask:T value:S > T',
   ],
   maskedScatter: [
     'masked_scatter mask:T source:T > T',
@@ -3805,15 +4215,41 @@ export const METHODS: Record<string, readonly string[]> = {
   maskedSelect: [
     'masked_select mask:T > T',
   ],
+  matmul: [
+    'matmul other:T > T',
+  ],
   matrixExp: [
     'matrix_exp > T',
   ],
   matrixPower: [
     'matrix_power n:I > T',
   ],
+  max: [
+    'max > T',
+    'max.other other:T > T',
+    'max.dim dim:I keepdim:B= > values:T indices:T',
+  ],
+  maximum: [
+    'maximum other:T > T',
+  ],
+  mean: [
+    'mean *dtype:D?= > T',
+    'mean.dim dim:I[1]? keepdim:B= *dtype:D?= > T',
+  ],
   median: [
     'median > T',
     'median.dim dim:I keepdim:B= > values:T indices:T',
+  ],
+  min: [
+    'min > T',
+    'min.other other:T > T',
+    'min.dim dim:I keepdim:B= > values:T indices:T',
+  ],
+  minimum: [
+    'minimum other:T > T',
+  ],
+  mm: [
+    'mm mat2:T > T',
   ],
   mode: [
     'mode dim:I= keepdim:B= > values:T indices:T',
@@ -3828,6 +4264,12 @@ export const METHODS: Record<string, readonly string[]> = {
   ],
   msort: [
     'msort > T',
+  ],
+  mul: [
+    '#mul.Tensor other:T > T',
+  ],
+  mul_: [
+    '#mul_.Tensor other:T > T',
   ],
   multinomial: [
     'multinomial num_samples:I replacement:B= *generator:G?= > T',
@@ -3869,8 +4311,26 @@ export const METHODS: Record<string, readonly string[]> = {
   nansum: [
     'nansum dim:I[1]?= keepdim:B= *dtype:D?= > T',
   ],
+  narrow: [
+    'narrow dim:I start:I length:I > T',
+    'narrow.Tensor dim:I start:T length:I > T',
+  ],
   narrowCopy: [
     'narrow_copy dim:I start:I length:I > T',
+  ],
+  ne: [
+    'ne.Tensor other:T > T',
+    'ne.Scalar other:S > T',
+  ],
+  ne_: [
+    'ne_.Tensor other:T > T',
+    'ne_.Scalar other:S > T',
+  ],
+  neg: [
+    'neg > T',
+  ],
+  neg_: [
+    'neg_ > T',
   ],
   negative: [
     'negative > T',
@@ -3902,6 +4362,15 @@ export const METHODS: Record<string, readonly string[]> = {
   nonzero: [
     'nonzero > T',
   ],
+  norm: [
+    'norm.Scalar p:S= > T',
+    'norm.ScalarOpt_dtype p:S? *dtype:D > T',
+    'norm.ScalarOpt_dim_dtype p:S? dim:I[1] keepdim:B *dtype:D > T',
+    'norm.ScalarOpt_dim p:S? dim:I[1] keepdim:B= > T',
+  ],
+  normal_: [
+    'normal_ mean:F= std:F= *generator:G?= > T',
+  ],
   notEqual: [
     'not_equal.Tensor other:T > T',
     'not_equal.Scalar other:S > T',
@@ -3910,11 +4379,23 @@ export const METHODS: Record<string, readonly string[]> = {
     'not_equal_.Tensor other:T > T',
     'not_equal_.Scalar other:S > T',
   ],
+  numel: [
+    'numel > I',
+  ],
   orgqr: [
     'orgqr input2:T > T',
   ],
   ormqr: [
     'ormqr input2:T input3:T left:B= transpose:B= > T',
+  ],
+  outer: [
+    'outer vec2:T > T',
+  ],
+  permute: [
+    'permute dims:I[] > T',
+  ],
+  pinMemory: [
+    'pin_memory device:V?= > T',
   ],
   pinverse: [
     'pinverse rcond:F= > T',
@@ -3928,8 +4409,20 @@ export const METHODS: Record<string, readonly string[]> = {
   positive: [
     'positive > T',
   ],
+  pow: [
+    'pow.Tensor_Tensor exponent:T > T',
+    'pow.Tensor_Scalar exponent:S > T',
+  ],
+  pow_: [
+    'pow_.Tensor exponent:T > T',
+    'pow_.Scalar exponent:S > T',
+  ],
   prelu: [
     'prelu weight:T > T',
+  ],
+  prod: [
+    'prod *dtype:D?= > T',
+    'prod.dim_int dim:I keepdim:B= *dtype:D?= > T',
   ],
   put: [
     'put index:T source:T accumulate:B= > T',
@@ -3973,15 +4466,41 @@ export const METHODS: Record<string, readonly string[]> = {
   ravel: [
     'ravel > T',
   ],
+  reciprocal: [
+    'reciprocal > T',
+  ],
+  reciprocal_: [
+    'reciprocal_ > T',
+  ],
+  relu: [
+    'relu > T',
+  ],
+  relu_: [
+    'relu_ > T',
+  ],
+  remainder: [
+    'remainder.Tensor other:T > T',
+    'remainder.Scalar other:S > T',
+  ],
+  remainder_: [
+    'remainder_.Tensor other:T > T',
+    'remainder_.Scalar other:S > T',
+  ],
   renorm: [
     'renorm p:S dim:I maxnorm:S > T',
   ],
   renorm_: [
     'renorm_ p:S dim:I maxnorm:S > T',
   ],
+  repeat: [
+    'repeat repeats:I[] > T',
+  ],
   repeatInterleave: [
     'repeat_interleave.self_int repeats:I dim:I?= *output_size:I?= > T',
     'repeat_interleave.self_Tensor repeats:T dim:I?= *output_size:I?= > T',
+  ],
+  reshape: [
+    'reshape shape:I[] > T',
   ],
   reshapeAs: [
     'reshape_as other:T > T',
@@ -4001,14 +4520,31 @@ export const METHODS: Record<string, readonly string[]> = {
   resolveNeg: [
     'resolve_neg > T',
   ],
+  retainGrad: [
+    'retain_grad > ',
+  ],
   roll: [
     'roll shifts:I[1] dims:I[1]= > T',
   ],
   rot90: [
     'rot90 k:I= dims:I[]= > T',
   ],
+  round: [
+    'round > T',
+    'round.decimals *decimals:I > T',
+  ],
+  round_: [
+    'round_ > T',
+    'round_.decimals *decimals:I > T',
+  ],
   rowIndices: [
     'row_indices > T',
+  ],
+  rsqrt: [
+    'rsqrt > T',
+  ],
+  rsqrt_: [
+    'rsqrt_ > T',
   ],
   scatter: [
     'scatter.src dim:I index:T src:T > T',
@@ -4034,6 +4570,9 @@ export const METHODS: Record<string, readonly string[]> = {
   scatterReduce_: [
     'scatter_reduce_.two dim:I index:T src:T reduce:s *include_self:B= > T',
   ],
+  select: [
+    'select.int dim:I index:I > T',
+  ],
   selectScatter: [
     'select_scatter src:T dim:I index:I > T',
   ],
@@ -4043,14 +4582,38 @@ export const METHODS: Record<string, readonly string[]> = {
   sgn_: [
     'sgn_ > T',
   ],
+  sigmoid: [
+    'sigmoid > T',
+  ],
+  sigmoid_: [
+    'sigmoid_ > T',
+  ],
+  sign: [
+    'sign > T',
+  ],
+  sign_: [
+    'sign_ > T',
+  ],
   signbit: [
     'signbit > T',
+  ],
+  sin: [
+    'sin > T',
+  ],
+  sin_: [
+    'sin_ > T',
   ],
   sinc: [
     'sinc > T',
   ],
   sinc_: [
     'sinc_ > T',
+  ],
+  sinh: [
+    'sinh > T',
+  ],
+  sinh_: [
+    'sinh_ > T',
   ],
   sliceInverse: [
     'slice_inverse src:T dim:I= start:I?= end:I?= step:I= > T',
@@ -4064,6 +4627,13 @@ export const METHODS: Record<string, readonly string[]> = {
   smm: [
     'smm mat2:T > T',
   ],
+  softmax: [
+    'softmax.int dim:I dtype:D?= > T',
+  ],
+  sort: [
+    'sort.stable *stable:B? *dim:I= *descending:B= > values:T indices:T',
+    'sort dim:I= descending:B= > values:T indices:T',
+  ],
   sparseDim: [
     'sparse_dim > I',
   ],
@@ -4076,8 +4646,29 @@ export const METHODS: Record<string, readonly string[]> = {
   sparseResizeAndClear_: [
     'sparse_resize_and_clear_ size:I[] sparse_dim:I dense_dim:I > T',
   ],
+  split: [
+    'split.Tensor split_size:I dim:I= > T[]',
+    'split.sizes split_size:I[] dim:I= > T[]',
+  ],
   splitWithSizes: [
     'split_with_sizes split_sizes:I[] dim:I= > T[]',
+  ],
+  sqrt: [
+    'sqrt > T',
+  ],
+  sqrt_: [
+    'sqrt_ > T',
+  ],
+  square: [
+    'square > T',
+  ],
+  square_: [
+    'square_ > T',
+  ],
+  squeeze: [
+    'squeeze > T',
+    'squeeze.dim dim:I > T',
+    'squeeze.dims dim:I[] > T',
   ],
   squeeze_: [
     'squeeze_ > T',
@@ -4087,9 +4678,23 @@ export const METHODS: Record<string, readonly string[]> = {
   sspaddmm: [
     'sspaddmm mat1:T mat2:T *beta:S= *alpha:S= > T',
   ],
+  std: [
+    'std.dim dim:I[1]? unbiased:B= keepdim:B= > T',
+    'std.correction dim:I[1]?= *correction:S?= *keepdim:B= > T',
+    'std unbiased:B= > T',
+  ],
   stft: [
     'stft.center n_fft:I hop_length:I?= win_length:I?= window:T?= center:B= pad_mode:s= normalized:B= onesided:B?= return_complex:B?= align_to_window:B?= > T',
     'stft n_fft:I hop_length:I?= win_length:I?= window:T?= normalized:B= onesided:B?= return_complex:B?= align_to_window:B?= > T',
+  ],
+  storageOffset: [
+    'storage_offset > I',
+  ],
+  sub: [
+    '#sub.Tensor other:T *alpha:S= > T',
+  ],
+  sub_: [
+    '#sub_.Tensor other:T *alpha:S= > T',
   ],
   subtract: [
     '#subtract.Tensor other:T *alpha:S= > T',
@@ -4098,6 +4703,10 @@ export const METHODS: Record<string, readonly string[]> = {
   subtract_: [
     '#subtract_.Tensor other:T *alpha:S= > T',
     '#subtract_.Scalar other:S alpha:S= > T',
+  ],
+  sum: [
+    'sum *dtype:D?= > T',
+    'sum.dim_IntList dim:I[1]? keepdim:B= *dtype:D?= > T',
   ],
   sumToSize: [
     'sum_to_size size:I[] > T',
@@ -4117,6 +4726,9 @@ export const METHODS: Record<string, readonly string[]> = {
   swapdims_: [
     'swapdims_ dim0:I dim1:I > T',
   ],
+  t: [
+    't > T',
+  ],
   t_: [
     't_ > T',
   ],
@@ -4125,6 +4737,18 @@ export const METHODS: Record<string, readonly string[]> = {
   ],
   takeAlongDim: [
     'take_along_dim indices:T dim:I?= > T',
+  ],
+  tan: [
+    'tan > T',
+  ],
+  tan_: [
+    'tan_ > T',
+  ],
+  tanh: [
+    'tanh > T',
+  ],
+  tanh_: [
+    'tanh_ > T',
   ],
   tensorSplit: [
     'tensor_split.sections sections:I dim:I= > T[]',
@@ -4159,8 +4783,14 @@ export const METHODS: Record<string, readonly string[]> = {
   toSparseCsr: [
     'to_sparse_csr dense_dim:I?= > T',
   ],
+  topk: [
+    'topk k:I dim:I= largest:B= sorted:B= > values:T indices:T',
+  ],
   trace: [
     'trace > T',
+  ],
+  transpose: [
+    'transpose.int dim0:I dim1:I > T',
   ],
   transpose_: [
     'transpose_ dim0:I dim1:I > T',
@@ -4188,14 +4818,26 @@ export const METHODS: Record<string, readonly string[]> = {
     '#true_divide_.Tensor other:T > T',
     '#true_divide_.Scalar other:S > T',
   ],
+  trunc: [
+    'trunc > T',
+  ],
+  trunc_: [
+    'trunc_ > T',
+  ],
   typeAs: [
     'type_as other:T > T',
+  ],
+  unbind: [
+    'unbind.int dim:I= > T[]',
   ],
   unflatten: [
     'unflatten.int dim:I sizes:I[] > T',
   ],
   unfold: [
     'unfold dimension:I size:I step:I > T',
+  ],
+  uniform_: [
+    'uniform_ from:F= to:F= *generator:G?= > T',
   ],
   unsafeChunk: [
     'unsafe_chunk chunks:I dim:I= > T[]',
@@ -4206,18 +4848,37 @@ export const METHODS: Record<string, readonly string[]> = {
   unsafeSplitWithSizes: [
     'unsafe_split_with_sizes split_sizes:I[] dim:I= > T[]',
   ],
+  unsqueeze: [
+    'unsqueeze dim:I > T',
+  ],
   unsqueeze_: [
     'unsqueeze_ dim:I > T',
   ],
   values: [
     'values > T',
   ],
+  var: [
+    'var.dim dim:I[1]? unbiased:B= keepdim:B= > T',
+    'var.correction dim:I[1]?= *correction:S?= *keepdim:B= > T',
+    'var unbiased:B= > T',
+  ],
   vdot: [
     'vdot other:T > T',
+  ],
+  view: [
+    'view.dtype dtype:D > T',
+    'view size:I[] > T',
+  ],
+  viewAs: [
+    'view_as other:T > T',
   ],
   vsplit: [
     'vsplit.int sections:I > T[]',
     'vsplit.array indices:I[] > T[]',
+  ],
+  where: [
+    'where.self condition:T other:T > T',
+    'where.ScalarOther condition:T other:S > T',
   ],
   xlogy: [
     'xlogy.Tensor other:T > T',
@@ -4226,6 +4887,9 @@ export const METHODS: Record<string, readonly string[]> = {
   xlogy_: [
     'xlogy_.Tensor other:T > T',
     'xlogy_.Scalar_Other other:S > T',
+  ],
+  zero_: [
+    'zero_ > T',
   ],
 };
 export const NN: Record<string, readonly string[]> = {
