@@ -10,23 +10,10 @@ import * as path from 'node:path';
 import { findLibtorch, LIBTORCH_FIXES, minorOf, packageRoot, readLibtorchVersion } from './libtorch';
 import { TorchError } from './torch/errors';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/** The raw native functions. Internal: arguments are validated by the TypeScript layer. */
-export interface Native {
-  readonly torchVersion: string;
-  readonly builtWithCuda: boolean;
-  libtorchPath(): string | null;
-  /** The generic op (native/ops/dispatch.cc): resolves `aten::name` + overload to an op id. */
-  opResolve(name: string, overload: string): number;
-  /** The schema's arguments: [name, type, flags (1: out=, 2: optional)]. */
-  opArgs(id: number): [name: string, type: string, flags: number][];
-  /** The schema as libtorch prints it. */
-  opSchema(id: number): string;
-  /** Calls op `id` (+ wrapped-number mask << 16) with its arguments in schema order. */
-  opCall(code: number, ...args: unknown[]): unknown;
-  [op: string]: any;
-}
-/* eslint-enable @typescript-eslint/no-explicit-any */
+import type { NativeApi } from './native_api';
+
+/** The raw native functions (typed in native_api.ts). Internal: arguments are validated by the TypeScript layer. */
+export type Native = NativeApi;
 
 /** Where the addon came from and what it runs on. */
 export interface NativeInfo {

@@ -1,10 +1,10 @@
-/** nn.functional: stateless forms of the layers and losses, one native call each. */
-import { N } from '../native';
+/** nn.functional: stateless forms of the layers and losses, on the ops generated from libtorch's schema. */
 import { checkBool, checkInt, checkNumber, rangeError, typeError } from '../torch/errors';
 import type { DType } from '../torch/dtype';
+import * as G from '../torch/generated/functions';
 import { _nn, broadcastTensors } from '../torch/generated/functions';
 import { bindArgs, optTensorOf, reductionEnum } from './functional_args';
-import { _tensorArg as tensorArg, _wrap as wrap, type Tensor } from '../torch/tensor';
+import { _tensorArg as tensorArg, type Tensor } from '../torch/tensor';
 
 /** An int or an [h, w] pair, as PyTorch's `_pair`. */
 export type Size2 = number | readonly [number, number];
@@ -17,11 +17,6 @@ export function pair(v: unknown, argument: string, min?: number): [number, numbe
   }
   if (Array.isArray(v) && v.length === 2) return [checkInt(v[0], argument, min), checkInt(v[1], argument, min)];
   throw typeError('an integer or a pair of integers', argument, v);
-}
-
-function optTensor(t: unknown, argument: string): number {
-  if (t === undefined || t === null) return -1;
-  return tensorArg(t, argument).handle;
 }
 
 export type Reduction = 'none' | 'mean' | 'sum';
@@ -56,16 +51,14 @@ export function conv2d(...args: unknown[]): Tensor {
   });
   const padding = a.padding;
   const pad = padding === 'same' || padding === 'valid' ? padding : pair(padding, 'padding', 0);
-  return wrap(
-    N.conv2d(
-      tensorArg(a.input, 'input').handle,
-      tensorArg(a.weight, 'weight').handle,
-      optTensor(a.bias, 'bias'),
-      pair(a.stride, 'stride', 1),
-      pad,
-      pair(a.dilation, 'dilation', 1),
-      checkInt(a.groups, 'groups', 1),
-    ),
+  return G.conv2d(
+    tensorArg(a.input, 'input'),
+    tensorArg(a.weight, 'weight'),
+    optTensorOf(a.bias, 'bias'),
+    pair(a.stride, 'stride', 1),
+    pad as never,
+    pair(a.dilation, 'dilation', 1),
+    checkInt(a.groups, 'groups', 1),
   );
 }
 
@@ -103,17 +96,20 @@ export function batchNorm(...args: unknown[]): Tensor {
     momentum: 0.1,
     eps: 1e-5,
   });
-  return wrap(
-    N.batchNorm(
-      tensorArg(a.input, 'input').handle,
-      optTensor(a.weight, 'weight'),
-      optTensor(a.bias, 'bias'),
-      optTensor(a.runningMean, 'runningMean'),
-      optTensor(a.runningVar, 'runningVar'),
-      checkBool(a.training, 'training'),
-      checkNumber(a.momentum, 'momentum'),
-      checkNumber(a.eps, 'eps'),
-    ),
+  const training = checkBool(a.training, 'training');
+  const eps = checkNumber(a.eps, 'eps');
+  if (training ? eps <= 0 : eps < 0)
+    throw rangeError(training ? 'a positive eps in training' : 'a non-negative eps', 'eps', eps);
+  return G.batchNorm(
+    tensorArg(a.input, 'input'),
+    optTensorOf(a.weight, 'weight'),
+    optTensorOf(a.bias, 'bias'),
+    optTensorOf(a.runningMean, 'runningMean'),
+    optTensorOf(a.runningVar, 'runningVar'),
+    training,
+    checkNumber(a.momentum, 'momentum'),
+    eps,
+    true,
   );
 }
 
@@ -169,15 +165,13 @@ export function maxPool2d(...args: unknown[]): Tensor | [Tensor, Tensor] {
     );
     return [r[0], r[1]];
   }
-  return wrap(
-    N.maxPool2d(
-      tensorArg(a.input, 'input').handle,
-      k,
-      stride,
-      pair(a.padding, 'padding', 0),
-      pair(a.dilation, 'dilation', 1),
-      checkBool(a.ceilMode, 'ceilMode'),
-    ),
+  return G.maxPool2d(
+    tensorArg(a.input, 'input'),
+    k,
+    stride,
+    pair(a.padding, 'padding', 0),
+    pair(a.dilation, 'dilation', 1),
+    checkBool(a.ceilMode, 'ceilMode'),
   );
 }
 
@@ -211,16 +205,14 @@ export function avgPool2d(...args: unknown[]): Tensor {
     divisorOverride: null as unknown,
   });
   const k = pair(a.kernelSize, 'kernelSize', 1);
-  return wrap(
-    N.avgPool2d(
-      tensorArg(a.input, 'input').handle,
-      k,
-      a.stride === undefined || a.stride === null ? k : pair(a.stride, 'stride', 1),
-      pair(a.padding, 'padding', 0),
-      checkBool(a.ceilMode, 'ceilMode'),
-      checkBool(a.countIncludePad, 'countIncludePad'),
-      a.divisorOverride === null ? null : checkInt(a.divisorOverride, 'divisorOverride', 1),
-    ),
+  return _nn.avgPool2d(
+    tensorArg(a.input, 'input'),
+    k,
+    a.stride === undefined || a.stride === null ? k : pair(a.stride, 'stride', 1),
+    pair(a.padding, 'padding', 0),
+    checkBool(a.ceilMode, 'ceilMode'),
+    checkBool(a.countIncludePad, 'countIncludePad'),
+    a.divisorOverride === null ? null : checkInt(a.divisorOverride, 'divisorOverride', 1),
   );
 }
 
@@ -233,7 +225,7 @@ function adaptiveSize(outputSize: unknown, input: Tensor, n: number): number[] {
 
 export function adaptiveAvgPool2d(input: Tensor, outputSize: Size2 | readonly (number | null)[]): Tensor {
   const x = tensorArg(input, 'input');
-  return wrap(N.adaptiveAvgPool2d(x.handle, adaptiveSize(outputSize, x, 2)));
+  return _nn.adaptiveAvgPool2d(x, adaptiveSize(outputSize, x, 2));
 }
 
 /** Adaptive max pooling to `outputSize`; with `returnIndices` also the indices. */
@@ -258,7 +250,7 @@ export function adaptiveMaxPool2d(...args: unknown[]): Tensor | [Tensor, Tensor]
 
 /** `input @ weight.T + bias` */
 export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  return wrap(N.linear(tensorArg(input, 'input').handle, tensorArg(weight, 'weight').handle, optTensor(bias, 'bias')));
+  return _nn.linear(tensorArg(input, 'input'), tensorArg(weight, 'weight'), optTensorOf(bias, 'bias'));
 }
 
 export function dropout(input: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
@@ -268,11 +260,8 @@ export function dropout(...args: unknown[]): Tensor {
   const p = checkNumber(a.p, 'p');
   if (p < 0 || p > 1) throw rangeError('a probability between 0 and 1', 'p', p);
   const input = tensorArg(a.input, 'input');
-  if (checkBool(a.inplace, 'inplace')) {
-    N.dropout_(input.handle, p, checkBool(a.training, 'training'));
-    return input;
-  }
-  return wrap(N.dropout(input.handle, p, checkBool(a.training, 'training')));
+  const training = checkBool(a.training, 'training');
+  return checkBool(a.inplace, 'inplace') ? G.dropout_(input, p, training) : G.dropout(input, p, training);
 }
 
 export function flatten(input: Tensor, startDim = 0, endDim = -1): Tensor {
@@ -370,7 +359,6 @@ export * from './functional_misc';
 export type { Reduction as ReductionMode } from './functional_args';
 
 // Functions that nn.functional takes straight from torch / torch._C._nn (functional.py's _add_docstr).
-import * as G from '../torch/generated/functions';
 export const {
   conv1d,
   conv3d,

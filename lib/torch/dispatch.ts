@@ -114,7 +114,12 @@ interface Sig {
   requiresGradParam: number;
   returns: string[];
   fields: string[] | null;
+  /** The compiled positional-only form (see compileFast); undefined until first tried, null when not eligible. */
+  fast?: FastFn | null;
 }
+
+/** A signature compiled for positional arguments: a result, NO (certainly no match) or FALLBACK. */
+type FastFn = (self: Tensor | undefined, args: readonly unknown[], n: number) => unknown;
 
 /** One Python-level name with its overloads, parsed on first use. */
 export interface Entry {
@@ -557,9 +562,24 @@ export function call(e: Entry, self: Tensor | undefined, args: readonly unknown[
   const sigs = e.sigs ?? sigsOf(e);
   let n = args.length;
   let opts: Record<string, unknown> | undefined;
-  if (n > 0 && isOptions(args[n - 1])) {
-    opts = args[n - 1] as Record<string, unknown>;
-    n--;
+  if (n > 0) {
+    const last = args[n - 1];
+    if (typeof last === 'object' && last !== null && !(last instanceof Tensor) && isOptions(last)) {
+      opts = last;
+      n--;
+    }
+  }
+  if (opts === undefined) {
+    // Positional calls, the common case: each signature's compiled form decides at once.
+    for (let i = 0; i < sigs.length; i++) {
+      const sig = sigs[i];
+      const fast = sig.fast === undefined ? compileFast(sig, e.method) : sig.fast;
+      if (fast === null) break;
+      const r = fast(self, args, n);
+      if (r === FALLBACK) break;
+      if (r !== NO) return r;
+      if (i === sigs.length - 1) break;
+    }
   }
   let first: Miss | null = null;
   for (let i = 0; i < sigs.length; i++) {
@@ -568,6 +588,91 @@ export function call(e: Entry, self: Tensor | undefined, args: readonly unknown[
     first ??= lastMiss;
   }
   throw mismatch(e, sigs, first, args, n, opts);
+}
+
+// ---- compiled signatures -----------------------------------------------------------------
+
+/** The compiled form could not decide (a value only the general path converts): use bind(). */
+const FALLBACK = Symbol('fallback');
+
+const FAST_KINDS = new Set([K.Tensor, K.Scalar, K.Int, K.Float, K.Bool]);
+
+/**
+ * Compiles `sig` for positional calls into straight-line code (one type test per argument,
+ * the native call with the op id and schema positions inlined), which costs a fraction of
+ * the general binder's loop. Only for signatures whose positional parameters are tensors,
+ * numbers or booleans; the op is resolved here, once. Its checks are the general path's
+ * (convert/element), except that a Tensor given for a number, which needs .item(), falls back.
+ */
+function compileFast(sig: Sig, method: boolean): FastFn | null {
+  sig.fast = null;
+  // A required keyword-only argument: no positional call can match this signature.
+  if (sig.params.some((p) => p.kwOnly && !p.optional)) {
+    sig.fast = () => NO;
+    return sig.fast;
+  }
+  const pos = sig.params.slice(0, sig.nPos);
+  if (sig.varargs || pos.some((p) => p.list || !FAST_KINDS.has(p.kind))) return null;
+  if (sig.returns.length !== 1 || (sig.returns[0] !== 'T' && sig.returns[0] !== 'T?')) return null;
+  const op = sig.base;
+  if (op.id < 0) resolve(op, sig, method);
+  if (pos.some((_, i) => op.pos[i] < 0)) return null;
+  const required = pos.filter((p) => !p.optional).length;
+  const lines: string[] = [`if (n > ${pos.length} || n < ${required}) return NO;`, 'let m = 0;'];
+  const slots: string[] = new Array<string>(op.nargs).fill('undefined');
+  if (op.selfPos >= 0) slots[op.selfPos] = 'self.handle';
+  pos.forEach((p, i) => {
+    const v = `v${i}`;
+    const a = `a${i}`;
+    lines.push(`const ${a} = args[${i}]; let ${v};`);
+    const nil =
+      `if (${a} === undefined) { ${p.optional ? `${v} = undefined;` : 'return NO;'} }` +
+      ` else if (${a} === null) { ${p.nullable ? `${v} = null;` : 'return NO;'} }`;
+    let test: string;
+    switch (p.kind) {
+      case K.Tensor:
+        test = `else if (${a} instanceof Tensor) ${v} = ${a}.handle;`;
+        if (p.numbers && op.pos[i] < 15)
+          test += ` else if (typeof ${a} === 'number' || typeof ${a} === 'boolean') { ${v} = ${a}; m |= ${1 << op.pos[i]}; }`;
+        break;
+      case K.Scalar:
+        test = `else if (typeof ${a} === 'number' || typeof ${a} === 'boolean') ${v} = ${a}; else if (${a} instanceof Tensor) return FALLBACK;`;
+        break;
+      case K.Int:
+        test = `else if (typeof ${a} === 'number') { if (!Number.isSafeInteger(${a})) return NO; ${v} = ${a}; } else if (${a} instanceof Tensor) return FALLBACK;`;
+        break;
+      case K.Float:
+        test = `else if (typeof ${a} === 'number') ${v} = ${a}; else if (${a} instanceof Tensor) return FALLBACK;`;
+        break;
+      default:
+        test = `else if (typeof ${a} === 'boolean') ${v} = ${a};`;
+    }
+    lines.push(`${nil} ${test} else return NO;`);
+    slots[op.pos[i]] = v;
+  });
+  // Trailing undefined arguments are what the native side reads for omitted ones anyway.
+  let last = slots.length;
+  while (last > 0 && slots[last - 1] === 'undefined') last--;
+  lines.push(
+    `const r = N.opCall(${op.id} + m * 65536${slots
+      .slice(0, last)
+      .map((x) => `, ${x}`)
+      .join('')});`,
+  );
+  lines.push(`return r >= 0 ? wrap(r) : slow(r, self, args, n);`);
+  const slow = (r: unknown, self: Tensor | undefined, args: readonly unknown[], n: number): unknown =>
+    decode(sig, op, r, self, args, n, args, undefined);
+  const make = new Function(
+    'N',
+    'Tensor',
+    'wrap',
+    'NO',
+    'FALLBACK',
+    'slow',
+    `return function fast(self, args, n) {\n${lines.join('\n')}\n};`,
+  );
+  sig.fast = make(N, Tensor, wrap, NO, FALLBACK, slow) as FastFn;
+  return sig.fast;
 }
 
 // ---- messages --------------------------------------------------------------------------
@@ -647,21 +752,26 @@ function mismatch(
   opts: Record<string, unknown> | undefined,
 ): Error {
   if (sigs.length === 1 && miss) {
-    const where = `${e.label} (${sigText(e, miss.sig)})`;
+    // The project's shape, `Expected <what> for <argument> but received <value>`, then the signature.
+    const where = ` (${sigText(e, miss.sig)})`;
     const p = miss.param;
     switch (miss.reason) {
       case 'type':
-        return new TypeError(`Expected ${paramType(p!)} for ${p!.js} of ${where} but received ${describe(miss.value)}`);
+        return new TypeError(`Expected ${paramType(p!)} for ${p!.js} but received ${describe(miss.value)}${where}`);
       case 'missing':
-        return new TypeError(`Expected ${paramType(p!)} for ${p!.js} of ${where} but received nothing`);
+        return new TypeError(`Expected ${paramType(p!)} for ${p!.js} but received nothing${where}`);
       case 'count':
         return new TypeError(
-          `Expected at most ${miss.sig.nPos} positional arguments for ${where} but received ${miss.value}`,
+          `Expected at most ${miss.sig.nPos} positional arguments for ${e.label} but received ${miss.value}${where}`,
         );
       case 'twice':
-        return new TypeError(`Expected ${p!.js} of ${where} once but received it positionally and as an option`);
+        return new TypeError(
+          `Expected ${p!.js} once for ${e.label} but received it positionally and as an option${where}`,
+        );
       case 'out':
-        return new TypeError(`Expected no ${p!.js} with out= for ${where} but received ${describe(miss.value)}`);
+        return new TypeError(
+          `Expected no ${p!.js} with out= for ${e.label} but received ${describe(miss.value)}${where}`,
+        );
       case 'unknown': {
         const names = miss.sig.params.map((q) => q.js);
         const near = nearest(miss.key!, names);

@@ -14,6 +14,8 @@ import { TensorReductions } from './tensor_reduction';
 import { TensorShapeOps } from './tensor_shape';
 import type { TensorMethods } from './generated/tensor_methods';
 import { installGeneratedMethods } from './tensor_generated';
+import { call, methodEntries } from './dispatch';
+import { METHODS } from './generated/signatures';
 
 /** One item of `index()`: an integer, a slice string (`':'`, `'1:3'`, `'::2'`), `'...'`, `null` (new axis) or an index Tensor. */
 export type IndexItem = number | string | null | Tensor;
@@ -614,35 +616,55 @@ type BinaryName = (typeof BINARY)[number];
 export interface Tensor
   extends Record<UnaryName, () => Tensor>,
     Record<UnaryInPlaceName, () => Tensor>,
-    Record<BinaryName, (other: Tensor | number) => Tensor>,
-    Record<`${BinaryName}_`, (other: Tensor | number) => Tensor> {}
+    Record<
+      BinaryName,
+      (other: Tensor | number | boolean, options?: { roundingMode?: 'trunc' | 'floor' | null }) => Tensor
+    >,
+    Record<
+      `${BinaryName}_`,
+      (other: Tensor | number | boolean, options?: { roundingMode?: 'trunc' | 'floor' | null }) => Tensor
+    > {}
 /* eslint-enable @typescript-eslint/no-empty-object-type */
 
 function defineMethod(name: string, value: (this: Tensor, ...args: never[]) => Tensor): void {
   Object.defineProperty(Tensor.prototype, name, { value, writable: true, configurable: true });
 }
 
+// The generated (schema) form of each method below: what the direct bindings do not take
+// (div's roundingMode, round's decimals, a 0-dim Tensor for a number, ...) goes there.
+const schemaMethods = methodEntries(METHODS);
+function schemaCall(name: string, self: Tensor, args: unknown[]): Tensor {
+  return call(schemaMethods[name], self, args);
+}
+
 for (const name of BINARY) {
-  const [tt, ts, tt_, ts_] = [N[name], N[name + 'S'], N[name + '_'], N[name + 'S_']];
-  defineMethod(name, function (this: Tensor, o: unknown): Tensor {
-    return wrap(o instanceof Tensor ? tt(this.handle, o.handle) : ts(this.handle, checkScalar(o, 'other')));
+  const [tt, ts, tt_, ts_] = [N[name], N[`${name}S` as const], N[`${name}_` as const], N[`${name}S_` as const]];
+  defineMethod(name, function (this: Tensor, o: unknown, options?: unknown): Tensor {
+    if (options !== undefined) return schemaCall(name, this, [o, options]);
+    if (o instanceof Tensor) return wrap(tt(this.handle, o.handle));
+    if (typeof o === 'number' || typeof o === 'boolean') return wrap(ts(this.handle, o));
+    return schemaCall(name, this, [o]);
   });
-  defineMethod(name + '_', function (this: Tensor, o: unknown): Tensor {
+  defineMethod(`${name}_`, function (this: Tensor, o: unknown, options?: unknown): Tensor {
+    if (options !== undefined) return schemaCall(`${name}_`, this, [o, options]);
     if (o instanceof Tensor) tt_(this.handle, o.handle);
-    else ts_(this.handle, checkScalar(o, 'other'));
+    else if (typeof o === 'number' || typeof o === 'boolean') ts_(this.handle, o);
+    else return schemaCall(`${name}_`, this, [o]);
     return this;
   });
 }
 
 for (const name of [...UNARY, ...UNARY_NO_INPLACE]) {
   const fn = N[name];
-  defineMethod(name, function (this: Tensor): Tensor {
-    return wrap(fn(this.handle));
+  defineMethod(name, function (this: Tensor, a?: unknown, b?: unknown): Tensor {
+    if (a === undefined && b === undefined) return wrap(fn(this.handle));
+    return schemaCall(name, this, b === undefined ? [a] : [a, b]);
   });
 }
 for (const name of UNARY) {
-  const fn = N[name + '_'];
-  defineMethod(name + '_', function (this: Tensor): Tensor {
+  const fn = N[`${name}_` as const];
+  defineMethod(`${name}_`, function (this: Tensor, a?: unknown, b?: unknown): Tensor {
+    if (a !== undefined || b !== undefined) return schemaCall(`${name}_`, this, b === undefined ? [a] : [a, b]);
     fn(this.handle);
     return this;
   });

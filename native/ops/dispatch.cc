@@ -184,27 +184,30 @@ double Number(napi_env env, napi_value v) {
 }
 
 int64_t IntOf(napi_env env, const OpEntry& e, const ArgSpec& a, napi_value v) {
-  if (TypeOf(env, v) != napi_number) BadArg(env, e, a, v);
-  double d = Number(env, v);
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) BadArg(env, e, a, v);
   if (!std::isfinite(d) || d != std::trunc(d) || std::abs(d) > 9007199254740991.0)
     BadArg(env, e, a, v, ("the number " + std::to_string(d)).c_str());
   return static_cast<int64_t>(d);
 }
 
 at::Scalar ScalarOf(napi_env env, const OpEntry& e, const ArgSpec& a, napi_value v) {
-  napi_valuetype t = TypeOf(env, v);
-  if (t == napi_boolean) {
-    bool b;
-    napi_get_value_bool(env, v, &b);
-    return at::Scalar(b);
+  double d;
+  if (napi_get_value_double(env, v, &d) == napi_ok) {
+    // Integral values stay integral, as args.h's ToScalar keeps them.
+    if (std::isfinite(d) && d == std::trunc(d) && std::abs(d) < 9007199254740992.0)
+      return at::Scalar(static_cast<int64_t>(d));
+    return at::Scalar(d);
   }
-  if (t != napi_number) BadArg(env, e, a, v);
-  return ToScalar(Napi::Value(env, v));
+  bool b;
+  if (napi_get_value_bool(env, v, &b) == napi_ok) return at::Scalar(b);
+  BadArg(env, e, a, v);
 }
 
 const at::Tensor& TensorOf(napi_env env, const OpEntry& e, const ArgSpec& a, napi_value v) {
-  if (TypeOf(env, v) != napi_number) BadArg(env, e, a, v);
-  double d = Number(env, v);
+  // One N-API call on the hot path: reading a non-number fails with a status instead.
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) BadArg(env, e, a, v);
   if (!(d >= 0 && d < 2147483647.0) || d != std::trunc(d)) BadArg(env, e, a, v, "a number that is no tensor handle");
   return Table().Get(env, static_cast<int32_t>(d));
 }
@@ -277,6 +280,15 @@ c10::IValue ListOf(napi_env env, const OpEntry& e, const ArgSpec& a, napi_value 
 }
 
 c10::IValue ToIValue(napi_env env, const OpEntry& e, const ArgSpec& a, napi_value v, bool wrapped) {
+  if (a.kind == Kind::Tensor && !a.list && !wrapped) {
+    // The hot case first: a tensor handle, read without asking its JS type.
+    double d;
+    if (napi_get_value_double(env, v, &d) == napi_ok) {
+      if (!(d >= 0 && d < 2147483647.0) || d != std::trunc(d))
+        BadArg(env, e, a, v, "a number that is no tensor handle");
+      return Table().Get(env, static_cast<int32_t>(d));
+    }
+  }
   napi_valuetype t = TypeOf(env, v);
   if (t == napi_undefined) {
     if (a.def) return *a.def;
