@@ -79,6 +79,7 @@ SKIP_SIGNATURES = {
 # tensor_shape.ts. torch functions: lib/torch/creation.ts, functions.ts, generator.ts.
 HAND_WRITTEN = {
     "methods": {
+        "char", "short", "ndimension", "nelement", "elementSize",
         "handle", "_resetMeta", "isDisposed", "dispose", "shape", "size", "stride", "storageOffset", "dim",
         "ndim", "numel", "dtype", "device", "isCuda", "isContiguous", "isFloatingPoint", "requiresGrad",
         "requiresGrad_", "grad", "gradFn", "isLeaf", "retainGrad", "backward", "detach", "detach_", "item",

@@ -66,3 +66,13 @@ export function equal(a: Tensor, b: Tensor): boolean {
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
 }
+
+/** The number of elements of `input`. */
+export function numel(input: Tensor): number {
+  return tensorArg(input, 'input').numel();
+}
+
+/** The dtype floating-point tensors get by default: always float32 in torchts. */
+export function getDefaultDtype(): 'float32' {
+  return 'float32';
+}

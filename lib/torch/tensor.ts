@@ -34,6 +34,19 @@ function memoryFormatCode(f: unknown): number {
   return code;
 }
 
+const ELEMENT_SIZES: Record<DType, number> = {
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
+};
+
 /** Nested arrays of a tensor's values, as `toArray()` returns them. */
 export type NestedArray = number | boolean | NestedArray[];
 
@@ -413,6 +426,24 @@ export class Tensor implements Owned {
   }
   byte(): Tensor {
     return this.to('uint8');
+  }
+  char(): Tensor {
+    return this.to('int8');
+  }
+  short(): Tensor {
+    return this.to('int16');
+  }
+  /** Alias of `dim()`. */
+  ndimension(): number {
+    return this.dim();
+  }
+  /** Alias of `numel()`. */
+  nelement(): number {
+    return this.numel();
+  }
+  /** Bytes per element of this tensor's dtype. */
+  elementSize(): number {
+    return ELEMENT_SIZES[this.dtype];
   }
   /** This tensor if already contiguous (in `memoryFormat`), else a contiguous copy. */
   contiguous(memoryFormat: MemoryFormat = 'contiguousFormat'): Tensor {
