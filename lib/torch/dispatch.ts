@@ -21,7 +21,7 @@ import { _wrap as wrap, Tensor } from './tensor';
 // ---- signatures ------------------------------------------------------------------------
 
 /** Argument kinds; lists and optional-ness are flags on the parameter. */
-const enum K {
+enum K {
   Tensor,
   Scalar,
   Int,
@@ -193,7 +193,7 @@ function opRef(name: string): OpRef {
   };
 }
 
-function parseSig(text: string, method: boolean): Sig {
+function parseSig(text: string): Sig {
   let t = text;
   const numbers = t.startsWith('#');
   if (numbers) t = t.slice(1);
@@ -210,13 +210,14 @@ function parseSig(text: string, method: boolean): Sig {
   const [baseName, outName] = ops.split('|');
   const params = paramTexts.map((p) => parseParam(p, numbers));
   const byName = new Map<string, number>();
-  params.forEach((p, i) => byName.set(p.js, i));
+  for (let i = 0; i < params.length; i++) byName.set(params[i].js, i);
   const nPos = params.filter((p) => !p.kwOnly).length;
   let fields: string[] | null = null;
   const returns = rets.map((r) => {
     const c = r.lastIndexOf(':');
     if (c < 0) return r;
-    (fields ??= []).push(snakeToCamel(r.slice(0, c)));
+    if (fields === null) fields = [];
+    fields.push(snakeToCamel(r.slice(0, c)));
     return r.slice(c + 1);
   });
   return {
@@ -232,7 +233,6 @@ function parseSig(text: string, method: boolean): Sig {
     returns,
     fields,
   };
-  void method;
 }
 
 /** Looks the op up in libtorch and places each parameter by the schema's argument names. */
@@ -261,7 +261,8 @@ function resolve(op: OpRef, sig: Sig, method: boolean): void {
 }
 
 function sigsOf(e: Entry): Sig[] {
-  return (e.sigs ??= e.texts.map((t) => parseSig(t, e.method)));
+  if (e.sigs === null) e.sigs = e.texts.map((t) => parseSig(t));
+  return e.sigs;
 }
 
 // ---- argument conversion ---------------------------------------------------------------
@@ -492,7 +493,7 @@ function inputAt(
     const first = op.pos[i];
     const p = sig.params[i];
     if (first < 0) continue;
-    const count = p.outCount > 1 ? p.outCount : 1;
+    const count = Math.max(p.outCount, 1);
     if (k >= first && k < first + count) {
       const raw = i < np ? positional[i] : opts?.[p.js];
       return p.outCount > 1 ? (raw as unknown[])[k - first] : raw;
@@ -550,7 +551,7 @@ function decode(
   const arr = r as unknown[];
   const out = rets.map((c, i) => decodeOne(c, arr[i], sig, op, self, np, positional, opts)) as unknown[] &
     Record<string, unknown>;
-  if (sig.fields) sig.fields.forEach((f, i) => (out[f] = out[i]));
+  if (sig.fields) for (let i = 0; i < sig.fields.length; i++) out[sig.fields[i]] = out[i];
   return out;
 }
 
@@ -558,6 +559,7 @@ function decode(
  * Calls the Python-level name `e` with `args` (`self` for Tensor methods): the first overload
  * that accepts them, as python_arg_parser chooses.
  */
+// biome-ignore lint/suspicious/noExplicitAny: results are typed by the generated declarations
 export function call(e: Entry, self: Tensor | undefined, args: readonly unknown[]): any {
   const sigs = e.sigs ?? sigsOf(e);
   let n = args.length;
@@ -807,6 +809,9 @@ function mismatch(
 
 // ---- namespaces ------------------------------------------------------------------------
 
+// biome-ignore lint/suspicious/noExplicitAny: each is given its overloads by the generated declarations
+type Fn = (...args: unknown[]) => any;
+
 /** Layouts (`torch.strided`, ...). */
 export type Layout = 'strided' | 'sparseCoo' | 'sparseCsr' | 'mkldnn';
 
@@ -814,9 +819,9 @@ export type Layout = 'strided' | 'sparseCoo' | 'sparseCsr' | 'mkldnn';
 export function namespace(
   table: Record<string, readonly string[]>,
   label: string,
-): { entries: Record<string, Entry>; functions: Record<string, (...args: unknown[]) => any> } {
+): { entries: Record<string, Entry>; functions: Record<string, Fn> } {
   const entries: Record<string, Entry> = Object.create(null);
-  const functions: Record<string, (...args: unknown[]) => any> = Object.create(null);
+  const functions: Record<string, Fn> = Object.create(null);
   for (const [name, texts] of Object.entries(table)) {
     const e: Entry = { label: `${label}.${name}`, method: false, texts, sigs: null };
     entries[name] = e;
