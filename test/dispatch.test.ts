@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { torch, type Tensor } from '../lib/index';
 import { N } from '../lib/native';
+import { TORCH } from '../lib/torch/generated/signatures';
 
 const t = (data: number[] | number[][], dtype: 'float32' | 'float64' | 'int64' = 'float32'): Tensor =>
   torch.tensor(data, { dtype });
@@ -135,6 +136,13 @@ describe('generated torch functions and methods', () => {
     expect(torch.argsort(t([3, 1, 2]), { stable: true, descending: true }).toArray()).toEqual([0, 2, 1]);
   });
 
+  it('run under autocast like any dispatcher call', () => {
+    const a = torch.randn([4, 4]);
+    const r = torch.autocast('cpu', { dtype: 'bfloat16' }, () => torch.mm(a, a));
+    expect(r.dtype).toBe('bfloat16');
+    expect(torch.mm(a, a).dtype).toBe('float32');
+  });
+
   it('record autograd through the dispatcher', () => {
     const x = t([1, 2, 3]).requiresGrad_();
     const y = torch.cumprod(x, 0).sum();
@@ -157,6 +165,68 @@ describe('generated torch functions and methods', () => {
     const d = t([1]);
     d.dispose();
     expect(() => torch.cumprod(d, 0)).toThrow(/disposed/);
+  });
+});
+
+describe('generated functions under fuzzing', () => {
+  it('answer arbitrary small arguments with a result or an Error, never a crash', () => {
+    const values: unknown[] = [
+      undefined,
+      null,
+      true,
+      0,
+      1,
+      -1,
+      2.5,
+      Number.NaN,
+      'x',
+      'mean',
+      [],
+      [1],
+      [0, 1],
+      {},
+      { dim: 0 },
+      { out: null },
+      { bogus: 1 },
+    ];
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    // Ops that would allocate or wait on sizes taken from random numbers, or touch global state.
+    const skip =
+      /^(_|empty|full|zeros|ones|rand|randn|randint|randperm|arange|range|linspace|logspace|eye|tril_indices|triu_indices|hannWindow|hammingWindow|blackmanWindow|bartlettWindow|kaiserWindow|fromFile|set|manualSeed|seed|initialSeed|sleep|newFull|newEmpty|newZeros|newOnes|cudnn|miopen|mkldnn|fbgemm|quantize|q_|fakeQuantize)/;
+    // The generated ops (and the torch/functional.py forms that replace some of them).
+    const names = Object.keys(TORCH).filter((k) => typeof (torch as never)[k] === 'function' && !skip.test(k));
+    expect(names.length).toBeGreaterThan(400);
+    let calls = 0;
+    let ok = 0;
+    for (let i = 0; i < 4000; i++) {
+      const f = (torch as unknown as Record<string, (...a: unknown[]) => unknown>)[names[rand(names.length)]];
+      const x = torch.tidy(() =>
+        torch.tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { dtype: rand(2) ? 'float32' : 'int64' },
+        ),
+      );
+      const args = Array.from({ length: rand(4) }, () => (rand(3) === 0 ? x : values[rand(values.length)]));
+      calls++;
+      try {
+        torch.tidy(() => {
+          f(x, ...args);
+        });
+        ok++;
+      } catch (e) {
+        expect(e).toBeInstanceOf(Error);
+      }
+      x.dispose();
+    }
+    expect(calls).toBe(4000);
+    expect(ok).toBeGreaterThan(100);
   });
 });
 
