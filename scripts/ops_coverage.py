@@ -10,7 +10,8 @@ indexSelect; in-place `_` kept): torch.<name>, Tensor.prototype.<name> (methods,
 properties alike) or nn.functional.<name>. Every name left out is listed with the reason,
 worked out from libtorch's schema (native_functions.yaml) as scripts/gen_ops.py reads it.
 
-usage: python3 scripts/ops_coverage.py [--json FILE]   (needs the compiled torchts: npm run build)
+usage: python3 scripts/ops_coverage.py [--json FILE] [--names FILE]
+(without --names it loads the compiled torchts from dist/: npm run build:ts first)
 """
 
 from __future__ import annotations
@@ -116,9 +117,10 @@ def reasons_from_schema() -> dict[str, str]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", help="also write the report as JSON to this file")
+    ap.add_argument("--names", help="torchts' names as JSON {torch, methods, functional} instead of loading dist/")
     args = ap.parse_args()
 
-    have = torchts_names()
+    have = json.load(open(args.names, encoding="utf8")) if args.names else torchts_names()
     why = reasons_from_schema()
     sets = {
         "torch": (stub_names(os.path.join(TORCH_DIR, "_C", "_VariableFunctions.pyi")), set(have["torch"])),

@@ -65,7 +65,8 @@ export function encodeHeader(
   for (const t of tensors) {
     if (t.name === METADATA_KEY)
       throw new TorchError(`"${METADATA_KEY}" is reserved in safetensors files and cannot name a tensor`);
-    if (Object.hasOwn(json, t.name)) throw new TorchError(`two tensors are named ${JSON.stringify(t.name)}`);
+    if (Object.hasOwn(json, t.name))
+      throw new TorchError(`two tensors are named ${JSON.stringify(t.name)}`);
     const st = TO_ST[t.dtype];
     if (st === undefined)
       throw new TorchError(`safetensors cannot store dtype ${t.dtype} (tensor ${JSON.stringify(t.name)})`);
@@ -146,7 +147,10 @@ export function parseHeader(
       continue;
     }
     if (!isObject(v)) throw invalid(file, `the header entry of ${what} is not an object`);
-    const st = typeof v.dtype === 'string' && Object.hasOwn(FROM_ST, v.dtype) ? FROM_ST[v.dtype] : undefined;
+    const st =
+      typeof v.dtype === 'string' && Object.hasOwn(FROM_ST, v.dtype)
+        ? FROM_ST[v.dtype]
+        : undefined;
     if (!st) {
       throw invalid(
         file,
