@@ -18,9 +18,9 @@
 // the very tensor passed as argument k (in-place ops, out=, ops returning self), so that JS
 // returns the object it passed instead of a new one. Several results come back as an array.
 #include <ATen/ATen.h>
+#include <ATen/ScalarOps.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/stack.h>
-#include <ATen/native/TensorFactories.h>
 #include <torch/version.h>
 
 #include <cmath>
