@@ -14,8 +14,13 @@
  *   finalizer only        results are dropped; the FinalizationRegistry frees them. The
  *                         round's time includes a full GC and the finalizer callbacks at its
  *                         end, so the cost of collecting is counted
- *   raw native            the binding alone: `N.add(h, h, 1)` / `N.conv2d(...)` then `N.free`,
+ *   raw native            the binding alone: `N.add(h, h, 1)` / conv2d's `N.opCall(...)` then `N.free`,
  *                         no Tensor object (the floor the Tensor class adds to)
+ *   generic               the same op through the generic path every other op takes
+ *                         (`torch.add(a, b)` / `torch.conv2d(x, w, b, 1, 1)`: overload choice
+ *                         in lib/torch/dispatch.ts, boxed dispatcher call in native/ops/dispatch.cc),
+ *                         each result disposed: compare with `dispose`, the hand-bound row
+ *   generic raw           `N.opCall(id, ...)` then `N.free`: the generic native entry alone
  *
  * Python and torchts alternate (--passes times each, default 2), so a change in the
  * machine's load hits both; each side's figure is the median over all its rounds. Every
@@ -47,8 +52,23 @@ const gc = vm.runInNewContext('gc') as () => void;
 type CaseName = 'add' | 'conv2d';
 const CASES: Record<CaseName, number> = { add: 200_000, conv2d: 20_000 }; // default reps per round, as op_overhead.py
 
-type Pattern = 'dispose' | 'tidy (100 ops/scope)' | 'tidy (1 op/scope)' | 'finalizer only' | 'raw native';
-const PATTERNS: Pattern[] = ['dispose', 'tidy (100 ops/scope)', 'tidy (1 op/scope)', 'finalizer only', 'raw native'];
+type Pattern =
+  | 'dispose'
+  | 'tidy (100 ops/scope)'
+  | 'tidy (1 op/scope)'
+  | 'finalizer only'
+  | 'raw native'
+  | 'generic'
+  | 'generic raw';
+const PATTERNS: Pattern[] = [
+  'dispose',
+  'tidy (100 ops/scope)',
+  'tidy (1 op/scope)',
+  'finalizer only',
+  'raw native',
+  'generic',
+  'generic raw',
+];
 /** The row compared with Python: each result freed at once, as refcounting does. */
 const FAIR: Pattern = 'dispose';
 
@@ -117,6 +137,8 @@ function makeRunners(name: CaseName): { runners: Record<Pattern, Runner>; inputs
   // One op: returns the result Tensor. `raw` is the same op on handles, returning a handle.
   let op: () => Tensor;
   let raw: () => number;
+  let generic: () => Tensor;
+  let genericRaw: () => number;
   let inputs: Tensor[];
   if (name === 'add') {
     const a = torch.ones([1], { dtype: 'float32' });
@@ -125,6 +147,9 @@ function makeRunners(name: CaseName): { runners: Record<Pattern, Runner>; inputs
     const hb = b.handle;
     op = () => a.add(b);
     raw = () => N.add(ha, hb, 1) as number;
+    generic = () => torch.add(a, b);
+    const id = N.opResolve('aten::add', 'Tensor');
+    genericRaw = () => N.opCall(id, ha, hb) as number;
     inputs = [a, b];
   } else {
     torch.manualSeed(0);
@@ -132,8 +157,12 @@ function makeRunners(name: CaseName): { runners: Record<Pattern, Runner>; inputs
     const w = torch.randn([4, 3, 3, 3]);
     const b = torch.randn([4]);
     const [hx, hw, hb] = [x.handle, w.handle, b.handle];
+    // conv2d has no hand binding any more: F.conv2d validates in TS and calls the generic path.
     op = () => F.conv2d(x, w, b, 1, 1);
-    raw = () => N.conv2d(hx, hw, hb, [1, 1], [1, 1], [1, 1], 1) as number;
+    const id = N.opResolve('aten::conv2d', '');
+    raw = () => N.opCall(id, hx, hw, hb, [1, 1], [1, 1], [1, 1], 1) as number;
+    generic = () => torch.conv2d(x, w, b, 1, 1);
+    genericRaw = raw;
     inputs = [x, w, b];
   }
   const runners: Record<Pattern, Runner> = {
@@ -161,6 +190,15 @@ function makeRunners(name: CaseName): { runners: Record<Pattern, Runner>; inputs
     },
     'raw native': (n) => {
       for (let i = 0; i < n; i++) N.free(raw());
+    },
+    generic: (n) => {
+      for (let i = 0; i < n; i++) {
+        const c = generic();
+        c.dispose();
+      }
+    },
+    'generic raw': (n) => {
+      for (let i = 0; i < n; i++) N.free(genericRaw());
     },
   };
   return { runners, inputs };
@@ -384,6 +422,16 @@ async function main(): Promise<void> {
     `* the pattern that frees each result at once, as Python's refcounting does: the one the target is about`,
   );
   console.log(`min: the fastest round, less disturbed by other load on the machine`);
+  for (const name of args.cases) {
+    const hand = rows.find((r) => r.op === name && r.pattern === 'dispose');
+    const gen = rows.find((r) => r.op === name && r.pattern === 'generic');
+    if (hand && gen) {
+      console.log(
+        `${opLabel[name] ?? name}: generic path ${fmt(gen.torchts.median_us, 3)} µs vs hand-bound ${fmt(hand.torchts.median_us, 3)} µs ` +
+          `(x${fmt(gen.torchts.median_us / hand.torchts.median_us)}; mins x${fmt(gen.torchts.min_us / hand.torchts.min_us)})`,
+      );
+    }
+  }
   console.log(
     `empty loop per iteration: torchts ${fmt(loopTs.median_us, 4)} µs, Python ${fmt(loopPy?.median_us, 4)} µs (included in the figures above)`,
   );

@@ -21,14 +21,10 @@ import {
 import { type BinaryChoice, chooseBinary } from './prebuilds';
 import { TorchError } from './torch/errors';
 
-/** The raw native functions. Internal: arguments are validated by the TypeScript layer. */
-export interface Native {
-  readonly torchVersion: string;
-  readonly builtWithCuda: boolean;
-  libtorchPath(): string | null;
-  // biome-ignore lint/suspicious/noExplicitAny: the addon's exports are untyped; each wrapper in lib/ types its own use
-  [op: string]: any;
-}
+import type { NativeApi } from './native_api';
+
+/** The raw native functions (typed in native_api.ts). Internal: arguments are validated by the TypeScript layer. */
+export type Native = NativeApi;
 
 /** Where the addon came from and what it runs on. */
 export interface NativeInfo {

@@ -112,6 +112,9 @@ inline Napi::Value Self(const Info& info) { return info[0]; }
 
 using NativeFn = Napi::Value (*)(const Napi::CallbackInfo&);
 
+// The torch.Generator behind a JS generator handle (native/ops/creation.cc's table).
+const at::Generator& GeneratorAt(Napi::Env env, int64_t handle);
+
 }  // namespace torchts
 
 // Defines and registers a native function from an expression over `info` in one place.

@@ -20,6 +20,7 @@ void RegisterImage(Napi::Env env, Napi::Object exports);
 void RegisterAmp(Napi::Env env, Napi::Object exports);
 void RegisterCuda(Napi::Env env, Napi::Object exports);
 void RegisterDistributed(Napi::Env env, Napi::Object exports);
+void RegisterDispatch(Napi::Env env, Napi::Object exports);
 }  // namespace torchts
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -51,6 +52,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   torchts::RegisterAmp(env, exports);
   torchts::RegisterCuda(env, exports);
   torchts::RegisterDistributed(env, exports);
+  torchts::RegisterDispatch(env, exports);
   return exports;
 }
 

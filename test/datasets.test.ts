@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { data, torch, TorchError, vision } from '../lib/index';
+import { data, torch, vision } from '../lib/index';
 import { runReference, tempDir } from './parity/fixtures';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-datasets-'));

@@ -4,6 +4,13 @@ import { checkDevice, type Device } from './device';
 import { dtypeCode, isFloatingPoint, optDtypeCode, type DType } from './dtype';
 import { checkBool, checkInt, checkNumber, checkOptions, checkScalar, checkShape, typeError } from './errors';
 import { _wrap as wrap, Tensor } from './tensor';
+import { TORCH } from './generated/signatures';
+import { call, namespace } from './dispatch';
+
+const generated = namespace({ linspace: TORCH.linspace }, 'torch');
+function linspaceOp(start: unknown, end: unknown, steps: number, options: object): Tensor {
+  return call(generated.entries.linspace, undefined, [start, end, steps, options]);
+}
 
 /** Options accepted by every creation function. */
 export interface TensorOptions {
@@ -101,7 +108,9 @@ export function arange(a: number, b?: number | TensorOptions, c?: number | Tenso
 }
 
 /** `steps` values evenly spaced from start to end (inclusive). */
-export function linspace(start: number, end: number, steps: number, options?: TensorOptions): Tensor {
+export function linspace(start: number | Tensor, end: number | Tensor, steps: number, options?: TensorOptions): Tensor {
+  // Tensor endpoints (0-dim) take libtorch's Tensor overloads through the generic op path.
+  if (start instanceof Tensor || end instanceof Tensor) return linspaceOp(start, end, steps, options ?? {});
   const [o, dtype, device] = opts(options);
   return make(
     N.linspace(checkNumber(start, 'start'), checkNumber(end, 'end'), checkInt(steps, 'steps', 0), dtype, device),

@@ -125,7 +125,8 @@ export function unknownOption(key: string, argument: string, keys: readonly stri
 /**
  * The candidate closest to `word`: names are compared lowercased without `_` and `-` (so
  * `batch_size` finds `batchSize`), by edit distance with transpositions; ties go to the
- * earlier candidate. Undefined only when there are no candidates.
+ * earlier candidate. Undefined when nothing is close (more than max(2, half the word's length)
+ * edits away).
  */
 export function nearestKey(word: string, candidates: readonly string[]): string | undefined {
   const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, '');
@@ -139,7 +140,7 @@ export function nearestKey(word: string, candidates: readonly string[]): string 
       bestDistance = d;
     }
   }
-  return best;
+  return bestDistance <= Math.max(2, w.length / 2) ? best : undefined;
 }
 
 /** Optimal-string-alignment distance: insertions, deletions, substitutions, adjacent swaps. */

@@ -10,13 +10,22 @@ function handles(tensors: unknown, argument: string): number[] {
 }
 
 /** Concatenates tensors along an existing dimension. */
-export function cat(tensors: Tensor[], dim = 0): Tensor {
-  return wrap(N.cat(handles(tensors, 'tensors'), checkInt(dim, 'dim')));
+export function cat(tensors: Tensor[], dim?: number): Tensor;
+export function cat(tensors: Tensor[], options: { dim?: number }): Tensor;
+export function cat(tensors: Tensor[], dim: number | { dim?: number } = 0): Tensor {
+  return wrap(N.cat(handles(tensors, 'tensors'), checkInt(dimArg(dim), 'dim')));
+}
+
+/** `dim` given positionally or as `{ dim }`, as Python takes it. */
+function dimArg(dim: unknown): unknown {
+  return dim !== null && typeof dim === 'object' && !Array.isArray(dim) ? ((dim as { dim?: number }).dim ?? 0) : dim;
 }
 
 /** Stacks tensors along a new dimension. */
-export function stack(tensors: Tensor[], dim = 0): Tensor {
-  return wrap(N.stack(handles(tensors, 'tensors'), checkInt(dim, 'dim')));
+export function stack(tensors: Tensor[], dim?: number): Tensor;
+export function stack(tensors: Tensor[], options: { dim?: number }): Tensor;
+export function stack(tensors: Tensor[], dim: number | { dim?: number } = 0): Tensor {
+  return wrap(N.stack(handles(tensors, 'tensors'), checkInt(dimArg(dim), 'dim')));
 }
 
 /** Elements of `input` where `condition` is true, else of `other`. */
@@ -56,4 +65,14 @@ export function equal(a: Tensor, b: Tensor): boolean {
 
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
+}
+
+/** The number of elements of `input`. */
+export function numel(input: Tensor): number {
+  return tensorArg(input, 'input').numel();
+}
+
+/** The dtype floating-point tensors get by default: always float32 in torchts. */
+export function getDefaultDtype(): 'float32' {
+  return 'float32';
 }

@@ -9,6 +9,29 @@ export type { DType } from './dtype';
 export type { Device } from './device';
 export * from './creation';
 export * from './functions';
+// Everything else libtorch's schema has (torch.*, torch.linalg, torch.special), generated.
+export * from './generated/functions';
+// torch/functional.py's Python-level forms of some of them (variadic, string options, tuples).
+export {
+  atleast1d,
+  atleast2d,
+  atleast3d,
+  blockDiag,
+  broadcastShapes,
+  broadcastTensors,
+  cartesianProd,
+  cdist,
+  chainMatmul,
+  einsum,
+  meshgrid,
+  nonzero,
+  norm,
+  split,
+  tensordot,
+  unique,
+  uniqueConsecutive,
+  unravelIndex,
+} from './functional';
 export { Generator, randperm, getRngState, setRngState } from './generator';
 export { noGrad, enableGrad, inferenceMode, setGradEnabled, isGradEnabled, isInferenceModeEnabled } from './autograd';
 export { tidy, keep, memory, type MemoryReport } from './memory';

@@ -12,6 +12,10 @@ import { formatTensor } from './format';
 import { adopt, OWNED, type Owned } from './memory';
 import { TensorReductions } from './tensor_reduction';
 import { TensorShapeOps } from './tensor_shape';
+import type { TensorMethods } from './generated/tensor_methods';
+import { installGeneratedMethods } from './tensor_generated';
+import { call, methodEntries } from './dispatch';
+import { METHODS } from './generated/signatures';
 
 /** One item of `index()`: an integer, a slice string (`':'`, `'1:3'`, `'::2'`), `'...'`, `null` (new axis) or an index Tensor. */
 export type IndexItem = number | string | null | Tensor;
@@ -29,6 +33,19 @@ function memoryFormatCode(f: unknown): number {
   }
   return code;
 }
+
+const ELEMENT_SIZES: Record<DType, number> = {
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
+};
 
 /** Nested arrays of a tensor's values, as `toArray()` returns them. */
 export type NestedArray = number | boolean | NestedArray[];
@@ -295,7 +312,9 @@ export class Tensor implements Owned {
   // ---- conversion --------------------------------------------------------------------
 
   /**
-   * Converts to a device and/or dtype: `to('cuda')`, `to('float16')`, `to({ device, dtype })`.
+   * Converts to a device and/or dtype: `to('cuda')`, `to('float16')`, `to({ device, dtype })`,
+   * and Python's positional forms `to(device, dtype, nonBlocking, copy)`, `to(dtype, nonBlocking,
+   * copy)`, `to(other, nonBlocking, copy)`, each optionally ending in `{ memoryFormat }`.
    * Returns this tensor itself when nothing changes.
    */
   to(
@@ -304,32 +323,46 @@ export class Tensor implements Owned {
       | DType
       | Tensor
       | { device?: Device | string; dtype?: DType; nonBlocking?: boolean; copy?: boolean; memoryFormat?: MemoryFormat },
+    ...rest: (DType | boolean | { nonBlocking?: boolean; copy?: boolean; memoryFormat?: MemoryFormat })[]
   ): Tensor {
     let device: string | null = null;
     let dtype = -1;
     let nonBlocking = false;
     let copy = false;
     let format: number | null = null;
-    if (typeof target === 'string') {
-      if (/^(cpu|cuda)/.test(target)) device = checkDevice(target, 'target');
-      else dtype = dtypeCode(target, 'target');
-    } else if (target instanceof Tensor) {
-      device = target.device;
-      dtype = dtypeCode(target.dtype);
-    } else {
+    const readOptions = (v: unknown, argument: string): void => {
       const o = checkOptions<{
         device: string;
         dtype: DType;
         nonBlocking: boolean;
         copy: boolean;
         memoryFormat: MemoryFormat;
-      }>(target, 'target');
+      }>(v, argument);
       if (o.memoryFormat !== undefined) format = memoryFormatCode(o.memoryFormat);
-      device = checkDevice(o.device);
-      dtype = optDtypeCode(o.dtype);
+      if (o.device !== undefined) device = checkDevice(o.device);
+      if (o.dtype !== undefined) dtype = optDtypeCode(o.dtype);
       if (o.nonBlocking !== undefined) nonBlocking = checkBool(o.nonBlocking, 'nonBlocking');
       if (o.copy !== undefined) copy = checkBool(o.copy, 'copy');
-    }
+    };
+    let positional = rest;
+    const last = rest[rest.length - 1];
+    const trailing = last !== undefined && typeof last === 'object' ? last : undefined;
+    if (trailing !== undefined) positional = rest.slice(0, -1);
+    let isDevice = false;
+    if (typeof target === 'string') {
+      isDevice = /^(cpu|cuda)/.test(target);
+      if (isDevice) device = checkDevice(target, 'target');
+      else dtype = dtypeCode(target, 'target');
+    } else if (target instanceof Tensor) {
+      device = target.device;
+      dtype = dtypeCode(target.dtype);
+    } else readOptions(target, 'target');
+    let i = 0;
+    if (isDevice && typeof positional[0] === 'string') dtype = dtypeCode(positional[i++], 'dtype');
+    if (i < positional.length) nonBlocking = checkBool(positional[i++], 'nonBlocking');
+    if (i < positional.length) copy = checkBool(positional[i++], 'copy');
+    if (i < positional.length) throw typeError('at most device, dtype, nonBlocking and copy', 'to', rest);
+    if (trailing !== undefined) readOptions(trailing, 'options');
     const h = N.to(this.handle, dtype, device, nonBlocking, copy, format) as number;
     return h === this._h ? this : wrap(h);
   }
@@ -379,6 +412,24 @@ export class Tensor implements Owned {
   }
   byte(): Tensor {
     return this.to('uint8');
+  }
+  char(): Tensor {
+    return this.to('int8');
+  }
+  short(): Tensor {
+    return this.to('int16');
+  }
+  /** Alias of `dim()`. */
+  ndimension(): number {
+    return this.dim();
+  }
+  /** Alias of `numel()`. */
+  nelement(): number {
+    return this.numel();
+  }
+  /** Bytes per element of this tensor's dtype. */
+  elementSize(): number {
+    return ELEMENT_SIZES[this.dtype];
   }
   /** This tensor if already contiguous (in `memoryFormat`), else a contiguous copy. */
   contiguous(memoryFormat: MemoryFormat = 'contiguousFormat'): Tensor {
@@ -583,8 +634,14 @@ type BinaryName = (typeof BINARY)[number];
 export interface Tensor
   extends Record<UnaryName, () => Tensor>,
     Record<UnaryInPlaceName, () => Tensor>,
-    Record<BinaryName, (other: Tensor | number) => Tensor>,
-    Record<`${BinaryName}_`, (other: Tensor | number) => Tensor> {}
+    Record<
+      BinaryName,
+      (other: Tensor | number | boolean, options?: { roundingMode?: 'trunc' | 'floor' | null }) => Tensor
+    >,
+    Record<
+      `${BinaryName}_`,
+      (other: Tensor | number | boolean, options?: { roundingMode?: 'trunc' | 'floor' | null }) => Tensor
+    > {}
 
 Object.defineProperty(Tensor.prototype, OWNED, { value: true });
 
@@ -592,27 +649,41 @@ function defineMethod(name: string, value: (this: Tensor, ...args: never[]) => T
   Object.defineProperty(Tensor.prototype, name, { value, writable: true, configurable: true });
 }
 
+// The generated (schema) form of each method below: what the direct bindings do not take
+// (div's roundingMode, round's decimals, a 0-dim Tensor for a number, ...) goes there.
+const schemaMethods = methodEntries(METHODS);
+function schemaCall(name: string, self: Tensor, args: unknown[]): Tensor {
+  return call(schemaMethods[name], self, args);
+}
+
 for (const name of BINARY) {
-  const [tt, ts, tt_, ts_] = [N[name], N[`${name}S`], N[`${name}_`], N[`${name}S_`]];
-  defineMethod(name, function (this: Tensor, o: unknown): Tensor {
-    return wrap(o instanceof Tensor ? tt(this.handle, o.handle) : ts(this.handle, checkOperand(o, 'other')));
+  const [tt, ts, tt_, ts_] = [N[name], N[`${name}S` as const], N[`${name}_` as const], N[`${name}S_` as const]];
+  defineMethod(name, function (this: Tensor, o: unknown, options?: unknown): Tensor {
+    if (options !== undefined) return schemaCall(name, this, [o, options]);
+    if (o instanceof Tensor) return wrap(tt(this.handle, o.handle));
+    if (typeof o === 'number' || typeof o === 'boolean') return wrap(ts(this.handle, o));
+    return schemaCall(name, this, [o]);
   });
-  defineMethod(`${name}_`, function (this: Tensor, o: unknown): Tensor {
+  defineMethod(`${name}_`, function (this: Tensor, o: unknown, options?: unknown): Tensor {
+    if (options !== undefined) return schemaCall(`${name}_`, this, [o, options]);
     if (o instanceof Tensor) tt_(this.handle, o.handle);
-    else ts_(this.handle, checkOperand(o, 'other'));
+    else if (typeof o === 'number' || typeof o === 'boolean') ts_(this.handle, o);
+    else return schemaCall(`${name}_`, this, [o]);
     return this;
   });
 }
 
 for (const name of [...UNARY, ...UNARY_NO_INPLACE]) {
   const fn = N[name];
-  defineMethod(name, function (this: Tensor): Tensor {
-    return wrap(fn(this.handle));
+  defineMethod(name, function (this: Tensor, a?: unknown, b?: unknown): Tensor {
+    if (a === undefined && b === undefined) return wrap(fn(this.handle));
+    return schemaCall(name, this, b === undefined ? [a] : [a, b]);
   });
 }
 for (const name of UNARY) {
-  const fn = N[`${name}_`];
-  defineMethod(`${name}_`, function (this: Tensor): Tensor {
+  const fn = N[`${name}_` as const];
+  defineMethod(`${name}_`, function (this: Tensor, a?: unknown, b?: unknown): Tensor {
+    if (a !== undefined || b !== undefined) return schemaCall(`${name}_`, this, b === undefined ? [a] : [a, b]);
     fn(this.handle);
     return this;
   });
@@ -622,9 +693,11 @@ export { wrap as _wrap, tensorArg as _tensorArg, indexSpec as _indexSpec, MAKE a
 
 // Reductions and shape/indexing methods live in their own files; they are installed here,
 // after the class exists (those files import it back).
-export interface Tensor extends TensorReductions, TensorShapeOps {}
+export interface Tensor extends TensorReductions, TensorShapeOps, TensorMethods {}
 for (const methods of [TensorReductions, TensorShapeOps]) {
   for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(methods.prototype))) {
     if (name !== 'constructor') Object.defineProperty(Tensor.prototype, name, descriptor);
   }
 }
+// Every other method libtorch's schema has, through the generic op path.
+installGeneratedMethods(Tensor.prototype);

@@ -83,15 +83,6 @@ export class TensorShapeOps {
   gather(this: Tensor, dim: number, index: Tensor): Tensor {
     return wrap(N.gather(this.handle, checkInt(dim, 'dim'), tensorArg(index, 'index').handle));
   }
-  scatter(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-    return wrap(
-      N.scatter(this.handle, checkInt(dim, 'dim'), tensorArg(index, 'index').handle, tensorArg(src, 'src').handle),
-    );
-  }
-  scatter_<T extends Tensor>(this: T, dim: number, index: Tensor, src: Tensor): T {
-    N.scatter_(this.handle, checkInt(dim, 'dim'), tensorArg(index, 'index').handle, tensorArg(src, 'src').handle);
-    return this;
-  }
   /**
    * Indexing and slicing, as Python's `t[...]`: `t.index(0, '1:3', '...', null, idx)` is
    * `t[0, 1:3, ..., None, idx]`.

@@ -22,6 +22,12 @@ static std::optional<at::Generator> OptGen(const Info& info, size_t i) {
   return Gen(info, i);
 }
 
+const at::Generator& GeneratorAt(Napi::Env env, int64_t h) {
+  if (h < 0 || h >= int64_t(Generators().size()))
+    ThrowTorchError(env, "Generator handle " + std::to_string(h) + " does not name a torch.Generator");
+  return Generators()[h];
+}
+
 void RegisterCreation(Napi::Env env, Napi::Object exports) {
   // (shape, dtype, device)
   TORCHTS_DEF("zeros", { return Ret(info, at::zeros(IntList(info, 0), Options(info, 1))); });

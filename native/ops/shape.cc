@@ -70,11 +70,6 @@ void RegisterShape(Napi::Env env, Napi::Object exports) {
   TORCHTS_DEF("indexSelect", { return Ret(info, Tns(info, 0).index_select(Int(info, 1), Tns(info, 2))); });
   TORCHTS_DEF("gather", { return Ret(info, Tns(info, 0).gather(Int(info, 1), Tns(info, 2))); });
   // (self, dim, index, src)
-  TORCHTS_DEF("scatter", { return Ret(info, Tns(info, 0).scatter(Int(info, 1), Tns(info, 2), Tns(info, 3))); });
-  TORCHTS_DEF("scatter_", {
-    Tns(info, 0).scatter_(Int(info, 1), Tns(info, 2), Tns(info, 3));
-    return Self(info);
-  });
   // (self, indices)
   TORCHTS_DEF("index", { return Ret(info, Tns(info, 0).index(IndexList(info, 1))); });
   // (self, indices, value handle) / (self, indices, scalar)

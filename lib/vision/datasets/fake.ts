@@ -40,7 +40,7 @@ export class FakeData implements Dataset<[Tensor, number]> {
     this.size = checkInt(size, 'size', 0);
     if (!Array.isArray(imageSize) || imageSize.length === 0)
       throw typeError('an image shape like [3, 224, 224]', 'imageSize', imageSize);
-    imageSize.forEach((d, i) => checkInt(d, `imageSize[${i}]`, 1));
+    for (const [i, d] of imageSize.entries()) checkInt(d, `imageSize[${i}]`, 1);
     this.imageSize = [...imageSize];
     this.numClasses = checkInt(numClasses, 'numClasses', 1);
     this.transform = transform ?? o.transform;
