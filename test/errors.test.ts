@@ -601,6 +601,7 @@ describe('checkOptions with the valid keys', () => {
     expect(nearestKey('lr_decay', ['lr', 'lrDecay'])).toBe('lrDecay');
     expect(nearestKey('mometnum', ['momentum', 'dampening'])).toBe('momentum'); // a swap counts once
     expect(nearestKey('x', [])).toBeUndefined();
+    expect(nearestKey('colour', ['batchSize', 'shuffle'])).toBeUndefined(); // nothing close: no guess
   });
 });
 

@@ -125,8 +125,8 @@ export function unknownOption(key: string, argument: string, keys: readonly stri
 /**
  * The candidate closest to `word`: names are compared lowercased without `_` and `-` (so
  * `batch_size` finds `batchSize`), by edit distance with transpositions; ties go to the
- * earlier candidate. Undefined when nothing is close (more than max(2, half the word's length)
- * edits away).
+ * earlier candidate. Undefined when nothing is close: more than max(2, half the word's length)
+ * edits away, unless the word starts the name.
  */
 export function nearestKey(word: string, candidates: readonly string[]): string | undefined {
   const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, '');
@@ -140,7 +140,9 @@ export function nearestKey(word: string, candidates: readonly string[]): string 
       bestDistance = d;
     }
   }
-  return bestDistance <= Math.max(2, w.length / 2) ? best : undefined;
+  if (best === undefined) return undefined;
+  // Close: a few edits away, or the word is the start of the name (`padd` for `padding`).
+  return bestDistance <= Math.max(2, w.length / 2) || norm(best).startsWith(w) ? best : undefined;
 }
 
 /** Optimal-string-alignment distance: insertions, deletions, substitutions, adjacent swaps. */
