@@ -39,6 +39,11 @@ const CASES: Record<string, { build: () => Model; aux: number[] }> = {
   },
 };
 
+// The reference runs with 2 intra-op threads (torch.set_num_threads(2) in the script); the same
+// count here gives the kernels the same reduction order, which exact parity needs (the test
+// processes otherwise run libtorch on one thread: vitest.config.mts).
+torch.setNumThreads(2);
+
 const MODELS = process.env.PARITY_MODELS?.split(',').filter((m) => m in CASES) ?? Object.keys(CASES);
 const TOL = { output: 0, grad: 0, stats: 0, params: 0 };
 const report = (what: string, err: number): number => {
