@@ -20,6 +20,10 @@ import { readFixtures, runReference, under } from './fixtures';
 // processes otherwise run libtorch on one thread: vitest.config.mts).
 torch.setNumThreads(2);
 
+// Three training steps of a full-size model take ~10 s on an idle 2-core machine and over 60 s
+// when other test files share the cores; the limit is for hangs, not speed.
+const STEPS_TIMEOUT = 300_000;
+
 const MODELS = (process.env.PARITY_MODELS?.split(',') ?? ['resnet18', 'resnet50', 'resnext50_32x4d']) as (
   | 'resnet18'
   | 'resnet50'
@@ -92,7 +96,7 @@ describe.each(MODELS)('%s', (name) => {
     expect(report(`${name} worst running statistic (${b.key})`, b.err)).toBeLessThanOrEqual(TOL.stats);
   });
 
-  it('matches after 3 SGD steps (momentum 0.9, weight decay 1e-4, nesterov)', () => {
+  it('matches after 3 SGD steps (momentum 0.9, weight decay 1e-4, nesterov)', { timeout: STEPS_TIMEOUT }, () => {
     const m = freshModel();
     train(new optim.SGD(m.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-4, nesterov: true }), m);
     // The steps must have moved the weights, or this would compare the initial state.
@@ -102,7 +106,7 @@ describe.each(MODELS)('%s', (name) => {
     m.dispose();
   });
 
-  it('matches after 3 AdamW steps', () => {
+  it('matches after 3 AdamW steps', { timeout: STEPS_TIMEOUT }, () => {
     const m = freshModel();
     train(new optim.AdamW(m.parameters(), { lr: 1e-3, weightDecay: 0.01 }), m);
     expect(worst(m.stateDict(), init).err).toBeGreaterThan(1e-3);
