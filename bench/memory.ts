@@ -124,7 +124,7 @@ function main(): void {
       const order = r % 2 === 0 ? spec.sides : [...spec.sides].reverse();
       for (const side of order) {
         const run = runSide(caseName, side, args.quick ? spec.quickBatches : null);
-        (runs[side] ??= []).push(run);
+        runs[side] = [...(runs[side] ?? []), run];
         console.log(
           `  ${caseName.padEnd(15)} ${side.padEnd(22)} peak ${run.peakRssMB.toFixed(0).padStart(5)} MB  ${run.seconds.toFixed(2).padStart(7)} s`,
         );

@@ -1,4 +1,5 @@
-import { checkBool, checkInt, checkOptions, rangeError } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkBool, checkInt, rangeError } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 import * as F from '../functional';
 import * as init from '../init';
@@ -16,7 +17,14 @@ export interface Conv2dOptions extends FactoryOptions {
   paddingMode?: 'zeros';
 }
 
-/** 2-d convolution over [N, C, H, W] inputs: `new nn.Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false })`. */
+const CONV2D_POSITIONAL = ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode'] as const;
+const CONV2D_KEYS = [...CONV2D_POSITIONAL, 'device', 'dtype'] as const;
+
+/**
+ * 2-d convolution over [N, C, H, W] inputs. PyTorch's optional arguments may be positional, in
+ * its order (stride, padding, dilation, groups, bias, paddingMode), or named:
+ * `new nn.Conv2d(1, 32, 3, 1)`, `new nn.Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false })`.
+ */
 export class Conv2d extends Module {
   weight: Parameter;
   bias: Parameter | null;
@@ -28,9 +36,24 @@ export class Conv2d extends Module {
   readonly dilation: [number, number];
   readonly groups: number;
 
-  constructor(inChannels: number, outChannels: number, kernelSize: F.Size2, options: Conv2dOptions = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: F.Size2,
+    ...args: WithOptions<
+      [
+        stride: F.Size2,
+        padding: F.Size2 | 'same' | 'valid',
+        dilation: F.Size2,
+        groups: number,
+        bias: boolean,
+        paddingMode: 'zeros',
+      ],
+      Conv2dOptions
+    >
+  ) {
     super();
-    const o = checkOptions<Conv2dOptions>(options);
+    const o = bindArgs<Conv2dOptions>(args, CONV2D_POSITIONAL, 'Conv2d', CONV2D_KEYS);
     this.inChannels = checkInt(inChannels, 'inChannels', 1);
     this.outChannels = checkInt(outChannels, 'outChannels', 1);
     this.kernelSize = F.pair(kernelSize, 'kernelSize', 1);
