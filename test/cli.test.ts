@@ -61,7 +61,9 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-describe('torchts train / eval', () => {
+// Each test spawns the CLI (its own timeout is 300 s); on a loaded 2-core machine a 2-epoch run
+// takes ~15 s quiet and past vitest's 60 s default under load, so the tests wait as long as the CLI may.
+describe('torchts train / eval', { timeout: 300_000 }, () => {
   it('trains, reports each epoch, and writes a checkpoint and the weights', () => {
     const r = run(['train', ...common, '--out', 'full']);
     expect(r.status, r.stderr).toBe(0);
