@@ -48,3 +48,4 @@ export {
   type RMSNormOptions,
 } from './modules/normalization';
 export { Unflatten } from './modules/flatten';
+export * as utils from './utils';
