@@ -49,3 +49,26 @@ export {
 } from './modules/normalization';
 export { Unflatten } from './modules/flatten';
 export * as utils from './utils';
+export {
+  L1Loss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  SmoothL1Loss,
+  HuberLoss,
+  KLDivLoss,
+  PoissonNLLLoss,
+  GaussianNLLLoss,
+  HingeEmbeddingLoss,
+  MarginRankingLoss,
+  CosineEmbeddingLoss,
+  MultiLabelMarginLoss,
+  SoftMarginLoss,
+  MultiLabelSoftMarginLoss,
+  MultiMarginLoss,
+  TripletMarginLoss,
+  TripletMarginWithDistanceLoss,
+  CTCLoss,
+  NLLLoss2d,
+  type LegacyReduction,
+} from './modules/loss_more';
+export { PairwiseDistance, CosineSimilarity } from './modules/distance';

@@ -10,7 +10,8 @@ For each case (a layer or a loss built with seeded weights) it writes, under '<c
                 (out * proj).sum()
   grad_x        the input's gradient;   grad/<name>  each parameter's gradient
   after/<name>  every buffer after all passes (running statistics, num_batches_tracked)
-Losses also write 'target' and, when used, 'weight'. reprs.json maps each layer case to repr(module).
+Losses also write 'target' and, when used, 'weight'. MULTI cases write their inputs
+'in/<i>' and the gradients 'grad_in/<i>' of the floating point ones. reprs.json maps each layer case to repr(module).
 """
 import json
 import os
@@ -227,16 +228,76 @@ def run_loss(seed, name, make, shape, target):
     return out
 
 
+def sign(*shape):
+    return torch.randint(0, 2, shape).float() * 2 - 1
+
+
+def ctc_inputs():
+    return [torch.randn(6, 2, 4).log_softmax(2), torch.randint(1, 4, (2, 3)), torch.tensor([6, 5]), torch.tensor([3, 2])]
+
+
+# Modules of several inputs (loss_more.ts, distance.ts): name: (module factory, inputs factory).
+# The inputs at the given indices get gradients (not targets or lengths).
+MULTI = {
+    "l1": (lambda: nn.L1Loss(), lambda: [torch.randn(4, 3), torch.randn(4, 3)], (0, 1)),
+    "l1_legacy_sum": (lambda: nn.L1Loss(size_average=False), lambda: [torch.randn(4, 3), torch.randn(4, 3)], (0,)),
+    "bce_weight": (lambda: nn.BCELoss(torch.rand(4, 3)), lambda: [torch.rand(4, 3) * 0.9 + 0.05, torch.rand(4, 3)], (0,)),
+    "bce_logits_pos_weight": (lambda: nn.BCEWithLogitsLoss(reduction="sum", pos_weight=torch.rand(3) + 0.5), lambda: [torch.randn(4, 3), torch.rand(4, 3)], (0,)),
+    "bce_logits_weight_none": (lambda: nn.BCEWithLogitsLoss(torch.rand(3), reduction="none"), lambda: [torch.randn(4, 3), torch.rand(4, 3)], (0,)),
+    "smooth_l1_beta": (lambda: nn.SmoothL1Loss(beta=0.5), lambda: [torch.randn(4, 3), torch.randn(4, 3)], (0,)),
+    "huber": (lambda: nn.HuberLoss("sum", 0.7), lambda: [torch.randn(4, 3), torch.randn(4, 3)], (0, 1)),
+    "kl_batchmean": (lambda: nn.KLDivLoss(reduction="batchmean"), lambda: [torch.randn(4, 5).log_softmax(1), torch.randn(4, 5).softmax(1)], (0, 1)),
+    "kl_log_target": (lambda: nn.KLDivLoss(reduction="sum", log_target=True), lambda: [torch.randn(4, 5).log_softmax(1), torch.randn(4, 5).log_softmax(1)], (0, 1)),
+    "poisson": (lambda: nn.PoissonNLLLoss(), lambda: [torch.randn(4, 3), torch.poisson(torch.rand(4, 3) * 3)], (0,)),
+    "poisson_full": (lambda: nn.PoissonNLLLoss(False, True), lambda: [torch.rand(4, 3) + 0.1, torch.poisson(torch.rand(4, 3) * 3)], (0,)),
+    "gaussian": (lambda: nn.GaussianNLLLoss(), lambda: [torch.randn(4, 3), torch.randn(4, 3), torch.rand(4, 3) + 0.1], (0, 2)),
+    "gaussian_full": (lambda: nn.GaussianNLLLoss(full=True, reduction="sum"), lambda: [torch.randn(4, 3), torch.randn(4, 3), torch.rand(4, 1) + 0.1], (0, 2)),
+    "hinge": (lambda: nn.HingeEmbeddingLoss(0.5), lambda: [torch.randn(4, 3), sign(4, 3)], (0,)),
+    "margin_ranking": (lambda: nn.MarginRankingLoss(0.2), lambda: [torch.randn(5), torch.randn(5), sign(5)], (0, 1)),
+    "cosine_embedding": (lambda: nn.CosineEmbeddingLoss(0.1), lambda: [torch.randn(4, 5), torch.randn(4, 5), sign(4)], (0, 1)),
+    "multilabel_margin": (lambda: nn.MultiLabelMarginLoss(), lambda: [torch.randn(3, 4), torch.tensor([[3, 0, -1, 1], [1, 2, 3, -1], [0, -1, 2, 2]])], (0,)),
+    "soft_margin": (lambda: nn.SoftMarginLoss(), lambda: [torch.randn(4, 3), sign(4, 3)], (0,)),
+    "multilabel_soft_margin": (lambda: nn.MultiLabelSoftMarginLoss(torch.rand(3)), lambda: [torch.randn(4, 3), torch.randint(0, 2, (4, 3)).float()], (0,)),
+    "multi_margin": (lambda: nn.MultiMarginLoss(2, 0.5, torch.rand(5)), lambda: [torch.randn(4, 5), torch.randint(0, 5, (4,))], (0,)),
+    "triplet": (lambda: nn.TripletMarginLoss(0.5, 1.0, swap=True), lambda: [torch.randn(4, 6), torch.randn(4, 6), torch.randn(4, 6)], (0, 1, 2)),
+    "triplet_distance": (lambda: nn.TripletMarginWithDistanceLoss(swap=True), lambda: [torch.randn(4, 6), torch.randn(4, 6), torch.randn(4, 6)], (0, 1, 2)),
+    "ctc": (lambda: nn.CTCLoss(), ctc_inputs, (0,)),
+    "ctc_sum_zero_inf": (lambda: nn.CTCLoss(0, "sum", True), ctc_inputs, (0,)),
+    "nll2d": (lambda: nn.NLLLoss2d(), lambda: [torch.randn(2, 3, 4, 4).log_softmax(1), torch.randint(0, 3, (2, 4, 4))], (0,)),
+    "pairwise_distance": (lambda: nn.PairwiseDistance(1.0, keepdim=True), lambda: [torch.randn(4, 5), torch.randn(4, 5)], (0, 1)),
+    "cosine_similarity": (lambda: nn.CosineSimilarity(0), lambda: [torch.randn(4, 5), torch.randn(4, 5)], (0, 1)),
+}
+
+
+def run_multi(seed, name, make, inputs, grads):
+    torch.manual_seed(seed)
+    m = make()
+    REPRS[name] = repr(m)
+    out = tensors.prefixed({k: v.clone() for k, v in m.state_dict().items()}, "state/")
+    xs = [x.detach().requires_grad_(i in grads) for i, x in enumerate(inputs())]
+    y = m(*xs)
+    proj = torch.randn(y.shape)
+    (y * proj).sum().backward()
+    for i, x in enumerate(xs):
+        out[f"in/{i}"] = x
+        if x.grad is not None:
+            out[f"grad_in/{i}"] = x.grad
+    out.update({"out0": y, "proj": proj})
+    return out
+
+
 def main(folder):
     result = {}
     for seed, (name, args) in enumerate(LAYERS.items()):
         result.update(tensors.prefixed(run_layer(seed, name, *args), f"{name}/"))
     for seed, (name, (make, shape, target, _)) in enumerate(LOSSES.items()):
         result.update(tensors.prefixed(run_loss(1000 + seed, name, make, shape, target), f"{name}/"))
+    for seed, (name, args) in enumerate(MULTI.items()):
+        result.update(tensors.prefixed(run_multi(2000 + seed, name, *args), f"{name}/"))
     tensors.save(folder, result)
     with open(os.path.join(folder, "reprs.json"), "w") as f:
         json.dump(REPRS, f)
-    print(f"{len(LAYERS) + len(LOSSES)} cases, {len(result)} tensors")
+    print(f"{len(LAYERS) + len(LOSSES) + len(MULTI)} cases, {len(result)} tensors")
 
 
 if __name__ == "__main__":

@@ -148,6 +148,38 @@ const LOSSES: Record<string, (w: Tensor) => Loss> = {
   mse_none: () => new nn.MSELoss({ reduction: 'none' }),
 };
 
+type Multi = nn.Module & { forward(...inputs: Tensor[]): Tensor };
+/** The torchts side of each MULTI case: `w(key)` is a placeholder for a buffer that loadStateDict overwrites. */
+const MULTI: Record<string, (w: (key: string) => Tensor) => nn.Module> = {
+  l1: () => new nn.L1Loss(),
+  l1_legacy_sum: () => new nn.L1Loss(false),
+  bce_weight: (w) => new nn.BCELoss(w('weight')),
+  bce_logits_pos_weight: (w) => new nn.BCEWithLogitsLoss({ reduction: 'sum', posWeight: w('pos_weight') }),
+  bce_logits_weight_none: (w) => new nn.BCEWithLogitsLoss(w('weight'), { reduction: 'none' }),
+  smooth_l1_beta: () => new nn.SmoothL1Loss({ beta: 0.5 }),
+  huber: () => new nn.HuberLoss('sum', 0.7),
+  kl_batchmean: () => new nn.KLDivLoss({ reduction: 'batchmean' }),
+  kl_log_target: () => new nn.KLDivLoss({ reduction: 'sum', logTarget: true }),
+  poisson: () => new nn.PoissonNLLLoss(),
+  poisson_full: () => new nn.PoissonNLLLoss(false, true),
+  gaussian: () => new nn.GaussianNLLLoss(),
+  gaussian_full: () => new nn.GaussianNLLLoss({ full: true, reduction: 'sum' }),
+  hinge: () => new nn.HingeEmbeddingLoss(0.5),
+  margin_ranking: () => new nn.MarginRankingLoss(0.2),
+  cosine_embedding: () => new nn.CosineEmbeddingLoss(0.1),
+  multilabel_margin: () => new nn.MultiLabelMarginLoss(),
+  soft_margin: () => new nn.SoftMarginLoss(),
+  multilabel_soft_margin: (w) => new nn.MultiLabelSoftMarginLoss(w('weight')),
+  multi_margin: (w) => new nn.MultiMarginLoss(2, 0.5, w('weight')),
+  triplet: () => new nn.TripletMarginLoss(0.5, 1.0, { swap: true }),
+  triplet_distance: () => new nn.TripletMarginWithDistanceLoss({ swap: true }),
+  ctc: () => new nn.CTCLoss(),
+  ctc_sum_zero_inf: () => new nn.CTCLoss(0, 'sum', true),
+  nll2d: () => new nn.NLLLoss2d(),
+  pairwise_distance: () => new nn.PairwiseDistance(1.0, { keepdim: true }),
+  cosine_similarity: () => new nn.CosineSimilarity(0),
+};
+
 let dir: string;
 let ref: Fixtures;
 let reprs: Record<string, string>;
@@ -189,7 +221,7 @@ it('fixtures round-trip through Python unchanged (float32, float64, int64; scala
 
 it('covers every case of the reference script', () => {
   const cases = new Set(Object.keys(ref).map((k) => k.split('/')[0]));
-  expect([...cases].sort()).toEqual([...Object.keys(LAYERS), ...Object.keys(LOSSES)].sort());
+  expect([...cases].sort()).toEqual([...Object.keys(LAYERS), ...Object.keys(LOSSES), ...Object.keys(MULTI)].sort());
 });
 
 /** Loads PyTorch's state dict (strict) after checking the keys are the same, in the same order. */
@@ -250,6 +282,24 @@ describe('losses', () => {
     expectClose(y, f.out0, tol, 'loss');
     y.mul(f.proj).sum().backward();
     expectClose(x.grad, f.grad_x, tol, 'input gradient');
+  });
+});
+
+describe('modules of several inputs', () => {
+  it.each(Object.keys(MULTI))('%s', (name) => {
+    const f = under(ref, `${name}/`);
+    const state = under(f, 'state/');
+    const m = MULTI[name]((key) => torch.onesLike(state[key])) as Multi;
+    expect(m.toString()).toBe(reprs[name]);
+    loadReferenceState(m, f);
+    const inputs = under(f, 'in/');
+    const grads = under(f, 'grad_in/');
+    const xs = Object.keys(inputs).map((i) => (grads[i] ? inputs[i].requiresGrad_(true) : inputs[i]));
+    const y = m.forward(...xs);
+    expectClose(y, f.out0, EXACT, 'output');
+    y.mul(f.proj).sum().backward();
+    expect(Object.keys(grads).length).toBeGreaterThan(0);
+    for (const i of Object.keys(grads)) expectClose(xs[Number(i)].grad, grads[i], EXACT, `gradient of input ${i}`);
   });
 });
 
