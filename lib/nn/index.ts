@@ -72,3 +72,38 @@ export {
   type LegacyReduction,
 } from './modules/loss_more';
 export { PairwiseDistance, CosineSimilarity } from './modules/distance';
+export {
+  ConstantPad1d,
+  ConstantPad2d,
+  ConstantPad3d,
+  ZeroPad1d,
+  ZeroPad2d,
+  ZeroPad3d,
+  ReflectionPad1d,
+  ReflectionPad2d,
+  ReflectionPad3d,
+  ReplicationPad1d,
+  ReplicationPad2d,
+  ReplicationPad3d,
+  CircularPad1d,
+  CircularPad2d,
+  CircularPad3d,
+} from './modules/padding';
+export {
+  MaxPool1d,
+  MaxPool3d,
+  AvgPool1d,
+  AvgPool3d,
+  AdaptiveAvgPool1d,
+  AdaptiveAvgPool3d,
+  AdaptiveMaxPool1d,
+  AdaptiveMaxPool3d,
+  LPPool1d,
+  LPPool2d,
+  LPPool3d,
+  FractionalMaxPool2d,
+  FractionalMaxPool3d,
+  MaxUnpool1d,
+  MaxUnpool2d,
+  MaxUnpool3d,
+} from './modules/pooling_more';

@@ -19,6 +19,7 @@ import sys
 
 import torch
 from torch import nn
+import torch.nn.functional as F
 
 import tensors
 
@@ -145,6 +146,38 @@ LAYERS = {
     "lrn": (lambda: nn.LocalResponseNorm(3), (2, 6, 4, 4), 1, True, torch.float32),
     "lrn_3d_args": (lambda: nn.LocalResponseNorm(2, 1e-2, 0.5, 2.0), (2, 5, 6), 1, True, torch.float32),
     "unflatten": (lambda: nn.Unflatten(1, (7, 1, 7)), (2, 49), 1, True, torch.float32),
+    # padding.ts
+    "constant_pad1d": (lambda: nn.ConstantPad1d((1, 2), 1.5), (2, 3, 5), 1, True, torch.float32),
+    "constant_pad2d": (lambda: nn.ConstantPad2d(1, -0.5), IMG, 1, True, torch.float32),
+    "constant_pad3d": (lambda: nn.ConstantPad3d((1, 0, 2, 1, 0, 1), 2.0), (1, 2, 3, 3, 3), 1, True, torch.float32),
+    "zero_pad1d": (lambda: nn.ZeroPad1d(2), (2, 3, 5), 1, True, torch.float32),
+    "zero_pad2d": (lambda: nn.ZeroPad2d((1, 2, 0, 1)), IMG, 1, True, torch.float32),
+    "zero_pad3d": (lambda: nn.ZeroPad3d(1), (1, 2, 2, 3, 3), 1, True, torch.float32),
+    "reflection_pad1d": (lambda: nn.ReflectionPad1d((2, 1)), (2, 3, 5), 1, True, torch.float32),
+    "reflection_pad2d": (lambda: nn.ReflectionPad2d((1, 2, 2, 0)), IMG, 1, True, torch.float32),
+    "reflection_pad3d": (lambda: nn.ReflectionPad3d(1), (1, 2, 3, 3, 3), 1, True, torch.float32),
+    "replication_pad1d": (lambda: nn.ReplicationPad1d((0, 3)), (2, 3, 5), 1, True, torch.float32),
+    "replication_pad2d": (lambda: nn.ReplicationPad2d(2), IMG, 1, True, torch.float32),
+    "replication_pad3d": (lambda: nn.ReplicationPad3d((1, 2, 0, 1, 1, 0)), (1, 2, 3, 3, 3), 1, True, torch.float32),
+    "circular_pad1d": (lambda: nn.CircularPad1d((1, 2)), (2, 3, 5), 1, True, torch.float32),
+    "circular_pad2d": (lambda: nn.CircularPad2d(1), IMG, 1, True, torch.float32),
+    "circular_pad3d": (lambda: nn.CircularPad3d((1, 0, 1, 2, 0, 1)), (1, 2, 3, 3, 3), 1, True, torch.float32),
+    # pooling_more.ts
+    "maxpool1d": (lambda: nn.MaxPool1d(3, 2, 1), (2, 3, 9), 1, True, torch.float32),
+    "maxpool1d_ceil_dilation": (lambda: nn.MaxPool1d(2, dilation=2, ceil_mode=True), (2, 3, 9), 1, True, torch.float32),
+    "maxpool3d": (lambda: nn.MaxPool3d((2, 2, 3), stride=1, padding=(0, 1, 1)), (1, 2, 4, 5, 5), 1, True, torch.float32),
+    "avgpool1d": (lambda: nn.AvgPool1d(3, 2, 1, count_include_pad=False), (2, 3, 9), 1, True, torch.float32),
+    "avgpool3d_divisor": (lambda: nn.AvgPool3d(2, divisor_override=3), (1, 2, 4, 4, 4), 1, True, torch.float32),
+    "avgpool3d_ceil": (lambda: nn.AvgPool3d((2, 3, 2), (1, 2, 2), 1, True), (1, 2, 4, 5, 5), 1, True, torch.float32),
+    "adaptive_avg1d": (lambda: nn.AdaptiveAvgPool1d(4), (2, 3, 9), 1, True, torch.float32),
+    "adaptive_avg3d": (lambda: nn.AdaptiveAvgPool3d((2, None, 3)), (1, 2, 4, 5, 5), 1, True, torch.float32),
+    "adaptive_max1d": (lambda: nn.AdaptiveMaxPool1d(4), (2, 3, 9), 1, True, torch.float32),
+    "adaptive_max3d": (lambda: nn.AdaptiveMaxPool3d((2, 3, 2)), (1, 2, 4, 5, 5), 1, True, torch.float32),
+    "lppool1d": (lambda: nn.LPPool1d(2, 3, 2), (2, 3, 9), 1, True, torch.float32),
+    "lppool2d": (lambda: nn.LPPool2d(2, (2, 3), (1, 2), True), IMG, 1, True, torch.float32),
+    "lppool3d": (lambda: nn.LPPool3d(1, 2), (1, 2, 4, 4, 4), 1, True, torch.float32),
+    "fractional_maxpool2d": (lambda: nn.FractionalMaxPool2d(2, (4, 3), _random_samples=torch.rand(2, 3, 2)), IMG, 1, True, torch.float32),
+    "fractional_maxpool3d": (lambda: nn.FractionalMaxPool3d(2, output_ratio=0.5, _random_samples=torch.rand(1, 2, 3)), (1, 2, 4, 6, 6), 1, True, torch.float32),
 }
 
 
@@ -266,6 +299,9 @@ MULTI = {
     "nll2d": (lambda: nn.NLLLoss2d(), lambda: [torch.randn(2, 3, 4, 4).log_softmax(1), torch.randint(0, 3, (2, 4, 4))], (0,)),
     "pairwise_distance": (lambda: nn.PairwiseDistance(1.0, keepdim=True), lambda: [torch.randn(4, 5), torch.randn(4, 5)], (0, 1)),
     "cosine_similarity": (lambda: nn.CosineSimilarity(0), lambda: [torch.randn(4, 5), torch.randn(4, 5)], (0, 1)),
+    "maxunpool1d": (lambda: nn.MaxUnpool1d(2), lambda: list(F.max_pool1d(torch.randn(2, 3, 8), 2, return_indices=True)), (0,)),
+    "maxunpool2d": (lambda: nn.MaxUnpool2d(2, 2), lambda: list(F.max_pool2d(torch.randn(1, 2, 4, 6), 2, return_indices=True)), (0,)),
+    "maxunpool3d": (lambda: nn.MaxUnpool3d(2, 1, 0), lambda: list(F.max_pool3d(torch.randn(1, 2, 3, 4, 4), 2, 1, return_indices=True)), (0,)),
 }
 
 
@@ -275,7 +311,10 @@ def run_multi(seed, name, make, inputs, grads):
     REPRS[name] = repr(m)
     out = tensors.prefixed({k: v.clone() for k, v in m.state_dict().items()}, "state/")
     xs = [x.detach().requires_grad_(i in grads) for i, x in enumerate(inputs())]
+    # max_unpool has no deterministic flag; where two windows share an index they write the same value.
+    torch.use_deterministic_algorithms(not name.startswith("maxunpool"))
     y = m(*xs)
+    torch.use_deterministic_algorithms(True)
     proj = torch.randn(y.shape)
     (y * proj).sum().backward()
     for i, x in enumerate(xs):

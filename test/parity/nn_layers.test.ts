@@ -120,6 +120,44 @@ const LAYERS: Record<string, { make: () => nn.Module; train: boolean }> = {
   lrn: { make: () => new nn.LocalResponseNorm(3), train: true },
   lrn_3d_args: { make: () => new nn.LocalResponseNorm(2, 1e-2, 0.5, 2.0), train: true },
   unflatten: { make: () => new nn.Unflatten(1, [7, 1, 7]), train: true },
+  // padding.ts
+  constant_pad1d: { make: () => new nn.ConstantPad1d([1, 2], 1.5), train: true },
+  constant_pad2d: { make: () => new nn.ConstantPad2d(1, -0.5), train: true },
+  constant_pad3d: { make: () => new nn.ConstantPad3d([1, 0, 2, 1, 0, 1], 2.0), train: true },
+  zero_pad1d: { make: () => new nn.ZeroPad1d(2), train: true },
+  zero_pad2d: { make: () => new nn.ZeroPad2d([1, 2, 0, 1]), train: true },
+  zero_pad3d: { make: () => new nn.ZeroPad3d(1), train: true },
+  reflection_pad1d: { make: () => new nn.ReflectionPad1d([2, 1]), train: true },
+  reflection_pad2d: { make: () => new nn.ReflectionPad2d([1, 2, 2, 0]), train: true },
+  reflection_pad3d: { make: () => new nn.ReflectionPad3d(1), train: true },
+  replication_pad1d: { make: () => new nn.ReplicationPad1d([0, 3]), train: true },
+  replication_pad2d: { make: () => new nn.ReplicationPad2d(2), train: true },
+  replication_pad3d: { make: () => new nn.ReplicationPad3d([1, 2, 0, 1, 1, 0]), train: true },
+  circular_pad1d: { make: () => new nn.CircularPad1d([1, 2]), train: true },
+  circular_pad2d: { make: () => new nn.CircularPad2d(1), train: true },
+  circular_pad3d: { make: () => new nn.CircularPad3d([1, 0, 1, 2, 0, 1]), train: true },
+  // pooling_more.ts
+  maxpool1d: { make: () => new nn.MaxPool1d(3, 2, 1), train: true },
+  maxpool1d_ceil_dilation: { make: () => new nn.MaxPool1d(2, { dilation: 2, ceilMode: true }), train: true },
+  maxpool3d: { make: () => new nn.MaxPool3d([2, 2, 3], { stride: 1, padding: [0, 1, 1] }), train: true },
+  avgpool1d: { make: () => new nn.AvgPool1d(3, 2, 1, { countIncludePad: false }), train: true },
+  avgpool3d_divisor: { make: () => new nn.AvgPool3d(2, { divisorOverride: 3 }), train: true },
+  avgpool3d_ceil: { make: () => new nn.AvgPool3d([2, 3, 2], [1, 2, 2], 1, true), train: true },
+  adaptive_avg1d: { make: () => new nn.AdaptiveAvgPool1d(4), train: true },
+  adaptive_avg3d: { make: () => new nn.AdaptiveAvgPool3d([2, null, 3]), train: true },
+  adaptive_max1d: { make: () => new nn.AdaptiveMaxPool1d(4), train: true },
+  adaptive_max3d: { make: () => new nn.AdaptiveMaxPool3d([2, 3, 2]), train: true },
+  lppool1d: { make: () => new nn.LPPool1d(2, 3, 2), train: true },
+  lppool2d: { make: () => new nn.LPPool2d(2, [2, 3], [1, 2], true), train: true },
+  lppool3d: { make: () => new nn.LPPool3d(1, 2), train: true },
+  fractional_maxpool2d: {
+    make: () => new nn.FractionalMaxPool2d(2, [4, 3], { randomSamples: torch.zeros([2, 3, 2]) }),
+    train: true,
+  },
+  fractional_maxpool3d: {
+    make: () => new nn.FractionalMaxPool3d(2, { outputRatio: 0.5, randomSamples: torch.zeros([1, 2, 3]) }),
+    train: true,
+  },
 };
 
 type Loss = nn.Module & { forward(input: Tensor, target: Tensor): Tensor };
@@ -178,6 +216,9 @@ const MULTI: Record<string, (w: (key: string) => Tensor) => nn.Module> = {
   nll2d: () => new nn.NLLLoss2d(),
   pairwise_distance: () => new nn.PairwiseDistance(1.0, { keepdim: true }),
   cosine_similarity: () => new nn.CosineSimilarity(0),
+  maxunpool1d: () => new nn.MaxUnpool1d(2),
+  maxunpool2d: () => new nn.MaxUnpool2d(2, 2),
+  maxunpool3d: () => new nn.MaxUnpool3d(2, 1, 0),
 };
 
 let dir: string;
