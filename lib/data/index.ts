@@ -8,5 +8,6 @@ export {
   TensorDataset,
 } from './dataset';
 export { DataLoader, defaultCollate, type DataLoaderOptions } from './dataloader';
-export { type Sampler, SequentialSampler, RandomSampler } from './sampler';
+export { BatchSampler, RandomSampler, type RandomSamplerOptions, type Sampler, SequentialSampler } from './sampler';
+export { forBatch, forSample, sampleGenerator } from './seed';
 export { DistributedSampler, type DistributedSamplerOptions } from './distributed_sampler';
