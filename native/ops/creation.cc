@@ -4,14 +4,12 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "args.h"
+#include "state.h"
 
 namespace torchts {
 
 // Generators (torch.Generator) live in their own table; JS holds their indices.
-static std::vector<at::Generator>& Generators() {
-  static std::vector<at::Generator> g;
-  return g;
-}
+static std::vector<at::Generator>& Generators() { return State().generators; }
 static at::Generator& Gen(const Info& info, size_t i) {
   int64_t h = Int(info, i);
   TORCH_CHECK(h >= 0 && h < int64_t(Generators().size()), "invalid generator handle ", h);
