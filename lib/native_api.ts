@@ -135,8 +135,8 @@ export interface NativeApi extends Unary, Binary {
   setNumThreads(n: number): void;
   getNumThreads(): number;
   backendFlag(name: string, value?: boolean): boolean;
-  generatorNew(seed: number): number;
-  generatorSeed(g: number, seed: number): void;
+  generatorNew(seed: number | bigint): number;
+  generatorSeed(g: number, seed: number | bigint): void;
   generatorGetState(g: number): H;
   generatorSetState(g: number, state: H): void;
   getRngState(): H;
@@ -344,4 +344,21 @@ export interface NativeApi extends Unary, Binary {
   lbfgsDirection(flatGrad: H, dirs: H[], stps: H[], ro: H[], hDiagTensor: H, hDiag: number): H[];
   /** Why CUDA is not usable (libtorch's message), or null when it is. */
   cudaStatus(): string | null;
+
+  // ---- inference threads and TorchScript modules (async.cc, script_module.cc) -----------
+  /** Where this environment's finished jobs are delivered: (id, error, handles, single). */
+  asyncInit(done: (id: number, error: string | null, handles: H[] | null, single: boolean) => void): void;
+  /** Cancels a queued job; false once it started. */
+  asyncCancel(id: number): boolean;
+  asyncStats(): { queued: number; threads: number };
+  scriptLoad(path: string, device: Dev): ScriptHandle;
+  scriptTrain(m: ScriptHandle, training: boolean): void;
+  scriptForward(m: ScriptHandle, inputs: H[]): [H[], boolean];
+  /** Queues a forward on the inference threads; returns the job id (asyncInit's callback). */
+  scriptForwardAsync(m: ScriptHandle, inputs: H[]): number;
+}
+
+/** A native torch::jit::Module (script_module.cc). */
+export interface ScriptHandle {
+  readonly __brand: 'torchts.ScriptModule';
 }

@@ -3,8 +3,10 @@
 #include <napi.h>
 
 #include <cstdlib>
+#include <mutex>
 
 #include "errors.h"
+#include "state.h"
 
 namespace torchts {
 void RegisterRuntime(Napi::Env env, Napi::Object exports);
@@ -21,24 +23,31 @@ void RegisterAmp(Napi::Env env, Napi::Object exports);
 void RegisterCuda(Napi::Env env, Napi::Object exports);
 void RegisterDistributed(Napi::Env env, Napi::Object exports);
 void RegisterDispatch(Napi::Env env, Napi::Object exports);
+void RegisterAsync(Napi::Env env, Napi::Object exports);
+void RegisterScriptModule(Napi::Env env, Napi::Object exports);
 }  // namespace torchts
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  static bool loaded = false;
-  if (loaded) {
-    // The tensor table and grad mode are per process and used from one JS thread.
-    NAPI_THROW(Napi::Error::New(env, "torchts can be loaded by one JS thread (the main thread) only"), exports);
+  // Each JS environment (the main thread, every worker_thread) loads the addon once and gets
+  // its own state (state.h): its tensor table, error class, op ids and generators.
+  try {
+    torchts::CreateState(env);
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+    return exports;
   }
-  loaded = true;
   // Tensor buffers are large and short-lived: with glibc's defaults each step hands them back
   // to the OS and faults them in again (hundreds of thousands of page faults per ResNet-50
   // training step here). Keep freed memory for reuse, as a caching allocator would; a
   // MALLOC_* / GLIBC_TUNABLES setting by the user still wins, since it is read first.
-  if (!std::getenv("GLIBC_TUNABLES") && !std::getenv("MALLOC_MMAP_THRESHOLD_") &&
-      !std::getenv("MALLOC_TRIM_THRESHOLD_")) {
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum on 64-bit
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  }
+  static std::once_flag malloc_tuned;
+  std::call_once(malloc_tuned, [] {
+    if (!std::getenv("GLIBC_TUNABLES") && !std::getenv("MALLOC_MMAP_THRESHOLD_") &&
+        !std::getenv("MALLOC_TRIM_THRESHOLD_")) {
+      mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum on 64-bit
+      mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    }
+  });
   torchts::RegisterRuntime(env, exports);
   torchts::RegisterCreation(env, exports);
   torchts::RegisterPointwise(env, exports);
@@ -53,6 +62,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   torchts::RegisterCuda(env, exports);
   torchts::RegisterDistributed(env, exports);
   torchts::RegisterDispatch(env, exports);
+  torchts::RegisterAsync(env, exports);
+  torchts::RegisterScriptModule(env, exports);
   return exports;
 }
 

@@ -2,15 +2,16 @@
 
 #include <c10/util/Exception.h>
 
+#include "state.h"
+
 namespace torchts {
 
-static Napi::FunctionReference g_error_class;
-
-void SetErrorClass(Napi::Function ctor) { g_error_class = Napi::Persistent(ctor); }
+void SetErrorClass(Napi::Env env, Napi::Function ctor) { State(env).error_class = Napi::Persistent(ctor); }
 
 Napi::Error MakeTorchError(Napi::Env env, const std::string& message) {
-  if (g_error_class.IsEmpty()) return Napi::Error::New(env, message);
-  Napi::Object err = g_error_class.New({Napi::String::New(env, message)});
+  AddonState* state = env.GetInstanceData<AddonState>();
+  if (!state || state->error_class.IsEmpty()) return Napi::Error::New(env, message);
+  Napi::Object err = state->error_class.New({Napi::String::New(env, message)});
   return Napi::Error(env, err);
 }
 

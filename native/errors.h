@@ -6,8 +6,8 @@
 
 namespace torchts {
 
-// Remembers the JS TorchError class (lib/torch/errors.ts) so native code can throw it.
-void SetErrorClass(Napi::Function ctor);
+// Remembers the JS TorchError class (lib/torch/errors.ts) of `env` so native code can throw it.
+void SetErrorClass(Napi::Env env, Napi::Function ctor);
 
 // Builds a TorchError (or a plain Error before SetErrorClass ran) with `message`.
 Napi::Error MakeTorchError(Napi::Env env, const std::string& message);

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "args.h"
+#include "state.h"
 
 namespace torchts {
 
@@ -50,7 +51,7 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
   exports.Set("builtWithCuda", Napi::Boolean::New(env, false));
 #endif
   TORCHTS_DEF("setErrorClass", {
-    SetErrorClass(info[0].As<Napi::Function>());
+    SetErrorClass(info.Env(), info[0].As<Napi::Function>());
     return info.Env().Undefined();
   });
   TORCHTS_DEF("free", {
@@ -83,9 +84,9 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
     return info.Env().Undefined();
   });
   // (Int32Array of length >= 1): where Add flags new tensor data for JS (SetPressureFlag). The
-  // typed array is held by a reference for the life of the process, so its memory stays put.
+  // typed array is held by a reference for the life of the environment, so its memory stays put.
   TORCHTS_DEF("setPressureFlag", {
-    static Napi::Reference<Napi::Int32Array> held;
+    Napi::Reference<Napi::Int32Array>& held = State().pressure_flag;
     Napi::Int32Array flag = info[0].As<Napi::Int32Array>();
     if (flag.ElementLength() < 1)
       NAPI_THROW(Napi::TypeError::New(info.Env(), "an Int32Array of length 1"), info.Env().Undefined());

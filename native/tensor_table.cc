@@ -3,13 +3,11 @@
 #include <algorithm>
 
 #include "errors.h"
+#include "state.h"
 
 namespace torchts {
 
-TensorTable& Table() {
-  static TensorTable table;
-  return table;
-}
+TensorTable& Table() { return State().table; }
 
 int32_t TensorTable::Add(Napi::Env env, at::Tensor t) {
   if (!t.defined()) return -1;

@@ -1,7 +1,7 @@
 // The tensor table: JS holds tensors as integer handles into this table.
 // Handing back a plain number is the cheapest way for a result to cross into JS (cheaper
 // than constructing an ObjectWrap per result), which keeps per-op overhead below Python's.
-// The table is used from the JS thread only.
+// Each JS environment (main thread, worker_threads) has its own table, used from its thread only.
 //
 // Lifetime (lib/torch/memory.ts has the whole picture):
 // - `Release` frees a slot (JS `dispose()`).
@@ -137,6 +137,7 @@ class TensorTable {
   std::vector<int32_t> free_scopes_;
 };
 
+// The table of the JS environment running on this thread (state.h).
 TensorTable& Table();
 
 }  // namespace torchts

@@ -304,6 +304,30 @@ describe('torchts train / eval', { timeout: 300_000 }, () => {
     );
   });
 
+  it("trains, evaluates and predicts on --data fake (torchvision's FakeData)", async () => {
+    const args = ['--model', 'resnet8', '--data', 'fake:40', '--image-size', '16'];
+    const r = run(['train', ...args, '--epochs', '1', '--batch-size', '8', '--out', 'fake']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('training resnet8 on fake:40 (40 images, 10 classes) for 1 epochs on cpu');
+    expect(r.stdout).toMatch(/epoch 1\/1: .*test accuracy [\d.]+%/);
+    const sharp = (await import('sharp')).default;
+    const image = path.join(tmp, 'fake.png');
+    await sharp(Buffer.alloc(16 * 16 * 3, 90), { raw: { width: 16, height: 16, channels: 3 } })
+      .png()
+      .toFile(image);
+    const p = run(['predict', image, '--weights', path.join('fake', 'model.safetensors'), ...args, '--top', '3']);
+    expect(p.status, p.stderr).toBe(0);
+    expect(
+      p.stdout
+        .split('\n')
+        .slice(1, 4)
+        .every((l) => /^ +[\d.]+% {2}\d$/.test(l)),
+    ).toBe(true);
+    expect(run(['train', '--data', 'fake:0']).stderr).toMatch(
+      /^torchts: --data fake:<images> expects a positive number of images but received '0'/,
+    );
+  });
+
   it('info prints versions, where libtorch is, devices and distributed backends', () => {
     const r = run(['info']);
     expect(r.status, r.stderr).toBe(0);

@@ -76,6 +76,17 @@ export const DATA_INFO: Record<string, DataInfo> = {
   },
 };
 
+/** `--data fake`: torchvision's FakeData, 10 classes of 3-channel images, 32 pixels unless --image-size. */
+const FAKE_INFO: DataInfo = {
+  classes: Array.from({ length: 10 }, (_, i) => String(i)),
+  inChannels: 3,
+  size: 32,
+  mean: [0.5, 0.5, 0.5],
+  std: [0.5, 0.5, 0.5],
+};
+/** Training images of `--data fake` without a count; the test split has a fifth as many. */
+const FAKE_SIZE = 1000;
+
 const IMAGENET_MEAN = [0.485, 0.456, 0.406];
 const IMAGENET_STD = [0.229, 0.224, 0.225];
 
@@ -87,6 +98,7 @@ export const DATA_FORMS = [
   'cifar10:<dir>',
   'cifar100:<dir>',
   'imagefolder:<dir>',
+  'fake[:<images>]',
   'imagenet (predict only)',
 ];
 
@@ -110,6 +122,14 @@ function imageFolderSplits(dir: string): { train: string; test: string } {
   return { train, test };
 }
 
+/** The image count of `--data fake:<images>`. */
+function fakeSize(count: string): number {
+  const n = Number(count);
+  if (count === '' || !Number.isSafeInteger(n) || n < 1)
+    throw new TorchError(`--data fake:<images> expects a positive number of images but received '${count}'`);
+  return n;
+}
+
 /**
  * What a model trained on `--data spec` expects: class names, channels, image size and
  * normalisation. `imageSize` overrides the data set's own size (224 for image folders).
@@ -131,6 +151,10 @@ export function dataInfo(spec: string, imageSize?: number): DataInfo {
     const { classes } = findClasses(imageFolderSplits(dir).train);
     return { classes, inChannels: 3, size: imageSize ?? 224, mean: IMAGENET_MEAN, std: IMAGENET_STD };
   }
+  if (kind === 'fake') {
+    if (dir !== null) fakeSize(dir);
+    return imageSize === undefined ? FAKE_INFO : { ...FAKE_INFO, size: imageSize };
+  }
   const info = DATA_INFO[kind];
   if (!info) throw new TorchError(`unknown --data '${spec}'; expected one of: ${DATA_FORMS.join(', ')}`);
   return imageSize === undefined ? info : { ...info, size: imageSize };
@@ -139,7 +163,9 @@ export function dataInfo(spec: string, imageSize?: number): DataInfo {
 /**
  * Opens the data set named by a `--data` value; errors name the accepted forms. Image
  * folders are decoded from JPEG/PNG and augmented for training (RandomResizedCrop + flip),
- * resized and centre-cropped for evaluation, at `imageSize` (default 224).
+ * resized and centre-cropped for evaluation, at `imageSize` (default 224). `fake[:<images>]` is
+ * torchvision's FakeData (1000 training images unless given, 32 pixels unless `imageSize`),
+ * for smoke tests and benchmarks.
  */
 export function openData(spec: string, imageSize?: number): DataSpec {
   const { kind, dir } = splitSpec(spec);
@@ -193,6 +219,16 @@ export function openData(spec: string, imageSize?: number): DataSpec {
         throw new TorchError(`--data imagefolder:${dir}: ${split.test} has other class folders than ${split.train}`);
       }
       return { ...info, name: `imagefolder:${dir}`, train, test };
+    }
+    case 'fake': {
+      // torchvision's FakeData: random images, the same on every visit; the test split's are
+      // other images (seeded after the training ones), with their own random labels.
+      const size = dir === null ? FAKE_SIZE : fakeSize(dir);
+      const shape = [3, info.size, info.size];
+      const tensorize: Transform = new Compose([new ToTensor(), normalize]);
+      const train = new datasets.FakeData(size, shape, 10, tensorize);
+      const test = new datasets.FakeData(Math.ceil(size / 5), shape, 10, tensorize, { randomOffset: size });
+      return { ...info, name: dir === null ? 'fake' : `fake:${dir}`, train, test };
     }
     case 'imagenet':
       throw new TorchError(

@@ -40,7 +40,7 @@ const TRAIN_OPTIONS = {
   nproc: { type: 'string', default: '1' },
 } as const;
 
-export const TRAIN_USAGE = `usage: torchts train [--model resnet20] [--data mnist | fashion-mnist:<dir> | cifar10:<dir> | cifar100:<dir> | imagefolder:<dir>]
+export const TRAIN_USAGE = `usage: torchts train [--model resnet20] [--data mnist | fashion-mnist:<dir> | cifar10:<dir> | cifar100:<dir> | imagefolder:<dir> | fake[:<images>]]
                      [--epochs 2] [--batch-size 128] [--lr 0.4] [--device cpu|cuda] [--amp]
                      [--image-size <pixels>] [--out runs/torchts] [--resume] [--seed 0] [--nproc 1]
 Trains with SGD (Nesterov momentum 0.9, weight decay 5e-4) and a OneCycle schedule up to --lr,
@@ -48,7 +48,8 @@ evaluates on the test split after every epoch, and writes <out>/checkpoint.safet
 (everything needed by --resume), <out>/model.safetensors (the weights) and TensorBoard logs
 in <out>/tensorboard (loss and learning rate per step, accuracies per epoch).
 imagefolder:<dir> reads <dir>/train and <dir>/val (one folder per class) at 224 pixels unless
---image-size says otherwise. --amp trains in mixed precision: bfloat16 autocast on the CPU,
+--image-size says otherwise; fake[:<images>] is torchvision's FakeData (random 32-pixel images,
+1000 unless given, for smoke tests). --amp trains in mixed precision: bfloat16 autocast on the CPU,
 float16 autocast with a GradScaler on CUDA.
 --nproc N trains data-parallel in N local processes (DistributedDataParallel over Gloo;
 --batch-size is per process). Under torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT

@@ -35,6 +35,13 @@ export {
 export { Generator, randperm, getRngState, setRngState } from './generator';
 export { noGrad, enableGrad, inferenceMode, setGradEnabled, isGradEnabled, isInferenceModeEnabled } from './autograd';
 export { tidy, keep, memory, type MemoryReport } from './memory';
+export {
+  fromTransferable,
+  transferList,
+  type FromTransferableOptions,
+  type ToTransferableOptions,
+  type TransferableTensor,
+} from './transfer';
 export { save, load, saveAsync, loadAsync, type LoadOptions, type SaveOptions, type SaveFormat } from './serialization';
 export * as cuda from './cuda';
 export * as backends from './backends';

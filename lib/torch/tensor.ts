@@ -15,6 +15,7 @@ import { TensorShapeOps } from './tensor_shape';
 import type { TensorMethods } from './generated/tensor_methods';
 import { installGeneratedMethods } from './tensor_generated';
 import { call, methodEntries } from './dispatch';
+import type { ToTransferableOptions, TransferableTensor } from './transfer';
 import { METHODS } from './generated/signatures';
 
 /** One item of `index()`: an integer, a slice string (`':'`, `'1:3'`, `'::2'`), `'...'`, `null` (new axis) or an index Tensor. */
@@ -83,9 +84,20 @@ function indexSpec(items: IndexItem[]): unknown[] {
   });
 }
 
+/**
+ * Every Tensor carries this symbol as an own property: symbols cannot be structured-cloned, so
+ * `postMessage(tensor)` to another thread throws a DataCloneError whose message is this
+ * description, instead of sending a handle that means nothing (or another tensor) there.
+ */
+const THREAD_BOUND = Symbol(
+  'torchts.Tensor belongs to the thread that made it and cannot be posted to another: send tensor.toTransferable() and rebuild it there with torch.fromTransferable()',
+);
+
 export class Tensor implements Owned {
-  /** @internal Native handle; -1 once disposed. */
+  /** @internal Native handle into this thread's tensor table; -1 once disposed. */
   private _h: number;
+  /** @internal Makes the tensor uncloneable (see THREAD_BOUND). */
+  readonly _thread: symbol = THREAD_BOUND;
   declare readonly [OWNED]: true;
   /** @internal See lib/torch/memory.ts. */
   _scope = 0;
@@ -278,6 +290,32 @@ export class Tensor implements Owned {
   /** A copy of the raw bytes in this tensor's dtype, row-major (for file formats). */
   toBytes(): Buffer {
     return N.toBytes(this.handle);
+  }
+  /**
+   * A copy of this tensor that can cross to another thread (`worker.postMessage(x, [x.buffer])`
+   * moves the bytes without a second copy); `torch.fromTransferable(x)` makes it a tensor there.
+   * `{ shared: true }` puts the bytes in a SharedArrayBuffer, which every thread it is posted to
+   * sees. Tensors themselves cannot be posted: each belongs to its thread's native table.
+   */
+  toTransferable(options?: ToTransferableOptions): TransferableTensor {
+    const o = checkOptions<ToTransferableOptions>(options, 'options', ['shared']);
+    const shared = o.shared === undefined ? false : checkBool(o.shared, 'shared');
+    const bytes = N.toBytes(this.handle);
+    let buffer: ArrayBuffer | SharedArrayBuffer;
+    if (!shared && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
+      buffer = bytes.buffer as ArrayBuffer;
+    } else {
+      buffer = shared ? new SharedArrayBuffer(bytes.byteLength) : new ArrayBuffer(bytes.byteLength);
+      new Uint8Array(buffer).set(bytes);
+    }
+    return {
+      torchts: 'Tensor',
+      dtype: this.dtype,
+      shape: [...this.shape],
+      device: this.device,
+      requiresGrad: this.requiresGrad,
+      buffer,
+    };
   }
   /** The typed copy, read off the JS thread (device copy included). */
   data(): Promise<TensorData> {

@@ -8,12 +8,13 @@
 #include <vector>
 
 #include "args.h"
+#include "state.h"
 
 namespace torchts {
 
 // InferenceMode is an RAII guard; JS scopes enter and leave it in LIFO order, so the
-// guards live on a stack between the two calls.
-static std::vector<std::unique_ptr<c10::InferenceMode>> g_inference_guards;
+// guards live on a stack between the two calls (per environment: state.h).
+static std::vector<std::unique_ptr<c10::InferenceMode>>& InferenceGuards() { return State().inference_guards; }
 
 void RegisterAutograd(Napi::Env env, Napi::Object exports) {
   // (self, gradient | -1, retainGraph, createGraph)
@@ -78,11 +79,11 @@ void RegisterAutograd(Napi::Env env, Napi::Object exports) {
   });
   TORCHTS_DEF("isGradEnabled", { return Napi::Boolean::New(info.Env(), c10::GradMode::is_enabled()); });
   TORCHTS_DEF("enterInferenceMode", {
-    g_inference_guards.push_back(std::make_unique<c10::InferenceMode>(Bool(info, 0)));
+    InferenceGuards().push_back(std::make_unique<c10::InferenceMode>(Bool(info, 0)));
     return info.Env().Undefined();
   });
   TORCHTS_DEF("exitInferenceMode", {
-    if (!g_inference_guards.empty()) g_inference_guards.pop_back();
+    if (!InferenceGuards().empty()) InferenceGuards().pop_back();
     return info.Env().Undefined();
   });
   TORCHTS_DEF("isInferenceMode", { return Napi::Boolean::New(info.Env(), c10::InferenceMode::is_enabled()); });

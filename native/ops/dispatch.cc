@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "args.h"
+#include "state.h"
 
 namespace torchts {
 
@@ -67,10 +68,25 @@ struct OpEntry {
   std::string schema;
 };
 
-std::vector<OpEntry>& Ops() {
-  static std::vector<OpEntry> ops;
-  return ops;
+}  // namespace
+
+// This environment's resolved ops, and one stack reused across calls (no JS runs inside an op,
+// so calls never nest).
+struct DispatchState {
+  std::vector<OpEntry> ops;
+  torch::jit::Stack stack;
+};
+
+namespace {
+
+DispatchState& Dispatch() {
+  AddonState& s = State();
+  if (!s.dispatch) [[unlikely]]
+    s.dispatch = std::make_shared<DispatchState>();
+  return *s.dispatch;
 }
+
+std::vector<OpEntry>& Ops() { return Dispatch().ops; }
 
 // Classifies one schema type (the "real" type: ScalarType rather than int).
 bool Classify(const c10::TypePtr& t, ArgSpec& a) {
@@ -441,8 +457,7 @@ Napi::Value OpCall(const Info& info) {
     throw Napi::TypeError::New(env, "aten::" + e.schema + " takes " + std::to_string(e.args.size()) +
                                         " arguments but received " + std::to_string(given));
   }
-  // One stack reused across calls (no JS runs inside an op, so calls never nest).
-  static torch::jit::Stack stack;
+  torch::jit::Stack& stack = Dispatch().stack;
   stack.clear();
   napi_value undef = env.Undefined();
   for (size_t k = 0; k < e.args.size(); ++k) {

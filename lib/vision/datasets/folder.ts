@@ -12,6 +12,7 @@ import * as path from 'node:path';
 
 import { defaultCollate } from '../../data/dataloader';
 import type { Dataset } from '../../data/dataset';
+import { forSample } from '../../data/seed';
 import { checkInt, checkOptions, TorchError, typeError } from '../../torch/errors';
 import { tidy } from '../../torch/memory';
 import { Tensor } from '../../torch/tensor';
@@ -212,10 +213,12 @@ export class ImageFolder implements Dataset<[Tensor, number], [Tensor, Tensor]> 
 
   /**
    * A batch: the items decoded concurrently, then stacked ([N, C, H, W] images and the targets
-   * collated as the DataLoader's default collate does); the per-item tensors are freed.
+   * collated as the DataLoader's default collate does); the per-item tensors are freed. Each
+   * item loads with its own sample generator (`data.forSample`), so in a DataLoader the random
+   * transforms of item i draw the same values whichever decode finishes first.
    */
   async getItems(indices: number[]): Promise<[Tensor, Tensor]> {
-    const settled = await Promise.allSettled(indices.map((i) => this.get(i)));
+    const settled = await Promise.allSettled(indices.map((i) => forSample(i, () => this.get(i))));
     const items = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     try {
       const failed = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;

@@ -3,12 +3,12 @@
  * RandomResizedCrop, RandomHorizontalFlip, RandomVerticalFlip. A batch [N, C, H, W] gets one
  * set of random parameters for all its images, as in torchvision.
  */
-import { empty, tensor } from '../../torch/creation';
+import { tensor } from '../../torch/creation';
 import { checkBool, checkNumber, checkOptions, rangeError, typeError } from '../../torch/errors';
 import { tidy } from '../../torch/memory';
 import type { Tensor } from '../../torch/tensor';
 import * as F from './functional';
-import { random, randint } from './random';
+import { random, randint, uniform, uniformTensor } from './random';
 import type { Transform } from './core';
 
 /** Resizes (bilinear, antialiased by default); a single number sets the shorter side. */
@@ -153,8 +153,8 @@ export class RandomResizedCrop implements Transform {
     // torch.log(torch.tensor(ratio)) is float32.
     const logRatio = tidy(() => tensor(ratio, { dtype: 'float32' }).log().toArray() as number[]);
     for (let attempt = 0; attempt < 10; attempt++) {
-      const targetArea = area * tidy(() => empty([1]).uniform_(scale[0], scale[1]).item() as number);
-      const aspectRatio = tidy(() => empty([1]).uniform_(logRatio[0], logRatio[1]).exp().item() as number);
+      const targetArea = area * uniform(scale[0], scale[1]);
+      const aspectRatio = tidy(() => uniformTensor(logRatio[0], logRatio[1]).exp().item() as number);
       const w = F.pyRound(Math.sqrt(targetArea * aspectRatio));
       const h = F.pyRound(Math.sqrt(targetArea / aspectRatio));
       if (w > 0 && w <= width && h > 0 && h <= height) {
