@@ -12,3 +12,40 @@ export type { FactoryOptions } from './modules/factory';
 export * as functional from './functional';
 export * as init from './init';
 export * as parallel from './parallel/index';
+export {
+  Threshold,
+  RReLU,
+  Hardtanh,
+  ReLU6,
+  Hardsigmoid,
+  SiLU,
+  Mish,
+  Hardswish,
+  SELU,
+  ELU,
+  CELU,
+  GLU,
+  GELU,
+  Hardshrink,
+  Softshrink,
+  LeakyReLU,
+  LogSigmoid,
+  Softplus,
+  PReLU,
+  Softsign,
+  Tanhshrink,
+  Softmin,
+  Softmax2d,
+} from './modules/activation_more';
+export { Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout } from './modules/dropout';
+export {
+  LayerNorm,
+  GroupNorm,
+  RMSNorm,
+  LocalResponseNorm,
+  type LayerNormOptions,
+  type GroupNormOptions,
+  type RMSNormOptions,
+} from './modules/normalization';
+export { Unflatten } from './modules/flatten';
+export * as utils from './utils';

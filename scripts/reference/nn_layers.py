@@ -10,8 +10,10 @@ For each case (a layer or a loss built with seeded weights) it writes, under '<c
                 (out * proj).sum()
   grad_x        the input's gradient;   grad/<name>  each parameter's gradient
   after/<name>  every buffer after all passes (running statistics, num_batches_tracked)
-Losses also write 'target' and, when used, 'weight'.
+Losses also write 'target' and, when used, 'weight'. reprs.json maps each layer case to repr(module).
 """
+import json
+import os
 import sys
 
 import torch
@@ -46,6 +48,14 @@ def seq():
         nn.Flatten(),
         nn.Linear(4, 5),
     )
+
+
+def randomized(m):
+    """Non-trivial values for every parameter (PyTorch's inits are often ones and zeros)."""
+    with torch.no_grad():
+        for p in m.parameters():
+            p.uniform_(-1.5, 1.5)
+    return m
 
 
 # name: (module factory, input shape, passes, training, dtype)
@@ -87,6 +97,53 @@ LAYERS = {
     "dropout_eval": (lambda: nn.Dropout(0.4), IMG, 1, False, torch.float32),
     "sequential_train": (seq, (2, 3, 8, 8), 2, True, torch.float32),
     "sequential_eval": (seq, (2, 3, 8, 8), 1, False, torch.float32),
+    # activations (activation_more.ts)
+    "threshold": (lambda: nn.Threshold(0.1, 20.0), IMG, 1, True, torch.float32),
+    "rrelu_eval": (lambda: nn.RReLU(0.1, 0.3), IMG, 1, False, torch.float32),
+    "hardtanh": (lambda: nn.Hardtanh(-0.5, 0.7), IMG, 1, True, torch.float32),
+    "relu6": (lambda: nn.ReLU6(), (2, 3, 5), 1, True, torch.float32),
+    "hardsigmoid": (lambda: nn.Hardsigmoid(), IMG, 1, True, torch.float32),
+    "silu": (lambda: nn.SiLU(), IMG, 1, True, torch.float32),
+    "mish": (lambda: nn.Mish(), IMG, 1, True, torch.float32),
+    "hardswish": (lambda: nn.Hardswish(), IMG, 1, True, torch.float32),
+    "selu": (lambda: nn.SELU(), IMG, 1, True, torch.float32),
+    "elu": (lambda: nn.ELU(0.7), IMG, 1, True, torch.float32),
+    "celu": (lambda: nn.CELU(1.3), IMG, 1, True, torch.float32),
+    "glu": (lambda: nn.GLU(1), (2, 4, 5), 1, True, torch.float32),
+    "gelu": (lambda: nn.GELU(), IMG, 1, True, torch.float32),
+    "gelu_tanh": (lambda: nn.GELU(approximate="tanh"), IMG, 1, True, torch.float32),
+    "hardshrink": (lambda: nn.Hardshrink(0.3), IMG, 1, True, torch.float32),
+    "softshrink": (lambda: nn.Softshrink(), IMG, 1, True, torch.float32),
+    "leaky_relu": (lambda: nn.LeakyReLU(0.2), IMG, 1, True, torch.float32),
+    "logsigmoid": (lambda: nn.LogSigmoid(), IMG, 1, True, torch.float32),
+    "softplus": (lambda: nn.Softplus(2.0, 1.5), IMG, 1, True, torch.float32),
+    "prelu": (lambda: nn.PReLU(), IMG, 1, True, torch.float32),
+    "prelu_channels": (lambda: randomized(nn.PReLU(3)), IMG, 1, True, torch.float32),
+    "softsign": (lambda: nn.Softsign(), IMG, 1, True, torch.float32),
+    "tanhshrink": (lambda: nn.Tanhshrink(), IMG, 1, True, torch.float32),
+    "softmin": (lambda: nn.Softmin(2), IMG, 1, True, torch.float32),
+    "softmin_implicit": (lambda: nn.Softmin(), (3, 5), 1, True, torch.float32),
+    "softmax2d": (lambda: nn.Softmax2d(), IMG, 1, True, torch.float32),
+    "gelu_f64": (lambda: nn.GELU(), IMG, 1, True, torch.float64),
+    # dropout.ts, eval mode (the identity); training mode is tested statistically
+    "dropout1d_eval": (lambda: nn.Dropout1d(0.3), (2, 3, 5), 1, False, torch.float32),
+    "dropout2d_eval": (lambda: nn.Dropout2d(0.3), IMG, 1, False, torch.float32),
+    "dropout3d_eval": (lambda: nn.Dropout3d(0.3), (2, 3, 2, 3, 3), 1, False, torch.float32),
+    "alpha_dropout_eval": (lambda: nn.AlphaDropout(0.3), IMG, 1, False, torch.float32),
+    "feature_alpha_dropout_eval": (lambda: nn.FeatureAlphaDropout(0.3), IMG, 1, False, torch.float32),
+    # normalization.ts
+    "layer_norm": (lambda: randomized(nn.LayerNorm([7, 7])), IMG, 1, True, torch.float32),
+    "layer_norm_eps_no_bias": (lambda: randomized(nn.LayerNorm(7, 1e-3, bias=False)), IMG, 1, True, torch.float32),
+    "layer_norm_no_affine": (lambda: nn.LayerNorm(7, elementwise_affine=False), IMG, 1, True, torch.float32),
+    "layer_norm_f64": (lambda: randomized(nn.LayerNorm(7, dtype=torch.float64)), IMG, 1, True, torch.float64),
+    "group_norm": (lambda: randomized(nn.GroupNorm(2, 4)), (2, 4, 5, 5), 1, True, torch.float32),
+    "group_norm_no_affine": (lambda: nn.GroupNorm(3, 6, 1e-3, False), (2, 6, 4), 1, True, torch.float32),
+    "group_norm_no_bias": (lambda: randomized(nn.GroupNorm(1, 4, bias=False)), (2, 4, 3, 3), 1, True, torch.float32),
+    "rms_norm": (lambda: randomized(nn.RMSNorm([7])), IMG, 1, True, torch.float32),
+    "rms_norm_eps": (lambda: nn.RMSNorm(7, 1e-3, False), IMG, 1, True, torch.float32),
+    "lrn": (lambda: nn.LocalResponseNorm(3), (2, 6, 4, 4), 1, True, torch.float32),
+    "lrn_3d_args": (lambda: nn.LocalResponseNorm(2, 1e-2, 0.5, 2.0), (2, 5, 6), 1, True, torch.float32),
+    "unflatten": (lambda: nn.Unflatten(1, (7, 1, 7)), (2, 49), 1, True, torch.float32),
 }
 
 
@@ -128,9 +185,13 @@ LOSSES = {
 }
 
 
-def run_layer(seed, make, shape, passes, training, dtype):
+REPRS = {}
+
+
+def run_layer(seed, name, make, shape, passes, training, dtype):
     torch.manual_seed(seed)
     m = make().to(dtype)
+    REPRS[name] = repr(m)
     m.train(training)
     # Cloned: state_dict() shares storage with the buffers that the passes then update.
     out = tensors.prefixed({k: v.clone() for k, v in m.state_dict().items()}, "state/")
@@ -169,10 +230,12 @@ def run_loss(seed, name, make, shape, target):
 def main(folder):
     result = {}
     for seed, (name, args) in enumerate(LAYERS.items()):
-        result.update(tensors.prefixed(run_layer(seed, *args), f"{name}/"))
+        result.update(tensors.prefixed(run_layer(seed, name, *args), f"{name}/"))
     for seed, (name, (make, shape, target, _)) in enumerate(LOSSES.items()):
         result.update(tensors.prefixed(run_loss(1000 + seed, name, make, shape, target), f"{name}/"))
     tensors.save(folder, result)
+    with open(os.path.join(folder, "reprs.json"), "w") as f:
+        json.dump(REPRS, f)
     print(f"{len(LAYERS) + len(LOSSES)} cases, {len(result)} tensors")
 
 
