@@ -12,3 +12,9 @@ export type { FactoryOptions } from './modules/factory';
 export * as functional from './functional';
 export * as init from './init';
 export * as parallel from './parallel/index';
+export {
+  MultiheadAttention,
+  NonDynamicallyQuantizableLinear,
+  type MultiheadAttentionOptions,
+  type MultiheadAttentionForwardOptions,
+} from './modules/multihead_attention';
