@@ -10,8 +10,11 @@ For each case (a layer or a loss built with seeded weights) it writes, under '<c
                 (out * proj).sum()
   grad_x        the input's gradient;   grad/<name>  each parameter's gradient
   after/<name>  every buffer after all passes (running statistics, num_batches_tracked)
-Losses also write 'target' and, when used, 'weight'.
+Losses also write 'target' and, when used, 'weight'. MULTI cases write their inputs
+'in/<i>' and the gradients 'grad_in/<i>' of the floating point ones. reprs.json maps each layer case to repr(module).
 """
+import json
+import os
 import sys
 
 import torch
@@ -46,6 +49,14 @@ def seq():
         nn.Flatten(),
         nn.Linear(4, 5),
     )
+
+
+def randomized(m):
+    """Non-trivial values for every parameter (PyTorch's inits are often ones and zeros)."""
+    with torch.no_grad():
+        for p in m.parameters():
+            p.uniform_(-1.5, 1.5)
+    return m
 
 
 # name: (module factory, input shape, passes, training, dtype)
@@ -87,6 +98,53 @@ LAYERS = {
     "dropout_eval": (lambda: nn.Dropout(0.4), IMG, 1, False, torch.float32),
     "sequential_train": (seq, (2, 3, 8, 8), 2, True, torch.float32),
     "sequential_eval": (seq, (2, 3, 8, 8), 1, False, torch.float32),
+    # activations (activation_more.ts)
+    "threshold": (lambda: nn.Threshold(0.1, 20.0), IMG, 1, True, torch.float32),
+    "rrelu_eval": (lambda: nn.RReLU(0.1, 0.3), IMG, 1, False, torch.float32),
+    "hardtanh": (lambda: nn.Hardtanh(-0.5, 0.7), IMG, 1, True, torch.float32),
+    "relu6": (lambda: nn.ReLU6(), (2, 3, 5), 1, True, torch.float32),
+    "hardsigmoid": (lambda: nn.Hardsigmoid(), IMG, 1, True, torch.float32),
+    "silu": (lambda: nn.SiLU(), IMG, 1, True, torch.float32),
+    "mish": (lambda: nn.Mish(), IMG, 1, True, torch.float32),
+    "hardswish": (lambda: nn.Hardswish(), IMG, 1, True, torch.float32),
+    "selu": (lambda: nn.SELU(), IMG, 1, True, torch.float32),
+    "elu": (lambda: nn.ELU(0.7), IMG, 1, True, torch.float32),
+    "celu": (lambda: nn.CELU(1.3), IMG, 1, True, torch.float32),
+    "glu": (lambda: nn.GLU(1), (2, 4, 5), 1, True, torch.float32),
+    "gelu": (lambda: nn.GELU(), IMG, 1, True, torch.float32),
+    "gelu_tanh": (lambda: nn.GELU(approximate="tanh"), IMG, 1, True, torch.float32),
+    "hardshrink": (lambda: nn.Hardshrink(0.3), IMG, 1, True, torch.float32),
+    "softshrink": (lambda: nn.Softshrink(), IMG, 1, True, torch.float32),
+    "leaky_relu": (lambda: nn.LeakyReLU(0.2), IMG, 1, True, torch.float32),
+    "logsigmoid": (lambda: nn.LogSigmoid(), IMG, 1, True, torch.float32),
+    "softplus": (lambda: nn.Softplus(2.0, 1.5), IMG, 1, True, torch.float32),
+    "prelu": (lambda: nn.PReLU(), IMG, 1, True, torch.float32),
+    "prelu_channels": (lambda: randomized(nn.PReLU(3)), IMG, 1, True, torch.float32),
+    "softsign": (lambda: nn.Softsign(), IMG, 1, True, torch.float32),
+    "tanhshrink": (lambda: nn.Tanhshrink(), IMG, 1, True, torch.float32),
+    "softmin": (lambda: nn.Softmin(2), IMG, 1, True, torch.float32),
+    "softmin_implicit": (lambda: nn.Softmin(), (3, 5), 1, True, torch.float32),
+    "softmax2d": (lambda: nn.Softmax2d(), IMG, 1, True, torch.float32),
+    "gelu_f64": (lambda: nn.GELU(), IMG, 1, True, torch.float64),
+    # dropout.ts, eval mode (the identity); training mode is tested statistically
+    "dropout1d_eval": (lambda: nn.Dropout1d(0.3), (2, 3, 5), 1, False, torch.float32),
+    "dropout2d_eval": (lambda: nn.Dropout2d(0.3), IMG, 1, False, torch.float32),
+    "dropout3d_eval": (lambda: nn.Dropout3d(0.3), (2, 3, 2, 3, 3), 1, False, torch.float32),
+    "alpha_dropout_eval": (lambda: nn.AlphaDropout(0.3), IMG, 1, False, torch.float32),
+    "feature_alpha_dropout_eval": (lambda: nn.FeatureAlphaDropout(0.3), IMG, 1, False, torch.float32),
+    # normalization.ts
+    "layer_norm": (lambda: randomized(nn.LayerNorm([7, 7])), IMG, 1, True, torch.float32),
+    "layer_norm_eps_no_bias": (lambda: randomized(nn.LayerNorm(7, 1e-3, bias=False)), IMG, 1, True, torch.float32),
+    "layer_norm_no_affine": (lambda: nn.LayerNorm(7, elementwise_affine=False), IMG, 1, True, torch.float32),
+    "layer_norm_f64": (lambda: randomized(nn.LayerNorm(7, dtype=torch.float64)), IMG, 1, True, torch.float64),
+    "group_norm": (lambda: randomized(nn.GroupNorm(2, 4)), (2, 4, 5, 5), 1, True, torch.float32),
+    "group_norm_no_affine": (lambda: nn.GroupNorm(3, 6, 1e-3, False), (2, 6, 4), 1, True, torch.float32),
+    "group_norm_no_bias": (lambda: randomized(nn.GroupNorm(1, 4, bias=False)), (2, 4, 3, 3), 1, True, torch.float32),
+    "rms_norm": (lambda: randomized(nn.RMSNorm([7])), IMG, 1, True, torch.float32),
+    "rms_norm_eps": (lambda: nn.RMSNorm(7, 1e-3, False), IMG, 1, True, torch.float32),
+    "lrn": (lambda: nn.LocalResponseNorm(3), (2, 6, 4, 4), 1, True, torch.float32),
+    "lrn_3d_args": (lambda: nn.LocalResponseNorm(2, 1e-2, 0.5, 2.0), (2, 5, 6), 1, True, torch.float32),
+    "unflatten": (lambda: nn.Unflatten(1, (7, 1, 7)), (2, 49), 1, True, torch.float32),
 }
 
 
@@ -128,9 +186,13 @@ LOSSES = {
 }
 
 
-def run_layer(seed, make, shape, passes, training, dtype):
+REPRS = {}
+
+
+def run_layer(seed, name, make, shape, passes, training, dtype):
     torch.manual_seed(seed)
     m = make().to(dtype)
+    REPRS[name] = repr(m)
     m.train(training)
     # Cloned: state_dict() shares storage with the buffers that the passes then update.
     out = tensors.prefixed({k: v.clone() for k, v in m.state_dict().items()}, "state/")
@@ -166,14 +228,76 @@ def run_loss(seed, name, make, shape, target):
     return out
 
 
+def sign(*shape):
+    return torch.randint(0, 2, shape).float() * 2 - 1
+
+
+def ctc_inputs():
+    return [torch.randn(6, 2, 4).log_softmax(2), torch.randint(1, 4, (2, 3)), torch.tensor([6, 5]), torch.tensor([3, 2])]
+
+
+# Modules of several inputs (loss_more.ts, distance.ts): name: (module factory, inputs factory).
+# The inputs at the given indices get gradients (not targets or lengths).
+MULTI = {
+    "l1": (lambda: nn.L1Loss(), lambda: [torch.randn(4, 3), torch.randn(4, 3)], (0, 1)),
+    "l1_legacy_sum": (lambda: nn.L1Loss(size_average=False), lambda: [torch.randn(4, 3), torch.randn(4, 3)], (0,)),
+    "bce_weight": (lambda: nn.BCELoss(torch.rand(4, 3)), lambda: [torch.rand(4, 3) * 0.9 + 0.05, torch.rand(4, 3)], (0,)),
+    "bce_logits_pos_weight": (lambda: nn.BCEWithLogitsLoss(reduction="sum", pos_weight=torch.rand(3) + 0.5), lambda: [torch.randn(4, 3), torch.rand(4, 3)], (0,)),
+    "bce_logits_weight_none": (lambda: nn.BCEWithLogitsLoss(torch.rand(3), reduction="none"), lambda: [torch.randn(4, 3), torch.rand(4, 3)], (0,)),
+    "smooth_l1_beta": (lambda: nn.SmoothL1Loss(beta=0.5), lambda: [torch.randn(4, 3), torch.randn(4, 3)], (0,)),
+    "huber": (lambda: nn.HuberLoss("sum", 0.7), lambda: [torch.randn(4, 3), torch.randn(4, 3)], (0, 1)),
+    "kl_batchmean": (lambda: nn.KLDivLoss(reduction="batchmean"), lambda: [torch.randn(4, 5).log_softmax(1), torch.randn(4, 5).softmax(1)], (0, 1)),
+    "kl_log_target": (lambda: nn.KLDivLoss(reduction="sum", log_target=True), lambda: [torch.randn(4, 5).log_softmax(1), torch.randn(4, 5).log_softmax(1)], (0, 1)),
+    "poisson": (lambda: nn.PoissonNLLLoss(), lambda: [torch.randn(4, 3), torch.poisson(torch.rand(4, 3) * 3)], (0,)),
+    "poisson_full": (lambda: nn.PoissonNLLLoss(False, True), lambda: [torch.rand(4, 3) + 0.1, torch.poisson(torch.rand(4, 3) * 3)], (0,)),
+    "gaussian": (lambda: nn.GaussianNLLLoss(), lambda: [torch.randn(4, 3), torch.randn(4, 3), torch.rand(4, 3) + 0.1], (0, 2)),
+    "gaussian_full": (lambda: nn.GaussianNLLLoss(full=True, reduction="sum"), lambda: [torch.randn(4, 3), torch.randn(4, 3), torch.rand(4, 1) + 0.1], (0, 2)),
+    "hinge": (lambda: nn.HingeEmbeddingLoss(0.5), lambda: [torch.randn(4, 3), sign(4, 3)], (0,)),
+    "margin_ranking": (lambda: nn.MarginRankingLoss(0.2), lambda: [torch.randn(5), torch.randn(5), sign(5)], (0, 1)),
+    "cosine_embedding": (lambda: nn.CosineEmbeddingLoss(0.1), lambda: [torch.randn(4, 5), torch.randn(4, 5), sign(4)], (0, 1)),
+    "multilabel_margin": (lambda: nn.MultiLabelMarginLoss(), lambda: [torch.randn(3, 4), torch.tensor([[3, 0, -1, 1], [1, 2, 3, -1], [0, -1, 2, 2]])], (0,)),
+    "soft_margin": (lambda: nn.SoftMarginLoss(), lambda: [torch.randn(4, 3), sign(4, 3)], (0,)),
+    "multilabel_soft_margin": (lambda: nn.MultiLabelSoftMarginLoss(torch.rand(3)), lambda: [torch.randn(4, 3), torch.randint(0, 2, (4, 3)).float()], (0,)),
+    "multi_margin": (lambda: nn.MultiMarginLoss(2, 0.5, torch.rand(5)), lambda: [torch.randn(4, 5), torch.randint(0, 5, (4,))], (0,)),
+    "triplet": (lambda: nn.TripletMarginLoss(0.5, 1.0, swap=True), lambda: [torch.randn(4, 6), torch.randn(4, 6), torch.randn(4, 6)], (0, 1, 2)),
+    "triplet_distance": (lambda: nn.TripletMarginWithDistanceLoss(swap=True), lambda: [torch.randn(4, 6), torch.randn(4, 6), torch.randn(4, 6)], (0, 1, 2)),
+    "ctc": (lambda: nn.CTCLoss(), ctc_inputs, (0,)),
+    "ctc_sum_zero_inf": (lambda: nn.CTCLoss(0, "sum", True), ctc_inputs, (0,)),
+    "nll2d": (lambda: nn.NLLLoss2d(), lambda: [torch.randn(2, 3, 4, 4).log_softmax(1), torch.randint(0, 3, (2, 4, 4))], (0,)),
+    "pairwise_distance": (lambda: nn.PairwiseDistance(1.0, keepdim=True), lambda: [torch.randn(4, 5), torch.randn(4, 5)], (0, 1)),
+    "cosine_similarity": (lambda: nn.CosineSimilarity(0), lambda: [torch.randn(4, 5), torch.randn(4, 5)], (0, 1)),
+}
+
+
+def run_multi(seed, name, make, inputs, grads):
+    torch.manual_seed(seed)
+    m = make()
+    REPRS[name] = repr(m)
+    out = tensors.prefixed({k: v.clone() for k, v in m.state_dict().items()}, "state/")
+    xs = [x.detach().requires_grad_(i in grads) for i, x in enumerate(inputs())]
+    y = m(*xs)
+    proj = torch.randn(y.shape)
+    (y * proj).sum().backward()
+    for i, x in enumerate(xs):
+        out[f"in/{i}"] = x
+        if x.grad is not None:
+            out[f"grad_in/{i}"] = x.grad
+    out.update({"out0": y, "proj": proj})
+    return out
+
+
 def main(folder):
     result = {}
     for seed, (name, args) in enumerate(LAYERS.items()):
-        result.update(tensors.prefixed(run_layer(seed, *args), f"{name}/"))
+        result.update(tensors.prefixed(run_layer(seed, name, *args), f"{name}/"))
     for seed, (name, (make, shape, target, _)) in enumerate(LOSSES.items()):
         result.update(tensors.prefixed(run_loss(1000 + seed, name, make, shape, target), f"{name}/"))
+    for seed, (name, args) in enumerate(MULTI.items()):
+        result.update(tensors.prefixed(run_multi(2000 + seed, name, *args), f"{name}/"))
     tensors.save(folder, result)
-    print(f"{len(LAYERS) + len(LOSSES)} cases, {len(result)} tensors")
+    with open(os.path.join(folder, "reprs.json"), "w") as f:
+        json.dump(REPRS, f)
+    print(f"{len(LAYERS) + len(LOSSES) + len(MULTI)} cases, {len(result)} tensors")
 
 
 if __name__ == "__main__":

@@ -73,6 +73,53 @@ const LAYERS: Record<string, { make: () => nn.Module; train: boolean }> = {
   dropout_eval: { make: () => new nn.Dropout(0.4), train: false },
   sequential_train: { make: seq, train: true },
   sequential_eval: { make: seq, train: false },
+  // activations (activation_more.ts)
+  threshold: { make: () => new nn.Threshold(0.1, 20), train: true },
+  rrelu_eval: { make: () => new nn.RReLU(0.1, 0.3), train: false },
+  hardtanh: { make: () => new nn.Hardtanh(-0.5, 0.7), train: true },
+  relu6: { make: () => new nn.ReLU6(), train: true },
+  hardsigmoid: { make: () => new nn.Hardsigmoid(), train: true },
+  silu: { make: () => new nn.SiLU(), train: true },
+  mish: { make: () => new nn.Mish(), train: true },
+  hardswish: { make: () => new nn.Hardswish(), train: true },
+  selu: { make: () => new nn.SELU(), train: true },
+  elu: { make: () => new nn.ELU(0.7), train: true },
+  celu: { make: () => new nn.CELU(1.3), train: true },
+  glu: { make: () => new nn.GLU(1), train: true },
+  gelu: { make: () => new nn.GELU(), train: true },
+  gelu_tanh: { make: () => new nn.GELU({ approximate: 'tanh' }), train: true },
+  hardshrink: { make: () => new nn.Hardshrink(0.3), train: true },
+  softshrink: { make: () => new nn.Softshrink(), train: true },
+  leaky_relu: { make: () => new nn.LeakyReLU(0.2), train: true },
+  logsigmoid: { make: () => new nn.LogSigmoid(), train: true },
+  softplus: { make: () => new nn.Softplus(2, 1.5), train: true },
+  prelu: { make: () => new nn.PReLU(), train: true },
+  prelu_channels: { make: () => new nn.PReLU(3), train: true },
+  softsign: { make: () => new nn.Softsign(), train: true },
+  tanhshrink: { make: () => new nn.Tanhshrink(), train: true },
+  softmin: { make: () => new nn.Softmin(2), train: true },
+  softmin_implicit: { make: () => new nn.Softmin(), train: true },
+  softmax2d: { make: () => new nn.Softmax2d(), train: true },
+  gelu_f64: { make: () => new nn.GELU(), train: true },
+  // dropout.ts, eval mode (the identity); training mode is tested statistically below
+  dropout1d_eval: { make: () => new nn.Dropout1d(0.3), train: false },
+  dropout2d_eval: { make: () => new nn.Dropout2d(0.3), train: false },
+  dropout3d_eval: { make: () => new nn.Dropout3d(0.3), train: false },
+  alpha_dropout_eval: { make: () => new nn.AlphaDropout(0.3), train: false },
+  feature_alpha_dropout_eval: { make: () => new nn.FeatureAlphaDropout(0.3), train: false },
+  // normalization.ts
+  layer_norm: { make: () => new nn.LayerNorm([7, 7]), train: true },
+  layer_norm_eps_no_bias: { make: () => new nn.LayerNorm(7, 1e-3, { bias: false }), train: true },
+  layer_norm_no_affine: { make: () => new nn.LayerNorm(7, { elementwiseAffine: false }), train: true },
+  layer_norm_f64: { make: () => new nn.LayerNorm(7, { dtype: 'float64' }), train: true },
+  group_norm: { make: () => new nn.GroupNorm(2, 4), train: true },
+  group_norm_no_affine: { make: () => new nn.GroupNorm(3, 6, 1e-3, false), train: true },
+  group_norm_no_bias: { make: () => new nn.GroupNorm(1, 4, { bias: false }), train: true },
+  rms_norm: { make: () => new nn.RMSNorm([7]), train: true },
+  rms_norm_eps: { make: () => new nn.RMSNorm(7, 1e-3, false), train: true },
+  lrn: { make: () => new nn.LocalResponseNorm(3), train: true },
+  lrn_3d_args: { make: () => new nn.LocalResponseNorm(2, 1e-2, 0.5, 2.0), train: true },
+  unflatten: { make: () => new nn.Unflatten(1, [7, 1, 7]), train: true },
 };
 
 type Loss = nn.Module & { forward(input: Tensor, target: Tensor): Tensor };
@@ -101,13 +148,47 @@ const LOSSES: Record<string, (w: Tensor) => Loss> = {
   mse_none: () => new nn.MSELoss({ reduction: 'none' }),
 };
 
+type Multi = nn.Module & { forward(...inputs: Tensor[]): Tensor };
+/** The torchts side of each MULTI case: `w(key)` is a placeholder for a buffer that loadStateDict overwrites. */
+const MULTI: Record<string, (w: (key: string) => Tensor) => nn.Module> = {
+  l1: () => new nn.L1Loss(),
+  l1_legacy_sum: () => new nn.L1Loss(false),
+  bce_weight: (w) => new nn.BCELoss(w('weight')),
+  bce_logits_pos_weight: (w) => new nn.BCEWithLogitsLoss({ reduction: 'sum', posWeight: w('pos_weight') }),
+  bce_logits_weight_none: (w) => new nn.BCEWithLogitsLoss(w('weight'), { reduction: 'none' }),
+  smooth_l1_beta: () => new nn.SmoothL1Loss({ beta: 0.5 }),
+  huber: () => new nn.HuberLoss('sum', 0.7),
+  kl_batchmean: () => new nn.KLDivLoss({ reduction: 'batchmean' }),
+  kl_log_target: () => new nn.KLDivLoss({ reduction: 'sum', logTarget: true }),
+  poisson: () => new nn.PoissonNLLLoss(),
+  poisson_full: () => new nn.PoissonNLLLoss(false, true),
+  gaussian: () => new nn.GaussianNLLLoss(),
+  gaussian_full: () => new nn.GaussianNLLLoss({ full: true, reduction: 'sum' }),
+  hinge: () => new nn.HingeEmbeddingLoss(0.5),
+  margin_ranking: () => new nn.MarginRankingLoss(0.2),
+  cosine_embedding: () => new nn.CosineEmbeddingLoss(0.1),
+  multilabel_margin: () => new nn.MultiLabelMarginLoss(),
+  soft_margin: () => new nn.SoftMarginLoss(),
+  multilabel_soft_margin: (w) => new nn.MultiLabelSoftMarginLoss(w('weight')),
+  multi_margin: (w) => new nn.MultiMarginLoss(2, 0.5, w('weight')),
+  triplet: () => new nn.TripletMarginLoss(0.5, 1.0, { swap: true }),
+  triplet_distance: () => new nn.TripletMarginWithDistanceLoss({ swap: true }),
+  ctc: () => new nn.CTCLoss(),
+  ctc_sum_zero_inf: () => new nn.CTCLoss(0, 'sum', true),
+  nll2d: () => new nn.NLLLoss2d(),
+  pairwise_distance: () => new nn.PairwiseDistance(1.0, { keepdim: true }),
+  cosine_similarity: () => new nn.CosineSimilarity(0),
+};
+
 let dir: string;
 let ref: Fixtures;
+let reprs: Record<string, string>;
 
 beforeAll(() => {
   dir = tempDir('nn-parity');
   runReference('nn_layers.py', [dir]);
   ref = readFixtures(dir);
+  reprs = JSON.parse(fs.readFileSync(`${dir}/reprs.json`, 'utf8')) as Record<string, string>;
 }, 300_000);
 afterAll(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -140,7 +221,7 @@ it('fixtures round-trip through Python unchanged (float32, float64, int64; scala
 
 it('covers every case of the reference script', () => {
   const cases = new Set(Object.keys(ref).map((k) => k.split('/')[0]));
-  expect([...cases].sort()).toEqual([...Object.keys(LAYERS), ...Object.keys(LOSSES)].sort());
+  expect([...cases].sort()).toEqual([...Object.keys(LAYERS), ...Object.keys(LOSSES), ...Object.keys(MULTI)].sort());
 });
 
 /** Loads PyTorch's state dict (strict) after checking the keys are the same, in the same order. */
@@ -166,6 +247,8 @@ describe('layers', () => {
     const f = under(ref, `${name}/`);
     const spec = LAYERS[name];
     const m = spec.make().train(spec.train);
+    // The module prints as PyTorch prints it (extraRepr).
+    expect(m.toString()).toBe(reprs[name]);
     loadReferenceState(m, f);
     const passes = Object.keys(f).filter((k) => /^x\d+$/.test(k)).length;
     expect(passes).toBeGreaterThan(0);
@@ -199,6 +282,24 @@ describe('losses', () => {
     expectClose(y, f.out0, tol, 'loss');
     y.mul(f.proj).sum().backward();
     expectClose(x.grad, f.grad_x, tol, 'input gradient');
+  });
+});
+
+describe('modules of several inputs', () => {
+  it.each(Object.keys(MULTI))('%s', (name) => {
+    const f = under(ref, `${name}/`);
+    const state = under(f, 'state/');
+    const m = MULTI[name]((key) => torch.onesLike(state[key])) as Multi;
+    expect(m.toString()).toBe(reprs[name]);
+    loadReferenceState(m, f);
+    const inputs = under(f, 'in/');
+    const grads = under(f, 'grad_in/');
+    const xs = Object.keys(inputs).map((i) => (grads[i] ? inputs[i].requiresGrad_(true) : inputs[i]));
+    const y = m.forward(...xs);
+    expectClose(y, f.out0, EXACT, 'output');
+    y.mul(f.proj).sum().backward();
+    expect(Object.keys(grads).length).toBeGreaterThan(0);
+    for (const i of Object.keys(grads)) expectClose(xs[Number(i)].grad, grads[i], EXACT, `gradient of input ${i}`);
   });
 });
 
