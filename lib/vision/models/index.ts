@@ -16,3 +16,5 @@ export {
 } from './googlenet';
 export * from './inception';
 export { IMAGENET_CATEGORIES } from './meta';
+export * from './vision_transformer';
+export * from './swin_transformer';
