@@ -18,3 +18,5 @@ export * from './inception';
 export { IMAGENET_CATEGORIES } from './meta';
 export * from './vision_transformer';
 export * from './swin_transformer';
+export * from './registry';
+export { MODEL_WEIGHTS } from './weights';
