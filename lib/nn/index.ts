@@ -107,3 +107,9 @@ export {
   MaxUnpool2d,
   MaxUnpool3d,
 } from './modules/pooling_more';
+export {
+  MultiheadAttention,
+  NonDynamicallyQuantizableLinear,
+  type MultiheadAttentionOptions,
+  type MultiheadAttentionForwardOptions,
+} from './modules/multihead_attention';

@@ -16,5 +16,7 @@ export {
 } from './googlenet';
 export * from './inception';
 export { IMAGENET_CATEGORIES } from './meta';
+export * from './vision_transformer';
+export * from './swin_transformer';
 export * from './registry';
 export { MODEL_WEIGHTS } from './weights';
