@@ -113,3 +113,26 @@ export {
   type MultiheadAttentionOptions,
   type MultiheadAttentionForwardOptions,
 } from './modules/multihead_attention';
+export {
+  Conv1d,
+  Conv3d,
+  ConvTranspose1d,
+  ConvTranspose2d,
+  ConvTranspose3d,
+  type ConvOptions,
+  type ConvTransposeOptions,
+  type PaddingMode,
+} from './modules/conv_more';
+export { BatchNorm1d, BatchNorm3d } from './modules/batchnorm';
+export { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, type InstanceNormOptions } from './modules/instancenorm';
+export { Embedding, EmbeddingBag, type EmbeddingOptions, type EmbeddingBagOptions } from './modules/sparse';
+export { PixelShuffle, PixelUnshuffle, ChannelShuffle } from './modules/pixelshuffle';
+export {
+  Upsample,
+  UpsamplingNearest2d,
+  UpsamplingBilinear2d,
+  type UpsampleMode,
+  type UpsampleOptions,
+} from './modules/upsampling';
+export { Fold, Unfold } from './modules/fold';
+export { Bilinear } from './modules/linear_more';

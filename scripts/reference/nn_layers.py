@@ -178,6 +178,37 @@ LAYERS = {
     "lppool3d": (lambda: nn.LPPool3d(1, 2), (1, 2, 4, 4, 4), 1, True, torch.float32),
     "fractional_maxpool2d": (lambda: nn.FractionalMaxPool2d(2, (4, 3), _random_samples=torch.rand(2, 3, 2)), IMG, 1, True, torch.float32),
     "fractional_maxpool3d": (lambda: nn.FractionalMaxPool3d(2, output_ratio=0.5, _random_samples=torch.rand(1, 2, 3)), (1, 2, 4, 6, 6), 1, True, torch.float32),
+    # conv_more.ts
+    "conv1d": (lambda: nn.Conv1d(3, 4, 3, 2, 1), (2, 3, 9), 1, True, torch.float32),
+    "conv1d_same_reflect": (lambda: nn.Conv1d(3, 4, 4, padding="same", dilation=2, padding_mode="reflect"), (2, 3, 11), 1, True, torch.float32),
+    "conv1d_circular_groups": (lambda: nn.Conv1d(4, 6, 3, padding=2, groups=2, bias=False, padding_mode="circular"), (2, 4, 7), 1, True, torch.float32),
+    "conv3d": (lambda: nn.Conv3d(2, 3, (2, 3, 3), stride=(1, 2, 1), padding=1), (1, 2, 4, 5, 5), 1, True, torch.float32),
+    "conv3d_replicate": (lambda: nn.Conv3d(2, 2, 3, padding=1, padding_mode="replicate"), (1, 2, 3, 4, 4), 1, True, torch.float32),
+    "conv_transpose1d": (lambda: nn.ConvTranspose1d(3, 4, 3, 2, 1, 1), (2, 3, 5), 1, True, torch.float32),
+    "conv_transpose2d": (lambda: nn.ConvTranspose2d(4, 6, (3, 2), stride=2, padding=(1, 0), output_padding=(1, 0), groups=2, dilation=(1, 2)), (2, 4, 4, 4), 1, True, torch.float32),
+    "conv_transpose2d_no_bias": (lambda: nn.ConvTranspose2d(3, 2, 3, bias=False), IMG, 1, True, torch.float32),
+    "conv_transpose3d": (lambda: nn.ConvTranspose3d(2, 3, 2, stride=2), (1, 2, 2, 3, 3), 1, True, torch.float32),
+    # batchnorm.ts, instancenorm.ts
+    "bn1d_train": (lambda: randomize_bn(nn.BatchNorm1d(3)), (4, 3), 2, True, torch.float32),
+    "bn1d_3d_eval": (lambda: randomize_bn(nn.BatchNorm1d(3), batches=3), (2, 3, 5), 1, False, torch.float32),
+    "bn3d_train": (lambda: randomize_bn(nn.BatchNorm3d(2, momentum=0.2)), (2, 2, 3, 3, 3), 2, True, torch.float32),
+    "instance_norm1d": (lambda: nn.InstanceNorm1d(3), (2, 3, 6), 1, True, torch.float32),
+    "instance_norm2d_track": (lambda: randomize_bn(nn.InstanceNorm2d(3, affine=True, track_running_stats=True)), IMG, 2, True, torch.float32),
+    "instance_norm2d_eval": (lambda: randomize_bn(nn.InstanceNorm2d(3, 1e-3, track_running_stats=True), batches=4), IMG, 1, False, torch.float32),
+    "instance_norm3d_unbatched": (lambda: randomize_bn(nn.InstanceNorm3d(2, affine=True)), (2, 3, 3, 3), 1, True, torch.float32),
+    # pixelshuffle.ts, upsampling.ts, fold.ts
+    "pixel_shuffle": (lambda: nn.PixelShuffle(2), (2, 8, 3, 3), 1, True, torch.float32),
+    "pixel_unshuffle": (lambda: nn.PixelUnshuffle(2), (2, 3, 4, 6), 1, True, torch.float32),
+    "channel_shuffle": (lambda: nn.ChannelShuffle(2), (2, 4, 3, 3), 1, True, torch.float32),
+    "upsample_nearest": (lambda: nn.Upsample(scale_factor=2), IMG, 1, True, torch.float32),
+    "upsample_bilinear_size": (lambda: nn.Upsample(size=(5, 9), mode="bilinear", align_corners=False), IMG, 1, True, torch.float32),
+    "upsample_bicubic_align": (lambda: nn.Upsample(scale_factor=1.5, mode="bicubic", align_corners=True), IMG, 1, True, torch.float32),
+    "upsample_linear": (lambda: nn.Upsample(size=7, mode="linear"), (2, 3, 5), 1, True, torch.float32),
+    "upsample_trilinear": (lambda: nn.Upsample(scale_factor=(1.0, 2.0, 1.5), mode="trilinear"), (1, 2, 2, 3, 4), 1, True, torch.float32),
+    "upsampling_nearest2d": (lambda: nn.UpsamplingNearest2d(scale_factor=2), IMG, 1, True, torch.float32),
+    "upsampling_bilinear2d": (lambda: nn.UpsamplingBilinear2d((4, 6)), IMG, 1, True, torch.float32),
+    "unfold": (lambda: nn.Unfold((2, 3), padding=1, stride=2), IMG, 1, True, torch.float32),
+    "fold": (lambda: nn.Fold((4, 5), 2), (2, 12, 12), 1, True, torch.float32),
 }
 
 
@@ -302,6 +333,12 @@ MULTI = {
     "maxunpool1d": (lambda: nn.MaxUnpool1d(2), lambda: list(F.max_pool1d(torch.randn(2, 3, 8), 2, return_indices=True)), (0,)),
     "maxunpool2d": (lambda: nn.MaxUnpool2d(2, 2), lambda: list(F.max_pool2d(torch.randn(1, 2, 4, 6), 2, return_indices=True)), (0,)),
     "maxunpool3d": (lambda: nn.MaxUnpool3d(2, 1, 0), lambda: list(F.max_pool3d(torch.randn(1, 2, 3, 4, 4), 2, 1, return_indices=True)), (0,)),
+    "embedding": (lambda: nn.Embedding(10, 3, padding_idx=2), lambda: [torch.randint(0, 10, (2, 4))], ()),
+    "embedding_max_norm": (lambda: nn.Embedding(10, 3, max_norm=1.0, scale_grad_by_freq=True), lambda: [torch.randint(0, 10, (2, 4))], ()),
+    "embedding_bag_sum": (lambda: nn.EmbeddingBag(10, 3, mode="sum"), lambda: [torch.randint(0, 10, (6,)), torch.tensor([0, 2, 5])], ()),
+    "embedding_bag_max_2d": (lambda: nn.EmbeddingBag(10, 3, mode="max"), lambda: [torch.randint(0, 10, (2, 4))], ()),
+    "embedding_bag_weights": (lambda: nn.EmbeddingBag(10, 3, mode="sum", padding_idx=1), lambda: [torch.randint(0, 10, (6,)), torch.tensor([0, 3]), torch.rand(6)], (2,)),
+    "bilinear": (lambda: nn.Bilinear(3, 4, 2), lambda: [torch.randn(5, 3), torch.randn(5, 4)], (0, 1)),
 }
 
 
@@ -321,6 +358,7 @@ def run_multi(seed, name, make, inputs, grads):
         out[f"in/{i}"] = x
         if x.grad is not None:
             out[f"grad_in/{i}"] = x.grad
+    out.update({f"grad/{k}": p.grad for k, p in m.named_parameters()})
     out.update({"out0": y, "proj": proj})
     return out
 

@@ -158,6 +158,59 @@ const LAYERS: Record<string, { make: () => nn.Module; train: boolean }> = {
     make: () => new nn.FractionalMaxPool3d(2, { outputRatio: 0.5, randomSamples: torch.zeros([1, 2, 3]) }),
     train: true,
   },
+  // conv_more.ts
+  conv1d: { make: () => new nn.Conv1d(3, 4, 3, 2, 1), train: true },
+  conv1d_same_reflect: {
+    make: () => new nn.Conv1d(3, 4, 4, { padding: 'same', dilation: 2, paddingMode: 'reflect' }),
+    train: true,
+  },
+  conv1d_circular_groups: {
+    make: () => new nn.Conv1d(4, 6, 3, { padding: 2, groups: 2, bias: false, paddingMode: 'circular' }),
+    train: true,
+  },
+  conv3d: { make: () => new nn.Conv3d(2, 3, [2, 3, 3], { stride: [1, 2, 1], padding: 1 }), train: true },
+  conv3d_replicate: { make: () => new nn.Conv3d(2, 2, 3, { padding: 1, paddingMode: 'replicate' }), train: true },
+  conv_transpose1d: { make: () => new nn.ConvTranspose1d(3, 4, 3, 2, 1, 1), train: true },
+  conv_transpose2d: {
+    make: () =>
+      new nn.ConvTranspose2d(4, 6, [3, 2], {
+        stride: 2,
+        padding: [1, 0],
+        outputPadding: [1, 0],
+        groups: 2,
+        dilation: [1, 2],
+      }),
+    train: true,
+  },
+  conv_transpose2d_no_bias: { make: () => new nn.ConvTranspose2d(3, 2, 3, { bias: false }), train: true },
+  conv_transpose3d: { make: () => new nn.ConvTranspose3d(2, 3, 2, { stride: 2 }), train: true },
+  // batchnorm.ts, instancenorm.ts
+  bn1d_train: { make: () => new nn.BatchNorm1d(3), train: true },
+  bn1d_3d_eval: { make: () => new nn.BatchNorm1d(3), train: false },
+  bn3d_train: { make: () => new nn.BatchNorm3d(2, { momentum: 0.2 }), train: true },
+  instance_norm1d: { make: () => new nn.InstanceNorm1d(3), train: true },
+  instance_norm2d_track: {
+    make: () => new nn.InstanceNorm2d(3, { affine: true, trackRunningStats: true }),
+    train: true,
+  },
+  instance_norm2d_eval: { make: () => new nn.InstanceNorm2d(3, 1e-3, { trackRunningStats: true }), train: false },
+  instance_norm3d_unbatched: { make: () => new nn.InstanceNorm3d(2, { affine: true }), train: true },
+  // pixelshuffle.ts, upsampling.ts, fold.ts
+  pixel_shuffle: { make: () => new nn.PixelShuffle(2), train: true },
+  pixel_unshuffle: { make: () => new nn.PixelUnshuffle(2), train: true },
+  channel_shuffle: { make: () => new nn.ChannelShuffle(2), train: true },
+  upsample_nearest: { make: () => new nn.Upsample({ scaleFactor: 2 }), train: true },
+  upsample_bilinear_size: {
+    make: () => new nn.Upsample({ size: [5, 9], mode: 'bilinear', alignCorners: false }),
+    train: true,
+  },
+  upsample_bicubic_align: { make: () => new nn.Upsample(null, 1.5, 'bicubic', true), train: true },
+  upsample_linear: { make: () => new nn.Upsample(7, { mode: 'linear' }), train: true },
+  upsample_trilinear: { make: () => new nn.Upsample({ scaleFactor: [1.0, 2.0, 1.5], mode: 'trilinear' }), train: true },
+  upsampling_nearest2d: { make: () => new nn.UpsamplingNearest2d({ scaleFactor: 2 }), train: true },
+  upsampling_bilinear2d: { make: () => new nn.UpsamplingBilinear2d([4, 6]), train: true },
+  unfold: { make: () => new nn.Unfold([2, 3], { padding: 1, stride: 2 }), train: true },
+  fold: { make: () => new nn.Fold([4, 5], 2), train: true },
 };
 
 type Loss = nn.Module & { forward(input: Tensor, target: Tensor): Tensor };
@@ -219,6 +272,12 @@ const MULTI: Record<string, (w: (key: string) => Tensor) => nn.Module> = {
   maxunpool1d: () => new nn.MaxUnpool1d(2),
   maxunpool2d: () => new nn.MaxUnpool2d(2, 2),
   maxunpool3d: () => new nn.MaxUnpool3d(2, 1, 0),
+  embedding: () => new nn.Embedding(10, 3, 2),
+  embedding_max_norm: () => new nn.Embedding(10, 3, { maxNorm: 1.0, scaleGradByFreq: true }),
+  embedding_bag_sum: () => new nn.EmbeddingBag(10, 3, { mode: 'sum' }),
+  embedding_bag_max_2d: () => new nn.EmbeddingBag(10, 3, { mode: 'max' }),
+  embedding_bag_weights: () => new nn.EmbeddingBag(10, 3, { mode: 'sum', paddingIdx: 1 }),
+  bilinear: () => new nn.Bilinear(3, 4, 2),
 };
 
 let dir: string;
@@ -339,8 +398,15 @@ describe('modules of several inputs', () => {
     const y = m.forward(...xs);
     expectClose(y, f.out0, EXACT, 'output');
     y.mul(f.proj).sum().backward();
-    expect(Object.keys(grads).length).toBeGreaterThan(0);
     for (const i of Object.keys(grads)) expectClose(xs[Number(i)].grad, grads[i], EXACT, `gradient of input ${i}`);
+    const paramGrads = under(f, 'grad/');
+    compareAll(
+      m.namedParameters().map(([k, p]) => [k, p.grad]),
+      paramGrads,
+      'gradient of',
+    );
+    // Not vacuous: something has a gradient.
+    expect(Object.keys(grads).length + Object.keys(paramGrads).length).toBeGreaterThan(0);
   });
 });
 

@@ -70,8 +70,13 @@ export class BatchNorm2d extends Module {
     }
   }
 
-  forward(input: Tensor): Tensor {
+  /** PyTorch's `_check_input_dim`: BatchNorm2d takes 4-d input. */
+  protected checkInputDim(input: Tensor): void {
     if (input.dim() !== 4) throw new TorchError(`expected 4D input (got ${input.dim()}D input)`);
+  }
+
+  forward(input: Tensor): Tensor {
+    this.checkInputDim(input);
     let factor = this.momentum ?? 0;
     // PyTorch's _BatchNorm.forward, including its `num_batches_tracked is not None` check.
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
@@ -97,5 +102,20 @@ export class BatchNorm2d extends Module {
     // PyTorch 2.13's repr, which has `bias=` (True exactly when affine here).
     const bool = (b: boolean): string => (b ? 'True' : 'False');
     return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${bool(this.affine)}, bias=${bool(this.bias !== null)}, track_running_stats=${bool(this.trackRunningStats)}`;
+  }
+}
+
+/** Batch normalisation over (N, C) or (N, C, L) (PyTorch's subclass of `_BatchNorm`). */
+export class BatchNorm1d extends BatchNorm2d {
+  protected override checkInputDim(input: Tensor): void {
+    const d = input.dim();
+    if (d !== 2 && d !== 3) throw new TorchError(`expected 2D or 3D input (got ${d}D input)`);
+  }
+}
+
+/** Batch normalisation over (N, C, D, H, W). */
+export class BatchNorm3d extends BatchNorm2d {
+  protected override checkInputDim(input: Tensor): void {
+    if (input.dim() !== 5) throw new TorchError(`expected 5D input (got ${input.dim()}D input)`);
   }
 }
