@@ -105,7 +105,7 @@ function hyper(o: optim.Optimizer): Record<string, unknown> {
 
 describe('positional arguments in PyTorch order equal the named forms', () => {
   type Ctor = new (params: optim.Params, ...args: unknown[]) => optim.Optimizer;
-  const optimizers: [string, Ctor, unknown[], Record<string, unknown>][] = [
+  const optimizers: [string, unknown, unknown[], Record<string, unknown>][] = [
     [
       'SGD',
       optim.SGD,
@@ -172,7 +172,8 @@ describe('positional arguments in PyTorch order equal the named forms', () => {
       },
     ],
   ];
-  it.each(optimizers)('%s', (_, Ctor, positional, named) => {
+  it.each(optimizers)('%s', (_, ctor, positional, named) => {
+    const Ctor = ctor as Ctor;
     const a = new Ctor(params(), ...positional);
     expect(hyper(a)).toEqual(hyper(new Ctor(params(), named)));
     for (const [k, v] of Object.entries(named)) expect(hyper(a)[k], k).toEqual(v);
@@ -187,7 +188,7 @@ describe('positional arguments in PyTorch order equal the named forms', () => {
   });
 
   type Sched = new (opt: optim.Optimizer, ...args: unknown[]) => optim.lr_scheduler.LRScheduler;
-  const schedulers: [string, Sched, unknown[], unknown[]][] = [
+  const schedulers: [string, unknown, unknown[], unknown[]][] = [
     ['StepLR', lr_scheduler.StepLR, [2, 0.5], [2, { gamma: 0.5 }]],
     ['MultiStepLR', lr_scheduler.MultiStepLR, [[1, 3], 0.5], [[1, 3], { gamma: 0.5 }]],
     ['LinearLR', lr_scheduler.LinearLR, [0.5, 0.9, 3], [{ startFactor: 0.5, endFactor: 0.9, totalIters: 3 }]],
@@ -208,7 +209,8 @@ describe('positional arguments in PyTorch order equal the named forms', () => {
       [3, { tMult: 2, etaMin: 0.01 }],
     ],
   ];
-  it.each(schedulers)('%s', (_, Ctor, positional, named) => {
+  it.each(schedulers)('%s', (_, ctor, positional, named) => {
+    const Ctor = ctor as Sched;
     const run = (args: unknown[]): number[] => {
       const opt = sgd();
       const s = new Ctor(opt, ...args);
