@@ -214,7 +214,10 @@ async function mainWorker(gpu: number | null, ngpusPerNode: number, args: Args):
       // Map model to be loaded to the device in use.
       const checkpoint = torch.load(args.resume, { device });
       args.startEpoch = checkpoint.epoch;
-      bestAcc1 = checkpoint.best_acc1;
+      // A 0-dim tensor in a checkpoint PyTorch's main.py saved, a number in torchts's.
+      bestAcc1 = Number(
+        checkpoint.best_acc1 instanceof torch.Tensor ? checkpoint.best_acc1.item() : checkpoint.best_acc1,
+      );
       model.loadStateDict(checkpoint.state_dict);
       optimizer.loadStateDict(checkpoint.optimizer);
       scheduler.loadStateDict(checkpoint.scheduler);
