@@ -10,6 +10,7 @@ import { inspect } from 'node:util';
 import { N } from '../native';
 import type { Device } from '../torch/device';
 import { type DType, isFloatingPoint } from '../torch/dtype';
+import { bindArgs, type WithOptions } from '../torch/args';
 import { checkBool, checkOptions, TorchError, typeError } from '../torch/errors';
 import { noGrad } from '../torch/autograd';
 import { escapeScopes, keep, moduleScope, setModuleTest, unscoped } from '../torch/memory';
@@ -253,10 +254,13 @@ export abstract class Module {
   /**
    * Copies `stateDict` into this module's parameters and buffers. With `strict` (the
    * default) the keys must match exactly; a mismatch throws, listing the keys. Shapes
-   * must always match.
+   * must always match. `strict` may be positional, as in PyTorch: `loadStateDict(sd, false)`.
    */
-  loadStateDict(stateDict: StateDict | Map<string, Tensor>, options: { strict?: boolean } = {}): LoadStateDictResult {
-    const strict = checkBool(checkOptions<{ strict: boolean }>(options).strict ?? true, 'strict');
+  loadStateDict(
+    stateDict: StateDict | Map<string, Tensor>,
+    ...args: WithOptions<[strict: boolean], { strict?: boolean }>
+  ): LoadStateDictResult {
+    const strict = checkBool(bindArgs<{ strict: boolean }>(args, ['strict'], 'loadStateDict').strict ?? true, 'strict');
     const entries =
       stateDict instanceof Map ? stateDict : new Map(Object.entries(checkOptions<StateDict>(stateDict, 'stateDict')));
     const own = new Map<string, Tensor>();
@@ -332,7 +336,11 @@ export abstract class Module {
         o = { memoryFormat: target };
       else o = { dtype: target as DType };
     } else {
-      o = checkOptions<{ device: string; dtype: DType; memoryFormat: MemoryFormat }>(target, 'target');
+      o = checkOptions<{ device: string; dtype: DType; memoryFormat: MemoryFormat }>(target, 'target', [
+        'device',
+        'dtype',
+        'memoryFormat',
+      ]);
     }
     noGrad(() => {
       for (const t of [...this.parameters(), ...this.buffers()]) {
@@ -412,7 +420,10 @@ setModuleTest((v) => v instanceof Module);
 
 function addHook<H>(map: Map<number, H>, hook: H, options: { prepend?: boolean }): RemovableHandle {
   if (typeof hook !== 'function') throw typeError('a function', 'hook', hook);
-  const prepend = checkBool(checkOptions<{ prepend: boolean }>(options).prepend ?? false, 'prepend');
+  const prepend = checkBool(
+    checkOptions<{ prepend: boolean }>(options, 'hook options', ['prepend']).prepend ?? false,
+    'prepend',
+  );
   const id = nextHookId++;
   if (prepend) {
     const rest = [...map];

@@ -1,5 +1,6 @@
 import { ones, zeros } from '../../torch/creation';
-import { checkBool, checkInt, checkNumber, checkOptions, TorchError } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkBool, checkInt, checkNumber, optionKeys, TorchError } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 import * as F from '../functional';
 import * as init from '../init';
@@ -15,8 +16,19 @@ export interface BatchNormOptions extends FactoryOptions {
   trackRunningStats?: boolean;
 }
 
+const BATCHNORM_POSITIONAL = ['eps', 'momentum', 'affine', 'trackRunningStats'] as const;
+const BATCHNORM_KEYS = optionKeys<BatchNormOptions>({
+  eps: 1,
+  momentum: 1,
+  affine: 1,
+  trackRunningStats: 1,
+  device: 1,
+  dtype: 1,
+});
+
 /**
- * Batch normalisation over [N, C, H, W]. Buffers keep PyTorch's names (`running_mean`,
+ * Batch normalisation over [N, C, H, W]; eps, momentum, affine and trackRunningStats may be
+ * positional, in PyTorch's order: `new nn.BatchNorm2d(64, 1e-5, 0.1)`, `new nn.BatchNorm2d(64, { affine: false })`. Buffers keep PyTorch's names (`running_mean`,
  * `running_var`, `num_batches_tracked`) so state dicts match torchvision's keys.
  */
 export class BatchNorm2d extends Module {
@@ -31,9 +43,15 @@ export class BatchNorm2d extends Module {
   readonly affine: boolean;
   readonly trackRunningStats: boolean;
 
-  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+  constructor(
+    numFeatures: number,
+    ...args: WithOptions<
+      [eps: number, momentum: number | null, affine: boolean, trackRunningStats: boolean],
+      BatchNormOptions
+    >
+  ) {
     super();
-    const o = checkOptions<BatchNormOptions>(options);
+    const o = bindArgs<BatchNormOptions>(args, BATCHNORM_POSITIONAL, 'BatchNorm2d', BATCHNORM_KEYS);
     this.numFeatures = checkInt(numFeatures, 'numFeatures', 1);
     this.eps = checkNumber(o.eps ?? 1e-5, 'eps');
     this.momentum = o.momentum === null ? null : checkNumber(o.momentum ?? 0.1, 'momentum');
@@ -42,8 +60,8 @@ export class BatchNorm2d extends Module {
     this.weight = this.affine ? emptyParameter([numFeatures], o) : null;
     this.bias = this.affine ? emptyParameter([numFeatures], o) : null;
     if (this.trackRunningStats) {
-      this.registerBuffer('running_mean', zeros([numFeatures], o));
-      this.registerBuffer('running_var', ones([numFeatures], o));
+      this.registerBuffer('running_mean', zeros([numFeatures], { device: o.device, dtype: o.dtype }));
+      this.registerBuffer('running_var', ones([numFeatures], { device: o.device, dtype: o.dtype }));
       this.registerBuffer('num_batches_tracked', zeros([], { dtype: 'int64', device: o.device }));
     } else {
       this.registerBuffer('running_mean', null);

@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import { defaultCollate } from '../../data/dataloader';
 import type { Dataset } from '../../data/dataset';
 import { forSample } from '../../data/seed';
-import { checkInt, checkOptions, TorchError, typeError } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkInt, optionKeys, TorchError, typeError } from '../../torch/errors';
 import { tidy } from '../../torch/memory';
 import { Tensor } from '../../torch/tensor';
 import { readImage } from '../io';
@@ -131,6 +132,16 @@ export function makeDataset(
   return samples;
 }
 
+/** torchvision 0.14's positional order after root (extensions are DatasetFolder's, named here). */
+const IMAGE_FOLDER_POSITIONAL = ['transform', 'targetTransform', 'loader', 'isValidFile'] as const;
+const IMAGE_FOLDER_KEYS = optionKeys<ImageFolderOptions>({
+  transform: 1,
+  targetTransform: 1,
+  extensions: 1,
+  isValidFile: 1,
+  loader: 1,
+});
+
 export class ImageFolder implements Dataset<[Tensor, number], [Tensor, Tensor]> {
   readonly root: string;
   readonly classes: string[];
@@ -144,9 +155,24 @@ export class ImageFolder implements Dataset<[Tensor, number], [Tensor, Tensor]> 
   readonly targetTransform?: Transform<number, number>;
   readonly loader: (path: string) => Tensor | Promise<Tensor>;
 
-  constructor(root: string, options: ImageFolderOptions = {}) {
+  /**
+   * Samples the files under `<root>/<class>/`; transform, targetTransform, loader and isValidFile
+   * positional (torchvision's order) or named: `new ImageFolder(dir, transform)`.
+   */
+  constructor(
+    root: string,
+    ...args: WithOptions<
+      [
+        transform: Transform | undefined,
+        targetTransform: Transform<number, number> | undefined,
+        loader: (path: string) => Tensor | Promise<Tensor>,
+        isValidFile: (path: string) => boolean,
+      ],
+      ImageFolderOptions
+    >
+  ) {
     if (typeof root !== 'string' || root.length === 0) throw typeError('a folder path', 'root', root);
-    const o = checkOptions<ImageFolderOptions>(options);
+    const o = bindArgs<ImageFolderOptions>(args, IMAGE_FOLDER_POSITIONAL, 'ImageFolder', IMAGE_FOLDER_KEYS);
     for (const k of ['transform', 'targetTransform'] as const) {
       const t = o[k];
       if (t !== undefined && (t === null || typeof t.forward !== 'function'))
