@@ -130,3 +130,4 @@ export {
 } from './modules/upsampling';
 export { Fold, Unfold } from './modules/fold';
 export { Bilinear } from './modules/linear_more';
+export { ModuleDict, ParameterList, ParameterDict } from './modules/container_more';

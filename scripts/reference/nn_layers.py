@@ -60,6 +60,20 @@ def randomized(m):
     return m
 
 
+class Heads(nn.Module):
+    """ModuleDict, ParameterList and ParameterDict inside a module (container_more.ts)."""
+
+    def __init__(self):
+        super().__init__()
+        self.heads = nn.ModuleDict({"a": nn.Linear(7, 3), "b": nn.Conv2d(3, 2, 1)})
+        self.scales = nn.ParameterList([nn.Parameter(torch.randn(3)), torch.randn(1)])
+        self.extra = nn.ParameterDict({"shift": nn.Parameter(torch.randn(7)), "gain": torch.randn(1)})
+
+    def forward(self, x):
+        y = self.heads["a"](x + self.extra["shift"]) * self.scales[0]
+        return y * self.extra["gain"] + self.scales[1] + self.heads["b"](x).mean()
+
+
 # name: (module factory, input shape, passes, training, dtype)
 IMG = (2, 3, 7, 7)
 LAYERS = {
@@ -209,6 +223,7 @@ LAYERS = {
     "upsampling_bilinear2d": (lambda: nn.UpsamplingBilinear2d((4, 6)), IMG, 1, True, torch.float32),
     "unfold": (lambda: nn.Unfold((2, 3), padding=1, stride=2), IMG, 1, True, torch.float32),
     "fold": (lambda: nn.Fold((4, 5), 2), (2, 12, 12), 1, True, torch.float32),
+    "containers": (Heads, IMG, 1, True, torch.float32),
 }
 
 

@@ -29,6 +29,19 @@ const seq = (): nn.Module =>
     new nn.Linear(4, 5),
   );
 
+/** ModuleDict, ParameterList and ParameterDict inside a module, as `Heads` in nn_layers.py. */
+class Heads extends nn.Module {
+  heads = new nn.ModuleDict({ a: new nn.Linear(7, 3), b: new nn.Conv2d(3, 2, 1) });
+  scales = new nn.ParameterList([new nn.Parameter(torch.randn([3])), torch.randn([1])]);
+  extra = new nn.ParameterDict({ shift: new nn.Parameter(torch.randn([7])), gain: torch.randn([1]) });
+  forward(x: Tensor): Tensor {
+    const a = this.heads.get('a') as nn.Linear;
+    const b = this.heads.get('b') as nn.Conv2d;
+    const y = a.forward(x.add(this.extra.get('shift'))).mul(this.scales.at(0));
+    return y.mul(this.extra.get('gain')).add(this.scales.at(1)).add(b.forward(x).mean());
+  }
+}
+
 /** The torchts side of each layer case in nn_layers.py (weights come from PyTorch's state dict). */
 const LAYERS: Record<string, { make: () => nn.Module; train: boolean }> = {
   conv_basic: { make: () => new nn.Conv2d(3, 4, 3), train: true },
@@ -211,6 +224,7 @@ const LAYERS: Record<string, { make: () => nn.Module; train: boolean }> = {
   upsampling_bilinear2d: { make: () => new nn.UpsamplingBilinear2d([4, 6]), train: true },
   unfold: { make: () => new nn.Unfold([2, 3], { padding: 1, stride: 2 }), train: true },
   fold: { make: () => new nn.Fold([4, 5], 2), train: true },
+  containers: { make: () => new Heads(), train: true },
 };
 
 type Loss = nn.Module & { forward(input: Tensor, target: Tensor): Tensor };
