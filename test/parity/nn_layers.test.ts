@@ -254,6 +254,12 @@ const LOSSES: Record<string, (w: Tensor) => Loss> = {
 };
 
 type Multi = nn.Module & { forward(...inputs: Tensor[]): Tensor };
+type Outputs = readonly (Tensor | Outputs)[];
+/** A tuple of outputs (RNNs: output and hidden states) as one vector, as `flat` in nn_layers.py. */
+function flat(y: Tensor | Outputs): Tensor {
+  if (!Array.isArray(y)) return y as Tensor;
+  return torch.cat((y as Outputs).map((t) => flat(t).reshape(-1)));
+}
 /** The torchts side of each MULTI case: `w(key)` is a placeholder for a buffer that loadStateDict overwrites. */
 const MULTI: Record<string, (w: (key: string) => Tensor) => nn.Module> = {
   l1: () => new nn.L1Loss(),
@@ -292,6 +298,17 @@ const MULTI: Record<string, (w: (key: string) => Tensor) => nn.Module> = {
   embedding_bag_max_2d: () => new nn.EmbeddingBag(10, 3, { mode: 'max' }),
   embedding_bag_weights: () => new nn.EmbeddingBag(10, 3, { mode: 'sum', paddingIdx: 1 }),
   bilinear: () => new nn.Bilinear(3, 4, 2),
+  rnn_tanh: () => new nn.RNN(4, 5),
+  rnn_relu_2layer_bi: () => new nn.RNN(4, 5, 2, 'relu', { bidirectional: true }),
+  gru_batch_first: () => new nn.GRU(4, 5, 2, { batchFirst: true }),
+  gru_unbatched_no_bias: () => new nn.GRU(4, 3, { bias: false }),
+  lstm: () => new nn.LSTM(4, 5),
+  lstm_proj_bi: () => new nn.LSTM(4, 6, 2, { bidirectional: true, projSize: 3 }),
+  lstm_unbatched_batch_first: () => new nn.LSTM(3, 4, { batchFirst: true }),
+  rnn_cell: () => new nn.RNNCell(4, 5),
+  rnn_cell_relu_unbatched: () => new nn.RNNCell(4, 5, false, 'relu'),
+  lstm_cell: () => new nn.LSTMCell(4, 5),
+  gru_cell: () => new nn.GRUCell(4, 5),
 };
 
 let dir: string;
@@ -409,7 +426,7 @@ describe('modules of several inputs', () => {
     const inputs = under(f, 'in/');
     const grads = under(f, 'grad_in/');
     const xs = Object.keys(inputs).map((i) => (grads[i] ? inputs[i].requiresGrad_(true) : inputs[i]));
-    const y = m.forward(...xs);
+    const y = flat(m.forward(...xs) as Tensor | Outputs);
     expectClose(y, f.out0, EXACT, 'output');
     y.mul(f.proj).sum().backward();
     for (const i of Object.keys(grads)) expectClose(xs[Number(i)].grad, grads[i], EXACT, `gradient of input ${i}`);
