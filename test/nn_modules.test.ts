@@ -89,3 +89,39 @@ describe('dropout family in training mode', () => {
     expect(Math.abs((y.std().item() as number) - 0.2 / Math.sqrt(12))).toBeLessThan(0.005);
   });
 });
+
+describe('containers', () => {
+  it('ModuleDict keeps insertion order and registers its entries under their keys', () => {
+    const md = new nn.ModuleDict({ conv: new nn.Conv2d(1, 2, 3), act: new nn.ReLU() });
+    md.set('pool', new nn.MaxPool2d(2));
+    expect(md.keys()).toEqual(['conv', 'act', 'pool']);
+    expect([...md]).toEqual(['conv', 'act', 'pool']);
+    expect(md.has('act') && !md.has('nope')).toBe(true);
+    expect(Object.keys(md.stateDict())).toEqual(['conv.weight', 'conv.bias']);
+    expect(md.pop('conv')).toBeInstanceOf(nn.Conv2d);
+    expect(md.length).toBe(2);
+    expect(() => md.get('conv')).toThrow(RangeError);
+    md.clear();
+    expect(md.length).toBe(0);
+  });
+
+  it('ParameterList and ParameterDict wrap tensors as Parameters under PyTorch keys', () => {
+    const pl = new nn.ParameterList([torch.zeros([2]), torch.ones([3])]);
+    pl.append(torch.ones([1]));
+    expect(pl.length).toBe(3);
+    expect(pl.at(-1)).toBeInstanceOf(nn.Parameter);
+    expect(Object.keys(pl.stateDict())).toEqual(['0', '1', '2']);
+    expect([...pl].every((p) => p.requiresGrad)).toBe(true);
+    const pd = new nn.ParameterDict(
+      new Map([
+        ['z', torch.zeros([2])],
+        ['a', torch.ones([2])],
+      ]),
+    );
+    expect(pd.keys()).toEqual(['z', 'a']);
+    // A plain object's keys are sorted, as PyTorch sorts a dict's items.
+    expect(new nn.ParameterDict({ z: torch.zeros([1]), a: torch.zeros([1]) }).keys()).toEqual(['a', 'z']);
+    expect(pd.pop('z').shape).toEqual([2]);
+    expect(() => pl.forward()).toThrow(/should not be called/);
+  });
+});

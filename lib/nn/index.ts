@@ -136,3 +136,17 @@ export {
 } from './modules/upsampling';
 export { Fold, Unfold } from './modules/fold';
 export { Bilinear } from './modules/linear_more';
+export { ModuleDict, ParameterList, ParameterDict } from './modules/container_more';
+export {
+  RNNBase,
+  RNN,
+  LSTM,
+  GRU,
+  RNNCellBase,
+  RNNCell,
+  LSTMCell,
+  GRUCell,
+  type RNNOptions,
+  type LSTMOptions,
+  type ElmanRNNOptions,
+} from './modules/rnn';

@@ -60,6 +60,20 @@ def randomized(m):
     return m
 
 
+class Heads(nn.Module):
+    """ModuleDict, ParameterList and ParameterDict inside a module (container_more.ts)."""
+
+    def __init__(self):
+        super().__init__()
+        self.heads = nn.ModuleDict({"a": nn.Linear(7, 3), "b": nn.Conv2d(3, 2, 1)})
+        self.scales = nn.ParameterList([nn.Parameter(torch.randn(3)), torch.randn(1)])
+        self.extra = nn.ParameterDict({"shift": nn.Parameter(torch.randn(7)), "gain": torch.randn(1)})
+
+    def forward(self, x):
+        y = self.heads["a"](x + self.extra["shift"]) * self.scales[0]
+        return y * self.extra["gain"] + self.scales[1] + self.heads["b"](x).mean()
+
+
 # name: (module factory, input shape, passes, training, dtype)
 IMG = (2, 3, 7, 7)
 LAYERS = {
@@ -209,6 +223,7 @@ LAYERS = {
     "upsampling_bilinear2d": (lambda: nn.UpsamplingBilinear2d((4, 6)), IMG, 1, True, torch.float32),
     "unfold": (lambda: nn.Unfold((2, 3), padding=1, stride=2), IMG, 1, True, torch.float32),
     "fold": (lambda: nn.Fold((4, 5), 2), (2, 12, 12), 1, True, torch.float32),
+    "containers": (Heads, IMG, 1, True, torch.float32),
 }
 
 
@@ -339,7 +354,28 @@ MULTI = {
     "embedding_bag_max_2d": (lambda: nn.EmbeddingBag(10, 3, mode="max"), lambda: [torch.randint(0, 10, (2, 4))], ()),
     "embedding_bag_weights": (lambda: nn.EmbeddingBag(10, 3, mode="sum", padding_idx=1), lambda: [torch.randint(0, 10, (6,)), torch.tensor([0, 3]), torch.rand(6)], (2,)),
     "bilinear": (lambda: nn.Bilinear(3, 4, 2), lambda: [torch.randn(5, 3), torch.randn(5, 4)], (0, 1)),
+    "rnn_tanh": (lambda: nn.RNN(4, 5), lambda: [torch.randn(6, 2, 4)], (0,)),
+    "rnn_relu_2layer_bi": (lambda: nn.RNN(4, 5, 2, "relu", bidirectional=True), lambda: [torch.randn(6, 2, 4), torch.randn(4, 2, 5)], (0, 1)),
+    "gru_batch_first": (lambda: nn.GRU(4, 5, 2, batch_first=True), lambda: [torch.randn(2, 6, 4)], (0,)),
+    "gru_unbatched_no_bias": (lambda: nn.GRU(4, 3, bias=False), lambda: [torch.randn(6, 4), torch.randn(1, 3)], (0, 1)),
+    "lstm": (lambda: nn.LSTM(4, 5), lambda: [torch.randn(6, 2, 4)], (0,)),
+    "lstm_proj_bi": (lambda: nn.LSTM(4, 6, 2, bidirectional=True, proj_size=3), lambda: [torch.randn(5, 2, 4)], (0,)),
+    "lstm_unbatched_batch_first": (lambda: nn.LSTM(3, 4, batch_first=True), lambda: [torch.randn(5, 3)], (0,)),
+    "rnn_cell": (lambda: nn.RNNCell(4, 5), lambda: [torch.randn(3, 4), torch.randn(3, 5)], (0, 1)),
+    "rnn_cell_relu_unbatched": (lambda: nn.RNNCell(4, 5, False, "relu"), lambda: [torch.randn(4)], (0,)),
+    "lstm_cell": (lambda: nn.LSTMCell(4, 5), lambda: [torch.randn(3, 4)], (0,)),
+    "gru_cell": (lambda: nn.GRUCell(4, 5), lambda: [torch.randn(3, 4), torch.randn(3, 5)], (0, 1)),
 }
+
+
+def flat(y):
+    """A tuple of outputs (RNNs: output and hidden states) as one vector, in order."""
+    if isinstance(y, torch.Tensor):
+        return y
+    parts = []
+    for t in y:
+        parts.extend([flat(t).reshape(-1)])
+    return torch.cat(parts)
 
 
 def run_multi(seed, name, make, inputs, grads):
@@ -350,7 +386,7 @@ def run_multi(seed, name, make, inputs, grads):
     xs = [x.detach().requires_grad_(i in grads) for i, x in enumerate(inputs())]
     # max_unpool has no deterministic flag; where two windows share an index they write the same value.
     torch.use_deterministic_algorithms(not name.startswith("maxunpool"))
-    y = m(*xs)
+    y = flat(m(*xs))
     torch.use_deterministic_algorithms(True)
     proj = torch.randn(y.shape)
     (y * proj).sum().backward()

@@ -29,6 +29,19 @@ const seq = (): nn.Module =>
     new nn.Linear(4, 5),
   );
 
+/** ModuleDict, ParameterList and ParameterDict inside a module, as `Heads` in nn_layers.py. */
+class Heads extends nn.Module {
+  heads = new nn.ModuleDict({ a: new nn.Linear(7, 3), b: new nn.Conv2d(3, 2, 1) });
+  scales = new nn.ParameterList([new nn.Parameter(torch.randn([3])), torch.randn([1])]);
+  extra = new nn.ParameterDict({ shift: new nn.Parameter(torch.randn([7])), gain: torch.randn([1]) });
+  forward(x: Tensor): Tensor {
+    const a = this.heads.get('a') as nn.Linear;
+    const b = this.heads.get('b') as nn.Conv2d;
+    const y = a.forward(x.add(this.extra.get('shift'))).mul(this.scales.at(0));
+    return y.mul(this.extra.get('gain')).add(this.scales.at(1)).add(b.forward(x).mean());
+  }
+}
+
 /** The torchts side of each layer case in nn_layers.py (weights come from PyTorch's state dict). */
 const LAYERS: Record<string, { make: () => nn.Module; train: boolean }> = {
   conv_basic: { make: () => new nn.Conv2d(3, 4, 3), train: true },
@@ -211,6 +224,7 @@ const LAYERS: Record<string, { make: () => nn.Module; train: boolean }> = {
   upsampling_bilinear2d: { make: () => new nn.UpsamplingBilinear2d([4, 6]), train: true },
   unfold: { make: () => new nn.Unfold([2, 3], { padding: 1, stride: 2 }), train: true },
   fold: { make: () => new nn.Fold([4, 5], 2), train: true },
+  containers: { make: () => new Heads(), train: true },
 };
 
 type Loss = nn.Module & { forward(input: Tensor, target: Tensor): Tensor };
@@ -240,6 +254,12 @@ const LOSSES: Record<string, (w: Tensor) => Loss> = {
 };
 
 type Multi = nn.Module & { forward(...inputs: Tensor[]): Tensor };
+type Outputs = readonly (Tensor | Outputs)[];
+/** A tuple of outputs (RNNs: output and hidden states) as one vector, as `flat` in nn_layers.py. */
+function flat(y: Tensor | Outputs): Tensor {
+  if (!Array.isArray(y)) return y as Tensor;
+  return torch.cat((y as Outputs).map((t) => flat(t).reshape(-1)));
+}
 /** The torchts side of each MULTI case: `w(key)` is a placeholder for a buffer that loadStateDict overwrites. */
 const MULTI: Record<string, (w: (key: string) => Tensor) => nn.Module> = {
   l1: () => new nn.L1Loss(),
@@ -278,6 +298,17 @@ const MULTI: Record<string, (w: (key: string) => Tensor) => nn.Module> = {
   embedding_bag_max_2d: () => new nn.EmbeddingBag(10, 3, { mode: 'max' }),
   embedding_bag_weights: () => new nn.EmbeddingBag(10, 3, { mode: 'sum', paddingIdx: 1 }),
   bilinear: () => new nn.Bilinear(3, 4, 2),
+  rnn_tanh: () => new nn.RNN(4, 5),
+  rnn_relu_2layer_bi: () => new nn.RNN(4, 5, 2, 'relu', { bidirectional: true }),
+  gru_batch_first: () => new nn.GRU(4, 5, 2, { batchFirst: true }),
+  gru_unbatched_no_bias: () => new nn.GRU(4, 3, { bias: false }),
+  lstm: () => new nn.LSTM(4, 5),
+  lstm_proj_bi: () => new nn.LSTM(4, 6, 2, { bidirectional: true, projSize: 3 }),
+  lstm_unbatched_batch_first: () => new nn.LSTM(3, 4, { batchFirst: true }),
+  rnn_cell: () => new nn.RNNCell(4, 5),
+  rnn_cell_relu_unbatched: () => new nn.RNNCell(4, 5, false, 'relu'),
+  lstm_cell: () => new nn.LSTMCell(4, 5),
+  gru_cell: () => new nn.GRUCell(4, 5),
 };
 
 let dir: string;
@@ -395,7 +426,7 @@ describe('modules of several inputs', () => {
     const inputs = under(f, 'in/');
     const grads = under(f, 'grad_in/');
     const xs = Object.keys(inputs).map((i) => (grads[i] ? inputs[i].requiresGrad_(true) : inputs[i]));
-    const y = m.forward(...xs);
+    const y = flat(m.forward(...xs) as Tensor | Outputs);
     expectClose(y, f.out0, EXACT, 'output');
     y.mul(f.proj).sum().backward();
     for (const i of Object.keys(grads)) expectClose(xs[Number(i)].grad, grads[i], EXACT, `gradient of input ${i}`);
