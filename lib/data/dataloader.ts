@@ -6,13 +6,14 @@ import { N } from '../native';
 import { stack } from '../torch/functions';
 import { tensor } from '../torch/creation';
 import { bindArgs, type WithOptions } from '../torch/args';
-import { checkBool, checkInt, TorchError, typeError } from '../torch/errors';
+import { checkBool, checkInt, checkNumber, checkOptions, typeError } from '../torch/errors';
 import { Generator } from '../torch/generator';
 import { lend, reclaim, tidy } from '../torch/memory';
 import { Tensor } from '../torch/tensor';
 import type { Dataset } from './dataset';
 import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from './sampler';
 import { drawSeed, forBatch, forSample, withLoaderSeed } from './seed';
+import { type DatasetSpec, decode, type ModuleRef, resolveModule, WorkerPool, workerSpec } from './workers';
 
 export interface DataLoaderOptions<T, B> {
   /** Items per batch (default 1); null loads items one at a time, uncollated, as PyTorch's batch_size=None. */
@@ -40,6 +41,19 @@ export interface DataLoaderOptions<T, B> {
   generator?: Generator | null;
   /** How many batches to prepare ahead on the main thread when numWorkers is 0 (default 2). */
   prefetch?: number;
+  /** Seconds to wait for a batch from the workers before throwing (default 0: no limit). */
+  timeout?: number;
+  /**
+   * Called in each worker thread with its id, after its dataset is built (PyTorch's
+   * worker_init_fn). A function cannot cross threads: name it by module and export.
+   */
+  workerInitFn?: ModuleRef | null;
+  /** Not for threads: PyTorch's multiprocessing start method has no torchts counterpart (must be undefined). */
+  multiprocessingContext?: never;
+  /** Batches each worker loads ahead (default 2; numWorkers > 0 only). */
+  prefetchFactor?: number;
+  /** Keep the workers (and their datasets) from one iteration to the next (default false). */
+  persistentWorkers?: boolean;
 }
 
 const DATALOADER_ARGS = [
@@ -97,6 +111,16 @@ export class DataLoader<T = unknown, B = unknown> {
   readonly generator: Generator | undefined;
   readonly prefetch: number;
   readonly pinMemory: boolean;
+  readonly numWorkers: number;
+  readonly prefetchFactor: number;
+  readonly persistentWorkers: boolean;
+  /** Seconds to wait for a worker's batch (0: no limit). */
+  readonly timeout: number;
+  readonly workerInitFn: ModuleRef | null;
+  /** The workers kept between iterations (persistentWorkers), the base seed they started with, iterations so far. */
+  private persistent: { pool: WorkerPool; baseSeed: bigint; epochs: number } | null = null;
+  /** What the workers build (numWorkers > 0). */
+  private workerDataset: DatasetSpec | null = null;
   private readonly collate: ((items: T[]) => B) | undefined;
 
   constructor(
@@ -127,14 +151,38 @@ export class DataLoader<T = unknown, B = unknown> {
     // None in PyTorch: a null sampler, batchSampler, collateFn or generator is the default.
     for (const k of ['sampler', 'batchSampler', 'collateFn', 'generator'] as const) if (o[k] === null) delete o[k];
     this.dataset = dataset;
-    const numWorkers = checkInt(o.numWorkers ?? 0, 'numWorkers', 0);
-    for (const k of ['timeout', 'workerInitFn', 'multiprocessingContext', 'prefetchFactor', 'persistentWorkers']) {
-      if (o[k] !== undefined)
-        throw new TorchError(
-          `DataLoader: ${k} applies to worker threads (numWorkers > 0), which torchts does not run yet`,
+    this.numWorkers = checkInt(o.numWorkers ?? 0, 'numWorkers', 0);
+    this.timeout = checkNumber(o.timeout ?? 0, 'timeout');
+    if (this.timeout < 0) throw new RangeError('DataLoader: timeout option should be non-negative');
+    if (o.multiprocessingContext !== undefined)
+      throw new TypeError(
+        'DataLoader: multiprocessingContext has no meaning in torchts: its workers are threads (numWorkers)',
+      );
+    if (this.numWorkers === 0) {
+      if (o.prefetchFactor !== undefined && o.prefetchFactor !== null)
+        throw new RangeError(
+          'DataLoader: prefetchFactor option could only be specified with numWorkers > 0 (prefetch sets the batches in flight on the main thread)',
+        );
+      if (o.persistentWorkers) throw new RangeError('DataLoader: persistentWorkers option needs numWorkers > 0');
+      if (this.timeout > 0) throw new RangeError('DataLoader: timeout option needs numWorkers > 0');
+    } else {
+      this.workerDataset = workerSpec(dataset);
+      if (this.workerDataset === null)
+        throw new TypeError(
+          'DataLoader: numWorkers > 0 needs a dataset the worker threads can build: a data.ModuleDataset(module, exportName, args), or Subsets of one (PyTorch pickles the dataset into its workers; torchts builds it from its module in each thread)',
         );
     }
-    if (numWorkers > 0) throw new TorchError('DataLoader: numWorkers > 0 is not supported yet; use numWorkers 0');
+    this.prefetchFactor = checkInt(o.prefetchFactor ?? 2, 'prefetchFactor', 1);
+    this.persistentWorkers = checkBool(o.persistentWorkers ?? false, 'persistentWorkers');
+    const init = o.workerInitFn ?? null;
+    if (init !== null) {
+      if (typeof init === 'function')
+        throw new TypeError(
+          "DataLoader: a function cannot cross to the worker threads; name workerInitFn by module: { module: '/path/init.js', export: 'init' }",
+        );
+      const ref = checkOptions<ModuleRef>(init, 'workerInitFn', ['module', 'export']);
+      this.workerInitFn = { module: resolveModule(ref.module, 'workerInitFn.module'), export: ref.export };
+    } else this.workerInitFn = null;
     this.prefetch = checkInt(o.prefetch ?? 2, 'prefetch', 0);
     this.pinMemory = checkBool(o.pinMemory ?? false, 'pinMemory');
     if (this.pinMemory && !N.cudaIsAvailable()) {
@@ -183,23 +231,19 @@ export class DataLoader<T = unknown, B = unknown> {
     return this.batchSampler ? this.batchSampler.length : this.sampler.length;
   }
 
+  /** A worker's batch (or items, for this loader's collateFn), collated and pinned here. */
+  private received(value: unknown, items: boolean): B {
+    return tidy(() => {
+      const decoded = decode(value);
+      let batch = (items ? (this.collate as (items: T[]) => B)(decoded as T[]) : decoded) as B;
+      if (this.pinMemory) batch = pinAll(batch);
+      return batch;
+    });
+  }
+
   private load(indices: number[] | number): Promise<B> {
-    // One scope per batch: the per-item tensors (and anything a transform made) are freed once
-    // the batch is built; tensors that existed before (a dataset's own) are left alone.
     return tidy(async () => {
-      let batch: B;
-      if (typeof indices === 'number') {
-        // batchSize null: one item, through collateFn when one was given (PyTorch's default_convert otherwise).
-        const i = indices;
-        const item = await forSample(i, () => this.dataset.get(i));
-        batch = this.collate ? this.collate(item as never) : (item as unknown as B);
-      } else if (this.dataset.getItems) {
-        const getItems = this.dataset.getItems.bind(this.dataset);
-        batch = (await forBatch(indices, () => getItems(indices))) as B;
-      } else {
-        const items = await Promise.all(indices.map((i) => forSample(i, () => this.dataset.get(i))));
-        batch = (this.collate ?? (defaultCollate as (items: T[]) => B))(items);
-      }
+      const batch = (await loadBatch(this.dataset, indices, this.collate)) as B;
       return this.pinMemory ? pinAll(batch) : batch;
     });
   }
@@ -213,24 +257,62 @@ export class DataLoader<T = unknown, B = unknown> {
    * timers and I/O keep running during a loop over in-memory data.
    */
   [Symbol.asyncIterator](): AsyncGenerator<B> {
+    if (this.numWorkers === 0) return this.iterate(drawSeed(this.generator), 0, null);
+    // As PyTorch: persistent workers keep the first iterator's base seed (no new draw), and
+    // each later iteration is a new epoch for the per-sample seeds.
+    if (this.persistentWorkers) {
+      if (this.persistent === null) {
+        const baseSeed = drawSeed(this.generator);
+        this.persistent = { pool: this.startWorkers(baseSeed), baseSeed, epochs: 0 };
+      }
+      const p = this.persistent;
+      return this.iterate(p.baseSeed, p.epochs++, p.pool);
+    }
     const baseSeed = drawSeed(this.generator);
-    return this.iterate(baseSeed);
+    return this.iterate(baseSeed, 0, this.startWorkers(baseSeed));
   }
 
-  private async *iterate(baseSeed: bigint): AsyncGenerator<B> {
-    const plan: (number[] | number)[] = this.batchSampler ? this.batchSampler.batches() : this.sampler.indices();
+  private startWorkers(baseSeed: bigint): WorkerPool {
+    return new WorkerPool(
+      this.numWorkers,
+      this.workerDataset as DatasetSpec,
+      baseSeed,
+      this.workerInitFn,
+      this.timeout,
+    );
+  }
+
+  /** Stops persistent workers now (they stop by themselves when the process exits). */
+  async shutdown(): Promise<void> {
+    const p = this.persistent;
+    this.persistent = null;
+    await p?.pool.close();
+  }
+
+  private async *iterate(baseSeed: bigint, epoch: number, pool: WorkerPool | null): AsyncGenerator<B> {
+    let plan: (number[] | number)[] = [];
     const lender = {};
     const inFlight: Promise<B>[] = [];
     let next = 0;
+    const ahead = pool ? this.prefetchFactor * this.numWorkers : this.prefetch + 1;
+    const items = pool !== null && this.collate !== undefined && this.dataset.getItems === undefined;
     const fill = (): void => {
-      while (next < plan.length && inFlight.length <= this.prefetch) {
-        const indices = plan[next++];
-        inFlight.push(withLoaderSeed(baseSeed, 0, () => this.load(indices)).then((b) => lend(b, lender)));
+      while (next < plan.length && inFlight.length < ahead) {
+        const k = next++;
+        const indices = plan[k];
+        const loaded = pool
+          ? pool.request(k % this.numWorkers, indices, baseSeed, epoch, items).then((v) => this.received(v, items))
+          : withLoaderSeed(baseSeed, epoch, () => this.load(indices));
+        const batch = loaded.then((b) => lend(b, lender));
+        // A batch that fails while an earlier one is in use rejects when the loop reaches it, not before.
+        batch.catch(() => {});
+        inFlight.push(batch);
       }
     };
     let lastTurn = performance.now();
     let current: B | undefined;
     try {
+      plan = this.batchSampler ? this.batchSampler.batches() : this.sampler.indices();
       fill();
       while (inFlight.length > 0) {
         const batch = await (inFlight.shift() as Promise<B>);
@@ -247,11 +329,44 @@ export class DataLoader<T = unknown, B = unknown> {
       }
     } finally {
       if (current !== undefined) reclaim(current, lender, BATCH_FREED);
+      // Workers: answers still to come are dropped (the workers stop unless persistent).
+      pool?.cancel();
       for (const b of await Promise.allSettled(inFlight)) {
         if (b.status === 'fulfilled') reclaim(b.value, lender, BATCH_FREED);
       }
+      if (pool && pool !== this.persistent?.pool) await pool.close();
     }
   }
+}
+
+/**
+ * @internal One batch of `dataset` (one item for a number, batchSize null), loaded as the
+ * DataLoader loads it on any thread: each `get(i)` under its sample's seed (`forSample`),
+ * `getItems` under the batch's, then `collate` (or the default collate); 'items' leaves the
+ * items uncollated (a worker's, for the main thread's collateFn). One scope per batch: the
+ * per-item tensors (and anything a transform made) are freed once the batch is built; tensors
+ * that existed before (a dataset's own) are left alone.
+ */
+export function loadBatch<T, B>(
+  dataset: Dataset<T, B>,
+  indices: number[] | number,
+  collate: ((items: T[]) => B) | 'items' | undefined,
+): Promise<unknown> {
+  return tidy(async () => {
+    if (typeof indices === 'number') {
+      // batchSize null: one item, through collateFn when one was given (PyTorch's default_convert otherwise).
+      const i = indices;
+      const item = await forSample(i, () => dataset.get(i));
+      return typeof collate === 'function' ? collate(item as never) : item;
+    }
+    if (dataset.getItems) {
+      const getItems = dataset.getItems.bind(dataset);
+      return await forBatch(indices, () => getItems(indices));
+    }
+    const items = await Promise.all(indices.map((i) => forSample(i, () => dataset.get(i))));
+    if (collate === 'items') return items;
+    return (collate ?? (defaultCollate as (items: T[]) => B))(items);
+  });
 }
 
 /** The longest a loop over a DataLoader runs without giving the event loop a turn. */

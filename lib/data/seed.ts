@@ -65,13 +65,30 @@ export function withLoaderSeed<R>(baseSeed: bigint, epoch: number, fn: () => R):
  * random transforms called inside it (also after awaits) draw from
  * `Generator(sampleSeed(baseSeed, epoch, index))`. The DataLoader does this around every
  * `dataset.get(i)`; a dataset whose `getItems` loads items one by one calls it around each
- * (ImageFolder does). Outside a DataLoader iteration it just runs `fn`.
+ * (ImageFolder does). An error thrown inside gets `sampleIndex` set to `index`. Outside a
+ * DataLoader iteration it just runs `fn`.
  */
 export function forSample<R>(index: number, fn: () => R): R {
   const outer = scope.getStore();
   if (outer === undefined) return fn();
   checkInt(index, 'index');
-  return withSeed(outer, sampleSeed(outer.baseSeed, outer.epoch, index), fn);
+  // An error says which sample failed (`error.sampleIndex`), as a worker's error reports it.
+  const mark = (e: unknown): unknown => {
+    if (e !== null && typeof e === 'object' && !('sampleIndex' in e) && Object.isExtensible(e))
+      (e as { sampleIndex?: number }).sampleIndex = index;
+    return e;
+  };
+  let out: R;
+  try {
+    out = withSeed(outer, sampleSeed(outer.baseSeed, outer.epoch, index), fn);
+  } catch (e) {
+    throw mark(e);
+  }
+  if (out instanceof Promise)
+    return out.catch((e: unknown) => {
+      throw mark(e);
+    }) as R;
+  return out;
 }
 
 /** Runs `fn` with a sample scope of seed `seed` (its generator made on first use, then pooled). */
