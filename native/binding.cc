@@ -21,6 +21,7 @@ void RegisterAmp(Napi::Env env, Napi::Object exports);
 void RegisterCuda(Napi::Env env, Napi::Object exports);
 void RegisterDistributed(Napi::Env env, Napi::Object exports);
 void RegisterDispatch(Napi::Env env, Napi::Object exports);
+void RegisterJit(Napi::Env env, Napi::Object exports);  // native/jit.cc (and jit_aoti.cc)
 }  // namespace torchts
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -53,6 +54,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   torchts::RegisterCuda(env, exports);
   torchts::RegisterDistributed(env, exports);
   torchts::RegisterDispatch(env, exports);
+  torchts::RegisterJit(env, exports);
   return exports;
 }
 
