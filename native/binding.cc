@@ -25,6 +25,7 @@ void RegisterDistributed(Napi::Env env, Napi::Object exports);
 void RegisterDispatch(Napi::Env env, Napi::Object exports);
 void RegisterAsync(Napi::Env env, Napi::Object exports);
 void RegisterScriptModule(Napi::Env env, Napi::Object exports);
+void RegisterJit(Napi::Env env, Napi::Object exports);  // native/jit.cc (and jit_aoti.cc)
 }  // namespace torchts
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -64,6 +65,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   torchts::RegisterDispatch(env, exports);
   torchts::RegisterAsync(env, exports);
   torchts::RegisterScriptModule(env, exports);
+  torchts::RegisterJit(env, exports);
   return exports;
 }
 
