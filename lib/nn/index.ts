@@ -78,3 +78,12 @@ export {
   type MultiheadAttentionOptions,
   type MultiheadAttentionForwardOptions,
 } from './modules/multihead_attention';
+export {
+  TransformerEncoderLayer,
+  TransformerEncoder,
+  generateSquareSubsequentMask,
+  type TransformerEncoderLayerOptions,
+  type TransformerEncoderOptions,
+  type TransformerEncoderForwardOptions,
+  type TransformerActivation,
+} from './modules/transformer';
