@@ -150,3 +150,12 @@ export {
   type LSTMOptions,
   type ElmanRNNOptions,
 } from './modules/rnn';
+export {
+  TransformerEncoderLayer,
+  TransformerEncoder,
+  generateSquareSubsequentMask,
+  type TransformerEncoderLayerOptions,
+  type TransformerEncoderOptions,
+  type TransformerEncoderForwardOptions,
+  type TransformerActivation,
+} from './modules/transformer';

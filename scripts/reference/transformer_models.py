@@ -1,74 +1,30 @@
 """Reference values for the transformer models of torchvision 0.14 (vision_transformer.py,
 swin_transformer.py, maxvit.py), executed from Debian's torchvision sources on the PyTorch
-next to torchts (see torchvision_models.py; torchvision.ops.misc and
-torchvision.ops.stochastic_depth are executed from the same package).
+next to torchts (see torchvision_models.py, which runs torchvision.ops' files too).
 
 usage: transformer_models.py keys                  JSON {builder: {state: [[key, shape], ...],
                                                    modules: [[name, class name], ...]}} on stdout
        transformer_models.py parity OUT CASE [...]  fixtures for test/parity/transformer_models.test.ts
 
 `keys` builds every builder (torch.device('meta'): no memory, no init) and lists its
-state-dict keys and shapes, and the class name of every submodule. `parity` builds each case under torch.manual_seed(0) and writes:
-init/<key> (the state right after construction: torchts must build the same values under the
+state-dict keys and shapes, and the class name of every submodule. `parity` builds each case
+under torch.manual_seed(0) and writes: init/<key> (the state right after construction: torchts must build the same values under the
 same seed), x, y, eval_out (eval, no_grad), train_out and loss (train mode, cross entropy),
 grad/<name>, and sgd/<key> after 3 SGD steps (momentum 0.9, weight decay 1e-4, nesterov) from
 the initial state. Each train forward runs right after torch.manual_seed(100 + step), so
 dropout and stochastic depth draw the same masks on both sides (the eval forward after
 torch.manual_seed(99): Swin's attention dropout applies in eval mode too, as torchvision has it).
 """
-import importlib.util
 import json
-import os
 import sys
-import types
 
 import torch
 
 import torchvision_models
 from tensors import save
 
-TV = os.path.dirname(torchvision_models.MODELS_DIR)
-
-
-def _exec(full, path):
-    spec = importlib.util.spec_from_file_location(full, path)
-    mod = importlib.util.module_from_spec(spec)
-    mod.__package__ = full.rsplit(".", 1)[0]
-    sys.modules[full] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def _stub_ops():
-    if "torchvision.ops.misc" in sys.modules:
-        return
-    torchvision_models._stub_torchvision()
-    utils = sys.modules["torchvision.utils"]
-
-    def _make_ntuple(x, n):
-        import collections.abc
-        import itertools
-
-        if isinstance(x, collections.abc.Iterable):
-            return tuple(x)
-        return tuple(itertools.repeat(x, n))
-
-    utils._make_ntuple = _make_ntuple
-    ops = types.ModuleType("torchvision.ops")
-    ops.__path__ = []
-    sys.modules["torchvision.ops"] = ops
-    _exec("torchvision.ops.misc", os.path.join(TV, "ops", "misc.py"))
-    _exec("torchvision.ops.stochastic_depth", os.path.join(TV, "ops", "stochastic_depth.py"))
-
-    class InterpolationMode:
-        BILINEAR = "bilinear"
-        BICUBIC = "bicubic"
-
-    sys.modules["torchvision.transforms._presets"].InterpolationMode = InterpolationMode
-
 
 def load(name):
-    _stub_ops()
     return torchvision_models.load(name)
 
 
@@ -110,6 +66,14 @@ CASES = {
 
     "swin_small": ("swin_transformer", lambda m: small_swin(m), (2, 3, 36, 36)),
     "swin_v2_small": ("swin_transformer", lambda m: small_swin(m, block=m.SwinTransformerBlockV2, downsample_layer=m.PatchMergingV2), (2, 3, 36, 36)),
+    "maxvit_small": (
+        "maxvit",
+        lambda m: m.MaxVit(
+            input_size=(32, 32), stem_channels=8, partition_size=2, block_channels=[8, 16], block_layers=[1, 2], head_dim=4,
+            stochastic_depth_prob=0.2, mlp_dropout=0.1, attention_dropout=0.1, num_classes=10,
+        ),
+        (2, 3, 32, 32),
+    ),
     "swin_t": ("swin_transformer", lambda m: m.swin_t(num_classes=10), (1, 3, 32, 32)),
 }
 

@@ -1,4 +1,5 @@
-"""Reference outputs for test/parity/transformer.test.ts, computed by real PyTorch.
+"""Reference outputs for test/parity/transformer.test.ts, computed by real PyTorch:
+nn.MultiheadAttention (MHA), nn.TransformerEncoderLayer and nn.TransformerEncoder (ENCODER).
 
     python3 transformer_parity.py OUT_DIR
 
@@ -99,12 +100,71 @@ def run_mha(seed, make, inputs, wiring, kwargs, mode):
     return out
 
 
+PAD = torch.tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0], [0, 0, 1, 1, 1]], dtype=torch.bool)
+
+
+def encoder(layer, n, norm=None):
+    return lambda: nn.TransformerEncoder(layer(), n, norm=norm() if norm else None)
+
+
+# name: (factory, inputs factory -> dict, mode); the inputs other than x are passed by name
+# (src_mask / src_key_padding_mask / mask / is_causal), boolean ones as mask_bool/<name>.
+ENCODER = {
+    "enc_layer_train_kpm": (
+        lambda: nn.TransformerEncoderLayer(E, 2, 16, 0.1),
+        lambda: {"x": x(5, 3, E), "mask_bool/src_key_padding_mask": PAD}, "train"),
+    "enc_layer_gelu_norm_first_causal": (
+        lambda: nn.TransformerEncoderLayer(E, 2, 16, 0.0, "gelu", 1e-5, True, True),
+        lambda: {"x": x(3, 5, E), "src_mask": nn.Transformer.generate_square_subsequent_mask(5)}, "eval"),
+    "enc_layer_fast_kpm": (
+        lambda: nn.TransformerEncoderLayer(E, 2, 16, batch_first=True),
+        lambda: {"x": x(3, 5, E), "mask_bool/src_key_padding_mask": PAD}, "fast"),
+    "enc_layer_fast_gelu_norm_first": (
+        lambda: nn.TransformerEncoderLayer(E, 4, 16, activation="gelu", batch_first=True, norm_first=True),
+        lambda: {"x": x(3, 5, E)}, "fast"),
+    "encoder_train_causal": (
+        encoder(lambda: nn.TransformerEncoderLayer(E, 2, 16, 0.1), 2, lambda: nn.LayerNorm(E)),
+        lambda: {"x": x(5, 3, E), "mask": nn.Transformer.generate_square_subsequent_mask(5)}, "train"),
+    "encoder_fast": (
+        encoder(lambda: nn.TransformerEncoderLayer(E, 2, 16, batch_first=True), 3),
+        lambda: {"x": x(2, 6, E)}, "fast"),
+}
+
+
+def run_encoder(seed, make, inputs, mode):
+    torch.manual_seed(seed)
+    m = make()
+    out = tensors.prefixed({k: v.clone() for k, v in m.state_dict().items()}, "state/")
+    ins = inputs()
+    for k, v in ins.items():
+        out[f"in/{k}"] = v.long() if v.dtype == torch.bool else v
+    src = ins["x"].requires_grad_(mode != "fast")
+    kwargs = {k.split("/")[-1]: v for k, v in ins.items() if k != "x"}
+    m.train(mode == "train")
+    torch.manual_seed(seed + 1000)
+    if mode == "fast":
+        with torch.no_grad():
+            y = m(src, **kwargs)
+    else:
+        y = m(src, **kwargs)
+    out["out"] = y
+    if mode != "fast":
+        proj = torch.randn(y.shape)
+        (y * proj).sum().backward()
+        out["proj"] = proj
+        out["grad_in/x"] = src.grad
+        out.update({f"grad/{n}": p.grad for n, p in m.named_parameters()})
+    return out
+
+
 def main(folder):
     result = {}
     for seed, (name, args) in enumerate(MHA.items()):
         result.update(tensors.prefixed(run_mha(seed, *args), f"{name}/"))
+    for seed, (name, args) in enumerate(ENCODER.items()):
+        result.update(tensors.prefixed(run_encoder(100 + seed, *args), f"{name}/"))
     tensors.save(folder, result)
-    print(f"{len(MHA)} cases, {len(result)} tensors")
+    print(f"{len(MHA) + len(ENCODER)} cases, {len(result)} tensors")
 
 
 if __name__ == "__main__":

@@ -95,9 +95,32 @@ afterAll(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
+type Encoder = nn.Module & { forward(x: Tensor, options?: object): Tensor };
+/** The torchts side of each case of ENCODER in transformer_parity.py. */
+const ENCODER: Record<string, { make: () => Encoder; mode: Mode }> = {
+  enc_layer_train_kpm: { make: () => new nn.TransformerEncoderLayer(E, 2, 16, 0.1), mode: 'train' },
+  enc_layer_gelu_norm_first_causal: {
+    make: () => new nn.TransformerEncoderLayer(E, 2, 16, 0.0, 'gelu', 1e-5, true, true),
+    mode: 'eval',
+  },
+  enc_layer_fast_kpm: { make: () => new nn.TransformerEncoderLayer(E, 2, 16, { batchFirst: true }), mode: 'fast' },
+  enc_layer_fast_gelu_norm_first: {
+    make: () => new nn.TransformerEncoderLayer(E, 4, 16, { activation: 'gelu', batchFirst: true, normFirst: true }),
+    mode: 'fast',
+  },
+  encoder_train_causal: {
+    make: () => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(E, 2, 16, 0.1), 2, new nn.LayerNorm(E)),
+    mode: 'train',
+  },
+  encoder_fast: {
+    make: () => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(E, 2, 16, { batchFirst: true }), 3),
+    mode: 'fast',
+  },
+};
+
 it('covers every case of the reference script', () => {
   const cases = new Set(Object.keys(ref).map((k) => k.split('/')[0]));
-  expect([...cases].sort()).toEqual(Object.keys(MHA).sort());
+  expect([...cases].sort()).toEqual([...Object.keys(MHA), ...Object.keys(ENCODER)].sort());
 });
 
 /** The fresh module's state equals PyTorch's under the same seed (keys, order, values). */
@@ -120,6 +143,7 @@ function inputs(f: Fixtures, grad: boolean): { floats: Record<string, Tensor>; m
   for (const [k, t] of Object.entries(under(f, 'in/'))) {
     if (k.startsWith('mask_bool/')) masks[camel(k.slice(10))] = torch.keep(t.to('bool'));
     else if (k === 'attn_mask') masks.attnMask = t;
+    else if (k === 'src_mask' || k === 'mask') continue;
     else floats[k] = t.detach().requiresGrad_(grad);
   }
   return { floats, masks };
@@ -150,6 +174,33 @@ describe('MultiheadAttention', () => {
     if (spec.mode === 'fast') return;
     y.mul(f.proj).sum().backward();
     for (const [n, t] of Object.entries(floats)) expectClose(t.grad, f[`grad_in/${n}`], EXACT, `gradient of ${n}`);
+    const grads = under(f, 'grad/');
+    expect(m.namedParameters().map(([n]) => n)).toEqual(Object.keys(grads));
+    for (const [n, p] of m.namedParameters()) expectClose(p.grad, grads[n], EXACT, `gradient of ${n}`);
+  });
+});
+
+describe('TransformerEncoderLayer, TransformerEncoder', () => {
+  it.each(Object.keys(ENCODER))('%s', (name) => {
+    const f = under(ref, `${name}/`);
+    const spec = ENCODER[name];
+    const seed = 100 + Object.keys(ENCODER).indexOf(name);
+    torch.manualSeed(seed);
+    const m = spec.make();
+    expectSameInit(m, f);
+    const { floats, masks } = inputs(f, spec.mode !== 'fast');
+    for (const k of ['src_mask', 'mask']) {
+      const t = under(f, 'in/')[k];
+      if (t) masks[k === 'mask' ? 'mask' : 'srcMask'] = t;
+    }
+    m.train(spec.mode === 'train');
+    torch.manualSeed(seed + 1000);
+    const run = () => m.forward(floats.x, masks);
+    const y = spec.mode === 'fast' ? torch.noGrad(run) : run();
+    expectClose(y, f.out, EXACT, 'output');
+    if (spec.mode === 'fast') return;
+    y.mul(f.proj).sum().backward();
+    expectClose(floats.x.grad, f['grad_in/x'], EXACT, 'input gradient');
     const grads = under(f, 'grad/');
     expect(m.namedParameters().map(([n]) => n)).toEqual(Object.keys(grads));
     for (const [n, p] of m.namedParameters()) expectClose(p.grad, grads[n], EXACT, `gradient of ${n}`);

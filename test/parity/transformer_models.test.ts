@@ -1,4 +1,5 @@
-// torchts's transformer models (ViT, Swin, MaxViT) against torchvision 0.14's code on the same
+// torchts's transformer models (ViT, Swin, MaxViT; MaxViT's BatchNorm buffers are in the
+// state compared after the SGD steps) against torchvision 0.14's code on the same
 // libtorch (scripts/reference/transformer_models.py): small configurations of the model
 // classes, built under the same seed on both sides. The initial state (every parameter and
 // buffer) must be the same bits: the same initialisation draws the same numbers. Then the
@@ -41,6 +42,19 @@ const CASES: Record<string, () => Model> = {
   swin_small: () => smallSwin(),
   swin_v2_small: () =>
     smallSwin({ block: M.SwinTransformerBlockV2, downsampleLayer: (d, n) => new M.PatchMergingV2(d, n) }),
+  maxvit_small: () =>
+    new M.MaxVit({
+      inputSize: [32, 32],
+      stemChannels: 8,
+      partitionSize: 2,
+      blockChannels: [8, 16],
+      blockLayers: [1, 2],
+      headDim: 4,
+      stochasticDepthProb: 0.2,
+      mlpDropout: 0.1,
+      attentionDropout: 0.1,
+      numClasses: 10,
+    }),
   swin_t: () => M.swin_t({ numClasses: 10 }),
 };
 

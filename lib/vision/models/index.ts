@@ -20,3 +20,4 @@ export * from './vision_transformer';
 export * from './swin_transformer';
 export * from './registry';
 export { MODEL_WEIGHTS } from './weights';
+export * from './maxvit';

@@ -11,15 +11,27 @@ import { checkOptions, nearestKey, TorchError, typeError } from '../../torch/err
 import * as densenet from './densenet';
 import * as googlenet from './googlenet';
 import * as inception from './inception';
+import * as maxvit from './maxvit';
 import * as resnet from './resnet';
+import * as swin_transformer from './swin_transformer';
 import * as vgg from './vgg';
+import * as vision_transformer from './vision_transformer';
 import { MODEL_WEIGHTS } from './weights';
 
 /**
  * The model files whose builders the registry finds (a builder is listed when a file here
  * exports a function of a torchvision builder's name). A new model file adds itself here.
  */
-const MODEL_FILES: readonly object[] = [resnet, vgg, densenet, googlenet, inception];
+const MODEL_FILES: readonly object[] = [
+  resnet,
+  vgg,
+  densenet,
+  googlenet,
+  inception,
+  vision_transformer,
+  swin_transformer,
+  maxvit,
+];
 
 /** torchvision's ImageClassification preset: resize, centre crop, rescale to [0, 1], normalise. */
 export interface WeightsTransforms {
