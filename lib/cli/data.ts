@@ -67,6 +67,7 @@ export const DATA_INFO: Record<string, DataInfo> = {
   mnist: { classes: MNIST_CLASSES, inChannels: 1, size: 28, mean: [0.1307], std: [0.3081] },
   'fashion-mnist': { classes: FASHION_CLASSES, inChannels: 1, size: 28, mean: [0.286], std: [0.353] },
   cifar10: { classes: CIFAR10_CLASSES, inChannels: 3, size: 32, mean: CIFAR_MEAN, std: CIFAR_STD },
+  fakedata: { classes: CIFAR10_CLASSES, inChannels: 3, size: 32, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
   cifar100: {
     classes: Array.from({ length: 100 }, (_, i) => String(i)),
     inChannels: 3,
@@ -87,6 +88,7 @@ export const DATA_FORMS = [
   'cifar10:<dir>',
   'cifar100:<dir>',
   'imagefolder:<dir>',
+  'fakedata[:<n>]',
   'imagenet (predict only)',
 ];
 
@@ -136,12 +138,30 @@ export function dataInfo(spec: string, imageSize?: number): DataInfo {
   return imageSize === undefined ? info : { ...info, size: imageSize };
 }
 
+/** Training-recipe additions to the data pipeline (lib/cli/train_recipe.ts). */
+export interface DataAugment {
+  /** Applied to the uint8 training image before ToTensor (AutoAugment and kin). */
+  uint8?: Transform[];
+  /** Applied to the normalised training tensor (RandomErasing). */
+  float?: Transform[];
+  /** Image folders: the training crop, the evaluation resize and crop (torchvision's presets). */
+  trainCropSize?: number | null;
+  valResizeSize?: number | null;
+  valCropSize?: number | null;
+}
+
+/** uint8 [C, H, W] from FakeData's standard-normal float image: 128 + 64 x, clamped. */
+const FAKE_TO_UINT8: Transform = {
+  forward: (x: Tensor) => x.mul(64).add(128).clamp(0, 255).to('uint8'),
+};
+
 /**
  * Opens the data set named by a `--data` value; errors name the accepted forms. Image
  * folders are decoded from JPEG/PNG and augmented for training (RandomResizedCrop + flip),
- * resized and centre-cropped for evaluation, at `imageSize` (default 224).
+ * resized and centre-cropped for evaluation, at `imageSize` (default 224). `augment` adds the
+ * training recipe's augmentations to the training split.
  */
-export function openData(spec: string, imageSize?: number): DataSpec {
+export function openData(spec: string, imageSize?: number, augment: DataAugment = {}): DataSpec {
   const { kind, dir } = splitSpec(spec);
   const needDir = (): string => {
     if (!dir) throw new TorchError(`--data ${kind} needs a folder: --data ${kind}:<dir>`);
@@ -152,21 +172,24 @@ export function openData(spec: string, imageSize?: number): DataSpec {
   // The built-in sets are used at their own size; a different --image-size resizes them.
   const resize = imageSize !== undefined && kind !== 'imagefolder' ? [new Resize(imageSize)] : [];
   const transform: Transform = new Compose([...resize, new ToTensor(), normalize]);
+  const [pre, post] = [augment.uint8 ?? [], augment.float ?? []];
+  const trainTransform: Transform =
+    pre.length + post.length === 0 ? transform : new Compose([...resize, ...pre, new ToTensor(), normalize, ...post]);
   switch (kind) {
     case 'mnist':
     case 'fashion-mnist': {
       const Ctor = kind === 'mnist' ? datasets.MNIST : datasets.FashionMNIST;
       const open = (train: boolean): datasets.MNIST =>
         dir === null && kind === 'mnist'
-          ? datasets.MNIST.embedded({ train, transform })
-          : new Ctor(needDir(), { train, transform });
+          ? datasets.MNIST.embedded({ train, transform: train ? trainTransform : transform })
+          : new Ctor(needDir(), { train, transform: train ? trainTransform : transform });
       const train = open(true);
       return { ...info, name: kind, train, test: open(false), classes: train.classes };
     }
     case 'cifar10':
     case 'cifar100': {
       const Ctor = kind === 'cifar10' ? datasets.CIFAR10 : datasets.CIFAR100;
-      const train = new Ctor(needDir(), { train: true, transform });
+      const train = new Ctor(needDir(), { train: true, transform: trainTransform });
       return {
         ...info,
         name: kind,
@@ -177,14 +200,22 @@ export function openData(spec: string, imageSize?: number): DataSpec {
     }
     case 'imagefolder': {
       const split = imageFolderSplits(needDir());
-      const size = info.size;
+      const size = augment.trainCropSize ?? info.size;
+      const valCrop = augment.valCropSize ?? info.size;
       const train = new datasets.ImageFolder(split.train, {
-        transform: new Compose([new RandomResizedCrop(size), new RandomHorizontalFlip(), new ToTensor(), normalize]),
+        transform: new Compose([
+          new RandomResizedCrop(size),
+          new RandomHorizontalFlip(),
+          ...pre,
+          new ToTensor(),
+          normalize,
+          ...post,
+        ]),
       });
       const test = new datasets.ImageFolder(split.test, {
         transform: new Compose([
-          new Resize(Math.round((size * 256) / 224)),
-          new CenterCrop(size),
+          new Resize(augment.valResizeSize ?? Math.round((valCrop * 256) / 224)),
+          new CenterCrop(valCrop),
           new ToTensor(),
           normalize,
         ]),
@@ -193,6 +224,20 @@ export function openData(spec: string, imageSize?: number): DataSpec {
         throw new TorchError(`--data imagefolder:${dir}: ${split.test} has other class folders than ${split.train}`);
       }
       return { ...info, name: `imagefolder:${dir}`, train, test };
+    }
+    case 'fakedata': {
+      // torchvision's FakeData at CIFAR-10's shape: random images and labels, for timing runs.
+      const n = dir === null ? 1000 : Number(dir);
+      if (!Number.isInteger(n) || n < 1)
+        throw new TorchError(`--data fakedata:<n> expects a positive count but received '${dir}'`);
+      const make = (count: number, t: Transform, offset: number) =>
+        new datasets.FakeData(count, [3, 32, 32], 10, new Compose([FAKE_TO_UINT8, t]), { randomOffset: offset });
+      return {
+        ...info,
+        name: `fakedata:${n}`,
+        train: make(n, trainTransform, 0),
+        test: make(Math.max(1, Math.floor(n / 5)), transform, n),
+      };
     }
     case 'imagenet':
       throw new TorchError(
