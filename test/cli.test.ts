@@ -67,7 +67,9 @@ describe('torchts train / eval', { timeout: 300_000 }, () => {
   it('trains, reports each epoch, and writes a checkpoint and the weights', () => {
     const r = run(['train', ...common, '--out', 'full']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/epoch 1\/2: loss [\d.]+, train accuracy [\d.]+%, test accuracy [\d.]+%/);
+    expect(r.stdout).toMatch(
+      /epoch 1\/2: loss [\d.]+, train accuracy [\d.]+% \(top-5 [\d.]+%\), test accuracy [\d.]+% \(top-5 [\d.]+%\)/,
+    );
     const first = Number(/epoch 1\/2: .*test accuracy ([\d.]+)%/.exec(r.stdout)![1]);
     const acc = Number(/epoch 2\/2: .*test accuracy ([\d.]+)%/.exec(r.stdout)![1]);
     // It learns: far above chance (10%) and better after the second epoch (measured: 36%, 78%).
@@ -77,7 +79,14 @@ describe('torchts train / eval', { timeout: 300_000 }, () => {
     expect(fs.existsSync(path.join(tmp, 'full', 'checkpoint.safetensors'))).toBe(true);
     // TensorBoard logs, read back with TensorBoard's own reader.
     const tb = readEvents(path.join(tmp, 'full', 'tensorboard'));
-    expect(tb.tags.scalars.sort()).toEqual(['epoch/seconds', 'lr', 'test/accuracy', 'train/accuracy', 'train/loss']);
+    expect(tb.tags.scalars.sort()).toEqual([
+      'epoch/seconds',
+      'lr',
+      'test/accuracy',
+      'test/accuracy_top5',
+      'train/accuracy',
+      'train/loss',
+    ]);
     expect(tb.scalars['train/loss'].map((e) => e.step)).toEqual(Array.from({ length: 64 }, (_, i) => i));
     expect(tb.scalars['test/accuracy'].map((e) => [e.step, (e.value as number).toFixed(2)])).toEqual([
       [1, first.toFixed(2)],
@@ -355,7 +364,12 @@ describe('torchts train / eval', { timeout: 300_000 }, () => {
 
   it('rejects wrong flags, missing and corrupt data with one line and a non-zero exit', () => {
     const cases: [string[], RegExp][] = [
-      [['train', '--bogus'], /^torchts: Unknown option '--bogus'/],
+      [['train', '--bogus'], /^torchts: unknown flag --bogus/],
+      [['train', '--lr-sheduler', 'cosine'], /^torchts: unknown flag --lr-sheduler: did you mean --lr-scheduler\?/],
+      [
+        ['train', '--opt', 'adam'],
+        /^torchts: --opt expects one of sgd, sgd-nesterov, rmsprop, adamw but received 'adam'/,
+      ],
       [['train', '--epochs', 'two'], /^torchts: --epochs expects a positive integer but received 'two'/],
       [['train', '--model', 'lenet'], /^torchts: unknown --model 'lenet'; expected one of: resnet8/],
       [['train', '--data', 'svhn'], /^torchts: unknown --data 'svhn'; expected one of: mnist/],
