@@ -69,8 +69,7 @@ imagefolder:<dir> reads <dir>/train and <dir>/val (one folder per class) at 224 
 float16 autocast with a GradScaler on CUDA.
 --nproc N trains data-parallel in N local processes (DistributedDataParallel over Gloo;
 --batch-size is per process). Under torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT
-set) each process joins the job instead. --data fake[:<images>] is torchvision's FakeData at
-CIFAR-10's shape (random images and labels: for timing).
+set) each process joins the job instead.
 ${RECIPE_USAGE}`;
 
 /** `--image-size`, when given. */

@@ -92,9 +92,9 @@ function referenceCommand(script: string, args: string[]): [string, string[], No
  * Runs scripts/reference/<script> with real PyTorch: python is $TORCHTS_PYTHON or
  * 'python3'; <repo>/.deps/python (where it exists) and scripts/reference go on PYTHONPATH.
  */
-export function runReference(script: string, args: string[]): string {
+export function runReference(script: string, args: string[], timeoutMs = 300_000): string {
   const [python, argv, env] = referenceCommand(script, args);
-  return execFileSync(python, argv, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+  return execFileSync(python, argv, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
 }
 
 /** `runReference` without blocking: references and child processes can run side by side. */
