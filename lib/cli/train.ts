@@ -130,7 +130,7 @@ function joinJob(device: string): { rank: number; worldSize: number } {
 }
 
 export async function train(argv: string[]): Promise<number> {
-  const v = strictParseArgs(argv, TRAIN_OPTIONS, TRAIN_USAGE);
+  const v = strictParseArgs(argv, TRAIN_OPTIONS, 'train');
   const recipe = parseRecipe(v);
   const nproc = positive('nproc', v.nproc, true);
   if (nproc > 1) {

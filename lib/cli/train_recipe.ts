@@ -89,7 +89,7 @@ export const RECIPE_USAGE = `recipe (torchvision's references/classification/tra
 export function strictParseArgs<O extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
   options: O,
-  usage: string,
+  command: string,
 ): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>>['values'] {
   for (const a of argv) {
     if (!a.startsWith('--')) continue;
@@ -97,14 +97,14 @@ export function strictParseArgs<O extends NonNullable<ParseArgsConfig['options']
     if (!(name in options)) {
       const near = nearestKey(name, Object.keys(options));
       throw new TorchError(
-        `unknown flag --${name}${near ? `: did you mean --${near}?` : ''} (torchts train --help lists them)`,
+        `unknown flag --${name}${near ? `: did you mean --${near}?` : ''} (torchts ${command} --help lists them)`,
       );
     }
   }
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (e) {
-    throw new TorchError(`${(e as Error).message.split('\n')[0]} (torchts ${usage.split(' ')[2]} --help)`);
+    throw new TorchError(`${(e as Error).message.split('\n')[0]} (torchts ${command} --help)`);
   }
 }
 
