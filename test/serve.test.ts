@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { serve, vision } from '../lib/index';
+import { serve, torch, vision } from '../lib/index';
 import { packageRoot } from '../lib/libtorch';
 import { runReference, tempDir } from './parity/fixtures';
 
@@ -71,6 +71,35 @@ describe('serve', () => {
       await server.close();
     }
   });
+
+  it('serves a torchts model (--model, --weights) as its optimised graph, as the eager model answers', async () => {
+    const eager = vision.models.resnet18({ numClasses: 10 });
+    const weights = path.join(dir, 'resnet18.pth');
+    torch.save(eager.stateDict(), weights);
+    eager.eval();
+    const model = serve.loadServedModel({ model: 'resnet18', weights, data: 'cifar10' });
+    const server = serve.createServer({ model, maxBatch: 4, maxDelayMs: 20 });
+    const { port } = (await server.listen(0)) as AddressInfo;
+    try {
+      // Three at once: a batch of 3, padded to 4 for the traced graph.
+      const all = await Promise.all([0, 1, 2].map(() => post(`http://127.0.0.1:${port}`, jpeg)));
+      const x = model.preprocess(await vision.io.decodeImage(jpeg, { mode: 'RGB' }));
+      const probs = torch
+        .noGrad(() => eager.forward(x.unsqueeze(0)))
+        .softmax(1)
+        .squeeze(0)
+        .toArray() as number[];
+      for (const r of all) {
+        expect(r.status).toBe(200);
+        const { predictions } = (await r.json()) as { predictions: serve.Prediction[] };
+        // BN folded into the convolutions (optimize_for_inference) rounds differently: 1e-4.
+        for (const p of predictions) expect(Math.abs(p.probability - probs[p.index])).toBeLessThan(1e-4);
+        expect(predictions[0].probability).toBe(Math.max(...predictions.map((p) => p.probability)));
+      }
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
 
   it('bad input gets a 4xx with a message, and the server stays up', async () => {
     const { server, url } = await start({ maxBodyBytes: 64 << 10 });

@@ -67,16 +67,24 @@ it('stays up and flat over 2400 requests, a fifth of them malformed', async () =
   const rss0 = process.memoryUsage.rss();
   const total = 2000;
   const t0 = performance.now();
-  await run(total);
+  await run(total / 2);
+  // The allocator keeps what it freed for reuse (glibc's arenas: one per thread that allocates,
+  // trimmed only past 1 GB): RSS may rise once to a plateau; a leak keeps rising. So the bar is
+  // on the second half.
+  const rss1 = process.memoryUsage.rss();
+  await run(total / 2);
   const seconds = (performance.now() - t0) / 1000;
   const health = await fetch(`http://127.0.0.1:${port}/healthz`);
   expect(health.status).toBe(200);
   await server.close();
   const live = torch.memory().liveTensors;
   const rssGrowth = (process.memoryUsage.rss() - rss0) / 2 ** 20;
-  const summary = `${total} requests in ${seconds.toFixed(1)} s; statuses ${JSON.stringify([...counts])}; RSS +${rssGrowth.toFixed(1)} MiB after warm-up`;
+  const rssSecondHalf = (process.memoryUsage.rss() - rss1) / 2 ** 20;
+  const summary = `${total} requests in ${seconds.toFixed(1)} s; statuses ${JSON.stringify([...counts])}; RSS +${rssGrowth.toFixed(1)} MiB after warm-up, +${rssSecondHalf.toFixed(1)} MiB over the second half`;
   expect(wrong, summary).toBe(0);
   expect(counts.get(200), summary).toBe(((total + 400) * 4) / 5);
+  console.log(summary);
   expect(live, summary).toBe(live0);
-  expect(rssGrowth, summary).toBeLessThan(48);
+  expect(rssSecondHalf, summary).toBeLessThan(32);
+  expect(rssGrowth, summary).toBeLessThan(160);
 }, 120_000);

@@ -14,8 +14,9 @@ Serves top-k classes of images over HTTP: POST /predict (the image bytes, or mul
 with the field 'image'; ?topk=N), GET /healthz, GET /metrics (Prometheus). Images are decoded by
 sharp off the main thread and preprocessed as the model's evaluation preset (resize, centre crop,
 normalize); requests are batched (up to --max-batch images, the first waiting at most
---max-delay-ms). A TorchScript model's forward runs on torchts's inference thread, off the event
-loop. SIGTERM / SIGINT: stops accepting, answers every request already received, then exits.
+--max-delay-ms). The forward runs on torchts's inference thread, off the event loop: a
+TorchScript file as it is, a --model as its optimised graph (torch.jit.optimizeForInference,
+traced on the first batch of each power-of-two size). SIGTERM / SIGINT: stops accepting, answers every request already received, then exits.
 --data names the data set the model was trained on (class names, image size, normalisation).`;
 
 function intOption(v: string | undefined, name: string, min: number): number | undefined {
@@ -67,7 +68,7 @@ export async function serve(argv: string[]): Promise<number> {
   });
   const address = await server.listen(intOption(v.port, 'port', 0), v.host);
   console.log(
-    `torchts serve: ${model.name} (${model.offThread ? 'forward on the inference thread' : 'forward on the main thread'}) listening on http://${address.address}:${address.port}`,
+    `torchts serve: ${model.name} (forward on the inference thread) listening on http://${address.address}:${address.port}`,
   );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -6,12 +6,14 @@ import { adaptInput, buildModel } from '../cli/models';
 import { dataInfo } from '../cli/data';
 import { noGrad } from '../torch/autograd';
 import { tidy } from '../torch/memory';
+import * as jit from '../torch/jit';
+import { cat } from '../torch/functions';
+import { zeros } from '../torch/creation';
 import type { Device } from '../torch/device';
 import { TorchError } from '../torch/errors';
 import { load } from '../torch/serialization';
 import type { Tensor } from '../torch/tensor';
 import { CenterCrop, Compose, Normalize, Resize, ToTensor } from '../vision/transforms/index';
-import { TorchScriptModel } from './torchscript';
 
 export interface ServedModel {
   /** The model's name (the `--model` name or the TorchScript file). */
@@ -21,10 +23,8 @@ export interface ServedModel {
   readonly inChannels: number;
   /** Decoded uint8 [C, H, W] -> the model's float input [C, S, S] (resize, centre crop, normalize). */
   preprocess(image: Tensor): Tensor;
-  /** A batch [B, C, S, S] -> logits [B, classes]. */
+  /** A batch [B, C, S, S] -> logits [B, classes], computed on the inference thread (off the event loop). */
   forwardBatch(x: Tensor): Promise<Tensor>;
-  /** Whether forwardBatch runs off the event loop (on the inference thread). */
-  readonly offThread: boolean;
 }
 
 export interface LoadModelOptions {
@@ -62,17 +62,15 @@ export function loadServedModel(options: LoadModelOptions): ServedModel {
   if (options.torchscript !== undefined) {
     if (options.model !== undefined || options.weights !== undefined)
       throw new TorchError('a TorchScript file carries its weights: give either torchscript or model + weights');
-    const m = TorchScriptModel.load(options.torchscript, { device });
+    const m = jit.load(options.torchscript, { mapLocation: device }).eval();
     return {
       ...common,
       name: options.torchscript,
-      offThread: true,
       forwardBatch: async (x) => {
         const input = onDevice(x);
         try {
           // Grad mode is captured when the forward is queued.
-          const out = (await noGrad(() => m.forwardAsync(input))) as Tensor;
-          return out;
+          return (await noGrad(() => m.forwardAsync(input))) as Tensor;
         } finally {
           if (input !== x) input.dispose();
         }
@@ -86,10 +84,29 @@ export function loadServedModel(options: LoadModelOptions): ServedModel {
   model.loadStateDict(load(options.weights) as Record<string, Tensor>);
   model.to(device);
   model.eval();
+  // The model runs as its optimised TorchScript graph (jit.optimizeForInference), on the
+  // inference thread. A graph is traced per input shape, on this thread, the first time that
+  // shape comes: batches are padded to a power of two so that a few shapes serve every size.
+  const fast = jit.optimizeForInference(model);
   return {
     ...common,
     name,
-    offThread: false,
-    forwardBatch: async (x) => tidy(() => noGrad(() => model.forward(adaptInput(name, onDevice(x))))),
+    forwardBatch: async (x) => {
+      const b = x.shape[0];
+      const padded = 2 ** Math.ceil(Math.log2(b));
+      const input = tidy(() => {
+        const y = adaptInput(name, onDevice(x));
+        return padded === b ? y : cat([y, zeros([padded - b, ...y.shape.slice(1)], { device: y.device })]);
+      });
+      try {
+        const out = (await noGrad(() => fast.forwardAsync(input))) as Tensor;
+        if (padded === b) return out;
+        const rows = out.narrow(0, 0, b).clone();
+        out.dispose();
+        return rows;
+      } finally {
+        if (input !== x) input.dispose();
+      }
+    },
   };
 }

@@ -7,8 +7,8 @@
  */
 import { N } from '../native';
 import type { H } from '../native_api';
-import { TorchError, typeError } from './errors';
-import { _wrap as wrap, type Tensor } from './tensor';
+import { checkOptions, TorchError, typeError } from './errors';
+import { _wrap as wrap, Tensor } from './tensor';
 
 interface Pending {
   resolve(value: Tensor | Tensor[]): void;
@@ -39,6 +39,24 @@ function done(id: number, error: string | null, handles: H[] | null, single: boo
   }
   const out = (handles ?? []).map(wrap);
   p.resolve(single ? out[0] : out);
+}
+
+/** Options of `forwardAsync`. */
+export interface ForwardAsyncOptions {
+  /** Cancels the call: a queued forward never runs; a running one finishes and its result is freed. */
+  signal?: AbortSignal;
+}
+
+/** `forwardAsync`'s arguments: tensors, then optionally `{ signal }`. @internal */
+export function forwardAsyncArgs(args: unknown[]): { inputs: Tensor[]; signal: AbortSignal | undefined } {
+  const last = args[args.length - 1];
+  const hasOptions = typeof last === 'object' && last !== null && !(last instanceof Tensor);
+  const inputs = hasOptions ? args.slice(0, -1) : args;
+  inputs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw typeError('a Tensor (forwardAsync takes tensor arguments)', `input ${i}`, t);
+  });
+  const o = hasOptions ? checkOptions<ForwardAsyncOptions>(last, 'options', ['signal']) : {};
+  return { inputs: inputs as Tensor[], signal: checkSignal(o.signal) };
 }
 
 /** Checks an AbortSignal option. */

@@ -47,6 +47,8 @@ export * as cuda from './cuda';
 export * as backends from './backends';
 export * as amp from './amp/index';
 export { autocast } from './amp/autocast';
+export * as jit from './jit';
+export * as _inductor from './inductor';
 
 // dtype names as PyTorch spells them: torch.float32, torch.long, ...
 export const float32 = 'float32';

@@ -1,0 +1,27 @@
+// TorchScript modules held by JS (lib/torch/jit.ts's ScriptModule and the module that
+// torch.jit.optimizeForInference returns): JS holds an integer handle into a table of
+// shared torch::jit::Module objects, freed by `jitFree` (ScriptModule.dispose or its finalizer).
+//
+// Running a module's forward from native code, off the JS thread (what a server does):
+//
+//   // on the JS thread, from the handle JS passes (ScriptModule's `_handle`):
+//   std::shared_ptr<torch::jit::Module> m = torchts::JitModuleAt(env, handle);
+//   // on any thread; `m` keeps the module alive even if JS disposes it meanwhile:
+//   c10::InferenceMode guard;
+//   at::Tensor y = m->forward({x}).toTensor();
+//
+// torch::jit::Module::forward may run on several threads at once (the graph executor is
+// thread-safe); the tensors it returns belong to the caller until added to the tensor table,
+// which is used from the JS thread only.
+#pragma once
+#include <napi.h>
+#include <torch/csrc/jit/api/module.h>
+
+#include <memory>
+
+namespace torchts {
+
+// The module behind `handle`; throws TorchError when the handle does not name a live module.
+std::shared_ptr<torch::jit::Module> JitModuleAt(Napi::Env env, int32_t handle);
+
+}  // namespace torchts
