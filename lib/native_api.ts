@@ -135,8 +135,8 @@ export interface NativeApi extends Unary, Binary {
   setNumThreads(n: number): void;
   getNumThreads(): number;
   backendFlag(name: string, value?: boolean): boolean;
-  generatorNew(seed: number): number;
-  generatorSeed(g: number, seed: number): void;
+  generatorNew(seed: number | bigint): number;
+  generatorSeed(g: number, seed: number | bigint): void;
   generatorGetState(g: number): H;
   generatorSetState(g: number, state: H): void;
   getRngState(): H;

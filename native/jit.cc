@@ -32,17 +32,7 @@ std::vector<std::shared_ptr<torch::jit::Module>>& Modules() { return Part<JitTab
 std::vector<int32_t>& FreeSlots() { return Part<JitTable>("jit").free; }
 
 Napi::Value AddModule(Napi::Env env, torch::jit::Module m) {
-  auto p = std::make_shared<torch::jit::Module>(std::move(m));
-  int32_t h;
-  if (!FreeSlots().empty()) {
-    h = FreeSlots().back();
-    FreeSlots().pop_back();
-    Modules()[h] = std::move(p);
-  } else {
-    h = int32_t(Modules().size());
-    Modules().push_back(std::move(p));
-  }
-  return Napi::Number::New(env, h);
+  return Napi::Number::New(env, AddJitModule(std::make_shared<torch::jit::Module>(std::move(m))));
 }
 
 torch::jit::Module& Mod(const Info& info, size_t i) {
@@ -278,6 +268,19 @@ Napi::Value Named(const Info& info, bool buffers) {
 
 }  // namespace
 
+int32_t AddJitModule(std::shared_ptr<torch::jit::Module> m) {
+  int32_t h;
+  if (!FreeSlots().empty()) {
+    h = FreeSlots().back();
+    FreeSlots().pop_back();
+    Modules()[h] = std::move(m);
+  } else {
+    h = int32_t(Modules().size());
+    Modules().push_back(std::move(m));
+  }
+  return h;
+}
+
 std::shared_ptr<torch::jit::Module> JitModuleAt(Napi::Env env, int32_t h) {
   if (h < 0 || h >= int32_t(Modules().size()) || !Modules()[h])
     ThrowTorchError(env, "ScriptModule was disposed: it cannot be used any more");
@@ -285,6 +288,7 @@ std::shared_ptr<torch::jit::Module> JitModuleAt(Napi::Env env, int32_t h) {
 }
 
 void RegisterAoti(Napi::Env env, Napi::Object exports);
+void RegisterJitFuse(Napi::Env env, Napi::Object exports);
 
 void RegisterJit(Napi::Env env, Napi::Object exports) {
   // (path, device | null) -> module handle
@@ -376,6 +380,7 @@ void RegisterJit(Napi::Env env, Napi::Object exports) {
     return AddModule(info.Env(), torch::jit::optimize_for_inference(m));
   });
   RegisterAoti(env, exports);
+  RegisterJitFuse(env, exports);
 }
 
 }  // namespace torchts

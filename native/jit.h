@@ -23,5 +23,7 @@ namespace torchts {
 
 // The module behind `handle`; throws TorchError when the handle does not name a live module.
 std::shared_ptr<torch::jit::Module> JitModuleAt(Napi::Env env, int32_t handle);
+// Stores a module in the table (JS thread only); returns its handle, for `new ScriptModule(handle)`.
+int32_t AddJitModule(std::shared_ptr<torch::jit::Module> module);
 
 }  // namespace torchts

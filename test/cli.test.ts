@@ -61,11 +61,15 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-describe('torchts train / eval', () => {
+// Each test spawns the CLI (its own timeout is 300 s); on a loaded 2-core machine a 2-epoch run
+// takes ~15 s quiet and past vitest's 60 s default under load, so the tests wait as long as the CLI may.
+describe('torchts train / eval', { timeout: 300_000 }, () => {
   it('trains, reports each epoch, and writes a checkpoint and the weights', () => {
     const r = run(['train', ...common, '--out', 'full']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/epoch 1\/2: loss [\d.]+, train accuracy [\d.]+%, test accuracy [\d.]+%/);
+    expect(r.stdout).toMatch(
+      /epoch 1\/2: loss [\d.]+, train accuracy [\d.]+% \(top-5 [\d.]+%\), test accuracy [\d.]+% \(top-5 [\d.]+%\)/,
+    );
     const first = Number(/epoch 1\/2: .*test accuracy ([\d.]+)%/.exec(r.stdout)![1]);
     const acc = Number(/epoch 2\/2: .*test accuracy ([\d.]+)%/.exec(r.stdout)![1]);
     // It learns: far above chance (10%) and better after the second epoch (measured: 36%, 78%).
@@ -75,7 +79,14 @@ describe('torchts train / eval', () => {
     expect(fs.existsSync(path.join(tmp, 'full', 'checkpoint.safetensors'))).toBe(true);
     // TensorBoard logs, read back with TensorBoard's own reader.
     const tb = readEvents(path.join(tmp, 'full', 'tensorboard'));
-    expect(tb.tags.scalars.sort()).toEqual(['epoch/seconds', 'lr', 'test/accuracy', 'train/accuracy', 'train/loss']);
+    expect(tb.tags.scalars.sort()).toEqual([
+      'epoch/seconds',
+      'lr',
+      'test/accuracy',
+      'test/accuracy_top5',
+      'train/accuracy',
+      'train/loss',
+    ]);
     expect(tb.scalars['train/loss'].map((e) => e.step)).toEqual(Array.from({ length: 64 }, (_, i) => i));
     expect(tb.scalars['test/accuracy'].map((e) => [e.step, (e.value as number).toFixed(2)])).toEqual([
       [1, first.toFixed(2)],
@@ -302,6 +313,30 @@ describe('torchts train / eval', () => {
     );
   });
 
+  it("trains, evaluates and predicts on --data fake (torchvision's FakeData)", async () => {
+    const args = ['--model', 'resnet8', '--data', 'fake:40', '--image-size', '16'];
+    const r = run(['train', ...args, '--epochs', '1', '--batch-size', '8', '--out', 'fake']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('training resnet8 on fake:40 (40 images, 10 classes) for 1 epochs on cpu');
+    expect(r.stdout).toMatch(/epoch 1\/1: .*test accuracy [\d.]+%/);
+    const sharp = (await import('sharp')).default;
+    const image = path.join(tmp, 'fake.png');
+    await sharp(Buffer.alloc(16 * 16 * 3, 90), { raw: { width: 16, height: 16, channels: 3 } })
+      .png()
+      .toFile(image);
+    const p = run(['predict', image, '--weights', path.join('fake', 'model.safetensors'), ...args, '--top', '3']);
+    expect(p.status, p.stderr).toBe(0);
+    expect(
+      p.stdout
+        .split('\n')
+        .slice(1, 4)
+        .every((l) => /^ +[\d.]+% {2}\d$/.test(l)),
+    ).toBe(true);
+    expect(run(['train', '--data', 'fake:0']).stderr).toMatch(
+      /^torchts: --data fake:<images> expects a positive number of images but received '0'/,
+    );
+  });
+
   it('info prints versions, where libtorch is, devices and distributed backends', () => {
     const r = run(['info']);
     expect(r.status, r.stderr).toBe(0);
@@ -329,7 +364,12 @@ describe('torchts train / eval', () => {
 
   it('rejects wrong flags, missing and corrupt data with one line and a non-zero exit', () => {
     const cases: [string[], RegExp][] = [
-      [['train', '--bogus'], /^torchts: Unknown option '--bogus'/],
+      [['train', '--bogus'], /^torchts: unknown flag --bogus/],
+      [['train', '--lr-sheduler', 'cosine'], /^torchts: unknown flag --lr-sheduler: did you mean --lr-scheduler\?/],
+      [
+        ['train', '--opt', 'adam'],
+        /^torchts: --opt expects one of sgd, sgd-nesterov, rmsprop, adamw but received 'adam'/,
+      ],
       [['train', '--epochs', 'two'], /^torchts: --epochs expects a positive integer but received 'two'/],
       [['train', '--model', 'lenet'], /^torchts: unknown --model 'lenet'; expected one of: resnet8/],
       [['train', '--data', 'svhn'], /^torchts: unknown --data 'svhn'; expected one of: mnist/],

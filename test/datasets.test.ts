@@ -170,15 +170,30 @@ describe('DataLoader', () => {
     expect(n).toBe(2);
   });
 
-  it('shuffles in the order PyTorch visits with the same seed (torch.randperm on a seeded Generator)', async () => {
-    const order: number[] = [];
+  it("shuffles in the order PyTorch's DataLoader visits, drawing from the generator as it does", async () => {
+    // Each epoch draws the iterator's base seed from the generator, then the permutation.
+    const order: number[][] = [];
     const loader = new data.DataLoader(ds, { batchSize: 3, shuffle: true, generator: new torch.Generator(0) });
     for (let epoch = 0; epoch < 2; epoch++) {
-      for await (const [, y] of loader) order.push(...(y.toArray() as number[]));
+      const seen: number[] = [];
+      for await (const [, y] of loader) seen.push(...(y.toArray() as number[]));
+      order.push(seen);
     }
-    const py = JSON.parse(runReference('randperm.py', ['10', '0', '2'])) as number[][];
-    expect(order).toEqual(py.flat());
-  });
+    const lines = runReference('data_loader_order.py', ['10', '0', '2', '3']).trim().split('\n');
+    expect(order).toEqual(lines.slice(0, 2).map((l) => JSON.parse(l)));
+    // Without a generator: base seeds and RandomSampler's seeds from the global generator.
+    torch.manualSeed(0);
+    const global = new data.DataLoader(ds, 3, true);
+    const orders: number[][] = [];
+    for (let epoch = 0; epoch < 2; epoch++) {
+      const seen: number[] = [];
+      for await (const [, y] of global) seen.push(...(y.toArray() as number[]));
+      orders.push(seen);
+    }
+    const py = JSON.parse(lines[2]) as { orders: number[][]; after: number[] };
+    expect(orders).toEqual(py.orders);
+    expect(torch.rand(3).toArray()).toEqual(py.after);
+  }, 300_000);
 
   it('collates items from get() when a dataset has no getItems, and uses a custom collate', async () => {
     const items = { length: 5, get: (i: number) => ({ x: torch.full([2], i), y: i }) };
@@ -224,6 +239,38 @@ describe('DataLoader', () => {
     expect(() => new data.DataLoader(ds, { shuffle: true, sampler: new data.SequentialSampler(10) })).toThrow(
       /either sampler or shuffle/,
     );
+    expect(() => new data.DataLoader(ds, { batch_size: 4 } as never)).toThrow(/did you mean batchSize\?/);
+    expect(() => new data.DataLoader(ds, 4, { batchSize: 4 })).toThrow(/multiple values for argument batchSize/);
+    const bs = new data.BatchSampler(new data.SequentialSampler(ds), 4, false);
+    expect(() => new data.DataLoader(ds, { batchSampler: bs, shuffle: true })).toThrow(/mutually exclusive/);
+  });
+
+  it("takes PyTorch's positional arguments, a batchSampler, and batchSize null", async () => {
+    const seen: number[][] = [];
+    // DataLoader(ds, batch_size=4, shuffle=False, sampler=None, batch_sampler=None, num_workers=0, collate_fn=None, pin_memory=False, drop_last=True)
+    for await (const [, y] of new data.DataLoader(ds, 4, false, undefined, undefined, 0, undefined, false, true))
+      seen.push(y.toArray() as number[]);
+    expect(seen).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
+    const bs = new data.BatchSampler(new data.SequentialSampler(ds), 3, true);
+    const viaBatchSampler: number[][] = [];
+    const loader = new data.DataLoader(ds, { batchSampler: bs });
+    expect(loader.length).toBe(3);
+    for await (const [, y] of loader) viaBatchSampler.push(y.toArray() as number[]);
+    expect(viaBatchSampler).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+      [6, 7, 8],
+    ]);
+    const single: number[] = [];
+    for await (const [, y] of new data.DataLoader(ds, null)) single.push(y.item() as number);
+    expect(single).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const withReplacement = new data.RandomSampler(ds, true, 40, new torch.Generator(3));
+    const idx = withReplacement.indices();
+    expect(idx.length).toBe(40);
+    expect(idx.every((i) => i >= 0 && i < 10)).toBe(true);
   });
 });
 

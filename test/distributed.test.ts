@@ -134,7 +134,8 @@ describe.runIf(distributed.isAvailable())('distributed (Gloo, 2 processes)', () 
     expect(r0.result!.error).toMatch(
       /^TorchError: distributed\.allReduce failed on rank 0 of 2 \(gloo, timeout 5000 ms\): .*(Connection closed by peer|Connection reset|timed out)/s,
     );
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // A hang would last Gloo's 30-minute default timeout; 30 s leaves room for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('a worker that never joins a collective makes the other time out', async () => {

@@ -210,9 +210,23 @@ describe('jit.optimizeForInference', () => {
     const y = torch.noGrad(() => fast.forward(x));
     const err = relError(y, eager);
     expect(err).toBeLessThan(1e-4);
+    // Fused: every convolution is oneDNN's, with prepacked weights, 8 carrying the block's add +
+    // ReLU and 9 a ReLU (the stem, each block's first, and none on the 3 downsampling ones).
     const graph = fast.scriptFor(x).graph();
     expect(graph).not.toContain('batch_norm');
-    expect(graph).toMatch(/mkldnn|prepacked/);
+    expect(graph).not.toContain('aten::conv2d');
+    expect(graph.match(/mkldnn::_convolution_pointwise\(/g)).toHaveLength(20);
+    expect(graph.match(/prim::ConstantMKLDNNTensor/g)).toHaveLength(20);
+    expect(graph.match(/value="add"/g)).toHaveLength(8);
+    expect(graph).toContain('aten::contiguous');
+    expect(graph).not.toContain('aten::relu');
+    expect(graph).not.toContain('aten::add_');
+    // libtorch's own optimize_for_inference passes, on request: also within 1e-4.
+    const plain = jit.optimizeForInference(model, { oneDNN: false });
+    expect(relError(plain.forward(x), eager)).toBeLessThan(1e-4);
+    expect(plain.scriptFor(x).graph()).toContain('prim::mkldnn_convolution');
+    expect(() => jit.optimizeForInference(model, { onednn: false } as never)).toThrow(/did you mean oneDNN/);
+    plain.dispose();
     // A new batch size gets its own graph, still equal to eager.
     const x1 = torch.randn([1, 3, 64, 64]);
     expect(

@@ -676,7 +676,7 @@ describe('lr_scheduler API', () => {
     const cases: [() => unknown, string | RegExp][] = [
       [
         () => new lr_scheduler.StepLR(opt, 2, { gama: 0.5 } as object),
-        /Unknown option "gama" for StepLR options: did you mean gamma\?/,
+        /Unknown option "gama" for StepLR: did you mean gamma\?/,
       ],
       [() => new lr_scheduler.ConstantLR(opt, { factor: 2 }), 'Expected a number in [0, 1] for factor but received 2'],
       [() => new lr_scheduler.ConstantLR(opt, { total_iters: 3 } as object), /did you mean totalIters\?/],

@@ -115,7 +115,8 @@ beforeAll(() => {
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-describe('npm package', () => {
+// Each test runs npm, a compiler or a consumer process; under load they take minutes, not vitest's 60 s.
+describe('npm package', { timeout: 600_000 }, () => {
   it('holds the built code and a prebuilt binary per variant, and no tests or build leftovers', () => {
     const files = packed.files.map((f) => f.path);
     expect(files).toContain('dist/index.js');

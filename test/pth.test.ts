@@ -181,7 +181,8 @@ async function expectRejected(f: string, message: RegExp | string): Promise<void
   await expect(torch.loadAsync(f)).rejects.toThrow(
     expect.objectContaining({ name: 'TorchError', message: (err as Error).message }),
   );
-  expect(torch.memory().liveTensors).toBe(live);
+  // At most as many: the collector may free earlier tests' garbage meanwhile; more would be a leak.
+  expect(torch.memory().liveTensors).toBeLessThanOrEqual(live);
 }
 
 describe('hostile pickles', () => {

@@ -319,7 +319,7 @@ describe('errors', () => {
       [() => new W(dir(), { flushSecs: 0 }), RangeError, 'flushSecs'],
       [() => new W(dir(), { comment: 3 }), TypeError, 'comment'],
       [() => new W(5), TypeError, 'logDir'],
-      [() => new W(dir(), 'fast'), TypeError, 'options'],
+      [() => new W(dir(), 3), TypeError, 'comment'], // comment is PyTorch's second positional argument
     ];
     for (const [call, cls, arg] of cases) {
       let err: unknown;

@@ -323,7 +323,9 @@ describe('transforms API', () => {
     expect(() => new T.ColorJitter({ brightness: -1 })).toThrow(
       'Expected a non-negative number for brightness but received -1',
     );
-    expect(() => new T.ColorJitter({ brightnes: 1 } as never)).toThrow(/for options but received "brightnes"/);
+    expect(() => new T.ColorJitter({ brightnes: 1 } as never)).toThrow(
+      /Unknown option "brightnes" for ColorJitter: did you mean brightness\?/,
+    );
     expect(() => F.adjustHue(img, 0.6)).toThrow('Expected a number in [-0.5, 0.5] for hueFactor but received 0.6');
     expect(() => F.adjustBrightness(img, -0.1)).toThrow(
       'Expected a non-negative number for brightnessFactor but received -0.1',

@@ -76,6 +76,17 @@ export const DATA_INFO: Record<string, DataInfo> = {
   },
 };
 
+/** `--data fake`: torchvision's FakeData, 10 classes of 3-channel images, 32 pixels unless --image-size. */
+const FAKE_INFO: DataInfo = {
+  classes: Array.from({ length: 10 }, (_, i) => String(i)),
+  inChannels: 3,
+  size: 32,
+  mean: [0.5, 0.5, 0.5],
+  std: [0.5, 0.5, 0.5],
+};
+/** Training images of `--data fake` without a count; the test split has a fifth as many. */
+const FAKE_SIZE = 1000;
+
 const IMAGENET_MEAN = [0.485, 0.456, 0.406];
 const IMAGENET_STD = [0.229, 0.224, 0.225];
 
@@ -87,6 +98,7 @@ export const DATA_FORMS = [
   'cifar10:<dir>',
   'cifar100:<dir>',
   'imagefolder:<dir>',
+  'fake[:<images>]',
   'imagenet (predict only)',
 ];
 
@@ -110,6 +122,14 @@ function imageFolderSplits(dir: string): { train: string; test: string } {
   return { train, test };
 }
 
+/** The image count of `--data fake:<images>`. */
+function fakeSize(count: string): number {
+  const n = Number(count);
+  if (count === '' || !Number.isSafeInteger(n) || n < 1)
+    throw new TorchError(`--data fake:<images> expects a positive number of images but received '${count}'`);
+  return n;
+}
+
 /**
  * What a model trained on `--data spec` expects: class names, channels, image size and
  * normalisation. `imageSize` overrides the data set's own size (224 for image folders).
@@ -131,17 +151,35 @@ export function dataInfo(spec: string, imageSize?: number): DataInfo {
     const { classes } = findClasses(imageFolderSplits(dir).train);
     return { classes, inChannels: 3, size: imageSize ?? 224, mean: IMAGENET_MEAN, std: IMAGENET_STD };
   }
+  if (kind === 'fake') {
+    if (dir !== null) fakeSize(dir);
+    return imageSize === undefined ? FAKE_INFO : { ...FAKE_INFO, size: imageSize };
+  }
   const info = DATA_INFO[kind];
   if (!info) throw new TorchError(`unknown --data '${spec}'; expected one of: ${DATA_FORMS.join(', ')}`);
   return imageSize === undefined ? info : { ...info, size: imageSize };
 }
 
+/** Training-recipe additions to the data pipeline (lib/cli/train_recipe.ts). */
+export interface DataAugment {
+  /** Applied to the uint8 training image before ToTensor (AutoAugment and kin). */
+  uint8?: Transform[];
+  /** Applied to the normalised training tensor (RandomErasing). */
+  float?: Transform[];
+  /** Image folders: the training crop, the evaluation resize and crop (torchvision's presets). */
+  trainCropSize?: number | null;
+  valResizeSize?: number | null;
+  valCropSize?: number | null;
+}
+
 /**
  * Opens the data set named by a `--data` value; errors name the accepted forms. Image
  * folders are decoded from JPEG/PNG and augmented for training (RandomResizedCrop + flip),
- * resized and centre-cropped for evaluation, at `imageSize` (default 224).
+ * resized and centre-cropped for evaluation, at `imageSize` (default 224). `fake[:<images>]` is
+ * torchvision's FakeData (1000 training images unless given, 32 pixels unless `imageSize`),
+ * for smoke tests and benchmarks.
  */
-export function openData(spec: string, imageSize?: number): DataSpec {
+export function openData(spec: string, imageSize?: number, augment: DataAugment = {}): DataSpec {
   const { kind, dir } = splitSpec(spec);
   const needDir = (): string => {
     if (!dir) throw new TorchError(`--data ${kind} needs a folder: --data ${kind}:<dir>`);
@@ -152,21 +190,24 @@ export function openData(spec: string, imageSize?: number): DataSpec {
   // The built-in sets are used at their own size; a different --image-size resizes them.
   const resize = imageSize !== undefined && kind !== 'imagefolder' ? [new Resize(imageSize)] : [];
   const transform: Transform = new Compose([...resize, new ToTensor(), normalize]);
+  const [pre, post] = [augment.uint8 ?? [], augment.float ?? []];
+  const trainTransform: Transform =
+    pre.length + post.length === 0 ? transform : new Compose([...resize, ...pre, new ToTensor(), normalize, ...post]);
   switch (kind) {
     case 'mnist':
     case 'fashion-mnist': {
       const Ctor = kind === 'mnist' ? datasets.MNIST : datasets.FashionMNIST;
       const open = (train: boolean): datasets.MNIST =>
         dir === null && kind === 'mnist'
-          ? datasets.MNIST.embedded({ train, transform })
-          : new Ctor(needDir(), { train, transform });
+          ? datasets.MNIST.embedded({ train, transform: train ? trainTransform : transform })
+          : new Ctor(needDir(), { train, transform: train ? trainTransform : transform });
       const train = open(true);
       return { ...info, name: kind, train, test: open(false), classes: train.classes };
     }
     case 'cifar10':
     case 'cifar100': {
       const Ctor = kind === 'cifar10' ? datasets.CIFAR10 : datasets.CIFAR100;
-      const train = new Ctor(needDir(), { train: true, transform });
+      const train = new Ctor(needDir(), { train: true, transform: trainTransform });
       return {
         ...info,
         name: kind,
@@ -177,14 +218,22 @@ export function openData(spec: string, imageSize?: number): DataSpec {
     }
     case 'imagefolder': {
       const split = imageFolderSplits(needDir());
-      const size = info.size;
+      const size = augment.trainCropSize ?? info.size;
+      const valCrop = augment.valCropSize ?? info.size;
       const train = new datasets.ImageFolder(split.train, {
-        transform: new Compose([new RandomResizedCrop(size), new RandomHorizontalFlip(), new ToTensor(), normalize]),
+        transform: new Compose([
+          new RandomResizedCrop(size),
+          new RandomHorizontalFlip(),
+          ...pre,
+          new ToTensor(),
+          normalize,
+          ...post,
+        ]),
       });
       const test = new datasets.ImageFolder(split.test, {
         transform: new Compose([
-          new Resize(Math.round((size * 256) / 224)),
-          new CenterCrop(size),
+          new Resize(augment.valResizeSize ?? Math.round((valCrop * 256) / 224)),
+          new CenterCrop(valCrop),
           new ToTensor(),
           normalize,
         ]),
@@ -193,6 +242,19 @@ export function openData(spec: string, imageSize?: number): DataSpec {
         throw new TorchError(`--data imagefolder:${dir}: ${split.test} has other class folders than ${split.train}`);
       }
       return { ...info, name: `imagefolder:${dir}`, train, test };
+    }
+    case 'fake': {
+      // torchvision's FakeData: random images, the same on every visit; the test split's are
+      // other images (seeded after the training ones), with their own random labels.
+      const size = dir === null ? FAKE_SIZE : fakeSize(dir);
+      const shape = [3, info.size, info.size];
+      const tensorize: Transform = new Compose([new ToTensor(), normalize]);
+      // The recipe's augmentations work on the uint8 images, before ToTensor, as on image folders.
+      const trainTensorize: Transform =
+        pre.length + post.length === 0 ? tensorize : new Compose([...pre, new ToTensor(), normalize, ...post]);
+      const train = new datasets.FakeData(size, shape, 10, trainTensorize);
+      const test = new datasets.FakeData(Math.ceil(size / 5), shape, 10, tensorize, { randomOffset: size });
+      return { ...info, name: dir === null ? 'fake' : `fake:${dir}`, train, test };
     }
     case 'imagenet':
       throw new TorchError(

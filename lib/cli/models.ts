@@ -15,43 +15,8 @@ const CIFAR_DEPTHS: Record<string, number> = {
   resnet56: 56,
   resnet110: 110,
 };
-const TORCHVISION = [
-  'resnet18',
-  'resnet34',
-  'resnet50',
-  'resnet101',
-  'resnet152',
-  'resnext50_32x4d',
-  'resnext101_32x8d',
-  'resnext101_64x4d',
-  'wide_resnet50_2',
-  'wide_resnet101_2',
-  'vgg11',
-  'vgg11_bn',
-  'vgg13',
-  'vgg13_bn',
-  'vgg16',
-  'vgg16_bn',
-  'vgg19',
-  'vgg19_bn',
-  'densenet121',
-  'densenet161',
-  'densenet169',
-  'densenet201',
-  'googlenet',
-  'inception_v3',
-] as const;
-
-/**
- * The smallest input (height and width) each torchvision family accepts, torchvision's
- * `min_size` metadata; smaller images are zero-padded up to it (see `adaptInput`).
- */
-const MIN_SIZE: [RegExp, number][] = [
-  [/^vgg/, 32],
-  [/^densenet/, 29],
-  [/^googlenet$/, 15],
-  [/^inception_v3$/, 75],
-];
+/** torchvision's builders (every one torchts has: `vision.models.listModels()`). */
+const TORCHVISION = models.listModels();
 
 /** Every name `--model` accepts. */
 export const MODEL_NAMES = [...Object.keys(CIFAR_DEPTHS), ...TORCHVISION];
@@ -66,15 +31,17 @@ export function buildModel(name: string, numClasses: number, inChannels: number)
   if (name in CIFAR_DEPTHS) return new models.CifarResNet(CIFAR_DEPTHS[name], { numClasses, inChannels });
   if (name === 'googlenet') return models.googlenet({ numClasses, auxLogits: false }) as Module as Classifier;
   if (name === 'inception_v3') return models.inception_v3({ numClasses, auxLogits: false }) as Module as Classifier;
-  if ((TORCHVISION as readonly string[]).includes(name)) {
-    return (models[name as (typeof TORCHVISION)[number]] as (o: { numClasses: number }) => Classifier)({ numClasses });
-  }
+  if (TORCHVISION.includes(name)) return models.getModel(name, { numClasses }) as Classifier;
   throw new TorchError(`unknown --model '${name}'; expected one of: ${MODEL_NAMES.join(', ')}`);
 }
 
-/** The smallest input side `name` accepts (1 when any size works). */
+/**
+ * The smallest input side `name` accepts (1 when any size works): torchvision's `min_size`
+ * metadata of the builder's default weights.
+ */
 export function minInputSize(name: string): number {
-  return MIN_SIZE.find(([re]) => re.test(name))?.[1] ?? 1;
+  if (!TORCHVISION.includes(name)) return 1;
+  return Math.max(...models.getModelWeights(name).DEFAULT.meta.min_size);
 }
 
 /**

@@ -9,7 +9,7 @@ import { dataInfo } from './data';
 import { imageSizeOption } from './train';
 import { adaptInput, buildModel } from './models';
 
-export const PREDICT_USAGE = `usage: torchts predict <image...> --weights <model.safetensors | model.pth> [--model resnet20] [--data mnist | fashion-mnist | cifar10 | cifar100 | imagefolder:<dir> | imagenet] [--top 5] [--image-size <pixels>]
+export const PREDICT_USAGE = `usage: torchts predict <image...> --weights <model.safetensors | model.pth> [--model resnet20] [--data mnist | fashion-mnist | cifar10 | cifar100 | imagefolder:<dir> | fake | imagenet] [--top 5] [--image-size <pixels>]
 Prints the most likely classes of each JPEG/PNG image with their probabilities. --data names
 the data set the model was trained on (for the image size, normalisation and class names);
 --data imagenet with a torchvision --model runs torchvision's ImageNet weights saved by

@@ -11,9 +11,9 @@ import { DataLoader } from '../data/dataloader';
 import { DistributedSampler } from '../data/distributed_sampler';
 import * as distributed from '../distributed/index';
 import { DistributedDataParallel } from '../nn/parallel/distributed';
-import { CrossEntropyLoss } from '../nn/modules/loss';
-import { SGD } from '../optim/sgd';
-import { OneCycleLR } from '../optim/lr_scheduler';
+import type { Module } from '../nn/module';
+import type { OptimizerStateDict } from '../optim/optimizer';
+import { cudnn } from '../torch/backends';
 import { cuda, getRngState, setRngState, Generator, load, manualSeed, save, tensor, type Tensor } from '../torch/index';
 import { noGrad } from '../torch/autograd';
 import { TorchError } from '../torch/errors';
@@ -24,6 +24,20 @@ import { SummaryWriter } from '../utils/tensorboard/writer';
 import { openData, type DataSpec } from './data';
 import { adaptInput, buildModel } from './models';
 import { Progress } from './progress';
+import {
+  augmentations,
+  buildCriterion,
+  buildEma,
+  buildMixup,
+  buildOptimizer,
+  buildScheduler,
+  parseRecipe,
+  RECIPE_OPTIONS,
+  RECIPE_USAGE,
+  strictParseArgs,
+  topkCorrect,
+  trainStep,
+} from './train_recipe';
 
 const TRAIN_OPTIONS = {
   model: { type: 'string', default: 'resnet20' },
@@ -38,21 +52,25 @@ const TRAIN_OPTIONS = {
   seed: { type: 'string', default: '0' },
   'image-size': { type: 'string' },
   nproc: { type: 'string', default: '1' },
+  ...RECIPE_OPTIONS,
 } as const;
 
-export const TRAIN_USAGE = `usage: torchts train [--model resnet20] [--data mnist | fashion-mnist:<dir> | cifar10:<dir> | cifar100:<dir> | imagefolder:<dir>]
+export const TRAIN_USAGE = `usage: torchts train [--model resnet20] [--data mnist | fashion-mnist:<dir> | cifar10:<dir> | cifar100:<dir> | imagefolder:<dir> | fake[:<images>]]
                      [--epochs 2] [--batch-size 128] [--lr 0.4] [--device cpu|cuda] [--amp]
                      [--image-size <pixels>] [--out runs/torchts] [--resume] [--seed 0] [--nproc 1]
-Trains with SGD (Nesterov momentum 0.9, weight decay 5e-4) and a OneCycle schedule up to --lr,
-evaluates on the test split after every epoch, and writes <out>/checkpoint.safetensors
+Trains with SGD (Nesterov momentum 0.9, weight decay 5e-4) and a OneCycle schedule up to --lr
+unless the recipe flags below say otherwise, evaluates on the test split after every epoch
+(top-1 and top-5; the EMA model's too with --model-ema), and writes <out>/checkpoint.safetensors
 (everything needed by --resume), <out>/model.safetensors (the weights) and TensorBoard logs
 in <out>/tensorboard (loss and learning rate per step, accuracies per epoch).
 imagefolder:<dir> reads <dir>/train and <dir>/val (one folder per class) at 224 pixels unless
---image-size says otherwise. --amp trains in mixed precision: bfloat16 autocast on the CPU,
+--image-size says otherwise; fake[:<images>] is torchvision's FakeData (random 32-pixel images,
+1000 unless given, for smoke tests). --amp trains in mixed precision: bfloat16 autocast on the CPU,
 float16 autocast with a GradScaler on CUDA.
 --nproc N trains data-parallel in N local processes (DistributedDataParallel over Gloo;
 --batch-size is per process). Under torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT
-set) each process joins the job instead.`;
+set) each process joins the job instead.
+${RECIPE_USAGE}`;
 
 /** `--image-size`, when given. */
 export function imageSizeOption(value: string | undefined): number | undefined {
@@ -77,33 +95,30 @@ function checkDevice(device: string): void {
   }
 }
 
-/** Top-1 accuracy (%) of `model` on a data set. */
+/** Top-1 and top-5 accuracy (%) of `model` on a data set. */
 async function evaluate(
-  model: ReturnType<typeof buildModel>,
+  model: Module & { forward(x: Tensor): Tensor },
   modelName: string,
   spec: DataSpec,
   device: string,
   batchSize: number,
-): Promise<number> {
+): Promise<[number, number]> {
   model.eval();
-  let correct = 0;
+  let top1 = 0;
+  let top5 = 0;
   const loader = new DataLoader(spec.test, { batchSize });
   await noGrad(async () => {
     for await (const [images, labels] of loader) {
-      correct += tidy(
-        () =>
-          model
-            .forward(adaptInput(modelName, images.to(device as 'cpu')))
-            .argmax(1)
-            .eq(labels.to(device as 'cpu'))
-            .sum()
-            .item() as number,
+      const [c1, c5] = tidy(() =>
+        topkCorrect(model.forward(adaptInput(modelName, images.to(device as 'cpu'))), labels.to(device as 'cpu')),
       );
+      top1 += c1;
+      top5 += c5;
       images.dispose();
       labels.dispose();
     }
   });
-  return (100 * correct) / spec.test.length;
+  return [(100 * top1) / spec.test.length, (100 * top5) / spec.test.length];
 }
 
 /** This process's place in a data-parallel job: from the launcher's (or torchrun's) environment. */
@@ -115,7 +130,8 @@ function joinJob(device: string): { rank: number; worldSize: number } {
 }
 
 export async function train(argv: string[]): Promise<number> {
-  const { values: v } = parseArgs({ args: argv, options: TRAIN_OPTIONS, strict: true, allowPositionals: false });
+  const v = strictParseArgs(argv, TRAIN_OPTIONS, TRAIN_USAGE);
+  const recipe = parseRecipe(v);
   const nproc = positive('nproc', v.nproc, true);
   if (nproc > 1) {
     if (process.env.WORLD_SIZE !== undefined)
@@ -137,7 +153,18 @@ export async function train(argv: string[]): Promise<number> {
       ? `cuda:${Number(process.env.LOCAL_RANK ?? 0)}`
       : v.device;
   if (device !== v.device) cuda.setDevice(device);
-  const spec = openData(v.data, imageSizeOption(v['image-size']));
+  if (recipe.deterministic) {
+    cudnn.benchmark = false;
+    cudnn.deterministic = true;
+  }
+  const aug = augmentations(recipe);
+  const spec = openData(v.data, imageSizeOption(v['image-size']), {
+    uint8: aug.uint8,
+    float: aug.float,
+    trainCropSize: recipe.trainCropSize,
+    valResizeSize: recipe.valResizeSize,
+    valCropSize: recipe.valCropSize,
+  });
   const { rank, worldSize } = joinJob(device);
   // Only rank 0 reports and writes files.
   const log = rank === 0 ? console.log : (): void => {};
@@ -154,9 +181,20 @@ export async function train(argv: string[]): Promise<number> {
   const amp = { enabled: v.amp, dtype: onCuda ? ('float16' as const) : ('bfloat16' as const) };
   const ampDevice = onCuda ? ('cuda' as const) : ('cpu' as const);
   const scaler = new GradScaler(ampDevice, { enabled: v.amp && onCuda });
-  const criterion = new CrossEntropyLoss();
-  const optimizer = new SGD(model.parameters(), lr, { momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
-  const scheduler = new OneCycleLR(optimizer, { maxLr: lr, epochs, stepsPerEpoch: loader.length });
+  const criterion = buildCriterion(recipe);
+  const optimizer = buildOptimizer(model, recipe, lr);
+  const { scheduler, perStep } = buildScheduler(optimizer, recipe, lr, epochs, loader.length);
+  const mixup = buildMixup(recipe, spec.classes.length);
+  const ema = buildEma(model, recipe, worldSize, batchSize, epochs, device);
+  const evalBoth = async (): Promise<string> => {
+    const [t1, t5] = await evaluate(model, v.model, spec, device, 1000);
+    let line = `test top-1 ${t1.toFixed(2)}%, top-5 ${t5.toFixed(2)}%`;
+    if (ema) {
+      const [e1, e5] = await evaluate(ema as typeof model, v.model, spec, device, 1000);
+      line += `, EMA top-1 ${e1.toFixed(2)}%, top-5 ${e5.toFixed(2)}%`;
+    }
+    return line;
+  };
   fs.mkdirSync(v.out, { recursive: true });
   const checkpointFile = path.join(v.out, 'checkpoint.safetensors');
 
@@ -165,7 +203,7 @@ export async function train(argv: string[]): Promise<number> {
     if (!fs.existsSync(checkpointFile)) throw new TorchError(`--resume: no checkpoint at ${checkpointFile}`);
     const ck = load(checkpointFile) as {
       model: Record<string, Tensor>;
-      optimizer: Parameters<SGD['loadStateDict']>[0];
+      optimizer: OptimizerStateDict;
       scheduler: Record<string, unknown>;
       epoch: number;
       rng: Tensor;
@@ -173,11 +211,17 @@ export async function train(argv: string[]): Promise<number> {
       modelName: string;
       data: string;
       scaler?: GradScalerState;
+      modelEma?: Record<string, Tensor>;
     };
     if (ck.modelName !== v.model || ck.data !== v.data) {
       throw new TorchError(`--resume: ${checkpointFile} was written for --model ${ck.modelName} --data ${ck.data}`);
     }
     model.loadStateDict(ck.model);
+    if (ema && ck.modelEma) ema.loadStateDict(ck.modelEma);
+    if (recipe.testOnly) {
+      log(`${v.model} after epoch ${ck.epoch}: ${await evalBoth()}`);
+      return 0;
+    }
     optimizer.loadStateDict(ck.optimizer);
     scheduler.loadStateDict(ck.scheduler);
     setRngState(ck.rng);
@@ -185,6 +229,13 @@ export async function train(argv: string[]): Promise<number> {
     if (scaler.isEnabled() && ck.scaler && Object.keys(ck.scaler).length > 0) scaler.loadStateDict(ck.scaler);
     firstEpoch = ck.epoch + 1;
     log(`resuming from ${checkpointFile} after epoch ${ck.epoch}`);
+  }
+  if (recipe.testOnly) {
+    if (recipe.weights === null) throw new TorchError('--test-only needs --weights <file> or --resume');
+    model.loadStateDict(load(recipe.weights) as Record<string, Tensor>);
+    if (ema) ema.module.loadStateDict(load(recipe.weights) as Record<string, Tensor>);
+    log(`${v.model} (${recipe.weights}): ${await evalBoth()}`);
+    return 0;
   }
   const where = worldSize > 1 ? `${worldSize} processes on ${v.device}` : device;
   log(
@@ -201,47 +252,68 @@ export async function train(argv: string[]): Promise<number> {
     let step = 0;
     let lossSum = 0;
     let correct = 0;
+    let correct5 = 0;
     let seen = 0;
+    const state = {
+      model,
+      forward: (x: Tensor) => (ddp ? ddp.forward(x) : model.forward(x)) as Tensor,
+      criterion,
+      optimizer,
+      scaler,
+      recipe,
+      ema,
+      autocast: <T>(fn: () => T): T => autocast(ampDevice, amp, fn),
+    };
     for await (const [images, labels] of loader) {
       tidy(() => {
-        const x = adaptInput(v.model, images.to({ device: device as 'cpu', nonBlocking: onCuda }));
-        const y = labels.to({ device: device as 'cpu', nonBlocking: onCuda });
-        optimizer.zeroGrad();
-        const [out, loss] = autocast(ampDevice, amp, () => {
-          const o = ddp ? ddp.forward(x) : model.forward(x);
-          return [o, criterion.forward(o, y)];
-        });
-        scaler.scale(loss).backward();
-        scaler.step(optimizer);
-        scaler.update();
+        let x = adaptInput(v.model, images.to({ device: device as 'cpu', nonBlocking: onCuda }));
+        let y = labels.to({ device: device as 'cpu', nonBlocking: onCuda });
+        if (mixup) [x, y] = mixup(x, y);
         writer?.addScalar('lr', optimizer.paramGroups[0].lr, globalStep);
-        scheduler.step();
+        const [out, loss] = trainStep(state, x, y, epoch - 1, step);
+        if (perStep) scheduler.step();
         const l = loss.item() as number;
         writer?.addScalar('train/loss', l, globalStep++);
         lossSum += l * y.shape[0];
-        correct += out.argmax(1).eq(y).sum().item() as number;
+        const [c1, c5] = topkCorrect(out, y);
+        correct += c1;
+        correct5 += c5;
         seen += y.shape[0];
       });
       images.dispose();
       labels.dispose();
-      bar?.update(++step, { loss: (lossSum / seen).toFixed(4), acc: `${((100 * correct) / seen).toFixed(2)}%` });
+      step++;
+      const acc = `${((100 * correct) / seen).toFixed(2)}%`;
+      bar?.update(step, { loss: (lossSum / seen).toFixed(4), acc });
+      if (rank === 0 && recipe.printFreq > 0 && (step % recipe.printFreq === 0 || step === loader.length))
+        console.log(
+          `Epoch: [${epoch}] [${step}/${loader.length}] lr ${optimizer.paramGroups[0].lr.toPrecision(6)} loss ${(lossSum / seen).toFixed(4)} acc1 ${acc} acc5 ${((100 * correct5) / seen).toFixed(2)}%`,
+        );
     }
+    if (!perStep) scheduler.step();
     bar?.done();
     if (worldSize > 1) {
       // Loss and accuracy over every rank's share of the epoch.
-      const totals = distributed.allReduce(tensor([lossSum, correct, seen], { dtype: 'float64' }));
-      [lossSum, correct, seen] = Array.from(totals.toTypedArray() as Float64Array);
+      const totals = distributed.allReduce(tensor([lossSum, correct, correct5, seen], { dtype: 'float64' }));
+      [lossSum, correct, correct5, seen] = Array.from(totals.toTypedArray() as Float64Array);
       totals.dispose();
     }
     if (rank !== 0) continue;
-    const testAcc = await evaluate(model, v.model, spec, device, 1000);
+    const [testAcc, testAcc5] = await evaluate(model, v.model, spec, device, 1000);
+    let emaLine = '';
+    if (ema) {
+      const [e1, e5] = await evaluate(ema as typeof model, v.model, spec, device, 1000);
+      writer?.addScalar('test/ema_accuracy', e1, epoch);
+      emaLine = `, EMA test accuracy ${e1.toFixed(2)}% (top-5 ${e5.toFixed(2)}%)`;
+    }
     const secs = (Date.now() - started) / 1000;
     writer?.addScalar('train/accuracy', (100 * correct) / seen, epoch);
     writer?.addScalar('test/accuracy', testAcc, epoch);
+    writer?.addScalar('test/accuracy_top5', testAcc5, epoch);
     writer?.addScalar('epoch/seconds', secs, epoch);
     writer?.flush();
     console.log(
-      `epoch ${epoch}/${epochs}: loss ${(lossSum / seen).toFixed(4)}, train accuracy ${((100 * correct) / seen).toFixed(2)}%, test accuracy ${testAcc.toFixed(2)}%, ${secs.toFixed(1)} s`,
+      `epoch ${epoch}/${epochs}: loss ${(lossSum / seen).toFixed(4)}, train accuracy ${((100 * correct) / seen).toFixed(2)}% (top-5 ${((100 * correct5) / seen).toFixed(2)}%), test accuracy ${testAcc.toFixed(2)}% (top-5 ${testAcc5.toFixed(2)}%)${emaLine}, ${secs.toFixed(1)} s`,
     );
     tidy(() => {
       save(
@@ -255,6 +327,7 @@ export async function train(argv: string[]): Promise<number> {
           modelName: v.model,
           data: v.data,
           scaler: scaler.stateDict(),
+          ...(ema ? { modelEma: ema.stateDict() } : {}),
         },
         checkpointFile,
       );
@@ -291,7 +364,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const model = buildModel(v.model, spec.classes.length, spec.inChannels);
   model.loadStateDict(load(v.weights) as Record<string, Tensor>);
   model.to(v.device as 'cpu');
-  const acc = await evaluate(model, v.model, spec, v.device, 1000);
-  console.log(`${v.model} on ${spec.name} test split (${spec.test.length} images): accuracy ${acc.toFixed(2)}%`);
+  const [acc, acc5] = await evaluate(model, v.model, spec, v.device, 1000);
+  console.log(
+    `${v.model} on ${spec.name} test split (${spec.test.length} images): accuracy ${acc.toFixed(2)}% (top-5 ${acc5.toFixed(2)}%)`,
+  );
   return 0;
 }

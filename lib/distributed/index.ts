@@ -100,7 +100,13 @@ function endpoint(initMethod: string): { host: string; port: number } {
  * as torchrun sets it: RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT.
  */
 export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
-  const o = checkOptions<InitProcessGroupOptions>(options);
+  const o = checkOptions<InitProcessGroupOptions>(options, 'initProcessGroup options', [
+    'backend',
+    'initMethod',
+    'rank',
+    'worldSize',
+    'timeout',
+  ]);
   const backend = o.backend ?? 'gloo';
   if (backend !== 'gloo' && backend !== 'nccl') {
     throw new TorchError(

@@ -356,6 +356,7 @@ export * from './functional_activation';
 export * from './functional_pooling';
 export * from './functional_loss';
 export * from './functional_misc';
+export * from './functional_attention';
 export type { Reduction as ReductionMode } from './functional_args';
 
 // Functions that nn.functional takes straight from torch / torch._C._nn (functional.py's _add_docstr).

@@ -3,27 +3,13 @@
  * in order, positionally or (after the required ones) in a trailing options object under
  * their camelCase names; an unknown option is a TypeError naming the nearest valid one.
  */
-import { checkBool, checkInt, checkNumber, describe, rangeError, typeError } from '../torch/errors';
+import { checkBool, checkInt, checkNumber, describe, nearestKey, rangeError, typeError } from '../torch/errors';
 import { Tensor } from '../torch/tensor';
 
 function isOptions(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
-}
-
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[b.length];
 }
 
 /**
@@ -52,10 +38,10 @@ export function bindArgs<D extends Record<string, unknown>>(
     for (const [k, v] of Object.entries(opts)) {
       const i = names.indexOf(k);
       if (i < 0) {
-        const near = [...names].sort((a, b) => distance(k, a) - distance(k, b))[0];
+        const near = nearestKey(k, names);
         throw new TypeError(
           `Expected one of the options ${names.join(', ')} for F.${fn} but received '${k}'` +
-            (near && distance(k, near) <= Math.max(2, k.length / 2) ? ` (did you mean '${near}'?)` : ''),
+            (near === undefined ? '' : ` (did you mean '${near}'?)`),
         );
       }
       if (i < n) throw new TypeError(`Expected ${k} of F.${fn} once but received it positionally and as an option`);

@@ -1,6 +1,7 @@
 /** nn.init: in-place initialisers with PyTorch's formulas (torch/nn/init.py). */
 import { noGrad } from '../torch/autograd';
-import { checkNumber, checkOptions, rangeError, TorchError } from '../torch/errors';
+import { bindArgs, type WithOptions } from '../torch/args';
+import { checkNumber, rangeError, TorchError } from '../torch/errors';
 import { emptyLike, tensor as scalarTensor } from '../torch/creation';
 import { tidy } from '../torch/memory';
 import { _tensorArg as tensorArg, type Tensor } from '../torch/tensor';
@@ -89,14 +90,19 @@ export interface KaimingOptions {
   nonlinearity?: Nonlinearity;
 }
 
-export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
-  const o = checkOptions<KaimingOptions>(options);
+const KAIMING = ['a', 'mode', 'nonlinearity'] as const;
+type KaimingArgs = WithOptions<[a: number, mode: FanMode, nonlinearity: Nonlinearity], KaimingOptions>;
+
+/** He initialisation from U(-bound, bound): `kaimingUniform_(w, { a: Math.sqrt(5) })`, or a, mode, nonlinearity positional. */
+export function kaimingUniform_(tensor: Tensor, ...args: KaimingArgs): Tensor {
+  const o = bindArgs<KaimingOptions>(args, KAIMING, 'kaimingUniform_');
   const std = calculateGain(o.nonlinearity ?? 'leaky_relu', o.a ?? 0) / Math.sqrt(fan(tensor, o.mode ?? 'fan_in'));
   const bound = Math.sqrt(3) * std;
   return uniform_(tensor, -bound, bound);
 }
-export function kaimingNormal_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
-  const o = checkOptions<KaimingOptions>(options);
+/** He initialisation from N(0, std²): `kaimingNormal_(w, { mode: 'fan_out', nonlinearity: 'relu' })`, or positional. */
+export function kaimingNormal_(tensor: Tensor, ...args: KaimingArgs): Tensor {
+  const o = bindArgs<KaimingOptions>(args, KAIMING, 'kaimingNormal_');
   const std = calculateGain(o.nonlinearity ?? 'leaky_relu', o.a ?? 0) / Math.sqrt(fan(tensor, o.mode ?? 'fan_in'));
   return normal_(tensor, 0, std);
 }
@@ -135,8 +141,11 @@ function asDtype(x: number, tensor: Tensor): number {
  * with probability pdf / peak pdf. (PyTorch before 2.9 mapped uniforms through erfinv: the
  * same distribution, other values.)
  */
-export function truncNormal_(tensor: Tensor, options: TruncNormalOptions = {}): Tensor {
-  const o = checkOptions<TruncNormalOptions>(options);
+export function truncNormal_(
+  tensor: Tensor,
+  ...args: WithOptions<[mean: number, std: number, a: number, b: number], TruncNormalOptions>
+): Tensor {
+  const o = bindArgs<TruncNormalOptions>(args, ['mean', 'std', 'a', 'b'], 'truncNormal_');
   const mean = checkNumber(o.mean ?? 0, 'mean');
   const std = checkNumber(o.std ?? 1, 'std');
   const a = checkNumber(o.a ?? -2, 'a');

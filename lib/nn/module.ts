@@ -10,6 +10,7 @@ import { inspect } from 'node:util';
 import { N } from '../native';
 import type { Device } from '../torch/device';
 import { type DType, isFloatingPoint } from '../torch/dtype';
+import { bindArgs, type WithOptions } from '../torch/args';
 import { checkBool, checkOptions, TorchError, typeError } from '../torch/errors';
 import { noGrad } from '../torch/autograd';
 import { escapeScopes, keep, moduleScope, setModuleTest, unscoped } from '../torch/memory';
@@ -35,6 +36,12 @@ export type ModuleTarget =
 export type ForwardPreHook = (module: Module, args: unknown[]) => unknown;
 /** A hook run after `forward`: may return a replacement output. */
 export type ForwardHook = (module: Module, args: unknown[], output: unknown) => unknown;
+
+/** PyTorch's `(prefix='', recurse=True, remove_duplicate=True)` of `named_parameters`/`named_buffers`. */
+type NamedMembersArgs = WithOptions<
+  [prefix: string, recurse: boolean, removeDuplicate: boolean],
+  { prefix?: string; recurse?: boolean; removeDuplicate?: boolean }
+>;
 
 /** Returned by `register*Hook`: `remove()` unregisters the hook. */
 export interface RemovableHandle {
@@ -190,13 +197,34 @@ export abstract class Module {
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
-  /** This module and all below it, with dotted names ('' for this one). Each module once. */
-  namedModules(prefix = '', memo = new Set<Module>()): [string, Module][] {
+  /**
+   * This module and all below it, with dotted names ('' for this one), PyTorch's
+   * `named_modules(memo=None, prefix='', remove_duplicate=True)`: each module once unless
+   * `removeDuplicate` is false.
+   */
+  namedModules(
+    ...args: WithOptions<
+      [memo: Set<Module> | null, prefix: string, removeDuplicate: boolean],
+      { memo?: Set<Module> | null; prefix?: string; removeDuplicate?: boolean }
+    >
+  ): [string, Module][] {
+    const o = bindArgs<{ memo: Set<Module> | null; prefix: string; removeDuplicate: boolean }>(
+      args,
+      ['memo', 'prefix', 'removeDuplicate'],
+      'namedModules',
+    );
+    const prefix = o.prefix ?? '';
+    if (typeof prefix !== 'string') throw typeError('a string', 'prefix', prefix);
+    const memo = o.memo ?? new Set<Module>();
+    if (!(memo instanceof Set)) throw typeError('a Set of modules or null', 'memo', memo);
+    return this.walkModules(memo, prefix, checkBool(o.removeDuplicate ?? true, 'removeDuplicate'));
+  }
+  private walkModules(memo: Set<Module>, prefix: string, removeDuplicate: boolean): [string, Module][] {
     if (memo.has(this)) return [];
-    memo.add(this);
+    if (removeDuplicate) memo.add(this);
     const out: [string, Module][] = [[prefix, this]];
-    for (const [name, m] of this.namedChildren())
-      out.push(...m.namedModules(prefix ? `${prefix}.${name}` : name, memo));
+    for (const [name, m] of removeDuplicate ? this.namedChildren() : this.moduleEntries())
+      out.push(...m.walkModules(memo, prefix ? `${prefix}.${name}` : name, removeDuplicate));
     return out;
   }
   modules(): Module[] {
@@ -205,15 +233,24 @@ export abstract class Module {
 
   private namedMembers<T extends Tensor>(
     kind: 'parameters' | 'buffers',
-    prefix: string,
-    recurse: boolean,
+    args: readonly unknown[],
+    where: string,
   ): [string, T][] {
+    const o = bindArgs<{ prefix: string; recurse: boolean; removeDuplicate: boolean }>(
+      args,
+      ['prefix', 'recurse', 'removeDuplicate'],
+      where,
+    );
+    const prefix = o.prefix ?? '';
+    if (typeof prefix !== 'string') throw typeError('a string', 'prefix', prefix);
+    const recurse = checkBool(o.recurse ?? true, 'recurse');
+    const removeDuplicate = checkBool(o.removeDuplicate ?? true, 'removeDuplicate');
     const out: [string, T][] = [];
     const seen = new Set<Tensor>();
-    const mods: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    const mods: [string, Module][] = recurse ? this.walkModules(new Set(), prefix, removeDuplicate) : [[prefix, this]];
     for (const [modName, m] of mods) {
       for (const [name, t] of m.own<T>(kind)) {
-        if (seen.has(t)) continue;
+        if (removeDuplicate && seen.has(t)) continue;
         seen.add(t);
         out.push([modName ? `${modName}.${name}` : name, t]);
       }
@@ -221,18 +258,69 @@ export abstract class Module {
     return out;
   }
 
-  /** Parameters with their dotted names, each once even if shared. */
-  namedParameters(prefix = '', recurse = true): [string, Parameter][] {
-    return this.namedMembers<Parameter>('parameters', prefix, recurse);
+  /**
+   * Parameters with their dotted names, each once even if shared unless `removeDuplicate` is
+   * false (`named_parameters(prefix='', recurse=True, remove_duplicate=True)`).
+   */
+  namedParameters(...args: NamedMembersArgs): [string, Parameter][] {
+    return this.namedMembers<Parameter>('parameters', args, 'namedParameters');
   }
   parameters(recurse = true): Parameter[] {
     return this.namedParameters('', recurse).map(([, p]) => p);
   }
-  namedBuffers(prefix = '', recurse = true): [string, Tensor][] {
-    return this.namedMembers<Tensor>('buffers', prefix, recurse);
+  /** Buffers with their dotted names (`named_buffers(prefix='', recurse=True, remove_duplicate=True)`). */
+  namedBuffers(...args: NamedMembersArgs): [string, Tensor][] {
+    return this.namedMembers<Tensor>('buffers', args, 'namedBuffers');
   }
   buffers(recurse = true): Tensor[] {
     return this.namedBuffers('', recurse).map(([, b]) => b);
+  }
+
+  /** Registers (or replaces) a child module: PyTorch's `add_module`, the same as `registerModule`. */
+  addModule(name: string, module: Module | null): void {
+    this.registerModule(name, module);
+  }
+
+  /** The submodule at a dotted path (`'layer1.0.conv1'`; '' is this module), as `get_submodule`. */
+  getSubmodule(target: string): Module {
+    if (typeof target !== 'string') throw typeError('a dotted module path', 'target', target);
+    if (target === '') return this;
+    let mod: Module = this;
+    for (const item of target.split('.')) {
+      const entry = mod.moduleEntries().find(([k]) => k === item);
+      if (entry === undefined) {
+        const v = (mod as unknown as Record<string, unknown>)[item];
+        if (v !== undefined && !(v instanceof Module)) throw new TypeError(`\`${item}\` is not an nn.Module`);
+        throw new RangeError(`${mod.constructor.name} has no attribute \`${item}\``);
+      }
+      mod = entry[1];
+    }
+    return mod;
+  }
+
+  /** The parameter at a dotted path (`'layer1.0.conv1.weight'`), as `get_parameter`. */
+  getParameter(target: string): Parameter {
+    const [mod, name] = this.splitTarget(target);
+    const v = (mod as unknown as Record<string, unknown>)[name];
+    if (v === undefined) throw new RangeError(`${mod.constructor.name} has no attribute \`${name}\``);
+    if (!(v instanceof Parameter) || mod.bufferNames.has(name))
+      throw new TypeError(`\`${name}\` is not an nn.Parameter`);
+    return v;
+  }
+
+  /** The buffer at a dotted path (`'bn1.running_mean'`), as `get_buffer`. */
+  getBuffer(target: string): Tensor {
+    const [mod, name] = this.splitTarget(target);
+    const v = (mod as unknown as Record<string, unknown>)[name];
+    if (v === undefined) throw new RangeError(`${mod.constructor.name} has no attribute \`${name}\``);
+    if (!mod.bufferNames.has(name) || !(v instanceof Tensor)) throw new TypeError(`\`${name}\` is not a buffer`);
+    return v;
+  }
+
+  private splitTarget(target: string): [Module, string] {
+    if (typeof target !== 'string') throw typeError('a dotted path', 'target', target);
+    const i = target.lastIndexOf('.');
+    return [this.getSubmodule(i < 0 ? '' : target.slice(0, i)), target.slice(i + 1)];
   }
 
   /**
@@ -253,10 +341,13 @@ export abstract class Module {
   /**
    * Copies `stateDict` into this module's parameters and buffers. With `strict` (the
    * default) the keys must match exactly; a mismatch throws, listing the keys. Shapes
-   * must always match.
+   * must always match. `strict` may be positional, as in PyTorch: `loadStateDict(sd, false)`.
    */
-  loadStateDict(stateDict: StateDict | Map<string, Tensor>, options: { strict?: boolean } = {}): LoadStateDictResult {
-    const strict = checkBool(checkOptions<{ strict: boolean }>(options).strict ?? true, 'strict');
+  loadStateDict(
+    stateDict: StateDict | Map<string, Tensor>,
+    ...args: WithOptions<[strict: boolean], { strict?: boolean }>
+  ): LoadStateDictResult {
+    const strict = checkBool(bindArgs<{ strict: boolean }>(args, ['strict'], 'loadStateDict').strict ?? true, 'strict');
     const entries =
       stateDict instanceof Map ? stateDict : new Map(Object.entries(checkOptions<StateDict>(stateDict, 'stateDict')));
     const own = new Map<string, Tensor>();
@@ -332,7 +423,11 @@ export abstract class Module {
         o = { memoryFormat: target };
       else o = { dtype: target as DType };
     } else {
-      o = checkOptions<{ device: string; dtype: DType; memoryFormat: MemoryFormat }>(target, 'target');
+      o = checkOptions<{ device: string; dtype: DType; memoryFormat: MemoryFormat }>(target, 'target', [
+        'device',
+        'dtype',
+        'memoryFormat',
+      ]);
     }
     noGrad(() => {
       for (const t of [...this.parameters(), ...this.buffers()]) {
@@ -395,13 +490,16 @@ export abstract class Module {
     return '';
   }
 
+  /** PyTorch's `Module.__repr__`: the extra repr (one line or several), then the children indented. */
   toString(): string {
-    const children = this.moduleEntries();
     const extra = this.extraRepr();
-    if (children.length === 0) return `${this.constructor.name}(${extra})`;
-    const lines = extra ? [extra] : [];
-    for (const [name, m] of children) lines.push(`(${name}): ${m.toString().split('\n').join('\n  ')}`);
-    return `${this.constructor.name}(\n  ${lines.join('\n  ')}\n)`;
+    const extraLines = extra ? extra.split('\n') : [];
+    const childLines = this.moduleEntries().map(([name, m]) => `(${name}): ${m.toString().split('\n').join('\n  ')}`);
+    const lines = [...extraLines, ...childLines];
+    let s = `${this.constructor.name}(`;
+    if (extraLines.length === 1 && childLines.length === 0) s += extraLines[0];
+    else if (lines.length > 0) s += `\n  ${lines.join('\n  ')}\n`;
+    return `${s})`;
   }
   [inspect.custom](): string {
     return this.toString();
@@ -412,7 +510,10 @@ setModuleTest((v) => v instanceof Module);
 
 function addHook<H>(map: Map<number, H>, hook: H, options: { prepend?: boolean }): RemovableHandle {
   if (typeof hook !== 'function') throw typeError('a function', 'hook', hook);
-  const prepend = checkBool(checkOptions<{ prepend: boolean }>(options).prepend ?? false, 'prepend');
+  const prepend = checkBool(
+    checkOptions<{ prepend: boolean }>(options, 'hook options', ['prepend']).prepend ?? false,
+    'prepend',
+  );
   const id = nextHookId++;
   if (prepend) {
     const rest = [...map];

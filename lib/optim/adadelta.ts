@@ -1,3 +1,4 @@
+import type { WithOptions } from '../torch/args';
 import { zerosLike } from '../torch/creation';
 import { checkNumber, rangeError } from '../torch/errors';
 import type { Tensor } from '../torch/tensor';
@@ -19,14 +20,21 @@ export interface AdadeltaOptions {
   differentiable?: boolean;
 }
 
+/** PyTorch's positional arguments after params, in its order. */
+const ADADELTA_POSITIONAL = ['lr', 'rho', 'eps', 'weightDecay', 'foreach'] as const;
+
 /**
  * Adadelta (`torch.optim.Adadelta`): `new optim.Adadelta(model.parameters(), 1.0)`, as
  * pytorch/examples mnist uses it. One native call per group per step.
  */
 export class Adadelta extends Optimizer {
-  constructor(params: Params, lr?: number, options?: Omit<AdadeltaOptions, 'lr'>);
-  constructor(params: Params, options?: AdadeltaOptions);
-  constructor(params: Params, lr?: number | AdadeltaOptions, options?: AdadeltaOptions) {
+  constructor(
+    params: Params,
+    ...args: WithOptions<
+      [lr: number, rho: number, eps: number, weightDecay: number, foreach: boolean | null],
+      AdadeltaOptions
+    >
+  ) {
     const defaults = {
       lr: 1.0,
       rho: 0.9,
@@ -37,7 +45,7 @@ export class Adadelta extends Optimizer {
       foreach: null,
       differentiable: false,
     };
-    super(params, optimizerDefaults('Adadelta', defaults, lr, options));
+    super(params, optimizerDefaults('Adadelta', defaults, args, ADADELTA_POSITIONAL));
   }
 
   protected override checkGroup(g: Hyper): void {

@@ -1,3 +1,4 @@
+import type { WithOptions } from '../torch/args';
 import type { Parameter } from '../nn/parameter';
 import { fullLike } from '../torch/creation';
 import { checkNumber, rangeError } from '../torch/errors';
@@ -22,15 +23,29 @@ export interface AdagradOptions {
   fused?: boolean | null;
 }
 
+/** PyTorch's positional arguments after params, in its order. */
+const ADAGRAD_POSITIONAL = ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps', 'foreach'] as const;
+
 /**
  * Adagrad (`torch.optim.Adagrad`). As in PyTorch, every parameter given to the constructor
  * gets its state (`sum`, filled with `initialAccumulatorValue`, and `step`) at once, before
  * any step. One native call per group per step; `fused: true` uses libtorch's fused kernel.
  */
 export class Adagrad extends Optimizer {
-  constructor(params: Params, lr?: number, options?: Omit<AdagradOptions, 'lr'>);
-  constructor(params: Params, options?: AdagradOptions);
-  constructor(params: Params, lr?: number | AdagradOptions, options?: AdagradOptions) {
+  constructor(
+    params: Params,
+    ...args: WithOptions<
+      [
+        lr: number,
+        lrDecay: number,
+        weightDecay: number,
+        initialAccumulatorValue: number,
+        eps: number,
+        foreach: boolean | null,
+      ],
+      AdagradOptions
+    >
+  ) {
     const defaults = {
       lr: 1e-2,
       lrDecay: 0,
@@ -42,7 +57,7 @@ export class Adagrad extends Optimizer {
       differentiable: false,
       fused: null,
     };
-    super(params, optimizerDefaults('Adagrad', defaults, lr, options));
+    super(params, optimizerDefaults('Adagrad', defaults, args, ADAGRAD_POSITIONAL));
     for (const g of this.paramGroups) for (const p of g.params) this.stateOf(p, () => this.initState(p, g));
   }
 

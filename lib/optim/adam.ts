@@ -1,3 +1,4 @@
+import type { WithOptions } from '../torch/args';
 import { zerosLike } from '../torch/creation';
 import { checkBool, checkNumber, rangeError } from '../torch/errors';
 import type { Tensor } from '../torch/tensor';
@@ -51,6 +52,13 @@ const ADAM_DEFAULTS = {
   decoupledWeightDecay: false,
 };
 
+/** PyTorch's positional arguments of Adam and AdamW after params, in its order. */
+const ADAM_POSITIONAL = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad'] as const;
+type AdamArgs<O> = WithOptions<
+  [lr: number, betas: [number, number], eps: number, weightDecay: number, amsgrad: boolean],
+  O
+>;
+
 /** Two coefficients in [0, 1) (Adam's, Adamax's, NAdam's and RAdam's `betas`). */
 export function checkBetas(b: unknown): [number, number] {
   if (!Array.isArray(b) || b.length !== 2 || b.some((x) => typeof x !== 'number' || !(x >= 0 && x < 1))) {
@@ -64,15 +72,12 @@ export function checkBetas(b: unknown): [number, number] {
  * One native call per group per step; `fused: true` uses libtorch's fused kernel.
  */
 export class Adam extends Optimizer {
-  constructor(params: Params, lr?: number, options?: Omit<AdamOptions, 'lr'>);
-  constructor(params: Params, options?: AdamOptions);
-  constructor(params: Params, lr?: number | AdamOptions, options?: AdamOptions);
-  constructor(params: Params, lr?: number | AdamOptions, options?: AdamOptions) {
+  constructor(params: Params, ...args: AdamArgs<AdamOptions>) {
     // AdamW (and its subclasses) start from AdamW's defaults and cannot turn decoupling off.
     const w = new.target === AdamW || new.target.prototype instanceof AdamW;
     const defaults = w ? { ...ADAM_DEFAULTS, weightDecay: 1e-2, decoupledWeightDecay: true } : { ...ADAM_DEFAULTS };
     const keys = Object.keys(ADAM_DEFAULTS).filter((k) => !w || k !== 'decoupledWeightDecay');
-    super(params, optimizerDefaults(new.target.name, defaults, lr, options, keys));
+    super(params, optimizerDefaults(new.target.name, defaults, args, ADAM_POSITIONAL, keys));
   }
 
   protected override checkGroup(g: Hyper): void {
@@ -121,14 +126,8 @@ export class Adam extends Optimizer {
 
 /** AdamW (`torch.optim.AdamW`): Adam with decoupled weight decay, default 0.01. */
 export class AdamW extends Adam {
-  constructor(params: Params, lr?: number, options?: Omit<AdamOptions, 'lr' | 'decoupledWeightDecay'>);
-  constructor(params: Params, options?: Omit<AdamOptions, 'decoupledWeightDecay'>);
-  constructor(
-    params: Params,
-    lr?: number | Omit<AdamOptions, 'decoupledWeightDecay'>,
-    options?: Omit<AdamOptions, 'decoupledWeightDecay'>,
-  ) {
-    super(params, lr, options);
+  constructor(params: Params, ...args: AdamArgs<Omit<AdamOptions, 'decoupledWeightDecay'>>) {
+    super(params, ...(args as AdamArgs<AdamOptions>));
   }
 
   /** As PyTorch's AdamW, a loaded state dict never turns the decoupled weight decay off. */

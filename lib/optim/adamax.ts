@@ -1,3 +1,4 @@
+import type { WithOptions } from '../torch/args';
 import { zerosLike } from '../torch/creation';
 import { checkNumber, rangeError } from '../torch/errors';
 import type { Tensor } from '../torch/tensor';
@@ -19,11 +20,18 @@ export interface AdamaxOptions {
   capturable?: boolean;
 }
 
+/** PyTorch's positional arguments after params, in its order. */
+const ADAMAX_POSITIONAL = ['lr', 'betas', 'eps', 'weightDecay', 'foreach'] as const;
+
 /** Adamax (`torch.optim.Adamax`), Adam with the infinity norm. One native call per group per step. */
 export class Adamax extends Optimizer {
-  constructor(params: Params, lr?: number, options?: Omit<AdamaxOptions, 'lr'>);
-  constructor(params: Params, options?: AdamaxOptions);
-  constructor(params: Params, lr?: number | AdamaxOptions, options?: AdamaxOptions) {
+  constructor(
+    params: Params,
+    ...args: WithOptions<
+      [lr: number, betas: [number, number], eps: number, weightDecay: number, foreach: boolean | null],
+      AdamaxOptions
+    >
+  ) {
     const defaults = {
       lr: 2e-3,
       betas: [0.9, 0.999] as [number, number],
@@ -34,7 +42,7 @@ export class Adamax extends Optimizer {
       differentiable: false,
       capturable: false,
     };
-    super(params, optimizerDefaults('Adamax', defaults, lr, options));
+    super(params, optimizerDefaults('Adamax', defaults, args, ADAMAX_POSITIONAL));
   }
 
   protected override checkGroup(g: Hyper): void {

@@ -1,3 +1,4 @@
+import type { WithOptions } from '../torch/args';
 import { zerosLike } from '../torch/creation';
 import { checkNumber, rangeError } from '../torch/errors';
 import type { Tensor } from '../torch/tensor';
@@ -22,6 +23,19 @@ export interface ASGDOptions {
   capturable?: boolean;
 }
 
+/** PyTorch's positional arguments after params, in its order. */
+const ASGD_POSITIONAL = [
+  'lr',
+  'lambd',
+  'alpha',
+  't0',
+  'weightDecay',
+  'foreach',
+  'maximize',
+  'differentiable',
+  'capturable',
+] as const;
+
 /**
  * Averaged stochastic gradient descent (`torch.optim.ASGD`); the running average of the
  * parameters is the state `ax`. One native call per group per step.
@@ -29,9 +43,23 @@ export interface ASGDOptions {
 export class ASGD extends Optimizer {
   protected override readonly scalarStateKeys: readonly string[] = ['step', 'eta', 'mu'];
 
-  constructor(params: Params, lr?: number, options?: Omit<ASGDOptions, 'lr'>);
-  constructor(params: Params, options?: ASGDOptions);
-  constructor(params: Params, lr?: number | ASGDOptions, options?: ASGDOptions) {
+  constructor(
+    params: Params,
+    ...args: WithOptions<
+      [
+        lr: number,
+        lambd: number,
+        alpha: number,
+        t0: number,
+        weightDecay: number,
+        foreach: boolean | null,
+        maximize: boolean,
+        differentiable: boolean,
+        capturable: boolean,
+      ],
+      ASGDOptions
+    >
+  ) {
     const defaults = {
       lr: 1e-2,
       lambd: 1e-4,
@@ -43,7 +71,7 @@ export class ASGD extends Optimizer {
       differentiable: false,
       capturable: false,
     };
-    super(params, optimizerDefaults('ASGD', defaults, lr, options));
+    super(params, optimizerDefaults('ASGD', defaults, args, ASGD_POSITIONAL));
   }
 
   protected override checkGroup(g: Hyper): void {

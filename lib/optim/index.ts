@@ -21,3 +21,4 @@ export { RAdam, type RAdamOptions } from './radam';
 export { RMSprop, type RMSpropOptions } from './rmsprop';
 export { Rprop, type RpropOptions } from './rprop';
 export * as lr_scheduler from './lr_scheduler';
+export * as swa_utils from './swa_utils';

@@ -1,3 +1,4 @@
+import type { WithOptions } from '../torch/args';
 /**
  * L-BFGS (`torch.optim.LBFGS`), ported from torch/optim/lbfgs.py line for line. The step
  * calls the closure several times, so it runs here; the vector work between calls (the flat
@@ -204,6 +205,17 @@ function tensors(v: StateValue | undefined, into: Set<Tensor>): Set<Tensor> {
   return into;
 }
 
+/** PyTorch's positional arguments after params, in its order. */
+const LBFGS_POSITIONAL = [
+  'lr',
+  'maxIter',
+  'maxEval',
+  'toleranceGrad',
+  'toleranceChange',
+  'historySize',
+  'lineSearchFn',
+] as const;
+
 /**
  * L-BFGS (`torch.optim.LBFGS`): `optimizer.step(closure)` with a closure that clears the
  * gradients, computes the loss, calls `backward()` and returns the loss. One parameter group
@@ -215,9 +227,21 @@ function tensors(v: StateValue | undefined, into: Set<Tensor>): Set<Tensor> {
 export class LBFGS extends Optimizer {
   protected override readonly scalarStateKeys: readonly string[] = [];
 
-  constructor(params: Params, lr?: number, options?: Omit<LBFGSOptions, 'lr'>);
-  constructor(params: Params, options?: LBFGSOptions);
-  constructor(params: Params, lr?: number | LBFGSOptions, options?: LBFGSOptions) {
+  constructor(
+    params: Params,
+    ...args: WithOptions<
+      [
+        lr: number,
+        maxIter: number,
+        maxEval: number | null,
+        toleranceGrad: number,
+        toleranceChange: number,
+        historySize: number,
+        lineSearchFn: 'strong_wolfe' | null,
+      ],
+      LBFGSOptions
+    >
+  ) {
     const defaults = {
       lr: 1,
       maxIter: 20,
@@ -227,7 +251,7 @@ export class LBFGS extends Optimizer {
       historySize: 100,
       lineSearchFn: null as string | null,
     };
-    const d = optimizerDefaults('LBFGS', defaults, lr, options);
+    const d = optimizerDefaults('LBFGS', defaults, args, LBFGS_POSITIONAL);
     if (d.maxEval === null) d.maxEval = Math.floor((checkInt(d.maxIter, 'maxIter', 0) * 5) / 4);
     super(params, d);
     if (this.paramGroups.length !== 1) {

@@ -17,6 +17,7 @@
  * A scheduler's `stateDict()` is a plain object with its fields (camelCase); functions
  * (LambdaLR's) are left out, as PyTorch leaves them out.
  */
+import { bindArgs, type WithOptions } from '../torch/args';
 import {
   checkBool,
   checkInt,
@@ -66,11 +67,12 @@ export class StepLR extends LRScheduler {
   declare readonly stepSize: number;
   declare readonly gamma: number;
 
-  constructor(optimizer: Optimizer, stepSize: number, options: StepLROptions = {}) {
-    const { gamma = 0.1, lastEpoch = -1 } = checkOptions<StepLROptions>(options, 'StepLR options', [
-      'gamma',
-      'lastEpoch',
-    ]);
+  constructor(
+    optimizer: Optimizer,
+    stepSize: number,
+    ...args: WithOptions<[gamma: number, lastEpoch: number], StepLROptions>
+  ) {
+    const { gamma = 0.1, lastEpoch = -1 } = bindArgs<StepLROptions>(args, ['gamma', 'lastEpoch'], 'StepLR');
     super(optimizer, lastEpoch, { stepSize: checkInt(stepSize, 'stepSize', 1), gamma: checkNumber(gamma, 'gamma') });
   }
 
@@ -93,11 +95,12 @@ export class MultiStepLR extends LRScheduler {
   declare readonly milestones: Record<number, number>;
   declare readonly gamma: number;
 
-  constructor(optimizer: Optimizer, milestones: number[], options: StepLROptions = {}) {
-    const { gamma = 0.1, lastEpoch = -1 } = checkOptions<StepLROptions>(options, 'MultiStepLR options', [
-      'gamma',
-      'lastEpoch',
-    ]);
+  constructor(
+    optimizer: Optimizer,
+    milestones: number[],
+    ...args: WithOptions<[gamma: number, lastEpoch: number], StepLROptions>
+  ) {
+    const { gamma = 0.1, lastEpoch = -1 } = bindArgs<StepLROptions>(args, ['gamma', 'lastEpoch'], 'MultiStepLR');
     const counts: Record<number, number> = {};
     for (const m of checkIntList(milestones, 'milestones')) counts[m] = (counts[m] ?? 0) + 1;
     super(optimizer, lastEpoch, { milestones: counts, gamma: checkNumber(gamma, 'gamma') });
@@ -133,18 +136,19 @@ export class LinearLR extends LRScheduler {
   declare readonly endFactor: number;
   declare readonly totalIters: number;
 
-  constructor(optimizer: Optimizer, options: LinearLROptions = {}) {
+  constructor(
+    optimizer: Optimizer,
+    ...args: WithOptions<
+      [startFactor: number, endFactor: number, totalIters: number, lastEpoch: number],
+      LinearLROptions
+    >
+  ) {
     const {
       startFactor = 1 / 3,
       endFactor = 1,
       totalIters = 5,
       lastEpoch = -1,
-    } = checkOptions<LinearLROptions>(options, 'LinearLR options', [
-      'startFactor',
-      'endFactor',
-      'totalIters',
-      'lastEpoch',
-    ]);
+    } = bindArgs<LinearLROptions>(args, ['startFactor', 'endFactor', 'totalIters', 'lastEpoch'], 'LinearLR');
     if (checkNumber(startFactor, 'startFactor') <= 0 || startFactor > 1)
       throw rangeError('a number in (0, 1]', 'startFactor', startFactor);
     if (checkNumber(endFactor, 'endFactor') < 0 || endFactor > 1)
@@ -180,11 +184,15 @@ export class CosineAnnealingLR extends LRScheduler {
   declare readonly tMax: number;
   declare readonly etaMin: number;
 
-  constructor(optimizer: Optimizer, tMax: number, options: CosineAnnealingLROptions = {}) {
-    const { etaMin = 0, lastEpoch = -1 } = checkOptions<CosineAnnealingLROptions>(
-      options,
-      'CosineAnnealingLR options',
+  constructor(
+    optimizer: Optimizer,
+    tMax: number,
+    ...args: WithOptions<[etaMin: number, lastEpoch: number], CosineAnnealingLROptions>
+  ) {
+    const { etaMin = 0, lastEpoch = -1 } = bindArgs<CosineAnnealingLROptions>(
+      args,
       ['etaMin', 'lastEpoch'],
+      'CosineAnnealingLR',
     );
     super(optimizer, lastEpoch, { tMax: checkInt(tMax, 'tMax', 1), etaMin: checkNumber(etaMin, 'etaMin') });
   }
@@ -217,8 +225,13 @@ export class SequentialLR extends LRScheduler {
   declare readonly schedulers: LRScheduler[];
   declare readonly milestones: number[];
 
-  constructor(optimizer: Optimizer, schedulers: LRScheduler[], milestones: number[], options: WithLastEpoch = {}) {
-    const { lastEpoch = -1 } = checkOptions<WithLastEpoch>(options, 'SequentialLR options', ['lastEpoch']);
+  constructor(
+    optimizer: Optimizer,
+    schedulers: LRScheduler[],
+    milestones: number[],
+    ...args: WithOptions<[lastEpoch: number], WithLastEpoch>
+  ) {
+    const { lastEpoch = -1 } = bindArgs<WithLastEpoch>(args, ['lastEpoch'], 'SequentialLR');
     if (!Array.isArray(schedulers) || schedulers.length === 0)
       throw typeError('a non-empty array of schedulers', 'schedulers', schedulers);
     schedulers.forEach((s, i) => {
@@ -389,7 +402,7 @@ const ONE_CYCLE_KEYS = [
   'finalDivFactor',
   'threePhase',
   'lastEpoch',
-];
+] as const;
 
 /**
  * The 1cycle policy (`lr_scheduler.OneCycleLR`): the rate rises from `maxLr / divFactor` to
@@ -403,16 +416,36 @@ export class OneCycleLR extends LRScheduler {
   declare readonly cycleMomentum: boolean;
   declare readonly useBeta1: boolean;
 
-  constructor(optimizer: Optimizer, options: OneCycleLROptions) {
+  constructor(
+    optimizer: Optimizer,
+    ...args: WithOptions<
+      [
+        maxLr: number | number[],
+        totalSteps: number | null,
+        epochs: number | null,
+        stepsPerEpoch: number | null,
+        pctStart: number,
+        annealStrategy: 'cos' | 'linear',
+        cycleMomentum: boolean,
+        baseMomentum: number | number[],
+        maxMomentum: number | number[],
+        divFactor: number,
+        finalDivFactor: number,
+        threePhase: boolean,
+        lastEpoch: number,
+      ],
+      Partial<OneCycleLROptions>
+    >
+  ) {
     if (!(optimizer instanceof Optimizer)) throw typeError('an Optimizer', 'optimizer', optimizer);
-    const o = checkOptions<OneCycleLROptions>(options, 'OneCycleLR options', ONE_CYCLE_KEYS);
+    const o = bindArgs<OneCycleLROptions>(args, ONE_CYCLE_KEYS, 'OneCycleLR');
     const { pctStart = 0.3, annealStrategy = 'cos', cycleMomentum = true, threePhase = false } = o;
     const { baseMomentum = 0.85, maxMomentum = 0.95, divFactor = 25, finalDivFactor = 1e4, lastEpoch = -1 } = o;
     let totalSteps: number;
     if (o.totalSteps !== undefined) totalSteps = checkInt(o.totalSteps, 'totalSteps', 1);
     else if (o.epochs !== undefined && o.stepsPerEpoch !== undefined) {
       totalSteps = checkInt(o.epochs, 'epochs', 1) * checkInt(o.stepsPerEpoch, 'stepsPerEpoch', 1);
-    } else throw typeError('totalSteps, or epochs and stepsPerEpoch', 'options', options);
+    } else throw typeError('totalSteps, or epochs and stepsPerEpoch', 'options', o);
     if (checkNumber(pctStart, 'pctStart') < 0 || pctStart > 1)
       throw rangeError('a number in [0, 1]', 'pctStart', pctStart);
     if (annealStrategy !== 'cos' && annealStrategy !== 'linear')

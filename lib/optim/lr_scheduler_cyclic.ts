@@ -2,7 +2,8 @@
  * Cyclical schedules, as `torch.optim.lr_scheduler` (PyTorch 2.13): CyclicLR and
  * CosineAnnealingWarmRestarts.
  */
-import { checkBool, checkInt, checkNumber, checkOptions, rangeError, TorchError, typeError } from '../torch/errors';
+import { bindArgs, type WithOptions } from '../torch/args';
+import { checkBool, checkInt, checkNumber, rangeError, TorchError, typeError } from '../torch/errors';
 import { Optimizer } from './optimizer';
 import { LRScheduler, perGroup } from './lr_scheduler_base';
 
@@ -40,7 +41,7 @@ const CYCLIC_KEYS = [
   'baseMomentum',
   'maxMomentum',
   'lastEpoch',
-];
+] as const;
 
 /**
  * Cycles each group's rate between `baseLr` and `maxLr` (`lr_scheduler.CyclicLR`), and the
@@ -64,9 +65,23 @@ export class CyclicLR extends LRScheduler {
     optimizer: Optimizer,
     baseLr: number | number[],
     maxLr: number | number[],
-    options: CyclicLROptions = {},
+    ...args: WithOptions<
+      [
+        stepSizeUp: number,
+        stepSizeDown: number | null,
+        mode: 'triangular' | 'triangular2' | 'exp_range',
+        gamma: number,
+        scaleFn: ((x: number) => number) | null,
+        scaleMode: 'cycle' | 'iterations',
+        cycleMomentum: boolean,
+        baseMomentum: number | number[],
+        maxMomentum: number | number[],
+        lastEpoch: number,
+      ],
+      CyclicLROptions
+    >
   ) {
-    const o = checkOptions<CyclicLROptions>(options, 'CyclicLR options', CYCLIC_KEYS);
+    const o = bindArgs<CyclicLROptions>(args, CYCLIC_KEYS, 'CyclicLR');
     const { mode = 'triangular', gamma = 1.0, scaleFn = null, cycleMomentum = true, lastEpoch = -1 } = o;
     let { scaleMode = 'cycle' } = o;
     if (!(optimizer instanceof Optimizer)) throw typeError('an Optimizer', 'optimizer', optimizer);
@@ -174,12 +189,16 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   declare readonly etaMin: number;
   declare tCur: number;
 
-  constructor(optimizer: Optimizer, t0: number, options: CosineAnnealingWarmRestartsOptions = {}) {
-    const o = checkOptions<CosineAnnealingWarmRestartsOptions>(options, 'CosineAnnealingWarmRestarts options', [
-      'tMult',
-      'etaMin',
-      'lastEpoch',
-    ]);
+  constructor(
+    optimizer: Optimizer,
+    t0: number,
+    ...args: WithOptions<[tMult: number, etaMin: number, lastEpoch: number], CosineAnnealingWarmRestartsOptions>
+  ) {
+    const o = bindArgs<CosineAnnealingWarmRestartsOptions>(
+      args,
+      ['tMult', 'etaMin', 'lastEpoch'],
+      'CosineAnnealingWarmRestarts',
+    );
     const { tMult = 1, etaMin = 0, lastEpoch = -1 } = o;
     checkInt(t0, 't0', 1);
     checkInt(tMult, 'tMult', 1);

@@ -3,7 +3,8 @@
  * (PyTorch 2.13, the same recursive formulas): ConstantLR, ExponentialLR, PolynomialLR,
  * LambdaLR and MultiplicativeLR.
  */
-import { checkInt, checkNumber, checkOptions, rangeError, TorchError, typeError } from '../torch/errors';
+import { bindArgs, type WithOptions } from '../torch/args';
+import { checkInt, checkNumber, rangeError, TorchError, typeError } from '../torch/errors';
 import type { Optimizer } from './optimizer';
 import { LRScheduler } from './lr_scheduler_base';
 
@@ -24,8 +25,11 @@ export class ConstantLR extends LRScheduler {
   declare readonly factor: number;
   declare readonly totalIters: number;
 
-  constructor(optimizer: Optimizer, options: ConstantLROptions = {}) {
-    const o = checkOptions<ConstantLROptions>(options, 'ConstantLR options', ['factor', 'totalIters', 'lastEpoch']);
+  constructor(
+    optimizer: Optimizer,
+    ...args: WithOptions<[factor: number, totalIters: number, lastEpoch: number], ConstantLROptions>
+  ) {
+    const o = bindArgs<ConstantLROptions>(args, ['factor', 'totalIters', 'lastEpoch'], 'ConstantLR');
     const { factor = 1 / 3, totalIters = 5, lastEpoch = -1 } = o;
     if (checkNumber(factor, 'factor') > 1 || factor < 0) throw rangeError('a number in [0, 1]', 'factor', factor);
     super(optimizer, lastEpoch, { factor, totalIters: checkInt(totalIters, 'totalIters', 0) });
@@ -51,8 +55,8 @@ export class ConstantLR extends LRScheduler {
 export class ExponentialLR extends LRScheduler {
   declare readonly gamma: number;
 
-  constructor(optimizer: Optimizer, gamma: number, options: WithLastEpoch = {}) {
-    const { lastEpoch = -1 } = checkOptions<WithLastEpoch>(options, 'ExponentialLR options', ['lastEpoch']);
+  constructor(optimizer: Optimizer, gamma: number, ...args: WithOptions<[lastEpoch: number], WithLastEpoch>) {
+    const { lastEpoch = -1 } = bindArgs<WithLastEpoch>(args, ['lastEpoch'], 'ExponentialLR');
     super(optimizer, lastEpoch, { gamma: checkNumber(gamma, 'gamma') });
   }
 
@@ -79,8 +83,11 @@ export class PolynomialLR extends LRScheduler {
   declare readonly totalIters: number;
   declare readonly power: number;
 
-  constructor(optimizer: Optimizer, options: PolynomialLROptions = {}) {
-    const o = checkOptions<PolynomialLROptions>(options, 'PolynomialLR options', ['totalIters', 'power', 'lastEpoch']);
+  constructor(
+    optimizer: Optimizer,
+    ...args: WithOptions<[totalIters: number, power: number, lastEpoch: number], PolynomialLROptions>
+  ) {
+    const o = bindArgs<PolynomialLROptions>(args, ['totalIters', 'power', 'lastEpoch'], 'PolynomialLR');
     const { totalIters = 5, power = 1.0, lastEpoch = -1 } = o;
     super(optimizer, lastEpoch, {
       totalIters: checkInt(totalIters, 'totalIters', 1),
@@ -130,8 +137,12 @@ function factorOf(f: LrLambda, epoch: number): number {
 export class LambdaLR extends LRScheduler {
   declare readonly lrLambdas: LrLambda[];
 
-  constructor(optimizer: Optimizer, lrLambda: LrLambda | LrLambda[], options: WithLastEpoch = {}) {
-    const { lastEpoch = -1 } = checkOptions<WithLastEpoch>(options, 'LambdaLR options', ['lastEpoch']);
+  constructor(
+    optimizer: Optimizer,
+    lrLambda: LrLambda | LrLambda[],
+    ...args: WithOptions<[lastEpoch: number], WithLastEpoch>
+  ) {
+    const { lastEpoch = -1 } = bindArgs<WithLastEpoch>(args, ['lastEpoch'], 'LambdaLR');
     super(optimizer, lastEpoch, {}, { lrLambdas: lambdas(optimizer, lrLambda) });
   }
 
@@ -144,8 +155,12 @@ export class LambdaLR extends LRScheduler {
 export class MultiplicativeLR extends LRScheduler {
   declare readonly lrLambdas: LrLambda[];
 
-  constructor(optimizer: Optimizer, lrLambda: LrLambda | LrLambda[], options: WithLastEpoch = {}) {
-    const { lastEpoch = -1 } = checkOptions<WithLastEpoch>(options, 'MultiplicativeLR options', ['lastEpoch']);
+  constructor(
+    optimizer: Optimizer,
+    lrLambda: LrLambda | LrLambda[],
+    ...args: WithOptions<[lastEpoch: number], WithLastEpoch>
+  ) {
+    const { lastEpoch = -1 } = bindArgs<WithLastEpoch>(args, ['lastEpoch'], 'MultiplicativeLR');
     super(optimizer, lastEpoch, {}, { lrLambdas: lambdas(optimizer, lrLambda) });
   }
 

@@ -1,5 +1,6 @@
 /** ReduceLROnPlateau (`torch.optim.lr_scheduler.ReduceLROnPlateau`, PyTorch 2.13). */
-import { checkInt, checkNumber, checkOptions, rangeError, TorchError, typeError } from '../torch/errors';
+import { bindArgs, type WithOptions } from '../torch/args';
+import { checkInt, checkNumber, rangeError, TorchError, typeError } from '../torch/errors';
 import { Tensor } from '../torch/tensor';
 import type { Optimizer } from './optimizer';
 import { LRScheduler, perGroup } from './lr_scheduler_base';
@@ -23,7 +24,7 @@ export interface ReduceLROnPlateauOptions {
   eps?: number;
 }
 
-const KEYS = ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'];
+const KEYS = ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'] as const;
 
 /**
  * Reduces each group's rate by `factor` when a metric has stopped improving for `patience`
@@ -46,8 +47,23 @@ export class ReduceLROnPlateau extends LRScheduler {
   declare cooldownCounter: number;
   declare numBadEpochs: number;
 
-  constructor(optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
-    const o = checkOptions<ReduceLROnPlateauOptions>(options, 'ReduceLROnPlateau options', KEYS);
+  constructor(
+    optimizer: Optimizer,
+    ...args: WithOptions<
+      [
+        mode: 'min' | 'max',
+        factor: number,
+        patience: number,
+        threshold: number,
+        thresholdMode: 'rel' | 'abs',
+        cooldown: number,
+        minLr: number | number[],
+        eps: number,
+      ],
+      ReduceLROnPlateauOptions
+    >
+  ) {
+    const o = bindArgs<ReduceLROnPlateauOptions>(args, KEYS, 'ReduceLROnPlateau');
     const { mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel' } = o;
     const { cooldown = 0, minLr = 0, eps = 1e-8 } = o;
     if (checkNumber(factor, 'factor') >= 1.0) throw rangeError('a factor < 1.0', 'factor', factor);

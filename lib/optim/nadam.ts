@@ -1,3 +1,4 @@
+import type { WithOptions } from '../torch/args';
 import { zerosLike } from '../torch/creation';
 import { checkBool, checkNumber, rangeError } from '../torch/errors';
 import type { Tensor } from '../torch/tensor';
@@ -23,13 +24,27 @@ export interface NAdamOptions {
   differentiable?: boolean;
 }
 
+/** PyTorch's positional arguments after params, in its order. */
+const NADAM_POSITIONAL = ['lr', 'betas', 'eps', 'weightDecay', 'momentumDecay', 'decoupledWeightDecay'] as const;
+
 /** NAdam (`torch.optim.NAdam`), Adam with Nesterov momentum. One native call per group per step. */
 export class NAdam extends Optimizer {
   protected override readonly scalarStateKeys: readonly string[] = ['step', 'mu_product'];
 
-  constructor(params: Params, lr?: number, options?: Omit<NAdamOptions, 'lr'>);
-  constructor(params: Params, options?: NAdamOptions);
-  constructor(params: Params, lr?: number | NAdamOptions, options?: NAdamOptions) {
+  constructor(
+    params: Params,
+    ...args: WithOptions<
+      [
+        lr: number,
+        betas: [number, number],
+        eps: number,
+        weightDecay: number,
+        momentumDecay: number,
+        decoupledWeightDecay: boolean,
+      ],
+      NAdamOptions
+    >
+  ) {
     const defaults = {
       lr: 2e-3,
       betas: [0.9, 0.999] as [number, number],
@@ -42,7 +57,7 @@ export class NAdam extends Optimizer {
       capturable: false,
       differentiable: false,
     };
-    super(params, optimizerDefaults('NAdam', defaults, lr, options));
+    super(params, optimizerDefaults('NAdam', defaults, args, NADAM_POSITIONAL));
   }
 
   protected override checkGroup(g: Hyper): void {

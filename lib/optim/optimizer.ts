@@ -6,6 +6,7 @@ import { N } from '../native';
 import { Parameter } from '../nn/parameter';
 import { enableGrad } from '../torch/autograd';
 import { full } from '../torch/creation';
+import { bindArgs } from '../torch/args';
 import { checkBool, checkNumber, checkOptions, rangeError, TorchError, typeError } from '../torch/errors';
 import { keep } from '../torch/memory';
 import { _wrap as wrap, Tensor } from '../torch/tensor';
@@ -55,32 +56,21 @@ export const snakeCase = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c
 export const camelCase = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /**
- * The defaults of an optimizer built as in PyTorch, `new SGD(params, 0.1, { momentum: 0.9 })`
- * (`lr` positional, then the keyword arguments as camelCase options), or with `lr` among the
- * options, `new SGD(params, { lr: 0.1, momentum: 0.9 })`. Unknown option keys throw a
- * TypeError naming the nearest valid one; `lr` given both ways throws too.
+ * The defaults of an optimizer built as in PyTorch: the arguments PyTorch takes positionally
+ * (`positional`, in its order: lr, momentum, ...) positional here too, then the rest (or any of
+ * them) as camelCase options: `new SGD(params, 0.1, 0.9)`, `new SGD(params, 0.1, { momentum: 0.9 })`,
+ * `new SGD(params, { lr: 0.1, momentum: 0.9 })`. Unknown option keys throw a TypeError naming
+ * the nearest valid one; an argument given both ways throws too.
  */
 export function optimizerDefaults<D extends ParamGroup>(
   name: string,
   defaults: D,
-  lr: unknown,
-  options: unknown,
+  args: readonly unknown[],
+  positional: readonly (keyof D & string)[],
   keys: readonly string[] = Object.keys(defaults),
 ): D {
-  let given = options;
-  let positional: number | undefined;
-  if (lr !== null && typeof lr === 'object' && !Array.isArray(lr)) {
-    if (options !== undefined) throw typeError('a number', 'lr', lr);
-    given = lr;
-  } else if (lr !== undefined) {
-    positional = checkNumber(lr, 'lr');
-  }
-  const o = checkOptions<D>(given, `${name} options`, keys);
-  if (positional !== undefined && o.lr !== undefined) {
-    throw new TypeError(`${name}() got multiple values for lr: ${positional} (positional) and ${o.lr} (in options)`);
-  }
+  const o = bindArgs<D>(args, positional, name, keys as (keyof D & string)[]);
   const out: Hyper = { ...defaults };
-  if (positional !== undefined) out.lr = positional;
   for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
   return out as D;
 }

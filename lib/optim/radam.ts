@@ -1,3 +1,4 @@
+import type { WithOptions } from '../torch/args';
 import { zerosLike } from '../torch/creation';
 import { checkBool, checkNumber, rangeError } from '../torch/errors';
 import type { Tensor } from '../torch/tensor';
@@ -21,14 +22,21 @@ export interface RAdamOptions {
   differentiable?: boolean;
 }
 
+/** PyTorch's positional arguments after params, in its order. */
+const RADAM_POSITIONAL = ['lr', 'betas', 'eps', 'weightDecay', 'decoupledWeightDecay'] as const;
+
 /**
  * RAdam (`torch.optim.RAdam`), Adam with a rectified adaptive learning rate: plain momentum
  * steps until the variance estimate is tractable. One native call per group per step.
  */
 export class RAdam extends Optimizer {
-  constructor(params: Params, lr?: number, options?: Omit<RAdamOptions, 'lr'>);
-  constructor(params: Params, options?: RAdamOptions);
-  constructor(params: Params, lr?: number | RAdamOptions, options?: RAdamOptions) {
+  constructor(
+    params: Params,
+    ...args: WithOptions<
+      [lr: number, betas: [number, number], eps: number, weightDecay: number, decoupledWeightDecay: boolean],
+      RAdamOptions
+    >
+  ) {
     const defaults = {
       lr: 1e-3,
       betas: [0.9, 0.999] as [number, number],
@@ -40,7 +48,7 @@ export class RAdam extends Optimizer {
       decoupledWeightDecay: false,
       differentiable: false,
     };
-    super(params, optimizerDefaults('RAdam', defaults, lr, options));
+    super(params, optimizerDefaults('RAdam', defaults, args, RADAM_POSITIONAL));
   }
 
   protected override checkGroup(g: Hyper): void {

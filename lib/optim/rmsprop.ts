@@ -1,3 +1,4 @@
+import type { WithOptions } from '../torch/args';
 import { zerosLike } from '../torch/creation';
 import { checkBool, checkNumber, rangeError } from '../torch/errors';
 import type { Tensor } from '../torch/tensor';
@@ -22,14 +23,43 @@ export interface RMSpropOptions {
   differentiable?: boolean;
 }
 
+/** PyTorch's positional arguments after params, in its order. */
+const RMSPROP_POSITIONAL = [
+  'lr',
+  'alpha',
+  'eps',
+  'weightDecay',
+  'momentum',
+  'centered',
+  'capturable',
+  'foreach',
+  'maximize',
+  'differentiable',
+] as const;
+
 /**
  * RMSprop (`torch.optim.RMSprop`): `new optim.RMSprop(model.parameters(), 0.01, { momentum: 0.9 })`.
  * One native call per group per step.
  */
 export class RMSprop extends Optimizer {
-  constructor(params: Params, lr?: number, options?: Omit<RMSpropOptions, 'lr'>);
-  constructor(params: Params, options?: RMSpropOptions);
-  constructor(params: Params, lr?: number | RMSpropOptions, options?: RMSpropOptions) {
+  constructor(
+    params: Params,
+    ...args: WithOptions<
+      [
+        lr: number,
+        alpha: number,
+        eps: number,
+        weightDecay: number,
+        momentum: number,
+        centered: boolean,
+        capturable: boolean,
+        foreach: boolean | null,
+        maximize: boolean,
+        differentiable: boolean,
+      ],
+      RMSpropOptions
+    >
+  ) {
     const defaults = {
       lr: 1e-2,
       momentum: 0,
@@ -42,7 +72,7 @@ export class RMSprop extends Optimizer {
       maximize: false,
       differentiable: false,
     };
-    super(params, optimizerDefaults('RMSprop', defaults, lr, options));
+    super(params, optimizerDefaults('RMSprop', defaults, args, RMSPROP_POSITIONAL));
   }
 
   protected override checkGroup(g: Hyper): void {

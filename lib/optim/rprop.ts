@@ -1,3 +1,4 @@
+import type { WithOptions } from '../torch/args';
 import { fullLike, zerosLike } from '../torch/creation';
 import { rangeError } from '../torch/errors';
 import type { Tensor } from '../torch/tensor';
@@ -19,11 +20,15 @@ export interface RpropOptions {
   differentiable?: boolean;
 }
 
+/** PyTorch's positional arguments after params, in its order. */
+const RPROP_POSITIONAL = ['lr', 'etas', 'stepSizes'] as const;
+
 /** Resilient backpropagation (`torch.optim.Rprop`). One native call per group per step. */
 export class Rprop extends Optimizer {
-  constructor(params: Params, lr?: number, options?: Omit<RpropOptions, 'lr'>);
-  constructor(params: Params, options?: RpropOptions);
-  constructor(params: Params, lr?: number | RpropOptions, options?: RpropOptions) {
+  constructor(
+    params: Params,
+    ...args: WithOptions<[lr: number, etas: [number, number], stepSizes: [number, number]], RpropOptions>
+  ) {
     const defaults = {
       lr: 1e-2,
       etas: [0.5, 1.2] as [number, number],
@@ -33,7 +38,7 @@ export class Rprop extends Optimizer {
       differentiable: false,
       capturable: false,
     };
-    super(params, optimizerDefaults('Rprop', defaults, lr, options));
+    super(params, optimizerDefaults('Rprop', defaults, args, RPROP_POSITIONAL));
   }
 
   protected override checkGroup(g: Hyper): void {

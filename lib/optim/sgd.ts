@@ -1,3 +1,4 @@
+import type { WithOptions } from '../torch/args';
 import { checkBool, checkNumber, rangeError, TorchError } from '../torch/errors';
 import type { Tensor } from '../torch/tensor';
 import { type Closure, type Hyper, Optimizer, optimizerDefaults, type Params } from './optimizer';
@@ -25,6 +26,9 @@ export interface SGDOptions {
   fused?: boolean | null;
 }
 
+/** PyTorch's positional arguments after params, in its order. */
+const SGD_POSITIONAL = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov'] as const;
+
 /**
  * Stochastic gradient descent with momentum, as `torch.optim.SGD`:
  * `new optim.SGD(model.parameters(), 0.1, { momentum: 0.9 })`. Each `step()` updates every
@@ -33,9 +37,13 @@ export interface SGDOptions {
 export class SGD extends Optimizer {
   protected override readonly scalarStateKeys: readonly string[] = [];
 
-  constructor(params: Params, lr?: number, options?: Omit<SGDOptions, 'lr'>);
-  constructor(params: Params, options?: SGDOptions);
-  constructor(params: Params, lr?: number | SGDOptions, options?: SGDOptions) {
+  constructor(
+    params: Params,
+    ...args: WithOptions<
+      [lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean],
+      SGDOptions
+    >
+  ) {
     const defaults = {
       lr: 1e-3,
       momentum: 0,
@@ -47,7 +55,7 @@ export class SGD extends Optimizer {
       differentiable: false,
       fused: null,
     };
-    super(params, optimizerDefaults('SGD', defaults, lr, options));
+    super(params, optimizerDefaults('SGD', defaults, args, SGD_POSITIONAL));
   }
 
   protected override checkGroup(g: Hyper): void {

@@ -115,6 +115,15 @@ export function checkOptions<T extends object>(
   return value as Partial<T>;
 }
 
+/**
+ * Every option name of `T`, for `checkOptions` / `bindArgs`: written as a record so that the
+ * compiler refuses a list missing a key of `T` or naming one it lacks:
+ * `const KEYS = optionKeys<BatchNormOptions>({ eps: 1, momentum: 1, ... })`.
+ */
+export function optionKeys<T extends object>(keys: { [K in keyof Required<T>]: 1 }): (keyof T & string)[] {
+  return Object.keys(keys) as (keyof T & string)[];
+}
+
 /** `Unknown option "<key>" for <argument>: did you mean <nearest>? (valid: ...)` as a TypeError. */
 export function unknownOption(key: string, argument: string, keys: readonly string[]): TypeError {
   const near = nearestKey(key, keys);

@@ -1,18 +1,28 @@
 /** torch.Generator: a seeded CPU random generator (libtorch's, so sequences match PyTorch's). */
 import { N } from '../native';
-import { checkInt, typeError } from './errors';
+import { checkInt, rangeError, typeError } from './errors';
 import { _wrap as wrap, Tensor } from './tensor';
+
+/** A seed: an integer >= 0, or a bigint for PyTorch's full 64-bit seeds. */
+function checkSeed(seed: unknown): number | bigint {
+  if (typeof seed === 'bigint') {
+    if (seed < 0n || seed >= 1n << 64n) throw rangeError('a seed in [0, 2**64)', 'seed', seed);
+    return seed;
+  }
+  return checkInt(seed, 'seed', 0);
+}
 
 export class Generator {
   /** @internal native generator index */
   readonly handle: number;
 
-  constructor(seed = 67280421310721) {
-    this.handle = N.generatorNew(checkInt(seed, 'seed', 0));
+  /** A generator seeded with `seed` (a number, or a bigint up to 2**64 - 1). */
+  constructor(seed: number | bigint = 67280421310721) {
+    this.handle = N.generatorNew(checkSeed(seed));
   }
-  /** Re-seeds; returns this generator, as PyTorch's `manual_seed`. */
-  manualSeed(seed: number): this {
-    N.generatorSeed(this.handle, checkInt(seed, 'seed', 0));
+  /** Re-seeds (a number, or a bigint up to 2**64 - 1); returns this generator, as PyTorch's `manual_seed`. */
+  manualSeed(seed: number | bigint): this {
+    N.generatorSeed(this.handle, checkSeed(seed));
     return this;
   }
   /** The generator's full state as a uint8 tensor (for checkpoints). */

@@ -44,6 +44,7 @@ interface JitNative {
   jitOptimizeForInference(h: number): number;
   /** Queues `forward` on the inference threads (native/async_jit.cc); returns the job id. */
   jitForwardAsync(h: number, inputs: number[]): number;
+  jitOptimizeOneDNN(h: number, inputs: number[]): number;
 }
 const N = native as unknown as JitNative;
 
@@ -301,11 +302,13 @@ const MAX_SIGNATURES = 8;
  */
 export class InferenceModule<M extends Module = Module> {
   readonly #model: M;
+  readonly #oneDNN: boolean;
   readonly #graphs = new Map<string, ScriptModule>();
 
   /** @internal Use `optimizeForInference`. */
-  constructor(model: M) {
+  constructor(model: M, oneDNN: boolean) {
     this.#model = model;
+    this.#oneDNN = oneDNN;
   }
 
   /** The eager model this module was made from. */
@@ -321,9 +324,17 @@ export class InferenceModule<M extends Module = Module> {
     if (m === undefined) {
       if (this.#model.training)
         throw new TorchError('optimizeForInference: the model was put back in training mode; call model.eval()');
-      const traced = traceModule(this.#model, inputs);
+      const traced = traceModule(this.#model, inputs).eval();
+      const cpu = inputs.every((t) => t.device === 'cpu' && t.dtype === 'float32');
       try {
-        m = new ScriptModule(N.jitOptimizeForInference(traced.eval()._handle));
+        m = new ScriptModule(
+          this.#oneDNN && cpu
+            ? N.jitOptimizeOneDNN(
+                traced._handle,
+                inputs.map((t) => t.handle),
+              )
+            : N.jitOptimizeForInference(traced._handle),
+        );
       } finally {
         traced.dispose();
       }
@@ -363,23 +374,39 @@ export class InferenceModule<M extends Module = Module> {
   }
 }
 
+/** Options of `optimizeForInference`. */
+export interface OptimizeOptions {
+  /**
+   * CPU float32 inputs of a torchts model: rewrite the frozen graph's convolutions as Inductor
+   * does on CPU (default true): oneDNN's fused convolution with its ReLU or add + ReLU as
+   * post-ops, weights reordered once into oneDNN's layout, activations channels_last from the
+   * input on. false: libtorch's `optimize_for_inference` passes, as for other inputs.
+   */
+  oneDNN?: boolean;
+}
+
 /**
  * Prepares a model for fast inference (`torch.jit.optimize_for_inference`): freezes it
- * (parameters become constants), folds batch norm into convolutions, fuses convolutions and
- * linear layers with their activations and converts the graph to oneDNN's prepacked,
- * blocked layouts on CPU (cuDNN's conv + add + ReLU on CUDA).
+ * (parameters become constants), folds batch norm into convolutions, and fuses.
  *
  * - A torchts model (library or user-written), in eval mode: returns an InferenceModule,
  *   whose graphs come from tracing the model's forward (see `trace` for what tracing records).
+ *   For CPU float32 inputs, 2-D convolutions become oneDNN's fused convolutions (see
+ *   `OptimizeOptions.oneDNN`); otherwise libtorch's `optimize_for_inference` runs (oneDNN
+ *   conversion on CPU, cuDNN conv + add + ReLU on CUDA).
  * - A ScriptModule (from `jit.load` or `jit.trace`): puts it in eval mode, as PyTorch does,
- *   and returns a new, optimised ScriptModule.
+ *   and returns a new ScriptModule optimised by libtorch's `optimize_for_inference`.
  */
-export function optimizeForInference<M extends Module>(model: M): InferenceModule<M>;
+export function optimizeForInference<M extends Module>(model: M, options?: OptimizeOptions): InferenceModule<M>;
 export function optimizeForInference(model: ScriptModule): ScriptModule;
-export function optimizeForInference(model: Module | ScriptModule): InferenceModule | ScriptModule {
+export function optimizeForInference(
+  model: Module | ScriptModule,
+  options: OptimizeOptions = {},
+): InferenceModule | ScriptModule {
   if (model instanceof ScriptModule) return new ScriptModule(N.jitOptimizeForInference(model.eval()._handle));
   if (!(model instanceof Module)) throw typeError('a torchts nn.Module or a ScriptModule', 'model', model);
+  const o = checkOptions<OptimizeOptions>(options, 'options', ['oneDNN']);
   if (model.training)
     throw new TorchError('optimizeForInference expects a model in eval mode: call model.eval() first');
-  return new InferenceModule(model);
+  return new InferenceModule(model, checkBool(o.oneDNN ?? true, 'oneDNN'));
 }

@@ -384,7 +384,7 @@ function openError(file: string, stat: fs.Stats): TorchError | null {
 // biome-ignore lint/suspicious/noExplicitAny: the result is whatever was saved; callers name its type, or use it as they would JSON.parse's
 export function load<T = any>(path: string, options?: LoadOptions): T {
   const file = checkPath(path);
-  const device = checkDevice(checkOptions<LoadOptions>(options).device);
+  const device = checkDevice(checkOptions<LoadOptions>(options, 'options', ['device']).device);
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
@@ -421,7 +421,7 @@ export function load<T = any>(path: string, options?: LoadOptions): T {
 // biome-ignore lint/suspicious/noExplicitAny: as for load
 export async function loadAsync<T = any>(path: string, options?: LoadOptions): Promise<T> {
   const file = checkPath(path);
-  const device = checkDevice(checkOptions<LoadOptions>(options).device);
+  const device = checkDevice(checkOptions<LoadOptions>(options, 'options', ['device']).device);
   let fh: fs.promises.FileHandle | undefined;
   try {
     fh = await fs.promises.open(file, 'r');

@@ -3,3 +3,4 @@ export * as models from './models/index';
 export * as datasets from './datasets/index';
 export * as transforms from './transforms/index';
 export * as io from './io';
+export * as ops from './ops/index';

@@ -46,7 +46,7 @@ function sharp(): Sharp {
 }
 
 function checkMode(options: unknown): ImageReadMode {
-  const o = checkOptions<ReadImageOptions>(options);
+  const o = checkOptions<ReadImageOptions>(options, 'options', ['mode']);
   const mode = o.mode ?? 'UNCHANGED';
   if (typeof mode !== 'string' || !(mode in ImageReadMode)) {
     throw typeError("'UNCHANGED', 'GRAY', 'RGB' or 'RGB_ALPHA'", 'mode', mode);

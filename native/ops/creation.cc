@@ -26,6 +26,17 @@ const at::Generator& GeneratorAt(Napi::Env env, int64_t h) {
   return Generators()[h];
 }
 
+// A generator seed: a number, or a BigInt for the full 64 bits (PyTorch's seeds are uint64).
+static uint64_t Seed(const Info& info, size_t i) {
+  if (info[i].IsBigInt()) {
+    bool lossless = false;
+    uint64_t v = info[i].As<Napi::BigInt>().Uint64Value(&lossless);
+    TORCH_CHECK(lossless, "a generator seed must be in [0, 2**64)");
+    return v;
+  }
+  return static_cast<uint64_t>(Int(info, i));
+}
+
 void RegisterCreation(Napi::Env env, Napi::Object exports) {
   // (shape, dtype, device)
   TORCHTS_DEF("zeros", { return Ret(info, at::zeros(IntList(info, 0), Options(info, 1))); });
@@ -35,13 +46,13 @@ void RegisterCreation(Napi::Env env, Napi::Object exports) {
   TORCHTS_DEF("randn", { return Ret(info, at::randn(IntList(info, 0), Options(info, 1))); });
   // CPU generators: new(seed) -> handle; state as a uint8 tensor, for checkpoints.
   TORCHTS_DEF("generatorNew", {
-    Generators().push_back(at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(Int(info, 0))));
+    Generators().push_back(at::make_generator<at::CPUGeneratorImpl>(Seed(info, 0)));
     return Napi::Number::New(info.Env(), double(Generators().size() - 1));
   });
   TORCHTS_DEF("generatorSeed", {
     at::Generator& g = Gen(info, 0);
     std::lock_guard<std::mutex> lock(g.mutex());
-    g.set_current_seed(static_cast<uint64_t>(Int(info, 1)));
+    g.set_current_seed(Seed(info, 1));
     return info.Env().Undefined();
   });
   TORCHTS_DEF("generatorGetState", {

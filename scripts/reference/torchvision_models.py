@@ -12,7 +12,11 @@ the reference and torchts use the same libtorch kernels.
     vgg = load("vgg")            # torchvision.models.vgg
     model = vgg.vgg11_bn(num_classes=10)
 
-`resnet`, `vgg`, `densenet`, `googlenet` and `inception` are loaded on first access.
+Any of torchvision's classification model files loads this way (`load("efficientnet")`,
+`load("regnet")`...); torchvision.ops' `misc.py` and `stochastic_depth.py`, which they import,
+run from Debian's package too. `BUILDERS` collects what `@register_model()` registers (the
+public builders, by name) as the files load. `resnet`, `vgg`, `densenet`, `googlenet` and
+`inception` are loaded on first access.
 """
 import enum
 import importlib.util
@@ -21,6 +25,10 @@ import sys
 import types
 
 MODELS_DIR = os.environ.get("TORCHVISION_MODELS_DIR", "/usr/lib/python3/dist-packages/torchvision/models")
+OPS_DIR = os.path.join(os.path.dirname(MODELS_DIR), "ops")
+
+# name -> builder function, filled by the `register_model` stand-in as model files load.
+BUILDERS = {}
 
 
 def _module(name, **attrs):
@@ -49,18 +57,68 @@ class _WeightsEnum(enum.Enum):
         return getattr(self.value, name)
 
 
+class InterpolationMode(enum.Enum):
+    """torchvision.transforms.InterpolationMode's values."""
+
+    NEAREST = "nearest"
+    NEAREST_EXACT = "nearest-exact"
+    BILINEAR = "bilinear"
+    BICUBIC = "bicubic"
+    BOX = "box"
+    HAMMING = "hamming"
+    LANCZOS = "lanczos"
+
+
+def _register_model(name=None):
+    def wrapper(fn):
+        BUILDERS[name if name is not None else fn.__name__] = fn
+        return fn
+
+    return wrapper
+
+
+def _make_divisible(v, divisor, min_value=None):
+    # torchvision/models/_utils.py
+    if min_value is None:
+        min_value = divisor
+    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+
+def _make_ntuple(x, n):
+    # torchvision/utils.py
+    import collections.abc
+    import itertools
+
+    if isinstance(x, collections.abc.Iterable):
+        return tuple(x)
+    return tuple(itertools.repeat(x, n))
+
+
+def _exec(full, path, package):
+    spec = importlib.util.spec_from_file_location(full, path)
+    mod = importlib.util.module_from_spec(spec)
+    mod.__package__ = package
+    sys.modules[full] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def _stub_torchvision():
     """Registers the stand-ins for the torchvision internals the model files import (once)."""
     if "torchvision.models._api" in sys.modules:
         return
     _module("torchvision")
-    _module("torchvision.transforms")
-    _module("torchvision.transforms._presets", ImageClassification=lambda **kw: None)
-    _module("torchvision.utils", _log_api_usage_once=lambda obj: None)
+    _module("torchvision.transforms", InterpolationMode=InterpolationMode)
+    # `transforms` is a partial of this: its keywords (crop_size, resize_size, interpolation) are the metadata.
+    _module("torchvision.transforms._presets", ImageClassification=lambda **kw: None, InterpolationMode=InterpolationMode)
+    _module("torchvision.utils", _log_api_usage_once=lambda obj: None, _make_ntuple=_make_ntuple)
     _module("torchvision.models")
     _module(
         "torchvision.models._api",
-        register_model=lambda *a, **kw: (lambda fn: fn),
+        register_model=_register_model,
         Weights=_Weights,
         WeightsEnum=_WeightsEnum,
     )
@@ -74,7 +132,16 @@ def _stub_torchvision():
         _ovewrite_named_param=_ovewrite_named_param,
         handle_legacy_interface=lambda **kw: (lambda fn: fn),
         _ModelURLs=dict,
+        _make_divisible=_make_divisible,
     )
+    # torchvision.ops' layers, from torchvision's own files.
+    ops = _module("torchvision.ops")
+    for name in ("misc", "stochastic_depth"):
+        setattr(ops, name, _exec(f"torchvision.ops.{name}", os.path.join(OPS_DIR, f"{name}.py"), "torchvision.ops"))
+    ops.StochasticDepth = ops.stochastic_depth.StochasticDepth
+    ops.stochastic_depth_fn = ops.stochastic_depth.stochastic_depth
+    for name in ("Conv2dNormActivation", "SqueezeExcitation", "MLP", "Permute"):
+        setattr(ops, name, getattr(ops.misc, name))
 
 
 def load(name):
@@ -89,12 +156,7 @@ def load(name):
             "`apt-get install python3-torchvision` or set TORCHVISION_MODELS_DIR"
         )
     _stub_torchvision()
-    spec = importlib.util.spec_from_file_location(full, path)
-    mod = importlib.util.module_from_spec(spec)
-    mod.__package__ = "torchvision.models"
-    sys.modules[full] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return _exec(full, path, "torchvision.models")
 
 
 def randomise_batchnorm(model, g):

@@ -2,7 +2,7 @@
 // A fixture folder holds manifest.json, {name: {dtype, shape, file}}, and one raw
 // little-endian, row-major file per tensor (float32, float64 or int64). The Python side
 // is scripts/reference/tensors.py; both sides read and write the same layout.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -74,24 +74,35 @@ export function tempDir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `torchts-${tag}-`));
 }
 
-/**
- * Runs scripts/reference/<script> with real PyTorch: python is $TORCHTS_PYTHON or
- * 'python3'; <repo>/.deps/python (where it exists) and scripts/reference go on PYTHONPATH.
- */
-export function runReference(script: string, args: string[]): string {
+/** The python and environment runReference uses: $TORCHTS_PYTHON or 'python3', with <repo>/.deps/python and scripts/reference on PYTHONPATH. */
+function referenceCommand(script: string, args: string[]): [string, string[], NodeJS.ProcessEnv] {
   const root = packageRoot();
   const dirs = [path.join(root, 'scripts', 'reference')];
   const deps = path.join(root, '.deps', 'python');
   if (fs.existsSync(deps)) dirs.push(deps);
   if (process.env.PYTHONPATH) dirs.push(process.env.PYTHONPATH);
-  return execFileSync(
+  return [
     process.env.TORCHTS_PYTHON || 'python3',
     [path.join(root, 'scripts', 'reference', script), ...args],
-    {
-      env: { ...process.env, PYTHONPATH: dirs.join(path.delimiter) },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 300_000,
-    },
-  );
+    { ...process.env, PYTHONPATH: dirs.join(path.delimiter) },
+  ];
+}
+
+/**
+ * Runs scripts/reference/<script> with real PyTorch: python is $TORCHTS_PYTHON or
+ * 'python3'; <repo>/.deps/python (where it exists) and scripts/reference go on PYTHONPATH.
+ */
+export function runReference(script: string, args: string[], timeoutMs = 300_000): string {
+  const [python, argv, env] = referenceCommand(script, args);
+  return execFileSync(python, argv, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+}
+
+/** `runReference` without blocking: references and child processes can run side by side. */
+export function runReferenceAsync(script: string, args: string[]): Promise<string> {
+  const [python, argv, env] = referenceCommand(script, args);
+  return new Promise((resolve, reject) => {
+    execFile(python, argv, { env, encoding: 'utf8', timeout: 300_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${script}: ${error.message}\n${stderr}`)) : resolve(stdout),
+    );
+  });
 }

@@ -1,13 +1,15 @@
-import { checkBool, checkInt, checkOptions } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkBool, checkInt } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 import * as F from '../functional';
 import { Module } from '../module';
 
+/** `max(0, x)`: `new nn.ReLU()`, `new nn.ReLU(true)` or `new nn.ReLU({ inplace: true })`. */
 export class ReLU extends Module {
   readonly inplace: boolean;
-  constructor(options: { inplace?: boolean } = {}) {
+  constructor(...args: WithOptions<[inplace: boolean], { inplace?: boolean }>) {
     super();
-    this.inplace = checkBool(checkOptions<{ inplace: boolean }>(options).inplace ?? false, 'inplace');
+    this.inplace = checkBool(bindArgs<{ inplace: boolean }>(args, ['inplace'], 'ReLU').inplace ?? false, 'inplace');
   }
   forward(input: Tensor): Tensor {
     return F.relu(input, this.inplace);

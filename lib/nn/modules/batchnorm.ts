@@ -1,5 +1,6 @@
 import { ones, zeros } from '../../torch/creation';
-import { checkBool, checkInt, checkNumber, checkOptions, TorchError } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkBool, checkInt, checkNumber, optionKeys, TorchError } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 import * as F from '../functional';
 import * as init from '../init';
@@ -15,8 +16,19 @@ export interface BatchNormOptions extends FactoryOptions {
   trackRunningStats?: boolean;
 }
 
+const BATCHNORM_POSITIONAL = ['eps', 'momentum', 'affine', 'trackRunningStats'] as const;
+const BATCHNORM_KEYS = optionKeys<BatchNormOptions>({
+  eps: 1,
+  momentum: 1,
+  affine: 1,
+  trackRunningStats: 1,
+  device: 1,
+  dtype: 1,
+});
+
 /**
- * Batch normalisation over [N, C, H, W]. Buffers keep PyTorch's names (`running_mean`,
+ * Batch normalisation over [N, C, H, W]; eps, momentum, affine and trackRunningStats may be
+ * positional, in PyTorch's order: `new nn.BatchNorm2d(64, 1e-5, 0.1)`, `new nn.BatchNorm2d(64, { affine: false })`. Buffers keep PyTorch's names (`running_mean`,
  * `running_var`, `num_batches_tracked`) so state dicts match torchvision's keys.
  */
 export class BatchNorm2d extends Module {
@@ -31,9 +43,15 @@ export class BatchNorm2d extends Module {
   readonly affine: boolean;
   readonly trackRunningStats: boolean;
 
-  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+  constructor(
+    numFeatures: number,
+    ...args: WithOptions<
+      [eps: number, momentum: number | null, affine: boolean, trackRunningStats: boolean],
+      BatchNormOptions
+    >
+  ) {
     super();
-    const o = checkOptions<BatchNormOptions>(options);
+    const o = bindArgs<BatchNormOptions>(args, BATCHNORM_POSITIONAL, 'BatchNorm2d', BATCHNORM_KEYS);
     this.numFeatures = checkInt(numFeatures, 'numFeatures', 1);
     this.eps = checkNumber(o.eps ?? 1e-5, 'eps');
     this.momentum = o.momentum === null ? null : checkNumber(o.momentum ?? 0.1, 'momentum');
@@ -42,8 +60,8 @@ export class BatchNorm2d extends Module {
     this.weight = this.affine ? emptyParameter([numFeatures], o) : null;
     this.bias = this.affine ? emptyParameter([numFeatures], o) : null;
     if (this.trackRunningStats) {
-      this.registerBuffer('running_mean', zeros([numFeatures], o));
-      this.registerBuffer('running_var', ones([numFeatures], o));
+      this.registerBuffer('running_mean', zeros([numFeatures], { device: o.device, dtype: o.dtype }));
+      this.registerBuffer('running_var', ones([numFeatures], { device: o.device, dtype: o.dtype }));
       this.registerBuffer('num_batches_tracked', zeros([], { dtype: 'int64', device: o.device }));
     } else {
       this.registerBuffer('running_mean', null);
@@ -70,8 +88,13 @@ export class BatchNorm2d extends Module {
     }
   }
 
-  forward(input: Tensor): Tensor {
+  /** PyTorch's `_check_input_dim`: BatchNorm2d takes 4-d input. */
+  protected checkInputDim(input: Tensor): void {
     if (input.dim() !== 4) throw new TorchError(`expected 4D input (got ${input.dim()}D input)`);
+  }
+
+  forward(input: Tensor): Tensor {
+    this.checkInputDim(input);
     let factor = this.momentum ?? 0;
     // PyTorch's _BatchNorm.forward, including its `num_batches_tracked is not None` check.
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
@@ -97,5 +120,20 @@ export class BatchNorm2d extends Module {
     // PyTorch 2.13's repr, which has `bias=` (True exactly when affine here).
     const bool = (b: boolean): string => (b ? 'True' : 'False');
     return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${bool(this.affine)}, bias=${bool(this.bias !== null)}, track_running_stats=${bool(this.trackRunningStats)}`;
+  }
+}
+
+/** Batch normalisation over (N, C) or (N, C, L) (PyTorch's subclass of `_BatchNorm`). */
+export class BatchNorm1d extends BatchNorm2d {
+  protected override checkInputDim(input: Tensor): void {
+    const d = input.dim();
+    if (d !== 2 && d !== 3) throw new TorchError(`expected 2D or 3D input (got ${d}D input)`);
+  }
+}
+
+/** Batch normalisation over (N, C, D, H, W). */
+export class BatchNorm3d extends BatchNorm2d {
+  protected override checkInputDim(input: Tensor): void {
+    if (input.dim() !== 5) throw new TorchError(`expected 5D input (got ${input.dim()}D input)`);
   }
 }

@@ -1,4 +1,5 @@
-import { checkBool, checkInt, checkOptions } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkBool, checkInt } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 import * as F from '../functional';
 import * as init from '../init';
@@ -6,16 +7,20 @@ import { Module, pyFloat } from '../module';
 import type { Parameter } from '../parameter';
 import { emptyParameter, type FactoryOptions } from './factory';
 
-/** `y = x @ weight.T + bias` */
+export interface LinearOptions extends FactoryOptions {
+  bias?: boolean;
+}
+
+/** `y = x @ weight.T + bias`: `new nn.Linear(3, 4)`, `new nn.Linear(3, 4, false)` or `{ bias: false }`. */
 export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
   readonly inFeatures: number;
   readonly outFeatures: number;
 
-  constructor(inFeatures: number, outFeatures: number, options: FactoryOptions & { bias?: boolean } = {}) {
+  constructor(inFeatures: number, outFeatures: number, ...args: WithOptions<[bias: boolean], LinearOptions>) {
     super();
-    const o = checkOptions<FactoryOptions & { bias: boolean }>(options);
+    const o = bindArgs<LinearOptions>(args, ['bias'], 'Linear', ['bias', 'device', 'dtype']);
     this.inFeatures = checkInt(inFeatures, 'inFeatures', 0);
     this.outFeatures = checkInt(outFeatures, 'outFeatures', 0);
     this.weight = emptyParameter([outFeatures, inFeatures], o);
@@ -66,13 +71,16 @@ export class Flatten extends Module {
   }
 }
 
+/** Zeroes elements with probability `p` in training: `new nn.Dropout(0.5)`, `new nn.Dropout({ p: 0.2, inplace: true })`. */
 export class Dropout extends Module {
   readonly p: number;
   readonly inplace: boolean;
-  constructor(p = 0.5, options: { inplace?: boolean } = {}) {
+  constructor(...args: WithOptions<[p: number, inplace: boolean], { p?: number; inplace?: boolean }>) {
     super();
+    const o = bindArgs<{ p: number; inplace: boolean }>(args, ['p', 'inplace'], 'Dropout');
+    const p = o.p ?? 0.5;
     this.p = p;
-    this.inplace = checkBool(checkOptions<{ inplace: boolean }>(options).inplace ?? false, 'inplace');
+    this.inplace = checkBool(o.inplace ?? false, 'inplace');
     if (typeof p !== 'number' || p < 0 || p > 1)
       throw new RangeError(`Expected a probability between 0 and 1 for p but received ${String(p)}`);
   }

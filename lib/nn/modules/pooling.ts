@@ -1,4 +1,5 @@
-import { checkBool, checkInt, checkOptions } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkBool, checkInt, optionKeys, rangeError } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 import * as F from '../functional';
 import { Module } from '../module';
@@ -13,18 +14,40 @@ export interface MaxPool2dOptions {
   stride?: F.Size2 | null;
   padding?: F.Size2;
   dilation?: F.Size2;
+  /** Must be false: MaxPool2d returns the values only (use F.maxPool2d for the indices). */
+  returnIndices?: false;
   ceilMode?: boolean;
 }
 
+const MAXPOOL_KEYS = optionKeys<MaxPool2dOptions>({
+  stride: 1,
+  padding: 1,
+  dilation: 1,
+  returnIndices: 1,
+  ceilMode: 1,
+});
+
+/**
+ * 2-d max pooling; PyTorch's optional arguments may be positional, in its order (stride,
+ * padding, dilation, returnIndices, ceilMode): `new nn.MaxPool2d(2, 2)`, `new nn.MaxPool2d(3, { stride: 2, padding: 1 })`.
+ */
 export class MaxPool2d extends Module {
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
   readonly padding: [number, number];
   readonly dilation: [number, number];
   readonly ceilMode: boolean;
-  constructor(kernelSize: F.Size2, options: MaxPool2dOptions = {}) {
+  constructor(
+    kernelSize: F.Size2,
+    ...args: WithOptions<
+      [stride: F.Size2 | null, padding: F.Size2, dilation: F.Size2, returnIndices: false, ceilMode: boolean],
+      MaxPool2dOptions
+    >
+  ) {
     super();
-    const o = checkOptions<MaxPool2dOptions>(options);
+    const o = bindArgs<MaxPool2dOptions>(args, MAXPOOL_KEYS, 'MaxPool2d');
+    if (o.returnIndices !== undefined && checkBool(o.returnIndices, 'returnIndices'))
+      throw rangeError('false (MaxPool2d returns the values only; F.maxPool2d returns indices)', 'returnIndices', true);
     this.kernelSize = F.pair(kernelSize, 'kernelSize', 1);
     this.stride = o.stride === undefined || o.stride === null ? this.kernelSize : F.pair(o.stride, 'stride', 1);
     this.padding = F.pair(o.padding ?? 0, 'padding', 0);
@@ -47,6 +70,18 @@ export interface AvgPool2dOptions {
   divisorOverride?: number | null;
 }
 
+const AVGPOOL_KEYS = optionKeys<AvgPool2dOptions>({
+  stride: 1,
+  padding: 1,
+  ceilMode: 1,
+  countIncludePad: 1,
+  divisorOverride: 1,
+});
+
+/**
+ * 2-d average pooling; optional arguments positional in PyTorch's order (stride, padding,
+ * ceilMode, countIncludePad, divisorOverride) or named: `new nn.AvgPool2d(2, 2)`, `new nn.AvgPool2d(2, { stride: 2 })`.
+ */
 export class AvgPool2d extends Module {
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
@@ -54,9 +89,21 @@ export class AvgPool2d extends Module {
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
   readonly divisorOverride: number | null;
-  constructor(kernelSize: F.Size2, options: AvgPool2dOptions = {}) {
+  constructor(
+    kernelSize: F.Size2,
+    ...args: WithOptions<
+      [
+        stride: F.Size2 | null,
+        padding: F.Size2,
+        ceilMode: boolean,
+        countIncludePad: boolean,
+        divisorOverride: number | null,
+      ],
+      AvgPool2dOptions
+    >
+  ) {
     super();
-    const o = checkOptions<AvgPool2dOptions>(options);
+    const o = bindArgs<AvgPool2dOptions>(args, AVGPOOL_KEYS, 'AvgPool2d');
     this.kernelSize = F.pair(kernelSize, 'kernelSize', 1);
     this.stride = o.stride === undefined || o.stride === null ? this.kernelSize : F.pair(o.stride, 'stride', 1);
     this.padding = F.pair(o.padding ?? 0, 'padding', 0);

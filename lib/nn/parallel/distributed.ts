@@ -67,7 +67,12 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   constructor(module: M, options: DistributedDataParallelOptions = {}) {
     super();
     if (!(module instanceof Module)) throw typeError('a Module', 'module', module);
-    const o = checkOptions<DistributedDataParallelOptions>(options);
+    const o = checkOptions<DistributedDataParallelOptions>(options, 'DistributedDataParallel options', [
+      'broadcastBuffers',
+      'bucketCapMb',
+      'findUnusedParameters',
+      'gradientAsBucketView',
+    ]);
     if (!isInitialized()) {
       throw new TorchError(
         'DistributedDataParallel: the default process group is not initialized; call distributed.initProcessGroup() first',

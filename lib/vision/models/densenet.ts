@@ -7,7 +7,15 @@
 import * as nn from '../../nn/index';
 import { adaptiveAvgPool2d, dropout, relu } from '../../nn/functional';
 import { cat } from '../../torch/functions';
-import { checkBool, checkInt, checkNumber, checkOptions, checkProbability, typeError } from '../../torch/errors';
+import {
+  checkBool,
+  checkInt,
+  checkNumber,
+  checkOptions,
+  checkProbability,
+  optionKeys,
+  typeError,
+} from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 
 /**
@@ -115,6 +123,19 @@ export interface DenseNetOptions {
   memoryEfficient?: boolean;
 }
 
+const DENSENET_KEYS = optionKeys<DenseNetOptions>({
+  growthRate: 1,
+  blockConfig: 1,
+  numInitFeatures: 1,
+  bnSize: 1,
+  dropRate: 1,
+  numClasses: 1,
+  memoryEfficient: 1,
+});
+const DENSENET_BUILDER_KEYS = DENSENET_KEYS.filter(
+  (k) => k !== 'growthRate' && k !== 'blockConfig' && k !== 'numInitFeatures',
+);
+
 /**
  * DenseNet-BC (Densely Connected Convolutional Networks). Initialisation as torchvision:
  * convolutions kaiming-normal (fan_in), BatchNorm weight 1 and bias 0, classifier bias 0.
@@ -125,7 +146,7 @@ export class DenseNet extends nn.Module {
 
   constructor(options: DenseNetOptions = {}) {
     super();
-    const o = checkOptions<DenseNetOptions>(options);
+    const o = checkOptions<DenseNetOptions>(options, 'DenseNet options', DENSENET_KEYS);
     const growthRate = checkInt(o.growthRate ?? 32, 'growthRate', 1);
     const blockConfig = o.blockConfig ?? [6, 12, 24, 16];
     if (!Array.isArray(blockConfig) || blockConfig.length === 0)
@@ -194,7 +215,12 @@ function densenet(
   numInitFeatures: number,
   options: DenseNetBuilderOptions,
 ): DenseNet {
-  return new DenseNet({ ...checkOptions<DenseNetBuilderOptions>(options), growthRate, blockConfig, numInitFeatures });
+  return new DenseNet({
+    ...checkOptions<DenseNetBuilderOptions>(options, 'options', DENSENET_BUILDER_KEYS),
+    growthRate,
+    blockConfig,
+    numInitFeatures,
+  });
 }
 
 /** DenseNet-121 (Densely Connected Convolutional Networks). */

@@ -7,7 +7,7 @@
 import * as nn from '../../nn/index';
 import { adaptiveAvgPool2d, relu } from '../../nn/functional';
 import { cat } from '../../torch/functions';
-import { checkBool, checkInt, checkOptions, checkProbability } from '../../torch/errors';
+import { checkBool, checkInt, checkOptions, checkProbability, optionKeys } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 import { BasicConv2d } from './basic_conv';
 
@@ -154,6 +154,15 @@ export function transformInputChannels(x: Tensor): Tensor {
   return cat([xCh0, xCh1, xCh2], 1);
 }
 
+const GOOGLENET_KEYS = optionKeys<GoogLeNetOptions>({
+  numClasses: 1,
+  auxLogits: 1,
+  transformInput: 1,
+  initWeights: 1,
+  dropout: 1,
+  dropoutAux: 1,
+});
+
 /**
  * GoogLeNet (Going Deeper with Convolutions). `forward` returns the logits, or in training
  * mode with `auxLogits` a `GoogLeNetOutputs` (as torchvision's eager forward). Weights are
@@ -187,7 +196,7 @@ export class GoogLeNet extends nn.Module {
 
   constructor(options: GoogLeNetOptions = {}) {
     super();
-    const o = checkOptions<GoogLeNetOptions>(options);
+    const o = checkOptions<GoogLeNetOptions>(options, 'options', GOOGLENET_KEYS);
     const numClasses = checkInt(o.numClasses ?? 1000, 'numClasses', 1);
     this.auxLogits = checkBool(o.auxLogits ?? true, 'auxLogits');
     this.transformInput = checkBool(o.transformInput ?? false, 'transformInput');
@@ -302,5 +311,5 @@ export class GoogLeNet extends nn.Module {
 
 /** GoogLeNet (Inception v1). Without pretrained weights, as torchvision: `transformInput` false, `auxLogits` true. */
 export function googlenet(options: GoogLeNetOptions = {}): GoogLeNet {
-  return new GoogLeNet(checkOptions<GoogLeNetOptions>(options));
+  return new GoogLeNet(checkOptions<GoogLeNetOptions>(options, 'options', GOOGLENET_KEYS));
 }

@@ -7,7 +7,7 @@
 import * as nn from '../../nn/index';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../../nn/functional';
 import { cat } from '../../torch/functions';
-import { checkBool, checkInt, checkOptions, checkProbability } from '../../torch/errors';
+import { checkBool, checkInt, checkOptions, checkProbability, optionKeys } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 import { BasicConv2d } from './basic_conv';
 import { transformInputChannels } from './googlenet';
@@ -301,6 +301,14 @@ export interface Inception3Options {
   dropout?: number;
 }
 
+const INCEPTION_KEYS = optionKeys<Inception3Options>({
+  numClasses: 1,
+  auxLogits: 1,
+  transformInput: 1,
+  initWeights: 1,
+  dropout: 1,
+});
+
 /**
  * Inception v3 (Rethinking the Inception Architecture for Computer Vision). `forward` returns
  * the logits, or in training mode with `auxLogits` an `InceptionOutputs`. Weights are
@@ -335,7 +343,7 @@ export class Inception3 extends nn.Module {
 
   constructor(options: Inception3Options = {}) {
     super();
-    const o = checkOptions<Inception3Options>(options);
+    const o = checkOptions<Inception3Options>(options, 'options', INCEPTION_KEYS);
     const numClasses = checkInt(o.numClasses ?? 1000, 'numClasses', 1);
     this.auxLogits = checkBool(o.auxLogits ?? true, 'auxLogits');
     this.transformInput = checkBool(o.transformInput ?? false, 'transformInput');
@@ -451,5 +459,5 @@ export class Inception3 extends nn.Module {
  * `auxLogits` true. Expects N x 3 x 299 x 299 input (at least 75 x 75).
  */
 export function inception_v3(options: Inception3Options = {}): Inception3 {
-  return new Inception3(checkOptions<Inception3Options>(options));
+  return new Inception3(checkOptions<Inception3Options>(options, 'options', INCEPTION_KEYS));
 }

@@ -16,3 +16,8 @@ export {
 } from './googlenet';
 export * from './inception';
 export { IMAGENET_CATEGORIES } from './meta';
+export * from './vision_transformer';
+export * from './swin_transformer';
+export * from './registry';
+export { MODEL_WEIGHTS } from './weights';
+export * from './maxvit';

@@ -4,7 +4,7 @@
  * and weights move between the two unchanged.
  */
 import * as nn from '../../nn/index';
-import { checkBool, checkInt, checkOptions, rangeError, TorchError, typeError } from '../../torch/errors';
+import { checkBool, checkInt, checkOptions, optionKeys, rangeError, TorchError, typeError } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 
 /** Builds a normalisation layer for `numFeatures` channels (BatchNorm2d by default). */
@@ -34,6 +34,23 @@ export interface BlockOptions {
   normLayer?: NormLayer;
 }
 
+const BLOCK_KEYS = optionKeys<BlockOptions>({
+  stride: 1,
+  downsample: 1,
+  groups: 1,
+  baseWidth: 1,
+  dilation: 1,
+  normLayer: 1,
+});
+const RESNET_KEYS = optionKeys<ResNetOptions>({
+  numClasses: 1,
+  zeroInitResidual: 1,
+  groups: 1,
+  widthPerGroup: 1,
+  replaceStrideWithDilation: 1,
+  normLayer: 1,
+});
+
 export interface Block extends nn.Module {
   forward(x: Tensor): Tensor;
 }
@@ -56,7 +73,7 @@ export class BasicBlock extends nn.Module implements Block {
 
   constructor(inplanes: number, planes: number, options: BlockOptions = {}) {
     super();
-    const o = checkOptions<BlockOptions>(options);
+    const o = checkOptions<BlockOptions>(options, `${new.target.name} options`, BLOCK_KEYS);
     const norm = o.normLayer ?? batchNorm;
     if ((o.groups ?? 1) !== 1 || (o.baseWidth ?? 64) !== 64) {
       throw rangeError('groups=1 and baseWidth=64 (BasicBlock only supports these)', 'options', {
@@ -112,7 +129,7 @@ export class Bottleneck extends nn.Module implements Block {
 
   constructor(inplanes: number, planes: number, options: BlockOptions = {}) {
     super();
-    const o = checkOptions<BlockOptions>(options);
+    const o = checkOptions<BlockOptions>(options, `${new.target.name} options`, BLOCK_KEYS);
     const norm = o.normLayer ?? batchNorm;
     const groups = o.groups ?? 1;
     const width = Math.floor(planes * ((o.baseWidth ?? 64) / 64)) * groups;
@@ -181,7 +198,7 @@ export class ResNet extends nn.Module {
 
   constructor(block: BlockType, layers: [number, number, number, number], options: ResNetOptions = {}) {
     super();
-    const o = checkOptions<ResNetOptions>(options);
+    const o = checkOptions<ResNetOptions>(options, 'ResNet options', RESNET_KEYS);
     if (typeof block !== 'function' || typeof block.expansion !== 'number')
       throw typeError('a block class (BasicBlock or Bottleneck)', 'block', block);
     if (!Array.isArray(layers) || layers.length !== 4) throw typeError('4 block counts', 'layers', layers);
@@ -275,7 +292,7 @@ function resnet(
   options: ResNetOptions,
   fixed: ResNetOptions = {},
 ): ResNet {
-  return new ResNet(block, layers, { ...checkOptions<ResNetOptions>(options), ...fixed });
+  return new ResNet(block, layers, { ...checkOptions<ResNetOptions>(options, 'options', RESNET_KEYS), ...fixed });
 }
 
 /** ResNet-18 (Deep Residual Learning for Image Recognition). */

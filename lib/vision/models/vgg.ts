@@ -4,7 +4,7 @@
  * torchvision's (`features.0.weight`, `classifier.6.bias`) and weights move unchanged.
  */
 import * as nn from '../../nn/index';
-import { checkBool, checkInt, checkOptions, checkProbability, typeError } from '../../torch/errors';
+import { checkBool, checkInt, checkOptions, checkProbability, optionKeys, typeError } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 
 /** A VGG configuration: output channels of each 3x3 convolution, 'M' for a 2x2 max pool. */
@@ -47,6 +47,8 @@ export interface VGGOptions {
   dropout?: number;
 }
 
+const VGG_KEYS = optionKeys<VGGOptions>({ numClasses: 1, initWeights: 1, dropout: 1 });
+
 /**
  * VGG (Very Deep Convolutional Networks for Large-Scale Image Recognition): `features`,
  * adaptive average pooling to 7x7 (so any input of at least 32x32 works), and a three-layer
@@ -61,7 +63,7 @@ export class VGG extends nn.Module {
   constructor(features: nn.Module & { forward(x: Tensor): Tensor }, options: VGGOptions = {}) {
     super();
     if (!(features instanceof nn.Module)) throw typeError('a Module', 'features', features);
-    const o = checkOptions<VGGOptions>(options);
+    const o = checkOptions<VGGOptions>(options, 'options', VGG_KEYS);
     const numClasses = checkInt(o.numClasses ?? 1000, 'numClasses', 1);
     const initWeights = checkBool(o.initWeights ?? true, 'initWeights');
     const dropout = checkProbability(o.dropout ?? 0.5, 'dropout');
@@ -101,7 +103,7 @@ export class VGG extends nn.Module {
 }
 
 function vgg(cfg: keyof typeof cfgs, batchNorm: boolean, options: VGGOptions): VGG {
-  const o = checkOptions<VGGOptions>(options);
+  const o = checkOptions<VGGOptions>(options, 'options', VGG_KEYS);
   return new VGG(makeLayers(cfgs[cfg], batchNorm), o);
 }
 

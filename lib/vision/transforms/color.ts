@@ -1,5 +1,6 @@
 /** Color transforms (torchvision.transforms): ColorJitter, Grayscale. */
-import { checkOptions, rangeError, typeError } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { rangeError, typeError } from '../../torch/errors';
 import { tidy } from '../../torch/memory';
 import type { Tensor } from '../../torch/tensor';
 import type { Transform } from './core';
@@ -53,13 +54,13 @@ export class ColorJitter implements Transform {
   readonly contrast: [number, number] | null;
   readonly saturation: [number, number] | null;
   readonly hue: [number, number] | null;
-  constructor(options: ColorJitterOptions = {}) {
-    const o = checkOptions<ColorJitterOptions>(options);
-    for (const k of Object.keys(o)) {
-      if (!['brightness', 'contrast', 'saturation', 'hue'].includes(k)) {
-        throw typeError('only brightness, contrast, saturation and hue', 'options', k);
-      }
-    }
+  constructor(
+    ...args: WithOptions<
+      [brightness: JitterRange, contrast: JitterRange, saturation: JitterRange, hue: JitterRange],
+      ColorJitterOptions
+    >
+  ) {
+    const o = bindArgs<ColorJitterOptions>(args, ['brightness', 'contrast', 'saturation', 'hue'], 'ColorJitter');
     this.brightness = checkInput(o.brightness ?? 0, 'brightness');
     this.contrast = checkInput(o.contrast ?? 0, 'contrast');
     this.saturation = checkInput(o.saturation ?? 0, 'saturation');

@@ -1,5 +1,6 @@
 /** The Transform interface and the basic transforms: Compose, ToTensor, Normalize. */
-import { checkBool, checkOptions, rangeError, typeError } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkBool, rangeError, typeError } from '../../torch/errors';
 import { tensor } from '../../torch/creation';
 import { keep, tidy } from '../../torch/memory';
 import type { DType } from '../../torch/dtype';
@@ -40,7 +41,8 @@ export interface NormalizeOptions {
 /**
  * Per-channel `(x - mean) / std` over dimension -3 (channels) of a float image or batch, as
  * torchvision's Normalize computes it: `mean` and `std` in the image's dtype, on its device.
- * With `inplace` the input itself is normalised and returned; otherwise a copy is.
+ * With `inplace` the input itself is normalised and returned; otherwise a copy is:
+ * `new transforms.Normalize([0.1307], [0.3081])`, `inplace` positional or named.
  */
 export class Normalize implements Transform {
   readonly mean: number[];
@@ -48,8 +50,8 @@ export class Normalize implements Transform {
   readonly inplace: boolean;
   /** mean and std as [C, 1, 1] CPU tensors per image dtype, made (and checked) on first use. */
   private readonly byDtype = new Map<DType, [Tensor, Tensor]>();
-  constructor(mean: number[], std: number[], options: NormalizeOptions = {}) {
-    const o = checkOptions<NormalizeOptions>(options);
+  constructor(mean: number[], std: number[], ...args: WithOptions<[inplace: boolean], NormalizeOptions>) {
+    const o = bindArgs<NormalizeOptions>(args, ['inplace'], 'Normalize');
     if (!Array.isArray(mean) || mean.some((v) => typeof v !== 'number'))
       throw typeError('an array of numbers', 'mean', mean);
     if (!Array.isArray(std) || std.some((v) => typeof v !== 'number' || v === 0))

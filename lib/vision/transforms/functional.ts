@@ -257,3 +257,4 @@ export function adjustHue(img: Tensor, hueFactor: number): Tensor {
   if (hueFactor < -0.5 || hueFactor > 0.5) throw rangeError('a number in [-0.5, 0.5]', 'hueFactor', hueFactor);
   return result(N.imageAdjustHue(img.handle, hueFactor), img);
 }
+export * from './functional_augment';

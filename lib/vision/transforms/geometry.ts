@@ -3,22 +3,31 @@
  * RandomResizedCrop, RandomHorizontalFlip, RandomVerticalFlip. A batch [N, C, H, W] gets one
  * set of random parameters for all its images, as in torchvision.
  */
-import { empty, tensor } from '../../torch/creation';
-import { checkBool, checkNumber, checkOptions, rangeError, typeError } from '../../torch/errors';
+import { tensor } from '../../torch/creation';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkBool, checkNumber, optionKeys, rangeError, typeError } from '../../torch/errors';
 import { tidy } from '../../torch/memory';
 import type { Tensor } from '../../torch/tensor';
 import * as F from './functional';
-import { random, randint } from './random';
+import { random, randint, uniform, uniformTensor } from './random';
 import type { Transform } from './core';
 
-/** Resizes (bilinear, antialiased by default); a single number sets the shorter side. */
+const RESIZE_KEYS = optionKeys<F.ResizeOptions>({ interpolation: 1, maxSize: 1, antialias: 1 });
+
+/**
+ * Resizes (bilinear, antialiased by default); a single number sets the shorter side.
+ * interpolation, maxSize and antialias may be positional, in torchvision's order.
+ */
 export class Resize implements Transform {
   readonly size: number[];
   readonly maxSize?: number;
   readonly antialias: boolean;
-  constructor(size: number | number[], options: F.ResizeOptions = {}) {
+  constructor(
+    size: number | number[],
+    ...args: WithOptions<[interpolation: 'bilinear', maxSize: number, antialias: boolean], F.ResizeOptions>
+  ) {
     this.size = F.checkResizeSize(size);
-    [this.antialias, this.maxSize] = F.checkResizeOptions(checkOptions(options), this.size);
+    [this.antialias, this.maxSize] = F.checkResizeOptions(bindArgs(args, RESIZE_KEYS, 'Resize'), this.size);
   }
   forward(img: Tensor): Tensor {
     return F.resize(img, this.size, { maxSize: this.maxSize, antialias: this.antialias });
@@ -41,13 +50,19 @@ export interface PadOptions {
   paddingMode?: F.PaddingMode;
 }
 
-/** Pads the borders (`padding` as torchvision: n, [leftRight, topBottom] or [left, top, right, bottom]). */
+/**
+ * Pads the borders (`padding` as torchvision: n, [leftRight, topBottom] or [left, top, right,
+ * bottom]); fill and paddingMode positional or named.
+ */
 export class Pad implements Transform {
   readonly padding: number | number[];
   readonly fill: number;
   readonly paddingMode: F.PaddingMode;
-  constructor(padding: number | number[], options: PadOptions = {}) {
-    const o = checkOptions<PadOptions>(options);
+  constructor(
+    padding: number | number[],
+    ...args: WithOptions<[fill: number, paddingMode: F.PaddingMode], PadOptions>
+  ) {
+    const o = bindArgs<PadOptions>(args, ['fill', 'paddingMode'], 'Pad');
     F.parsePadding(padding);
     this.padding = padding;
     this.fill = checkNumber(o.fill ?? 0, 'fill');
@@ -65,15 +80,26 @@ export interface RandomCropOptions extends PadOptions {
   padIfNeeded?: boolean;
 }
 
-/** Crops a box of `size` at a random place (after optional padding). */
+const RANDOM_CROP_KEYS = optionKeys<RandomCropOptions>({ padding: 1, padIfNeeded: 1, fill: 1, paddingMode: 1 });
+
+/**
+ * Crops a box of `size` at a random place (after optional padding); padding, padIfNeeded,
+ * fill and paddingMode positional (torchvision's order) or named: `new RandomCrop(32, 4)`.
+ */
 export class RandomCrop implements Transform {
   readonly size: [number, number];
   readonly padding?: number | number[];
   readonly padIfNeeded: boolean;
   readonly fill: number;
   readonly paddingMode: F.PaddingMode;
-  constructor(size: number | number[], options: RandomCropOptions = {}) {
-    const o = checkOptions<RandomCropOptions>(options);
+  constructor(
+    size: number | number[],
+    ...args: WithOptions<
+      [padding: number | number[], padIfNeeded: boolean, fill: number, paddingMode: F.PaddingMode],
+      RandomCropOptions
+    >
+  ) {
+    const o = bindArgs<RandomCropOptions>(args, RANDOM_CROP_KEYS, 'RandomCrop');
     this.size = F.checkSize(size);
     if (o.padding !== undefined && o.padding !== null) F.parsePadding(o.padding);
     this.padding = o.padding ?? undefined;
@@ -121,25 +147,34 @@ function checkRange(value: unknown, argument: string, positive: boolean): [numbe
   return [value[0], value[1]];
 }
 
-export interface RandomResizedCropOptions extends F.ResizeOptions {
+export interface RandomResizedCropOptions extends Omit<F.ResizeOptions, 'maxSize'> {
   /** Range of the crop's area as a fraction of the image's (default [0.08, 1]). */
   scale?: [number, number];
   /** Range of the crop's aspect ratio w / h (default [3/4, 4/3]). */
   ratio?: [number, number];
 }
 
+const RANDOM_RESIZED_CROP_KEYS = ['scale', 'ratio', 'interpolation', 'antialias'] as const;
+
 /**
  * Crops a random box (random area fraction in `scale`, log-uniform aspect ratio in
  * `ratio`; after 10 failed draws the central box of the nearest allowed ratio) and resizes it
- * to `size`.
+ * to `size`. scale, ratio, interpolation and antialias may be positional, in torchvision's
+ * order: `new RandomResizedCrop(224)`, `new RandomResizedCrop(224, [0.5, 1])`.
  */
 export class RandomResizedCrop implements Transform {
   readonly size: [number, number];
   readonly scale: [number, number];
   readonly ratio: [number, number];
   readonly antialias: boolean;
-  constructor(size: number | number[], options: RandomResizedCropOptions = {}) {
-    const o = checkOptions<RandomResizedCropOptions>(options);
+  constructor(
+    size: number | number[],
+    ...args: WithOptions<
+      [scale: [number, number], ratio: [number, number], interpolation: 'bilinear', antialias: boolean],
+      RandomResizedCropOptions
+    >
+  ) {
+    const o = bindArgs<RandomResizedCropOptions>(args, RANDOM_RESIZED_CROP_KEYS, 'RandomResizedCrop');
     this.size = F.checkSize(size);
     this.scale = checkRange(o.scale ?? [0.08, 1.0], 'scale', false);
     this.ratio = checkRange(o.ratio ?? [3 / 4, 4 / 3], 'ratio', true);
@@ -153,8 +188,8 @@ export class RandomResizedCrop implements Transform {
     // torch.log(torch.tensor(ratio)) is float32.
     const logRatio = tidy(() => tensor(ratio, { dtype: 'float32' }).log().toArray() as number[]);
     for (let attempt = 0; attempt < 10; attempt++) {
-      const targetArea = area * tidy(() => empty([1]).uniform_(scale[0], scale[1]).item() as number);
-      const aspectRatio = tidy(() => empty([1]).uniform_(logRatio[0], logRatio[1]).exp().item() as number);
+      const targetArea = area * uniform(scale[0], scale[1]);
+      const aspectRatio = tidy(() => uniformTensor(logRatio[0], logRatio[1]).exp().item() as number);
       const w = F.pyRound(Math.sqrt(targetArea * aspectRatio));
       const h = F.pyRound(Math.sqrt(targetArea / aspectRatio));
       if (w > 0 && w <= width && h > 0 && h <= height) {

@@ -19,3 +19,19 @@ export {
 export { ColorJitter, Grayscale, type ColorJitterOptions } from './color';
 export type { PaddingMode, ResizeOptions } from './functional';
 export * as functional from './functional';
+export {
+  applyOp,
+  AugMix,
+  AutoAugment,
+  AutoAugmentPolicy,
+  RandAugment,
+  TrivialAugmentWide,
+  type AugMixOptions,
+  type AugmentOp,
+  type AutoAugmentOptions,
+  type RandAugmentOptions,
+  type TrivialAugmentWideOptions,
+} from './autoaugment';
+export { RandomErasing, type RandomErasingOptions } from './erasing';
+export { RandomCutmix, RandomMixup, type RandomMixOptions } from './mixup';
+export type { AffineOptions, Interpolation } from './functional_augment';
