@@ -13,3 +13,4 @@ export * as data from './data/index';
 export * as utils from './utils/index';
 export * as distributed from './distributed/index';
 export { Tensor, TorchError } from './torch/index';
+export * as serve from './serve/index';

@@ -24,7 +24,7 @@ void RegisterCuda(Napi::Env env, Napi::Object exports);
 void RegisterDistributed(Napi::Env env, Napi::Object exports);
 void RegisterDispatch(Napi::Env env, Napi::Object exports);
 void RegisterAsync(Napi::Env env, Napi::Object exports);
-void RegisterScriptModule(Napi::Env env, Napi::Object exports);
+void RegisterAsyncJit(Napi::Env env, Napi::Object exports);
 void RegisterJit(Napi::Env env, Napi::Object exports);  // native/jit.cc (and jit_aoti.cc)
 }  // namespace torchts
 
@@ -64,8 +64,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   torchts::RegisterDistributed(env, exports);
   torchts::RegisterDispatch(env, exports);
   torchts::RegisterAsync(env, exports);
-  torchts::RegisterScriptModule(env, exports);
   torchts::RegisterJit(env, exports);
+  torchts::RegisterAsyncJit(env, exports);
   return exports;
 }
 

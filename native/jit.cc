@@ -18,18 +18,18 @@
 #include <vector>
 
 #include "args.h"
+#include "state.h"
 
 namespace torchts {
 namespace {
 
-std::vector<std::shared_ptr<torch::jit::Module>>& Modules() {
-  static std::vector<std::shared_ptr<torch::jit::Module>> modules;
-  return modules;
-}
-std::vector<int32_t>& FreeSlots() {
-  static std::vector<int32_t> free;
-  return free;
-}
+// The module table of this JS environment (state.h): handles are per environment.
+struct JitTable {
+  std::vector<std::shared_ptr<torch::jit::Module>> modules;
+  std::vector<int32_t> free;
+};
+std::vector<std::shared_ptr<torch::jit::Module>>& Modules() { return Part<JitTable>("jit").modules; }
+std::vector<int32_t>& FreeSlots() { return Part<JitTable>("jit").free; }
 
 Napi::Value AddModule(Napi::Env env, torch::jit::Module m) {
   return Napi::Number::New(env, AddJitModule(std::make_shared<torch::jit::Module>(std::move(m))));

@@ -9,16 +9,15 @@
 #include <vector>
 
 #include "args.h"
+#include "state.h"
 
 namespace torchts {
 namespace {
 
 using Loader = torch::inductor::AOTIModelPackageLoader;
 
-std::vector<std::shared_ptr<Loader>>& Loaders() {
-  static std::vector<std::shared_ptr<Loader>> loaders;
-  return loaders;
-}
+// This JS environment's packages (state.h): handles are per environment.
+std::vector<std::shared_ptr<Loader>>& Loaders() { return Part<std::vector<std::shared_ptr<Loader>>>("aoti"); }
 
 std::shared_ptr<Loader> LoaderAt(Napi::Env env, const Napi::Value& v) {
   int32_t h = v.As<Napi::Number>().Int32Value();

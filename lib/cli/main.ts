@@ -10,6 +10,7 @@ commands:
                     CIFAR or an image folder (torchts train --help)
   eval              evaluate saved weights on a test split (torchts eval --help)
   predict <image...> top-5 classes of images for saved weights (torchts predict --help)
+  serve             an HTTP inference server with dynamic batching (torchts serve --help)
   info              versions, the binary and libtorch loaded, devices, why CUDA is (not) usable
   setup [--force]   install torch into torchts's set-up folder if no libtorch is found
   build [--debug] [--prebuild] [--out <dir>]
@@ -41,6 +42,14 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       return p.predict(rest);
+    }
+    case 'serve': {
+      const s = await import('./serve');
+      if (rest.includes('--help') || rest.includes('-h')) {
+        console.log(s.SERVE_USAGE);
+        return 0;
+      }
+      return s.serve(rest);
     }
     case 'eval': {
       const t = await import('./train');

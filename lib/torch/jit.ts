@@ -16,6 +16,7 @@ import { noGrad } from './autograd';
 import { checkDevice, type Device } from './device';
 import { type DType, dtypeCode } from './dtype';
 import { checkBool, checkOptions, describe, TorchError, typeError } from './errors';
+import { type ForwardAsyncOptions, forwardAsyncArgs, runAsync } from './async_jobs';
 import { tidy } from './memory';
 import { _wrap as wrap, Tensor } from './tensor';
 
@@ -41,6 +42,8 @@ interface JitNative {
   ): number;
   jitFreeze(h: number): number;
   jitOptimizeForInference(h: number): number;
+  /** Queues `forward` on the inference threads (native/async_jit.cc); returns the job id. */
+  jitForwardAsync(h: number, inputs: number[]): number;
   jitOptimizeOneDNN(h: number, inputs: number[]): number;
 }
 const N = native as unknown as JitNative;
@@ -95,6 +98,23 @@ export class ScriptModule {
   /** Runs `forward`. Arguments are converted by the method's TorchScript signature. */
   forward(...args: ScriptValue[]): ScriptValue {
     return this.callMethod('forward', ...args);
+  }
+
+  /**
+   * Runs `forward` on torchts's inference thread (native/async.h: threads of the addon's own,
+   * not libuv's pool, which sharp and fs use) and resolves with its result: the event loop is
+   * free meanwhile. Arguments are tensors, optionally followed by `{ signal }` (an AbortSignal:
+   * a queued call never runs; a running one finishes and its result is freed, while the promise
+   * rejects at once). The inputs are held, not copied: do not modify them in place meanwhile.
+   * Grad mode, inference mode and autocast of the caller apply, as they do to `forward`.
+   * Concurrent calls queue in order; TORCHTS_INFERENCE_THREADS sets how many run at once
+   * (default 1, leaving the cores to libtorch's intra-op threads).
+   */
+  forwardAsync(...args: [...Tensor[], ForwardAsyncOptions] | Tensor[]): Promise<Tensor | Tensor[]> {
+    const { inputs, signal } = forwardAsyncArgs(args);
+    const h = this._handle;
+    const handles = inputs.map((t) => t.handle);
+    return runAsync(() => N.jitForwardAsync(h, handles), signal);
   }
 
   /** Runs the named method (`m.callMethod('encode', x)` for Python's `m.encode(x)`). */
@@ -332,6 +352,16 @@ export class InferenceModule<M extends Module = Module> {
   forward(...inputs: Parameters<M['forward']>): ReturnType<M['forward']> {
     const args = inputs as unknown as Tensor[];
     return this.scriptFor(...args).forward(...args) as ReturnType<M['forward']>;
+  }
+
+  /**
+   * `forward` on torchts's inference thread (see `ScriptModule.forwardAsync`): the optimised
+   * graph for these inputs is made on this thread first if it is new (a trace of the JS forward).
+   */
+  forwardAsync(...args: [...Tensor[], ForwardAsyncOptions] | Tensor[]): Promise<Tensor | Tensor[]> {
+    const { inputs, signal } = forwardAsyncArgs(args);
+    const m = this.scriptFor(...inputs);
+    return signal ? m.forwardAsync(...inputs, { signal }) : m.forwardAsync(...inputs);
   }
 
   /** Frees the optimised graphs (the eager model stays). */
