@@ -153,3 +153,15 @@ describe("PyTorch's global generator through a DataLoader", () => {
     expect(torch.rand(3).toArray()).toEqual(py.after);
   }, 300_000);
 });
+
+describe('RandomSampler over an ImageNet-sized data set', () => {
+  it('draws a permutation of 1.3 million indices (imagenet --dummy), with and without replacement', () => {
+    const n = 1_281_167;
+    const perm = new data.RandomSampler(n).indices();
+    expect(perm.length).toBe(n);
+    expect(new Set(perm).size).toBe(n);
+    const drawn = new data.RandomSampler(n, true).indices();
+    expect(drawn.length).toBe(n);
+    expect(drawn.every((i) => i >= 0 && i < n)).toBe(true);
+  });
+});

@@ -132,7 +132,8 @@ describe('forwardAsync', () => {
     running.abort();
     await expect(third).rejects.toMatchObject({ name: 'AbortError' });
     ((await torch.noGrad(() => model.forwardAsync(x))) as torch.Tensor).dispose(); // runs after it
-    expect(torch.memory().liveTensors).toBe(before);
+    // At most as many: the collector may free earlier garbage meanwhile; more would be a leak.
+    expect(torch.memory().liveTensors).toBeLessThanOrEqual(before);
     x.dispose();
   }, 120_000);
 

@@ -92,11 +92,11 @@ export class RandomSampler implements Sampler {
     const total = this.length;
     tidy(() => {
       if (this.replacement) {
-        for (let i = 0; i < Math.floor(total / 32); i++) out.push(...toNumbers(randintFrom(n, 32, generator)));
-        out.push(...toNumbers(randintFrom(n, total % 32, generator)));
+        for (let i = 0; i < Math.floor(total / 32); i++) append(out, toNumbers(randintFrom(n, 32, generator)));
+        append(out, toNumbers(randintFrom(n, total % 32, generator)));
       } else {
-        for (let i = 0; i < Math.floor(total / n); i++) out.push(...toNumbers(randperm(n, { generator })));
-        out.push(...toNumbers(randperm(n, { generator })).slice(0, total % n));
+        for (let i = 0; i < Math.floor(total / n); i++) append(out, toNumbers(randperm(n, { generator })));
+        append(out, toNumbers(randperm(n, { generator })).slice(0, total % n));
       }
     });
     return out;
@@ -145,4 +145,9 @@ export function batches(indices: number[], batchSize: number, dropLast: boolean)
     out.push(b);
   }
   return out;
+}
+
+/** `out.push(...xs)` without spreading: a spread of a million indices overflows the stack. */
+function append(out: number[], xs: readonly number[]): void {
+  for (const x of xs) out.push(x);
 }
