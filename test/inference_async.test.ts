@@ -63,7 +63,7 @@ describe('forwardAsync', () => {
     // running alongside): a forward that blocked the event loop would delay a tick by its whole
     // length in every attempt, so the best of three attempts is judged.
     let out: torch.Tensor | undefined;
-    let verdict = { ok: false, detail: "", oversubscribed: false };
+    let verdict = { ok: false, detail: '', oversubscribed: false };
     for (let attempt = 0; attempt < 3 && !verdict.ok; attempt++) {
       out?.dispose();
       const t0 = performance.now();
@@ -95,7 +95,8 @@ describe('forwardAsync', () => {
       };
       if (!verdict.ok) console.warn(verdict.detail.slice(0, 200));
     }
-    if (verdict.oversubscribed) console.warn(`oversubscribed machine, 5 ms bar not checked: ${verdict.detail.slice(0, 160)}`);
+    if (verdict.oversubscribed)
+      console.warn(`oversubscribed machine, 5 ms bar not checked: ${verdict.detail.slice(0, 160)}`);
     expect(verdict.ok, verdict.detail).toBe(true);
     // Same kernels, same thread count: identical.
     expectClose(out, sync, { atol: 0, rtol: 0 }, 'async vs sync');
