@@ -536,7 +536,7 @@ describe('bad calls', () => {
     }
     if (row.message) expect(err.message).toMatch(row.message);
     // A failed call leaves nothing behind once its scope is closed.
-    expect(torch.memory().liveTensors).toBe(live);
+    expect(torch.memory().liveTensors).toBeLessThanOrEqual(live);
   });
 
   it.skipIf(!torch.cuda.isAvailable())('device mismatch (needs CUDA; this libtorch build is CPU-only)', () => {

@@ -169,7 +169,7 @@ describe('ImageFolder', () => {
     expect([...labels].sort()).toEqual([0, 1, 1, 2, 2, 2]);
     expect(labels).not.toEqual([0, 1, 1, 2, 2, 2]); // shuffled (seeded, so this is stable)
     // The per-image tensors were freed when each batch was stacked.
-    expect(torch.memory().liveTensors).toBe(before);
+    expect(torch.memory().liveTensors).toBeLessThanOrEqual(before);
   });
 });
 
@@ -240,7 +240,7 @@ describe('ImageFolder errors', () => {
         for await (const batch of loader) void batch;
       })(),
     ).rejects.toThrow(TorchError);
-    expect(torch.memory().liveTensors).toBe(before); // the good image of the batch was freed
+    expect(torch.memory().liveTensors).toBeLessThanOrEqual(before); // the good image of the batch was freed
   });
 
   it('rejects a missing root, a root without class folders and classes without images', () => {

