@@ -11,9 +11,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { distributed, torch, vision } from '../lib/index';
+import { distributed, nn, torch, vision } from '../lib/index';
+import { inferenceForward } from '../lib/cli/models';
 import { packageRoot } from '../lib/libtorch';
 import { readEvents } from './tensorboard_reader';
 import { runReference, tempDir, writeFixtures } from './parity/fixtures';
@@ -108,6 +109,20 @@ describe('torchts train / eval', { timeout: 300_000 }, () => {
     ]);
     expect(ev.status, ev.stderr).toBe(0);
     expect(ev.stdout).toContain(`accuracy ${acc.toFixed(2)}%`);
+    expect(ev.stderr).not.toMatch(/runs eager/);
+    // eval runs the optimised graph by default; --no-optimize the eager forward: the same counts.
+    const eager = run([
+      'eval',
+      '--weights',
+      path.join('full', 'model.safetensors'),
+      '--model',
+      'resnet8',
+      '--data',
+      `mnist:${dataDir}`,
+      '--no-optimize',
+    ]);
+    expect(eager.status, eager.stderr).toBe(0);
+    expect(eager.stdout).toBe(ev.stdout);
   });
 
   it('predicts the classes of PNG images with the trained weights', async () => {
@@ -134,8 +149,35 @@ describe('torchts train / eval', { timeout: 300_000 }, () => {
       'mnist',
     ]);
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/runs eager/);
     const blocks = r.stdout.trim().split(/\n(?=\/)/);
     expect(blocks).toHaveLength(2);
+    // The optimised graph (the default) against the eager forward (--no-optimize): the same
+    // classes in the same order, probabilities within 1e-4 relative (printed to 0.01%).
+    const eager = run([
+      'predict',
+      ...files,
+      '--weights',
+      path.join('full', 'model.safetensors'),
+      '--model',
+      'resnet8',
+      '--data',
+      'mnist',
+      '--no-optimize',
+    ]);
+    expect(eager.status, eager.stderr).toBe(0);
+    const rows = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .map((l) => /^ +([\d.]+)% {2}(.*)$/.exec(l));
+    const [fast, slow] = [rows(r.stdout), rows(eager.stdout)];
+    expect(fast.map((m, k) => (m ? m[2] : r.stdout.trim().split('\n')[k]))).toEqual(
+      slow.map((m, k) => (m ? m[2] : eager.stdout.trim().split('\n')[k])),
+    );
+    fast.forEach((m, k) => {
+      if (m) expect(Math.abs(Number(m[1]) - Number(slow[k]![1]))).toBeLessThanOrEqual(0.01 + 1e-4 * Number(m[1]));
+    });
     for (const [b, label] of [
       [blocks[0], '7 - seven'],
       [blocks[1], '2 - two'],
@@ -335,6 +377,37 @@ describe('torchts train / eval', { timeout: 300_000 }, () => {
     expect(run(['train', '--data', 'fake:0']).stderr).toMatch(
       /^torchts: --data fake:<images> expects a positive number of images but received '0'/,
     );
+  });
+
+  it('predict and eval fall back to the eager forward, with one warning, when the optimiser fails', () => {
+    // Tracing needs forward to return tensors: a dict of them runs eager but cannot be traced.
+    class Dict extends nn.Module {
+      fc: nn.Linear;
+      constructor() {
+        super();
+        this.fc = new nn.Linear(4, 3);
+      }
+      forward(x: torch.Tensor): torch.Tensor {
+        return { logits: this.fc.forward(x) } as never;
+      }
+    }
+    const model = new Dict();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const forward = inferenceForward(model as never, 'dict', true);
+      const x = torch.ones([2, 4]);
+      const expected = model.fc.forward(x);
+      for (let k = 0; k < 2; k++) {
+        const out = torch.noGrad(() => forward(x)) as unknown as { logits: torch.Tensor };
+        expect(torch.equal(out.logits, expected)).toBe(true);
+      }
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0][0]).toMatch(
+        /^torchts: dict runs eager: torch.jit.optimizeForInference failed \(.*must return a Tensor/,
+      );
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('info prints versions, where libtorch is, devices and distributed backends', () => {

@@ -2,6 +2,7 @@
 import { pad } from '../nn/functional';
 import type { Module } from '../nn/module';
 import { TorchError } from '../torch/errors';
+import * as jit from '../torch/jit';
 import type { Tensor } from '../torch/tensor';
 import * as models from '../vision/models/index';
 
@@ -59,4 +60,30 @@ export function adaptInput(name: string, x: Tensor): Tensor {
     y = pad(y, [dw >> 1, dw - (dw >> 1), dh >> 1, dh - (dh >> 1)]);
   }
   return y;
+}
+
+/**
+ * The forward `predict` and `eval` run, on the model put in eval mode: its optimised graph
+ * (`torch.jit.optimizeForInference`: batch norm folded, fused convolutions, prepacked
+ * weights; made on the first batch of each shape) unless `optimize` is false
+ * (`--no-optimize`), then the eager forward. A model the optimiser cannot take (its trace or
+ * freeze fails) runs eager from then on, after a one-line warning on stderr.
+ */
+export function inferenceForward(model: Classifier, name: string, optimize: boolean): (x: Tensor) => Tensor {
+  model.eval();
+  if (!optimize) return (x) => model.forward(x);
+  let fast: jit.InferenceModule<Classifier> | undefined = jit.optimizeForInference(model);
+  return (x) => {
+    if (fast !== undefined) {
+      try {
+        return fast.forward(x);
+      } catch (e) {
+        const why = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+        console.warn(`torchts: ${name} runs eager: torch.jit.optimizeForInference failed (${why})`);
+        fast.dispose();
+        fast = undefined;
+      }
+    }
+    return model.forward(x);
+  };
 }

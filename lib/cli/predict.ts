@@ -7,13 +7,15 @@ import { readImage } from '../vision/io';
 import { CenterCrop, Compose, Normalize, Resize, ToTensor } from '../vision/transforms/index';
 import { dataInfo } from './data';
 import { imageSizeOption } from './train';
-import { adaptInput, buildModel } from './models';
+import { adaptInput, buildModel, inferenceForward } from './models';
 
-export const PREDICT_USAGE = `usage: torchts predict <image...> --weights <model.safetensors | model.pth> [--model resnet20] [--data mnist | fashion-mnist | cifar10 | cifar100 | imagefolder:<dir> | fake | imagenet] [--top 5] [--image-size <pixels>]
+export const PREDICT_USAGE = `usage: torchts predict <image...> --weights <model.safetensors | model.pth> [--model resnet20] [--data mnist | fashion-mnist | cifar10 | cifar100 | imagefolder:<dir> | fake | imagenet] [--top 5] [--image-size <pixels>] [--no-optimize]
 Prints the most likely classes of each JPEG/PNG image with their probabilities. --data names
 the data set the model was trained on (for the image size, normalisation and class names);
 --data imagenet with a torchvision --model runs torchvision's ImageNet weights saved by
-torch.save(model.state_dict(), 'model.pth').`;
+torch.save(model.state_dict(), 'model.pth'). The model runs as its optimised graph
+(torch.jit.optimizeForInference: batch norm folded, convolutions fused with their activations);
+--no-optimize runs the eager forward instead.`;
 
 export async function predict(argv: string[]): Promise<number> {
   const { values: v, positionals: images } = parseArgs({
@@ -24,6 +26,7 @@ export async function predict(argv: string[]): Promise<number> {
       data: { type: 'string', default: 'mnist' },
       top: { type: 'string', default: '5' },
       'image-size': { type: 'string' },
+      'no-optimize': { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: true,
@@ -36,7 +39,7 @@ export async function predict(argv: string[]): Promise<number> {
     throw new TorchError(`--top expects a positive integer but received '${v.top}'`);
   const model = buildModel(v.model, info.classes.length, info.inChannels);
   model.loadStateDict(load(v.weights) as Record<string, Tensor>);
-  model.eval();
+  const forward = inferenceForward(model, v.model, !v['no-optimize']);
   // Photos are resized to 256/224 of the crop first, as torchvision's evaluation presets do.
   const photos = v.data === 'imagenet' || v.data.startsWith('imagefolder:');
   const resize = photos ? Math.round((info.size * 256) / 224) : info.size;
@@ -52,7 +55,7 @@ export async function predict(argv: string[]): Promise<number> {
   );
   const results = tidy(() => {
     const batch = stack(decoded.map((img) => transform.forward(img)));
-    const probs = noGrad(() => model.forward(adaptInput(v.model, batch)).softmax(1));
+    const probs = noGrad(() => forward(adaptInput(v.model, batch)).softmax(1));
     const best = probs.topk(Math.min(top, info.classes.length), 1);
     return { p: best.values.toArray() as number[][], i: best.indices.toArray() as number[][] };
   });

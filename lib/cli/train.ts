@@ -22,7 +22,7 @@ import { autocast } from '../torch/amp/autocast';
 import { GradScaler, type GradScalerState } from '../torch/amp/grad_scaler';
 import { SummaryWriter } from '../utils/tensorboard/writer';
 import { openData, type DataSpec } from './data';
-import { adaptInput, buildModel } from './models';
+import { adaptInput, buildModel, inferenceForward } from './models';
 import { Progress } from './progress';
 import {
   augmentations,
@@ -95,22 +95,27 @@ function checkDevice(device: string): void {
   }
 }
 
-/** Top-1 and top-5 accuracy (%) of `model` on a data set. */
+/**
+ * Top-1 and top-5 accuracy (%) of `model` on a data set. `optimize`: through the model's
+ * optimised graph (`inferenceForward`); training's evaluations after each epoch stay eager,
+ * since their weights change every epoch and a graph would be traced and frozen each time.
+ */
 async function evaluate(
   model: Module & { forward(x: Tensor): Tensor },
   modelName: string,
   spec: DataSpec,
   device: string,
   batchSize: number,
+  optimize = false,
 ): Promise<[number, number]> {
-  model.eval();
+  const forward = inferenceForward(model, modelName, optimize);
   let top1 = 0;
   let top5 = 0;
   const loader = new DataLoader(spec.test, { batchSize });
   await noGrad(async () => {
     for await (const [images, labels] of loader) {
       const [c1, c5] = tidy(() =>
-        topkCorrect(model.forward(adaptInput(modelName, images.to(device as 'cpu'))), labels.to(device as 'cpu')),
+        topkCorrect(forward(adaptInput(modelName, images.to(device as 'cpu'))), labels.to(device as 'cpu')),
       );
       top1 += c1;
       top5 += c5;
@@ -344,7 +349,9 @@ export async function train(argv: string[]): Promise<number> {
   return 0;
 }
 
-export const EVAL_USAGE = `usage: torchts eval --weights <model.safetensors | model.pth> [--model resnet20] [--data mnist | ...] [--device cpu] [--image-size <pixels>]`;
+export const EVAL_USAGE = `usage: torchts eval --weights <model.safetensors | model.pth> [--model resnet20] [--data mnist | ...] [--device cpu] [--image-size <pixels>] [--no-optimize]
+Top-1 and top-5 accuracy on the test split, through the model's optimised graph
+(torch.jit.optimizeForInference); --no-optimize runs the eager forward instead.`;
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({
@@ -355,6 +362,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       data: { type: 'string', default: 'mnist' },
       device: { type: 'string', default: 'cpu' },
       'image-size': { type: 'string' },
+      'no-optimize': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -364,7 +372,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const model = buildModel(v.model, spec.classes.length, spec.inChannels);
   model.loadStateDict(load(v.weights) as Record<string, Tensor>);
   model.to(v.device as 'cpu');
-  const [acc, acc5] = await evaluate(model, v.model, spec, v.device, 1000);
+  const [acc, acc5] = await evaluate(model, v.model, spec, v.device, 1000, !v['no-optimize']);
   console.log(
     `${v.model} on ${spec.name} test split (${spec.test.length} images): accuracy ${acc.toFixed(2)}% (top-5 ${acc5.toFixed(2)}%)`,
   );
