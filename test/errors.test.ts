@@ -68,7 +68,7 @@ const rows: Row[] = [
     name: 'addcmul_ with options that are not an object',
     call: () => ones23().addcmul_(ones23(), ones23(), 2 as any),
     expect: TypeError,
-    arg: 'options',
+    arg: 'addcmul_ options',
   },
   { name: 'tensor() from a string', call: () => T.tensor('abc'), expect: TypeError, arg: 'data' },
   {

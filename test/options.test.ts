@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { nn, optim, type Tensor, torch, utils, vision } from '../lib/index';
+import { distributed, nn, optim, serve, type Tensor, torch, utils, vision } from '../lib/index';
 import { tempDir } from './parity/fixtures';
 
 const F = nn.functional;
@@ -94,6 +94,177 @@ describe('an unknown option throws naming the nearest valid key', () => {
     await expect(vision.io.readImage(path.join(tmp, 'none.png'), kw({ mod: 'RGB' }))).rejects.toThrow(
       /Unknown option "mod" for options: did you mean mode\?/,
     );
+  });
+});
+
+describe('torch functions and methods: an unknown option throws naming the nearest valid key', () => {
+  const x = torch.tensor([
+    [1, 2.5],
+    [3, 4],
+  ]);
+  const v = torch.tensor([1, 1, 2]);
+  const cases: [string, () => unknown, string][] = [
+    // creation: every function of the family takes TensorOptions
+    ['zeros', () => torch.zeros([2], kw({ dtyp: 'float64' })), 'dtype'],
+    ['zeros(2, 3, opts)', () => torch.zeros(2, 3, kw({ requires_grad: true })), 'requiresGrad'],
+    ['ones', () => torch.ones([2], kw({ devic: 'cpu' })), 'device'],
+    ['empty', () => torch.empty([2], kw({ dtpye: 'float64' })), 'dtype'],
+    ['rand', () => torch.rand([2], kw({ dtyp: 'float64' })), 'dtype'],
+    ['randn', () => torch.randn([2], kw({ requiresgrad: true })), 'requiresGrad'],
+    ['full', () => torch.full([2], 1, kw({ dtyp: 'float64' })), 'dtype'],
+    ['arange', () => torch.arange(0, 4, 1, kw({ dtyp: 'float64' })), 'dtype'],
+    ['linspace', () => torch.linspace(0, 1, 3, kw({ dtyp: 'float64' })), 'dtype'],
+    ['eye', () => torch.eye(2, kw({ dtyp: 'float64' })), 'dtype'],
+    ['randint', () => torch.randint(0, 4, [2], kw({ dtyp: 'int32' })), 'dtype'],
+    ['tensor', () => torch.tensor([1], kw({ dtyp: 'float64' })), 'dtype'],
+    ['frombuffer', () => torch.frombuffer(new Uint8Array(4), kw({ dtype: 'uint8', shap: [4] })), 'shape'],
+    ['zerosLike', () => torch.zerosLike(x, kw({ dtyp: 'float64' })), 'dtype'],
+    ['onesLike', () => torch.onesLike(x, kw({ dtyp: 'float64' })), 'dtype'],
+    ['emptyLike', () => torch.emptyLike(x, kw({ dtyp: 'float64' })), 'dtype'],
+    ['fullLike', () => torch.fullLike(x, 1, kw({ dtyp: 'float64' })), 'dtype'],
+    ['randLike', () => torch.randLike(x, kw({ dtyp: 'float64' })), 'dtype'],
+    ['randnLike', () => torch.randnLike(x, kw({ dtyp: 'float64' })), 'dtype'],
+    ['randintLike', () => torch.randintLike(x, 4, kw({ dtyp: 'float32' })), 'dtype'],
+    ['randperm', () => torch.randperm(3, kw({ generater: new torch.Generator() })), 'generator'],
+    // Tensor methods
+    ['Tensor.to', () => x.to(kw({ dtyp: 'float64' })), 'dtype'],
+    ['Tensor.to trailing', () => x.to('cpu', kw({ non_blocking: true })), 'nonBlocking'],
+    ['Tensor.backward', () => x.sum().backward(null, kw({ retain_graph: true })), 'retainGraph'],
+    ['Tensor.add', () => x.add(x, kw({ alhpa: 2 })), 'alpha'],
+    ['Tensor.add_', () => x.clone().add_(1, kw({ alpah: 2 })), 'alpha'],
+    ['Tensor.sub', () => x.sub(x, kw({ alfa: 2 })), 'alpha'],
+    ['Tensor.sub_', () => x.clone().sub_(x, kw({ alph: 2 })), 'alpha'],
+    ['Tensor.addcmul_', () => x.clone().addcmul_(x, x, kw({ valeu: 2 })), 'value'],
+    ['Tensor.addcdiv_', () => x.clone().addcdiv_(x, x, kw({ vlaue: 2 })), 'value'],
+    ['Tensor.softmax', () => x.softmax(0, kw({ dtyp: 'float64' })), 'dtype'],
+    ['Tensor.logSoftmax', () => x.logSoftmax(0, kw({ dtyp: 'float64' })), 'dtype'],
+    ['Tensor.sum', () => x.sum(0, false, kw({ dtyp: 'float64' })), 'dtype'],
+    ['Tensor.mean', () => x.mean(0, false, kw({ dtyp: 'float64' })), 'dtype'],
+    ['Tensor.prod', () => x.prod(0, false, kw({ dtyp: 'float64' })), 'dtype'],
+    ['Tensor.cumsum', () => x.cumsum(0, kw({ dtyp: 'float64' })), 'dtype'],
+    ['Tensor.std', () => x.std(0, kw({ keep_dim: true })), 'keepdim'],
+    ['Tensor.var', () => x.var(0, kw({ corection: 0 })), 'correction'],
+    ['Tensor.toTransferable', () => x.toTransferable(kw({ share: true })), 'shared'],
+    // generated op wrappers (schema keyword arguments)
+    ['Tensor.div (generated)', () => x.div(2, kw({ rounding_mode: 'floor' })), 'roundingMode'],
+    ['torch.sort (generated)', () => torch.sort(x, kw({ descnding: true })), 'descending'],
+    // torch.* functions
+    ['cat', () => torch.cat([x, x], kw({ dm: 0 })), 'dim'],
+    ['stack', () => torch.stack([x, x], kw({ dimm: 0 })), 'dim'],
+    ['allclose', () => torch.allclose(x, x, kw({ equal_nan: true })), 'equalNan'],
+    ['meshgrid', () => torch.meshgrid(v, v, kw({ indexng: 'ij' })), 'indexing'],
+    ['tensordot', () => torch.tensordot(x, x, kw({ dim: 1 })), 'dims'],
+    ['norm', () => torch.norm(x, kw({ keep_dim: true })), 'keepdim'],
+    ['norm(p, opts)', () => torch.norm(x, 2, kw({ dtyp: 'float64' })), 'dtype'],
+    ['unique', () => torch.unique(v, kw({ return_counts: true })), 'returnCounts'],
+    ['uniqueConsecutive', () => torch.uniqueConsecutive(v, kw({ return_inverse: true })), 'returnInverse'],
+    ['nonzero', () => torch.nonzero(v, kw({ as_tuple: true })), 'asTuple'],
+    // files, threads, compiled models, CUDA, process groups, serving
+    ['fromTransferable', () => torch.fromTransferable(x.toTransferable(), kw({ devcie: 'cpu' })), 'device'],
+    ['torch.save', () => torch.save({}, path.join(tmp, 'x.pt'), kw({ fromat: 'pytorch' })), 'format'],
+    ['jit.load', () => torch.jit.load(path.join(tmp, 'none.pt'), kw({ map_location: 'cpu' })), 'mapLocation'],
+    [
+      'jit.optimizeForInference',
+      () => torch.jit.optimizeForInference(new nn.Linear(1, 1), kw({ onednn: 1 })),
+      'oneDNN',
+    ],
+    [
+      'aotiLoadPackage',
+      () => torch._inductor.aotiLoadPackage(path.join(tmp, 'x'), kw({ model_name: 'm' })),
+      'modelName',
+    ],
+    ['cuda.captureStep', () => torch.cuda.captureStep(() => 0, kw({ warm_up: 1 })), 'warmup'],
+    ['initProcessGroup', () => distributed.initProcessGroup(kw({ world_size: 1 })), 'worldSize'],
+    ['createServer', () => serve.createServer(kw({ model: {}, max_batch: 4 })), 'maxBatch'],
+    ['loadServedModel', () => serve.loadServedModel(kw({ torch_script: 'm.pt' })), 'torchscript'],
+    ['DynamicBatcher', () => new serve.DynamicBatcher(kw({ maxBatch: 1, maxDelayMs: 0, maxQeue: 1 })), 'maxQueue'],
+  ];
+  it.each(cases)('%s', (_, make, nearest) => {
+    expect(make).toThrow(TypeError);
+    expect(make).toThrow(new RegExp(`did you mean '?${nearest}'?\\?`));
+  });
+
+  it('torch.load and the async forms', async () => {
+    expect(() => torch.load(path.join(tmp, 'none.pt'), kw({ devise: 'cpu' }))).toThrow(/did you mean device\?/);
+    await expect(torch.loadAsync(path.join(tmp, 'none.pt'), kw({ devise: 'cpu' }))).rejects.toThrow(
+      /Unknown option "devise" for load options: did you mean device\?/,
+    );
+    await expect(torch.saveAsync({}, path.join(tmp, 'y.pt'), kw({ formt: 'pytorch' }))).rejects.toThrow(
+      /did you mean format\?/,
+    );
+  });
+
+  it('the message names the function, the key and the valid keys', () => {
+    expect(() => torch.zeros([2], kw({ dtyp: 'float64' }))).toThrow(
+      'Unknown option "dtyp" for zeros options: did you mean dtype? (valid: dtype, device, requiresGrad)',
+    );
+  });
+
+  it('valid keys still work', () => {
+    const dt = (t: Tensor) => t.dtype;
+    expect([
+      dt(torch.zeros([2], { dtype: 'float64' })),
+      dt(torch.ones(2, 3, { dtype: 'int32', device: 'cpu' })),
+      dt(torch.full([2], 1, { dtype: 'float64' })),
+      dt(torch.arange(4, { dtype: 'float64' })),
+      dt(torch.linspace(0, 1, 3, { dtype: 'float64' })),
+      dt(torch.eye(2, 3, { dtype: 'int64' })),
+      dt(torch.randint(4, [2], { dtype: 'int32' })),
+      dt(torch.tensor([1], { dtype: 'float64' })),
+      dt(torch.frombuffer(new Uint8Array(8), { dtype: 'float32', shape: [2] })),
+      dt(torch.zerosLike(x, { dtype: 'float64' })),
+      dt(x.to({ dtype: 'float64', device: 'cpu', copy: true })),
+      dt(x.to('cpu', { nonBlocking: false, memoryFormat: 'contiguousFormat' })),
+      dt(x.softmax(0, { dtype: 'float64' })),
+      dt(x.sum(0, false, { dtype: 'float64' })),
+      dt(x.cumsum(0, { dtype: 'float64' })),
+    ]).toEqual([
+      'float64',
+      'int32',
+      'float64',
+      'float64',
+      'float64',
+      'int64',
+      'int32',
+      'float64',
+      'float32',
+      'float64',
+      'float64',
+      'float32',
+      'float64',
+      'float64',
+      'float64',
+    ]);
+    expect(torch.randn([2], { requiresGrad: true }).requiresGrad).toBe(true);
+    expect(x.add(x, { alpha: 2 }).toArray()).toEqual([
+      [3, 7.5],
+      [9, 12],
+    ]);
+    expect(x.sub(1, { alpha: 2 }).toArray()).toEqual([
+      [-1, 0.5],
+      [1, 2],
+    ]);
+    expect(x.clone().addcmul_(x, x, { value: 0 }).toArray()).toEqual(x.toArray());
+    expect(x.std(0, { correction: 0, keepdim: true }).shape).toEqual([1, 2]);
+    expect(torch.cat([x, x], { dim: 1 }).shape).toEqual([2, 4]);
+    expect(torch.stack([x, x], { dim: 0 }).shape).toEqual([2, 2, 2]);
+    expect(torch.allclose(x, x, { rtol: 0, atol: 0, equalNan: true })).toBe(true);
+    expect(torch.meshgrid(v, v, { indexing: 'xy' })[0].shape).toEqual([3, 3]);
+    expect(torch.tensordot(x, x, { dims: 1 }).shape).toEqual([2, 2]);
+    expect(torch.norm(x, { p: 1, dim: 0, keepdim: true }).toArray()).toEqual([[4, 6.5]]);
+    expect(torch.norm(x, 1, kw({ dim: 1 })).toArray()).toEqual([3.5, 7]);
+    expect((torch.unique(v, { returnCounts: true, sorted: true }) as Tensor[])[1].toArray()).toEqual([2, 1]);
+    expect(torch.nonzero(v, { asTuple: true })).toHaveLength(1);
+    expect(torch.randperm(3, { generator: new torch.Generator(1) }).shape).toEqual([3]);
+    expect(torch.fromTransferable(x.toTransferable({ shared: false }), { device: 'cpu' }).toArray()).toEqual(
+      x.toArray(),
+    );
+    const g = x.clone().requiresGrad_();
+    g.sum().backward(null, { retainGraph: false, createGraph: false });
+    expect(g.grad?.toArray()).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
   });
 });
 

@@ -375,7 +375,7 @@ describe('choosing the format', () => {
 
   it('rejects unknown options and formats, naming the nearest key', () => {
     expect(() => torch.save(sd(), file('x.pth'), { fromat: 'pytorch' } as never)).toThrow(
-      /Unknown option "fromat" for options: did you mean format\?/,
+      /Unknown option "fromat" for save options: did you mean format\?/,
     );
     expect(() => torch.save(sd(), file('x.pth'), { format: 'pickle' } as never)).toThrow(
       /Expected one of 'pytorch', 'safetensors' for options.format but received "pickle"/,

@@ -11,7 +11,7 @@
  * timeout) throws a TorchError naming the operation and the rank.
  */
 import { N } from '../native';
-import { checkInt, checkOptions, TorchError, typeError } from '../torch/errors';
+import { checkInt, checkOptions, optionKeys, TorchError, typeError } from '../torch/errors';
 import { Tensor } from '../torch/tensor';
 
 /** Process-group backends: Gloo (CPU tensors), NCCL (CUDA tensors, CUDA builds only). */
@@ -32,6 +32,13 @@ export interface InitProcessGroupOptions {
   timeout?: number;
 }
 
+const INIT_KEYS = optionKeys<InitProcessGroupOptions>({
+  backend: 1,
+  initMethod: 1,
+  rank: 1,
+  worldSize: 1,
+  timeout: 1,
+});
 const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
 const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'product', 'min', 'max', 'avg', 'band', 'bor', 'bxor'];
 const GLOO_FIX =
@@ -100,13 +107,7 @@ function endpoint(initMethod: string): { host: string; port: number } {
  * as torchrun sets it: RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT.
  */
 export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
-  const o = checkOptions<InitProcessGroupOptions>(options, 'initProcessGroup options', [
-    'backend',
-    'initMethod',
-    'rank',
-    'worldSize',
-    'timeout',
-  ]);
+  const o = checkOptions<InitProcessGroupOptions>(options, 'initProcessGroup options', INIT_KEYS);
   const backend = o.backend ?? 'gloo';
   if (backend !== 'gloo' && backend !== 'nccl') {
     throw new TorchError(

@@ -4,7 +4,7 @@
  * meanwhile. The queue is bounded: `submit` throws QueueFullError beyond `maxQueue` images.
  */
 import { stack } from '../torch/functions';
-import { TorchError } from '../torch/errors';
+import { checkOptions, optionKeys, TorchError } from '../torch/errors';
 import type { Tensor } from '../torch/tensor';
 
 /** The queue is full (the server answers 503). */
@@ -20,6 +20,14 @@ export interface BatcherOptions<R> {
   onBatch?(size: number, seconds: number): void;
 }
 
+const BATCHER_KEYS = optionKeys<BatcherOptions<unknown>>({
+  maxBatch: 1,
+  maxDelayMs: 1,
+  maxQueue: 1,
+  run: 1,
+  onBatch: 1,
+});
+
 interface Item<R> {
   input: Tensor;
   resolve(result: R): void;
@@ -34,7 +42,9 @@ export class DynamicBatcher<R> {
   private idle: (() => void)[] = [];
   private hurry = false;
 
-  constructor(private readonly options: BatcherOptions<R>) {}
+  constructor(private readonly options: BatcherOptions<R>) {
+    checkOptions<BatcherOptions<R>>(options, 'DynamicBatcher options', BATCHER_KEYS);
+  }
 
   /** Images waiting for a batch. */
   get depth(): number {

@@ -10,7 +10,7 @@ import * as jit from '../torch/jit';
 import { cat } from '../torch/functions';
 import { zeros } from '../torch/creation';
 import type { Device } from '../torch/device';
-import { TorchError } from '../torch/errors';
+import { checkOptions, optionKeys, TorchError } from '../torch/errors';
 import { load } from '../torch/serialization';
 import type { Tensor } from '../torch/tensor';
 import { CenterCrop, Compose, Normalize, Resize, ToTensor } from '../vision/transforms/index';
@@ -39,9 +39,18 @@ export interface LoadModelOptions {
   imageSize?: number;
   device?: Device;
 }
+const LOAD_MODEL_KEYS = optionKeys<LoadModelOptions>({
+  model: 1,
+  weights: 1,
+  torchscript: 1,
+  data: 1,
+  imageSize: 1,
+  device: 1,
+});
 
 /** Loads the model the server will run. */
 export function loadServedModel(options: LoadModelOptions): ServedModel {
+  checkOptions<LoadModelOptions>(options, 'loadServedModel options', LOAD_MODEL_KEYS);
   const data = options.data ?? 'imagenet';
   const info = dataInfo(data, options.imageSize);
   const device = options.device ?? 'cpu';

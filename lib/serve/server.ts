@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import Busboy from 'busboy';
 
 import { memory } from '../torch/memory';
-import { TorchError } from '../torch/errors';
+import { checkOptions, optionKeys, TorchError } from '../torch/errors';
 import type { Tensor } from '../torch/tensor';
 import { decodeImage } from '../vision/io';
 import { DynamicBatcher, QueueFullError } from './batcher';
@@ -51,7 +51,14 @@ class HttpError extends Error {
   }
 }
 
-const OPTION_KEYS = ['model', 'maxBatch', 'maxDelayMs', 'maxQueue', 'maxBodyBytes', 'topK'];
+const OPTION_KEYS = optionKeys<ServerOptions>({
+  model: 1,
+  maxBatch: 1,
+  maxDelayMs: 1,
+  maxQueue: 1,
+  maxBodyBytes: 1,
+  topK: 1,
+});
 
 function positiveInt(v: unknown, name: string, fallback: number, min = 1): number {
   if (v === undefined) return fallback;
@@ -148,8 +155,7 @@ export class InferenceServer {
   private closing: Promise<void> | undefined;
 
   constructor(options: ServerOptions) {
-    const unknown = Object.keys(options).find((k) => !OPTION_KEYS.includes(k));
-    if (unknown) throw new TorchError(`unknown server option '${unknown}'; expected one of: ${OPTION_KEYS.join(', ')}`);
+    checkOptions<ServerOptions>(options, 'InferenceServer options', OPTION_KEYS);
     this.model = options.model;
     this.maxBodyBytes = positiveInt(options.maxBodyBytes, 'maxBodyBytes', 10 << 20);
     this.topK = Math.min(positiveInt(options.topK, 'topK', 5), this.model.classes.length);

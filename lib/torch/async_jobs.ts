@@ -7,7 +7,7 @@
  */
 import { N } from '../native';
 import type { H } from '../native_api';
-import { checkOptions, TorchError, typeError } from './errors';
+import { checkOptions, optionKeys, TorchError, typeError } from './errors';
 import { _wrap as wrap, Tensor } from './tensor';
 
 interface Pending {
@@ -46,6 +46,7 @@ export interface ForwardAsyncOptions {
   /** Cancels the call: a queued forward never runs; a running one finishes and its result is freed. */
   signal?: AbortSignal;
 }
+const FORWARD_ASYNC_KEYS = optionKeys<ForwardAsyncOptions>({ signal: 1 });
 
 /** `forwardAsync`'s arguments: tensors, then optionally `{ signal }`. @internal */
 export function forwardAsyncArgs(args: unknown[]): { inputs: Tensor[]; signal: AbortSignal | undefined } {
@@ -55,7 +56,7 @@ export function forwardAsyncArgs(args: unknown[]): { inputs: Tensor[]; signal: A
   inputs.forEach((t, i) => {
     if (!(t instanceof Tensor)) throw typeError('a Tensor (forwardAsync takes tensor arguments)', `input ${i}`, t);
   });
-  const o = hasOptions ? checkOptions<ForwardAsyncOptions>(last, 'options', ['signal']) : {};
+  const o = hasOptions ? checkOptions<ForwardAsyncOptions>(last, 'forwardAsync options', FORWARD_ASYNC_KEYS) : {};
   return { inputs: inputs as Tensor[], signal: checkSignal(o.signal) };
 }
 

@@ -2,7 +2,16 @@
 import { N } from '../native';
 import { checkDevice, type Device } from './device';
 import { dtypeCode, isFloatingPoint, optDtypeCode, type DType } from './dtype';
-import { checkBool, checkInt, checkNumber, checkOptions, checkScalar, checkShape, typeError } from './errors';
+import {
+  checkBool,
+  checkInt,
+  checkNumber,
+  checkOptions,
+  checkScalar,
+  checkShape,
+  optionKeys,
+  typeError,
+} from './errors';
 import { _wrap as wrap, Tensor } from './tensor';
 import { TORCH } from './generated/signatures';
 import { call, namespace } from './dispatch';
@@ -31,8 +40,12 @@ function make(h: number, o: Partial<TensorOptions>): Tensor {
   return t;
 }
 
-function opts(o: unknown): [Partial<TensorOptions>, number, string | null] {
-  const v = checkOptions<TensorOptions>(o);
+/** Every key of TensorOptions: an unknown one (`dtyp`, `requires_grad`) throws naming the nearest. */
+const TENSOR_OPTION_KEYS = optionKeys<TensorOptions>({ dtype: 1, device: 1, requiresGrad: 1 });
+
+/** `o` checked against TensorOptions; `where` names the callee (`zeros options`) in messages. */
+function opts(o: unknown, where: string): [Partial<TensorOptions>, number, string | null] {
+  const v = checkOptions<TensorOptions>(o, where, TENSOR_OPTION_KEYS);
   return [v, optDtypeCode(v.dtype), checkDevice(v.device)];
 }
 
@@ -51,9 +64,10 @@ type SizeArgs = [size: readonly number[], options?: TensorOptions] | number[] | 
 
 function sized(fn: 'zeros' | 'ones' | 'empty' | 'rand' | 'randn'): (...args: SizeArgs) => Tensor {
   const native = N[fn];
+  const where = `${fn} options`;
   return (...args: SizeArgs): Tensor => {
     const [size, options] = sizeAndOptions(args as unknown[]);
-    const [o, dtype, device] = opts(options);
+    const [o, dtype, device] = opts(options, where);
     if ((fn === 'rand' || fn === 'randn') && o.dtype !== undefined && !isFloatingPoint(o.dtype)) {
       throw typeError(`a floating point dtype for ${fn}`, 'dtype', o.dtype);
     }
@@ -74,7 +88,7 @@ export const randn = sized('randn');
 
 /** A tensor filled with `fillValue`; the dtype follows the value (int64, float32 or bool) unless given. */
 export function full(size: readonly number[], fillValue: number | boolean, options?: TensorOptions): Tensor {
-  const [o, dtype, device] = opts(options);
+  const [o, dtype, device] = opts(options, 'full options');
   return make(N.full(checkShape(size, 'size'), checkScalar(fillValue, 'fillValue'), dtype, device), o);
 }
 
@@ -103,7 +117,7 @@ export function arange(a: number, b?: number | TensorOptions, c?: number | Tenso
   if (step === 0) throw new RangeError('Expected a non-zero step for step but received 0');
   if (!Number.isFinite(start) || !Number.isFinite(end))
     throw new RangeError(`Expected finite start and end for arange but received ${start}, ${end}`);
-  const [o, dtype, device] = opts(options);
+  const [o, dtype, device] = opts(options, 'arange options');
   return make(N.arange(start, end, step, dtype, device), o);
 }
 
@@ -111,7 +125,7 @@ export function arange(a: number, b?: number | TensorOptions, c?: number | Tenso
 export function linspace(start: number | Tensor, end: number | Tensor, steps: number, options?: TensorOptions): Tensor {
   // Tensor endpoints (0-dim) take libtorch's Tensor overloads through the generic op path.
   if (start instanceof Tensor || end instanceof Tensor) return linspaceOp(start, end, steps, options ?? {});
-  const [o, dtype, device] = opts(options);
+  const [o, dtype, device] = opts(options, 'linspace options');
   return make(
     N.linspace(checkNumber(start, 'start'), checkNumber(end, 'end'), checkInt(steps, 'steps', 0), dtype, device),
     o,
@@ -124,7 +138,7 @@ export function eye(n: number, m?: number | TensorOptions, options?: TensorOptio
     options = m;
     m = n;
   }
-  const [o, dtype, device] = opts(options);
+  const [o, dtype, device] = opts(options, 'eye options');
   return make(N.eye(checkInt(n, 'n', 0), checkInt(m, 'm', 0), dtype, device), o);
 }
 
@@ -152,7 +166,7 @@ export function randint(
     options = c;
   }
   if (high <= low) throw new RangeError(`Expected a value > low (${low}) for high but received ${high}`);
-  const [o, dtype, device] = opts(options);
+  const [o, dtype, device] = opts(options, 'randint options');
   return make(N.randint(low, high, checkShape(size, 'size'), dtype, device), o);
 }
 
@@ -197,7 +211,7 @@ function flatten(data: NestedData): { values: (number | boolean)[]; shape: numbe
  * booleans bool; TypedArrays keep their type (Float32Array -> float32, ...).
  */
 export function tensor(data: NestedData | TypedData, options?: TensorOptions): Tensor {
-  const [o, dtype, device] = opts(options);
+  const [o, dtype, device] = opts(options, 'tensor options');
   if (ArrayBuffer.isView(data)) {
     if (
       data instanceof DataView ||
@@ -233,13 +247,20 @@ export function tensor(data: NestedData | TypedData, options?: TensorOptions): T
   return make(N.fromTyped(typed, shape, dtype >= 0 ? dtype : dtypeCode(inferred), device), o);
 }
 
+/** Options of `frombuffer`. */
+export interface FrombufferOptions {
+  dtype: DType;
+  shape?: readonly number[];
+}
+const FROMBUFFER_KEYS = optionKeys<FrombufferOptions>({ dtype: 1, shape: 1 });
+
 /**
  * A tensor whose memory is a copy of raw bytes (little-endian, row-major), as
  * `torch.frombuffer`; any dtype, including float16 and bfloat16. `shape` defaults to 1-d.
  */
-export function frombuffer(buffer: Uint8Array, options: { dtype: DType; shape?: readonly number[] }): Tensor {
+export function frombuffer(buffer: Uint8Array, options: FrombufferOptions): Tensor {
   if (!(buffer instanceof Uint8Array)) throw typeError('a Uint8Array or Buffer', 'buffer', buffer);
-  const o = checkOptions<{ dtype: DType; shape: number[] }>(options);
+  const o = checkOptions<FrombufferOptions>(options, 'frombuffer options', FROMBUFFER_KEYS);
   const code = dtypeCode(o.dtype);
   const shape = o.shape === undefined ? null : checkShape(o.shape, 'shape');
   if (shape === null) {
@@ -254,34 +275,34 @@ export function frombuffer(buffer: Uint8Array, options: { dtype: DType; shape?: 
   return wrap(N.fromBytes(buffer, shape, code));
 }
 
-function likeOptions(t: Tensor, options: unknown): TensorOptions {
+function likeOptions(t: Tensor, options: unknown, where: string): TensorOptions {
   if (!(t instanceof Tensor)) throw typeError('a Tensor', 'input', t);
-  const o = checkOptions<TensorOptions>(options);
+  const o = checkOptions<TensorOptions>(options, where, TENSOR_OPTION_KEYS);
   return { dtype: o.dtype ?? t.dtype, device: o.device ?? t.device, requiresGrad: o.requiresGrad };
 }
 
 export function zerosLike(t: Tensor, options?: TensorOptions): Tensor {
-  return zeros(t.shape, likeOptions(t, options));
+  return zeros(t.shape, likeOptions(t, options, 'zerosLike options'));
 }
 export function onesLike(t: Tensor, options?: TensorOptions): Tensor {
-  return ones(t.shape, likeOptions(t, options));
+  return ones(t.shape, likeOptions(t, options, 'onesLike options'));
 }
 export function emptyLike(t: Tensor, options?: TensorOptions): Tensor {
-  return empty(t.shape, likeOptions(t, options));
+  return empty(t.shape, likeOptions(t, options, 'emptyLike options'));
 }
 export function fullLike(t: Tensor, fillValue: number | boolean, options?: TensorOptions): Tensor {
-  return full(t.shape, fillValue, likeOptions(t, options));
+  return full(t.shape, fillValue, likeOptions(t, options, 'fullLike options'));
 }
 export function randLike(t: Tensor, options?: TensorOptions): Tensor {
-  return rand(t.shape, likeOptions(t, options));
+  return rand(t.shape, likeOptions(t, options, 'randLike options'));
 }
 export function randnLike(t: Tensor, options?: TensorOptions): Tensor {
-  return randn(t.shape, likeOptions(t, options));
+  return randn(t.shape, likeOptions(t, options, 'randnLike options'));
 }
 /** `randintLike(t, high)` or `randintLike(t, low, high)`. */
 export function randintLike(t: Tensor, a: number, b?: number | TensorOptions, options?: TensorOptions): Tensor {
-  if (typeof b === 'number') return randint(a, b, t.shape, likeOptions(t, options));
-  return randint(a, t.shape, likeOptions(t, b));
+  if (typeof b === 'number') return randint(a, b, t.shape, likeOptions(t, options, 'randintLike options'));
+  return randint(a, t.shape, likeOptions(t, b, 'randintLike options'));
 }
 
 /** Seeds every generator (CPU and CUDA), like `torch.manual_seed`. */

@@ -6,7 +6,7 @@
  * libtorch and a GPU; without them it throws a TorchError saying so.
  */
 import { N } from '../native';
-import { checkInt, checkOptions, TorchError, typeError } from './errors';
+import { checkInt, checkOptions, optionKeys, TorchError, typeError } from './errors';
 import { keepAll, tidy } from './memory';
 
 /** Whether a CUDA device can be used (needs a CUDA build of libtorch and a GPU). */
@@ -151,10 +151,17 @@ export class CUDAGraph {
  * static outputs, rewritten by each `g.replay()`. Work in `fn` must not synchronize with the
  * host (no `item()`, no printing) and must read its inputs from static tensors.
  */
-export function graph<T>(g: CUDAGraph, fn: () => T, options: { pool?: CUDAGraph } = {}): T {
+/** Options of `cuda.graph`. */
+export interface GraphOptions {
+  /** A graph whose memory pool this capture shares. */
+  pool?: CUDAGraph;
+}
+const GRAPH_KEYS = optionKeys<GraphOptions>({ pool: 1 });
+
+export function graph<T>(g: CUDAGraph, fn: () => T, options: GraphOptions = {}): T {
   if (!(g instanceof CUDAGraph)) throw typeError('a CUDAGraph', 'g', g);
   if (typeof fn !== 'function') throw typeError('a function', 'fn', fn);
-  const o = checkOptions<{ pool: CUDAGraph }>(options);
+  const o = checkOptions<GraphOptions>(options, 'cuda.graph options', GRAPH_KEYS);
   synchronize();
   emptyCache();
   return onSideStream(() => {
@@ -169,6 +176,13 @@ export function graph<T>(g: CUDAGraph, fn: () => T, options: { pool?: CUDAGraph 
     return out;
   });
 }
+
+/** Options of `cuda.captureStep`. */
+export interface CaptureStepOptions {
+  /** Eager steps run before capture (default 3). */
+  warmup?: number;
+}
+const CAPTURE_STEP_KEYS = optionKeys<CaptureStepOptions>({ warmup: 1 });
 
 /** A training step captured as a CUDA graph: call it to replay; `graph` is the graph. */
 export interface CapturedStep<T> {
@@ -197,9 +211,9 @@ export interface CapturedStep<T> {
  *     staticX.copy_(x); staticY.copy_(y);
  *     const loss = step(); // replays the graph; loss is rewritten in place
  */
-export function captureStep<T>(step: () => T, options: { warmup?: number } = {}): CapturedStep<T> {
+export function captureStep<T>(step: () => T, options: CaptureStepOptions = {}): CapturedStep<T> {
   if (typeof step !== 'function') throw typeError('a function', 'step', step);
-  const o = checkOptions<{ warmup: number }>(options);
+  const o = checkOptions<CaptureStepOptions>(options, 'cuda.captureStep options', CAPTURE_STEP_KEYS);
   const warmup = o.warmup === undefined ? 3 : checkInt(o.warmup, 'warmup', 1);
   requireCuda('cuda.captureStep');
   synchronize();

@@ -109,8 +109,9 @@ export function checkOptions<T extends object>(
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw typeError('an options object', argument, value);
   }
+  // for-in rather than Object.keys: no array per call, as this runs on tensor-op paths.
   if (keys !== undefined) {
-    for (const k of Object.keys(value)) if (!keys.includes(k)) throw unknownOption(k, argument, keys);
+    for (const k in value) if (!keys.includes(k) && Object.hasOwn(value, k)) throw unknownOption(k, argument, keys);
   }
   return value as Partial<T>;
 }

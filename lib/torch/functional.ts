@@ -4,9 +4,15 @@
  * native forms of the same names (lib/torch/index.ts exports these first).
  */
 import * as G from './generated/functions';
-import { checkBool, checkInt, rangeError, typeError } from './errors';
+import { bindArgs } from './args';
+import { checkBool, checkInt, checkOptions, optionKeys, rangeError, typeError } from './errors';
 import type { DType } from './dtype';
 import { Tensor } from './tensor';
+
+// The option keys of the functions below, made once (checkOptions allocates nothing per call).
+const MESHGRID_KEYS = optionKeys<{ indexing?: string }>({ indexing: 1 });
+const TENSORDOT_KEYS = optionKeys<{ dims?: unknown; out?: Tensor }>({ dims: 1, out: 1 });
+const OUT_KEYS = optionKeys<{ out?: Tensor }>({ out: 1 });
 
 function tensors(args: readonly unknown[], fn: string): Tensor[] {
   const list = args.length === 1 && Array.isArray(args[0]) ? (args[0] as unknown[]) : [...args];
@@ -53,7 +59,7 @@ export function meshgrid(...args: (Tensor | readonly Tensor[] | { indexing?: 'ij
   let indexing: string | undefined;
   const last = args[args.length - 1];
   if (last !== undefined && !(last instanceof Tensor) && !Array.isArray(last)) {
-    indexing = (last as { indexing?: string }).indexing;
+    indexing = checkOptions<{ indexing: string }>(last, 'meshgrid options', MESHGRID_KEYS).indexing;
     args = args.slice(0, -1);
   }
   const ts = tensors(args, 'meshgrid');
@@ -81,9 +87,10 @@ export function tensordot(
   options: { out?: Tensor } = {},
 ): Tensor {
   if (dims !== null && typeof dims === 'object' && !Array.isArray(dims) && !(dims instanceof Tensor)) {
-    options = { out: (dims as { out?: Tensor }).out };
-    dims = ((dims as { dims?: unknown }).dims ?? 2) as number;
-  }
+    const o = checkOptions<{ dims: unknown; out: Tensor }>(dims, 'tensordot options', TENSORDOT_KEYS);
+    options = { out: o.out };
+    dims = (o.dims ?? 2) as number;
+  } else options = checkOptions<{ out: Tensor }>(options, 'tensordot options', OUT_KEYS);
   let da: number[];
   let db: number[];
   if (dims instanceof Tensor) dims = dims.toArray() as never;
@@ -99,6 +106,8 @@ export function tensordot(
 }
 
 type NormOptions = { dim?: number | readonly number[] | null; keepdim?: boolean; out?: Tensor; dtype?: DType | null };
+const NORM_KEYS = optionKeys<NormOptions & { p?: unknown }>({ p: 1, dim: 1, keepdim: 1, out: 1, dtype: 1 });
+const NORM_POSITIONAL: ('p' | 'dim' | 'keepdim')[] = ['p', 'dim', 'keepdim'];
 /** The matrix or vector norm: `p` a number, 'fro' or 'nuc' (torch.norm). */
 export function norm(
   input: Tensor,
@@ -109,12 +118,11 @@ export function norm(
 ): Tensor;
 export function norm(input: Tensor, options: NormOptions & { p?: number | 'fro' | 'nuc' | null }): Tensor;
 export function norm(input: Tensor, ...rest: unknown[]): Tensor {
-  let o: NormOptions & { p?: unknown } = {};
-  const last = rest[rest.length - 1];
-  if (last !== null && typeof last === 'object' && !Array.isArray(last)) o = rest.pop() as typeof o;
-  const p = rest.length > 0 ? rest[0] : 'p' in o ? o.p : 'fro';
-  const dim = rest.length > 1 ? rest[1] : (o.dim ?? null);
-  const keepdim = checkBool(rest.length > 2 ? rest[2] : (o.keepdim ?? false), 'keepdim');
+  // Python's calling convention: p, dim, keepdim positional or named, dtype and out named.
+  const o = bindArgs<NormOptions & { p: unknown }>(rest, NORM_POSITIONAL, 'norm', NORM_KEYS);
+  const p = 'p' in o ? o.p : 'fro';
+  const dim = o.dim ?? null;
+  const keepdim = checkBool(o.keepdim ?? false, 'keepdim');
   const dims = dim === null || dim === undefined ? null : typeof dim === 'number' ? [dim] : [...(dim as number[])];
   const extra: Record<string, unknown> = {};
   if (o.dtype != null) extra.dtype = o.dtype;
@@ -128,8 +136,17 @@ export function norm(input: Tensor, ...rest: unknown[]): Tensor {
 }
 
 type UniqueOptions = { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null };
+const UNIQUE_CONSECUTIVE_KEYS = optionKeys<UniqueOptions>({ returnInverse: 1, returnCounts: 1, dim: 1 });
+const UNIQUE_KEYS = optionKeys<UniqueOptions & { sorted?: boolean }>({
+  returnInverse: 1,
+  returnCounts: 1,
+  dim: 1,
+  sorted: 1,
+});
+const NONZERO_KEYS = optionKeys<{ asTuple?: boolean; out?: Tensor }>({ asTuple: 1, out: 1 });
 /** Collapses consecutive equal values; with returnInverse/returnCounts also those, as a tuple. */
 export function uniqueConsecutive(input: Tensor, options: UniqueOptions = {}): Tensor | Tensor[] {
+  checkOptions<UniqueOptions>(options, 'uniqueConsecutive options', UNIQUE_CONSECUTIVE_KEYS);
   const inv = checkBool(options.returnInverse ?? false, 'returnInverse');
   const counts = checkBool(options.returnCounts ?? false, 'returnCounts');
   const [out, inverse, count] = G.uniqueConsecutive(input, inv, counts, options.dim ?? null) as Tensor[];
@@ -145,6 +162,7 @@ function pick(out: Tensor, inverse: Tensor, count: Tensor, inv: boolean, counts:
 
 /** The unique values (sorted by default); with returnInverse/returnCounts also those, as a tuple. */
 export function unique(input: Tensor, options: UniqueOptions & { sorted?: boolean } = {}): Tensor | Tensor[] {
+  checkOptions<UniqueOptions>(options, 'unique options', UNIQUE_KEYS);
   const inv = checkBool(options.returnInverse ?? false, 'returnInverse');
   const counts = checkBool(options.returnCounts ?? false, 'returnCounts');
   const sorted = checkBool(options.sorted ?? true, 'sorted');
@@ -157,6 +175,7 @@ export function unique(input: Tensor, options: UniqueOptions & { sorted?: boolea
 
 /** Indices of non-zero elements: an (n, ndim) tensor, or with asTuple one 1-d tensor per dimension. */
 export function nonzero(input: Tensor, options: { asTuple?: boolean; out?: Tensor } = {}): Tensor | Tensor[] {
+  checkOptions<{ asTuple: boolean; out: Tensor }>(options, 'nonzero options', NONZERO_KEYS);
   if (checkBool(options.asTuple ?? false, 'asTuple')) {
     if (input.dim() === 0) return [G.nonzero(input.unsqueeze(0)).select(1, 0)];
     return G.nonzero(input).unbind(1);

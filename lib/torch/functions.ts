@@ -1,6 +1,6 @@
 /** Functions of several tensors that PyTorch offers as `torch.<fn>`. */
 import { N } from '../native';
-import { checkBool, checkInt, checkNumber, typeError } from './errors';
+import { checkBool, checkInt, checkNumber, checkOptions, optionKeys, typeError } from './errors';
 import { _tensorArg as tensorArg, _wrap as wrap, Tensor } from './tensor';
 
 function handles(tensors: unknown, argument: string): number[] {
@@ -13,19 +13,21 @@ function handles(tensors: unknown, argument: string): number[] {
 export function cat(tensors: Tensor[], dim?: number): Tensor;
 export function cat(tensors: Tensor[], options: { dim?: number }): Tensor;
 export function cat(tensors: Tensor[], dim: number | { dim?: number } = 0): Tensor {
-  return wrap(N.cat(handles(tensors, 'tensors'), checkInt(dimArg(dim), 'dim')));
+  return wrap(N.cat(handles(tensors, 'tensors'), checkInt(dimArg(dim, 'cat options'), 'dim')));
 }
 
+const DIM_KEYS = optionKeys<{ dim?: number }>({ dim: 1 });
 /** `dim` given positionally or as `{ dim }`, as Python takes it. */
-function dimArg(dim: unknown): unknown {
-  return dim !== null && typeof dim === 'object' && !Array.isArray(dim) ? ((dim as { dim?: number }).dim ?? 0) : dim;
+function dimArg(dim: unknown, where: string): unknown {
+  if (dim === null || typeof dim !== 'object' || Array.isArray(dim)) return dim;
+  return checkOptions<{ dim: number }>(dim, where, DIM_KEYS).dim ?? 0;
 }
 
 /** Stacks tensors along a new dimension. */
 export function stack(tensors: Tensor[], dim?: number): Tensor;
 export function stack(tensors: Tensor[], options: { dim?: number }): Tensor;
 export function stack(tensors: Tensor[], dim: number | { dim?: number } = 0): Tensor {
-  return wrap(N.stack(handles(tensors, 'tensors'), checkInt(dimArg(dim), 'dim')));
+  return wrap(N.stack(handles(tensors, 'tensors'), checkInt(dimArg(dim, 'stack options'), 'dim')));
 }
 
 /** Elements of `input` where `condition` is true, else of `other`. */
@@ -43,18 +45,23 @@ export function matmul(input: Tensor, other: Tensor): Tensor {
   return tensorArg(input, 'input').matmul(other);
 }
 
+/** Options of `allclose`. */
+export interface AllcloseOptions {
+  rtol?: number;
+  atol?: number;
+  equalNan?: boolean;
+}
+const ALLCLOSE_KEYS = optionKeys<AllcloseOptions>({ rtol: 1, atol: 1, equalNan: 1 });
+
 /** Whether all elements are close: |a - b| <= atol + rtol * |b|. */
-export function allclose(
-  a: Tensor,
-  b: Tensor,
-  options: { rtol?: number; atol?: number; equalNan?: boolean } = {},
-): boolean {
+export function allclose(a: Tensor, b: Tensor, options: AllcloseOptions = {}): boolean {
+  const o = checkOptions<AllcloseOptions>(options, 'allclose options', ALLCLOSE_KEYS);
   return N.allclose(
     tensorArg(a, 'input').handle,
     tensorArg(b, 'other').handle,
-    checkNumber(options.rtol ?? 1e-5, 'rtol'),
-    checkNumber(options.atol ?? 1e-8, 'atol'),
-    checkBool(options.equalNan ?? false, 'equalNan'),
+    checkNumber(o.rtol ?? 1e-5, 'rtol'),
+    checkNumber(o.atol ?? 1e-8, 'atol'),
+    checkBool(o.equalNan ?? false, 'equalNan'),
   );
 }
 

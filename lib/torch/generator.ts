@@ -1,6 +1,6 @@
 /** torch.Generator: a seeded CPU random generator (libtorch's, so sequences match PyTorch's). */
 import { N } from '../native';
-import { checkInt, rangeError, typeError } from './errors';
+import { checkInt, checkOptions, optionKeys, rangeError, typeError } from './errors';
 import { _wrap as wrap, Tensor } from './tensor';
 
 /** A seed: an integer >= 0, or a bigint for PyTorch's full 64-bit seeds. */
@@ -35,9 +35,15 @@ export class Generator {
   }
 }
 
+/** Options of `randperm`. */
+export interface RandpermOptions {
+  generator?: Generator;
+}
+const RANDPERM_KEYS = optionKeys<RandpermOptions>({ generator: 1 });
+
 /** A random permutation of 0..n-1 (int64), as `torch.randperm`. */
-export function randperm(n: number, options: { generator?: Generator } = {}): Tensor {
-  const g = options.generator;
+export function randperm(n: number, options: RandpermOptions = {}): Tensor {
+  const g = checkOptions<RandpermOptions>(options, 'randperm options', RANDPERM_KEYS).generator;
   if (g !== undefined && !(g instanceof Generator)) throw typeError('a torch.Generator', 'generator', g);
   return wrap(N.randperm(checkInt(n, 'n', 0), g ? g.handle : -1));
 }

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 
 import { N as native } from '../native';
-import { checkOptions, TorchError, typeError } from './errors';
+import { checkOptions, optionKeys, TorchError, typeError } from './errors';
 import { _wrap as wrap, Tensor } from './tensor';
 
 /** native/jit_aoti.cc's functions. */
@@ -85,9 +85,16 @@ export class AOTIModel {
  * for a CUDA package (default: the current one). A file that is not a package, or one
  * compiled for a device or libtorch this process cannot run, throws a TorchError saying so.
  */
-export function aotiLoadPackage(path: string, options: { modelName?: string; deviceIndex?: number } = {}): AOTIModel {
+/** Options of `aotiLoadPackage`. */
+export interface AotiLoadOptions {
+  modelName?: string;
+  deviceIndex?: number;
+}
+const AOTI_LOAD_KEYS = optionKeys<AotiLoadOptions>({ modelName: 1, deviceIndex: 1 });
+
+export function aotiLoadPackage(path: string, options: AotiLoadOptions = {}): AOTIModel {
   if (typeof path !== 'string') throw typeError('a file path', 'path', path);
-  const o = checkOptions<{ modelName: string; deviceIndex: number }>(options, 'options', ['modelName', 'deviceIndex']);
+  const o = checkOptions<AotiLoadOptions>(options, 'aotiLoadPackage options', AOTI_LOAD_KEYS);
   const modelName = o.modelName ?? 'model';
   if (typeof modelName !== 'string') throw typeError('a string', 'modelName', modelName);
   const deviceIndex = o.deviceIndex ?? -1;

@@ -15,7 +15,7 @@ import { Module } from '../nn/module';
 import { noGrad } from './autograd';
 import { checkDevice, type Device } from './device';
 import { type DType, dtypeCode } from './dtype';
-import { checkBool, checkOptions, describe, TorchError, typeError } from './errors';
+import { checkBool, checkOptions, describe, optionKeys, TorchError, typeError } from './errors';
 import { type ForwardAsyncOptions, forwardAsyncArgs, runAsync } from './async_jobs';
 import { tidy } from './memory';
 import { _wrap as wrap, Tensor } from './tensor';
@@ -80,6 +80,20 @@ const finalizer = new FinalizationRegistry<number>((h) => N.jitFree(h));
  * A TorchScript module (PyTorch's `torch.jit.ScriptModule`): from `jit.load`, `jit.trace`,
  * `jit.freeze` or `jit.optimizeForInference`. Its methods run in libtorch's graph executor.
  */
+/** Options of `ScriptModule.to`. */
+export interface ScriptToOptions {
+  device?: Device;
+  dtype?: DType;
+}
+const SCRIPT_TO_KEYS = optionKeys<ScriptToOptions>({ device: 1, dtype: 1 });
+
+/** Options of `jit.load`. */
+export interface JitLoadOptions {
+  /** Where to put the module's tensors (default: where they were saved). */
+  mapLocation?: Device;
+}
+const JIT_LOAD_KEYS = optionKeys<JitLoadOptions>({ mapLocation: 1 });
+
 export class ScriptModule {
   #h: number;
 
@@ -168,14 +182,14 @@ export class ScriptModule {
   }
 
   /** Moves and/or casts the module's parameters and buffers in place: `to('cuda')`, `to('float64')`, `to({ device, dtype })`. */
-  to(target: Device | DType | { device?: Device; dtype?: DType }): this {
+  to(target: Device | DType | ScriptToOptions): this {
     let device: string | null = null;
     let dtype = -1;
     if (typeof target === 'string') {
       if (/^(cpu|cuda)/.test(target)) device = checkDevice(target, 'target');
       else dtype = dtypeCode(target, 'target');
     } else {
-      const o = checkOptions<{ device: Device; dtype: DType }>(target, 'target', ['device', 'dtype']);
+      const o = checkOptions<ScriptToOptions>(target, 'ScriptModule.to target', SCRIPT_TO_KEYS);
       device = checkDevice(o.device, 'device');
       if (o.dtype !== undefined) dtype = dtypeCode(o.dtype, 'dtype');
     }
@@ -210,9 +224,9 @@ export class ScriptModule {
  * Loads a TorchScript file written by PyTorch (`torch.jit.save` of a scripted or traced
  * module) or by `ScriptModule.save`. `mapLocation` puts its tensors on that device.
  */
-export function load(path: string, options: { mapLocation?: Device } = {}): ScriptModule {
+export function load(path: string, options: JitLoadOptions = {}): ScriptModule {
   if (typeof path !== 'string') throw typeError('a file path', 'path', path);
-  const o = checkOptions<{ mapLocation: Device }>(options, 'options', ['mapLocation']);
+  const o = checkOptions<JitLoadOptions>(options, 'jit.load options', JIT_LOAD_KEYS);
   const device = checkDevice(o.mapLocation, 'mapLocation');
   if (!fs.existsSync(path)) throw new TorchError(`torch.jit.load: no such file: ${path}`);
   try {
@@ -384,6 +398,7 @@ export interface OptimizeOptions {
    */
   oneDNN?: boolean;
 }
+const OPTIMIZE_KEYS = optionKeys<OptimizeOptions>({ oneDNN: 1 });
 
 /**
  * Prepares a model for fast inference (`torch.jit.optimize_for_inference`): freezes it
@@ -405,7 +420,7 @@ export function optimizeForInference(
 ): InferenceModule | ScriptModule {
   if (model instanceof ScriptModule) return new ScriptModule(N.jitOptimizeForInference(model.eval()._handle));
   if (!(model instanceof Module)) throw typeError('a torchts nn.Module or a ScriptModule', 'model', model);
-  const o = checkOptions<OptimizeOptions>(options, 'options', ['oneDNN']);
+  const o = checkOptions<OptimizeOptions>(options, 'optimizeForInference options', OPTIMIZE_KEYS);
   if (model.training)
     throw new TorchError('optimizeForInference expects a model in eval mode: call model.eval() first');
   return new InferenceModule(model, checkBool(o.oneDNN ?? true, 'oneDNN'));

@@ -27,7 +27,7 @@ import * as nodePath from 'node:path';
 
 import { frombuffer } from './creation';
 import { checkDevice, type Device } from './device';
-import { checkOptions, describe, TorchError, typeError } from './errors';
+import { checkOptions, describe, optionKeys, TorchError, typeError } from './errors';
 import { pthSteps, ZIP_MAGIC } from './pth';
 import { pthChunks } from './pth_writer';
 import { encodeHeader, type Entry, headerLength, invalid, parseHeader } from './safetensors';
@@ -55,6 +55,8 @@ export interface LoadOptions {
   /** Where to put the loaded tensors (default: the CPU). */
   device?: Device;
 }
+const SAVE_KEYS = optionKeys<SaveOptions>({ format: 1 });
+const LOAD_KEYS = optionKeys<LoadOptions>({ device: 1 });
 
 // ---- structure: objects <-> tensors + JSON ------------------------------------------
 
@@ -210,7 +212,7 @@ function* safetensorsChunks(obj: unknown): Generator<Buffer> {
  * can be handed out without a copy.
  */
 function chunks(obj: unknown, file: string, options: unknown, sync: boolean): Generator<Buffer> {
-  const o = checkOptions<SaveOptions>(options, 'options', ['format']);
+  const o = checkOptions<SaveOptions>(options, 'save options', SAVE_KEYS);
   if (o.format !== undefined && !SAVE_FORMATS.includes(o.format))
     throw typeError(`one of ${SAVE_FORMATS.map((f) => `'${f}'`).join(', ')}`, 'options.format', o.format);
   const format = o.format ?? (file.endsWith('.safetensors') ? 'safetensors' : 'pytorch');
@@ -384,7 +386,7 @@ function openError(file: string, stat: fs.Stats): TorchError | null {
 // biome-ignore lint/suspicious/noExplicitAny: the result is whatever was saved; callers name its type, or use it as they would JSON.parse's
 export function load<T = any>(path: string, options?: LoadOptions): T {
   const file = checkPath(path);
-  const device = checkDevice(checkOptions<LoadOptions>(options, 'options', ['device']).device);
+  const device = checkDevice(checkOptions<LoadOptions>(options, 'load options', LOAD_KEYS).device);
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
@@ -421,7 +423,7 @@ export function load<T = any>(path: string, options?: LoadOptions): T {
 // biome-ignore lint/suspicious/noExplicitAny: as for load
 export async function loadAsync<T = any>(path: string, options?: LoadOptions): Promise<T> {
   const file = checkPath(path);
-  const device = checkDevice(checkOptions<LoadOptions>(options, 'options', ['device']).device);
+  const device = checkDevice(checkOptions<LoadOptions>(options, 'load options', LOAD_KEYS).device);
   let fh: fs.promises.FileHandle | undefined;
   try {
     fh = await fs.promises.open(file, 'r');

@@ -7,7 +7,16 @@ import { inspect } from 'node:util';
 import { N } from '../native';
 import { checkDevice, type Device } from './device';
 import { dtypeCode, dtypeName, optDtypeCode, type DType } from './dtype';
-import { checkBool, checkInt, checkOperand, checkOptions, checkScalar, TorchError, typeError } from './errors';
+import {
+  checkBool,
+  checkInt,
+  checkOperand,
+  checkOptions,
+  checkScalar,
+  optionKeys,
+  TorchError,
+  typeError,
+} from './errors';
 import { formatTensor } from './format';
 import { adopt, OWNED, type Owned } from './memory';
 import { TensorReductions } from './tensor_reduction';
@@ -259,11 +268,11 @@ export class Tensor implements Owned {
    * Computes the gradient of this tensor with respect to the graph leaves. `gradient` is
    * required for non-scalar tensors, as in PyTorch.
    */
-  backward(gradient?: Tensor | null, options: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+  backward(gradient?: Tensor | null, options: BackwardOptions = {}): void {
     if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
       throw typeError('a Tensor or null', 'gradient', gradient);
     }
-    const o = checkOptions<{ retainGraph: boolean; createGraph: boolean }>(options);
+    const o = checkOptions<BackwardOptions>(options, 'backward options', BACKWARD_KEYS);
     const create = o.createGraph === undefined ? false : checkBool(o.createGraph, 'createGraph');
     const retain = o.retainGraph === undefined ? create : checkBool(o.retainGraph, 'retainGraph');
     N.backward(this.handle, gradient ? gradient.handle : -1, retain, create);
@@ -298,7 +307,7 @@ export class Tensor implements Owned {
    * sees. Tensors themselves cannot be posted: each belongs to its thread's native table.
    */
   toTransferable(options?: ToTransferableOptions): TransferableTensor {
-    const o = checkOptions<ToTransferableOptions>(options, 'options', ['shared']);
+    const o = checkOptions<ToTransferableOptions>(options, 'toTransferable options', TO_TRANSFERABLE_KEYS);
     const shared = o.shared === undefined ? false : checkBool(o.shared, 'shared');
     const bytes = N.toBytes(this.handle);
     let buffer: ArrayBuffer | SharedArrayBuffer;
@@ -356,11 +365,7 @@ export class Tensor implements Owned {
    * Returns this tensor itself when nothing changes.
    */
   to(
-    target:
-      | Device
-      | DType
-      | Tensor
-      | { device?: Device | string; dtype?: DType; nonBlocking?: boolean; copy?: boolean; memoryFormat?: MemoryFormat },
+    target: Device | DType | Tensor | ToOptions,
     ...rest: (DType | boolean | { nonBlocking?: boolean; copy?: boolean; memoryFormat?: MemoryFormat })[]
   ): Tensor {
     let device: string | null = null;
@@ -369,13 +374,7 @@ export class Tensor implements Owned {
     let copy = false;
     let format: number | null = null;
     const readOptions = (v: unknown, argument: string): void => {
-      const o = checkOptions<{
-        device: string;
-        dtype: DType;
-        nonBlocking: boolean;
-        copy: boolean;
-        memoryFormat: MemoryFormat;
-      }>(v, argument);
+      const o = checkOptions<ToOptions>(v, argument, TO_KEYS);
       if (o.memoryFormat !== undefined) format = memoryFormatCode(o.memoryFormat);
       if (o.device !== undefined) device = checkDevice(o.device);
       if (o.dtype !== undefined) dtype = optDtypeCode(o.dtype);
@@ -482,26 +481,26 @@ export class Tensor implements Owned {
 
   /** `this + alpha * other` */
   add(o: Tensor | number, options?: { alpha?: number }): Tensor {
-    const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
+    const alpha = options === undefined ? 1 : alphaOf(options, 'add options');
     return wrap(
       o instanceof Tensor ? N.add(this.handle, o.handle, alpha) : N.addS(this.handle, checkOperand(o, 'other'), alpha),
     );
   }
   add_(o: Tensor | number, options?: { alpha?: number }): this {
-    const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
+    const alpha = options === undefined ? 1 : alphaOf(options, 'add_ options');
     if (o instanceof Tensor) N.add_(this.handle, o.handle, alpha);
     else N.addS_(this.handle, checkOperand(o, 'other'), alpha);
     return this;
   }
   /** `this - alpha * other` */
   sub(o: Tensor | number, options?: { alpha?: number }): Tensor {
-    const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
+    const alpha = options === undefined ? 1 : alphaOf(options, 'sub options');
     return wrap(
       o instanceof Tensor ? N.sub(this.handle, o.handle, alpha) : N.subS(this.handle, checkOperand(o, 'other'), alpha),
     );
   }
   sub_(o: Tensor | number, options?: { alpha?: number }): this {
-    const alpha = options === undefined ? 1 : checkScalar(options.alpha ?? 1, 'alpha');
+    const alpha = options === undefined ? 1 : alphaOf(options, 'sub_ options');
     if (o instanceof Tensor) N.sub_(this.handle, o.handle, alpha);
     else N.subS_(this.handle, checkOperand(o, 'other'), alpha);
     return this;
@@ -548,13 +547,13 @@ export class Tensor implements Owned {
   }
   /** `this += value * t1 * t2` */
   addcmul_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
-    const value = checkScalar(checkOptions<{ value: number }>(options).value ?? 1, 'value');
+    const value = options === undefined ? 1 : addcValue(options, 'addcmul_ options');
     N.addcmul_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, value);
     return this;
   }
   /** `this += value * t1 / t2` */
   addcdiv_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
-    const value = checkScalar(checkOptions<{ value: number }>(options).value ?? 1, 'value');
+    const value = options === undefined ? 1 : addcValue(options, 'addcdiv_ options');
     N.addcdiv_(this.handle, tensorArg(t1, 'tensor1').handle, tensorArg(t2, 'tensor2').handle, value);
     return this;
   }
@@ -606,11 +605,46 @@ export class Tensor implements Owned {
     return wrap(N.outer(this.handle, tensorArg(o, 'vec2').handle));
   }
   softmax(dim: number, options?: { dtype?: DType }): Tensor {
-    return wrap(N.softmax(this.handle, checkInt(dim, 'dim'), optDtypeCode(options?.dtype)));
+    return wrap(N.softmax(this.handle, checkInt(dim, 'dim'), dtypeOption(options, 'softmax options')));
   }
   logSoftmax(dim: number, options?: { dtype?: DType }): Tensor {
-    return wrap(N.logSoftmax(this.handle, checkInt(dim, 'dim'), optDtypeCode(options?.dtype)));
+    return wrap(N.logSoftmax(this.handle, checkInt(dim, 'dim'), dtypeOption(options, 'logSoftmax options')));
   }
+}
+
+/** Options of `backward`. */
+export interface BackwardOptions {
+  retainGraph?: boolean;
+  createGraph?: boolean;
+}
+/** Options of `to` (also its trailing options object after positional arguments). */
+export interface ToOptions {
+  device?: Device | string;
+  dtype?: DType;
+  nonBlocking?: boolean;
+  copy?: boolean;
+  memoryFormat?: MemoryFormat;
+}
+// The option keys of the methods above, made once: checking them allocates nothing per call.
+const BACKWARD_KEYS = optionKeys<BackwardOptions>({ retainGraph: 1, createGraph: 1 });
+const TO_TRANSFERABLE_KEYS = optionKeys<ToTransferableOptions>({ shared: 1 });
+const TO_KEYS = optionKeys<ToOptions>({ device: 1, dtype: 1, nonBlocking: 1, copy: 1, memoryFormat: 1 });
+const ALPHA_KEYS = optionKeys<{ alpha?: number }>({ alpha: 1 });
+const VALUE_KEYS = optionKeys<{ value?: number }>({ value: 1 });
+const DTYPE_KEYS = optionKeys<{ dtype?: DType }>({ dtype: 1 });
+
+// Called only when an options object was passed, so the common call pays nothing.
+// `where` names the method in messages (`add options`).
+function alphaOf(options: unknown, where: string): number | boolean {
+  return checkScalar(checkOptions<{ alpha: number }>(options, where, ALPHA_KEYS).alpha ?? 1, 'alpha');
+}
+function addcValue(options: unknown, where: string): number | boolean {
+  return checkScalar(checkOptions<{ value: number }>(options, where, VALUE_KEYS).value ?? 1, 'value');
+}
+/** `{ dtype }` of softmax, sum, mean, cumsum, ...: checked, as a dtype code (-1 when absent). */
+function dtypeOption(options: unknown, where: string): number {
+  if (options === undefined) return -1;
+  return optDtypeCode(checkOptions<{ dtype: DType }>(options, where, DTYPE_KEYS).dtype);
 }
 
 function tensorArg(t: unknown, argument: string): Tensor {
@@ -727,7 +761,7 @@ for (const name of UNARY) {
   });
 }
 
-export { wrap as _wrap, tensorArg as _tensorArg, indexSpec as _indexSpec, MAKE as _MAKE };
+export { wrap as _wrap, tensorArg as _tensorArg, dtypeOption as _dtypeOption, indexSpec as _indexSpec, MAKE as _MAKE };
 
 // Reductions and shape/indexing methods live in their own files; they are installed here,
 // after the class exists (those files import it back).

@@ -1,8 +1,15 @@
 /** Tensor methods: reductions (sum, mean, max, topk, sort, ...). Installed on Tensor.prototype by tensor.ts. */
 import { N } from '../native';
-import { optDtypeCode, type DType } from './dtype';
-import { checkBool, checkDims, checkInt, checkOptions, checkScalar } from './errors';
-import { _wrap as wrap, type Tensor } from './tensor';
+import type { DType } from './dtype';
+import { checkBool, checkDims, checkInt, checkOptions, checkScalar, optionKeys } from './errors';
+import { _dtypeOption as dtypeOption, _wrap as wrap, type Tensor } from './tensor';
+
+/** Options of `std` and `var`. */
+interface CorrectionOptions {
+  correction?: number;
+  keepdim?: boolean;
+}
+const CORRECTION_KEYS = optionKeys<CorrectionOptions>({ correction: 1, keepdim: 1 });
 
 /** Dimensions argument of reductions: null/undefined means all. */
 function dimsOrNull(dim: number | number[] | null | undefined): number[] | null {
@@ -12,14 +19,18 @@ function dimsOrNull(dim: number | number[] | null | undefined): number[] | null 
 /** Methods of {@link Tensor} (declared here to keep tensor.ts short); use them on tensors. */
 export class TensorReductions {
   sum(this: Tensor, dim?: number | number[] | null, keepdim = false, options?: { dtype?: DType }): Tensor {
-    return wrap(N.sum(this.handle, dimsOrNull(dim), checkBool(keepdim, 'keepdim'), optDtypeCode(options?.dtype)));
+    return wrap(
+      N.sum(this.handle, dimsOrNull(dim), checkBool(keepdim, 'keepdim'), dtypeOption(options, 'sum options')),
+    );
   }
   mean(this: Tensor, dim?: number | number[] | null, keepdim = false, options?: { dtype?: DType }): Tensor {
-    return wrap(N.mean(this.handle, dimsOrNull(dim), checkBool(keepdim, 'keepdim'), optDtypeCode(options?.dtype)));
+    return wrap(
+      N.mean(this.handle, dimsOrNull(dim), checkBool(keepdim, 'keepdim'), dtypeOption(options, 'mean options')),
+    );
   }
   prod(this: Tensor, dim?: number | null, keepdim = false, options?: { dtype?: DType }): Tensor {
     const d = dim === undefined || dim === null ? null : checkInt(dim, 'dim');
-    return wrap(N.prod(this.handle, d, checkBool(keepdim, 'keepdim'), optDtypeCode(options?.dtype)));
+    return wrap(N.prod(this.handle, d, checkBool(keepdim, 'keepdim'), dtypeOption(options, 'prod options')));
   }
   /** `max()` is the largest element; `max(dim, keepdim)` gives `{ values, indices }` along `dim`. */
   max(this: Tensor): Tensor;
@@ -52,8 +63,8 @@ export class TensorReductions {
     return wrap(N.argmin(this.handle, d, checkBool(keepdim, 'keepdim')));
   }
   /** Standard deviation with Bessel's correction by default (`correction: 1`). */
-  std(this: Tensor, dim?: number | number[] | null, options?: { correction?: number; keepdim?: boolean }): Tensor {
-    const o = checkOptions<{ correction: number; keepdim: boolean }>(options);
+  std(this: Tensor, dim?: number | number[] | null, options?: CorrectionOptions): Tensor {
+    const o = checkOptions<CorrectionOptions>(options, 'std options', CORRECTION_KEYS);
     return wrap(
       N.std(
         this.handle,
@@ -64,8 +75,8 @@ export class TensorReductions {
     );
   }
   /** Variance with Bessel's correction by default (`correction: 1`). */
-  var(this: Tensor, dim?: number | number[] | null, options?: { correction?: number; keepdim?: boolean }): Tensor {
-    const o = checkOptions<{ correction: number; keepdim: boolean }>(options);
+  var(this: Tensor, dim?: number | number[] | null, options?: CorrectionOptions): Tensor {
+    const o = checkOptions<CorrectionOptions>(options, 'var options', CORRECTION_KEYS);
     return wrap(
       N.var(
         this.handle,
@@ -107,6 +118,6 @@ export class TensorReductions {
     return { values: wrap(v), indices: wrap(i) };
   }
   cumsum(this: Tensor, dim: number, options?: { dtype?: DType }): Tensor {
-    return wrap(N.cumsum(this.handle, checkInt(dim, 'dim'), optDtypeCode(options?.dtype)));
+    return wrap(N.cumsum(this.handle, checkInt(dim, 'dim'), dtypeOption(options, 'cumsum options')));
   }
 }

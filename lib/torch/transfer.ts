@@ -10,7 +10,7 @@
 import { frombuffer } from './creation';
 import type { Device } from './device';
 import type { DType } from './dtype';
-import { checkOptions, TorchError, typeError } from './errors';
+import { checkOptions, optionKeys, TorchError, typeError } from './errors';
 import type { Tensor } from './tensor';
 
 /** Options of `tensor.toTransferable()`. */
@@ -36,6 +36,7 @@ export interface FromTransferableOptions {
   /** Where to put the tensor (default: the device it came from). */
   device?: Device;
 }
+const FROM_TRANSFERABLE_KEYS = optionKeys<FromTransferableOptions>({ device: 1 });
 
 function isTransferable(value: unknown): value is TransferableTensor {
   if (typeof value !== 'object' || value === null) return false;
@@ -63,7 +64,7 @@ export function fromTransferable(value: TransferableTensor, options?: FromTransf
     }
     throw typeError('the result of tensor.toTransferable()', 'value', value);
   }
-  const o = checkOptions<FromTransferableOptions>(options, 'options', ['device']);
+  const o = checkOptions<FromTransferableOptions>(options, 'fromTransferable options', FROM_TRANSFERABLE_KEYS);
   let t = frombuffer(new Uint8Array(value.buffer), { dtype: value.dtype, shape: value.shape });
   const device = o.device ?? value.device;
   if (device !== 'cpu') {

@@ -1,7 +1,7 @@
 /** `torch.autocast`: mixed-precision regions. */
 import { N } from '../../native';
 import { dtypeCode, dtypeName, type DType } from '../dtype';
-import { checkBool, checkOptions, TorchError, typeError } from '../errors';
+import { checkBool, checkOptions, optionKeys, TorchError, typeError } from '../errors';
 
 export type AutocastDevice = 'cpu' | 'cuda';
 
@@ -13,6 +13,7 @@ export interface AutocastOptions {
   /** Cache the lower-precision copies of weights inside the region (default true). */
   cacheEnabled?: boolean;
 }
+const AUTOCAST_KEYS = optionKeys<AutocastOptions>({ dtype: 1, enabled: 1, cacheEnabled: 1 });
 
 const DEFAULT_DTYPE: Record<AutocastDevice, DType> = { cuda: 'float16', cpu: 'bfloat16' };
 const ALLOWED: Record<AutocastDevice, DType[]> = { cuda: ['float16', 'bfloat16'], cpu: ['bfloat16', 'float16'] };
@@ -35,7 +36,7 @@ export function autocast<T>(deviceType: AutocastDevice, a: AutocastOptions | (()
   const options = typeof a === 'function' ? {} : a;
   if (deviceType !== 'cpu' && deviceType !== 'cuda') throw typeError("'cpu' or 'cuda'", 'deviceType', deviceType);
   if (typeof fn !== 'function') throw typeError('a function', 'fn', fn);
-  const o = checkOptions<AutocastOptions>(options, 'autocast options', ['dtype', 'enabled', 'cacheEnabled']);
+  const o = checkOptions<AutocastOptions>(options, 'autocast options', AUTOCAST_KEYS);
   const dtype = o.dtype === undefined ? DEFAULT_DTYPE[deviceType] : dtypeName(dtypeCode(o.dtype));
   if (!ALLOWED[deviceType].includes(dtype)) {
     throw typeError(`one of ${ALLOWED[deviceType].join(', ')} (autocast on ${deviceType})`, 'dtype', dtype);

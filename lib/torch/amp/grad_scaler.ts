@@ -2,7 +2,16 @@
 import { N } from '../../native';
 import type { Optimizer } from '../../optim/optimizer';
 import { full } from '../creation';
-import { checkBool, checkInt, checkNumber, checkOptions, rangeError, TorchError, typeError } from '../errors';
+import {
+  checkBool,
+  checkInt,
+  checkNumber,
+  checkOptions,
+  optionKeys,
+  rangeError,
+  TorchError,
+  typeError,
+} from '../errors';
 import { keep, tidy } from '../memory';
 import { Tensor } from '../tensor';
 
@@ -17,6 +26,13 @@ export interface GradScalerOptions {
   /** `false` makes every method a pass-through (default true). */
   enabled?: boolean;
 }
+const GRAD_SCALER_KEYS = optionKeys<GradScalerOptions>({
+  initScale: 1,
+  growthFactor: 1,
+  backoffFactor: 1,
+  growthInterval: 1,
+  enabled: 1,
+});
 
 /** `stateDict()`'s shape (PyTorch's keys), empty when the scaler is disabled. */
 export interface GradScalerState {
@@ -61,13 +77,7 @@ export class GradScaler {
   constructor(device: 'cuda' | 'cpu' | string = 'cuda', options: GradScalerOptions = {}) {
     if (typeof device !== 'string' || !/^(cpu|cuda(:\d+)?)$/.test(device))
       throw typeError("'cuda' or 'cpu'", 'device', device);
-    const o = checkOptions<GradScalerOptions>(options, 'GradScaler options', [
-      'initScale',
-      'growthFactor',
-      'backoffFactor',
-      'growthInterval',
-      'enabled',
-    ]);
+    const o = checkOptions<GradScalerOptions>(options, 'GradScaler options', GRAD_SCALER_KEYS);
     this.device = device;
     this.initScale = o.initScale === undefined ? 2 ** 16 : checkNumber(o.initScale, 'initScale');
     this.growthFactor = o.growthFactor === undefined ? 2 : checkNumber(o.growthFactor, 'growthFactor');
