@@ -8,7 +8,7 @@ const USAGE = `usage: torchts <command> [options]
 commands:
   train             train a classifier (CIFAR ResNets, torchvision's models) on MNIST, Fashion-MNIST,
                     CIFAR or an image folder (torchts train --help)
-  eval              evaluate saved weights on a test split (torchts eval --help)
+  eval              top-1/top-5 of saved weights on a test split, optimised graph (torchts eval --help)
   predict <image...> top-5 classes of images for saved weights (torchts predict --help)
   serve             an HTTP inference server with dynamic batching (torchts serve --help)
   info              versions, the binary and libtorch loaded, devices, why CUDA is (not) usable

@@ -349,9 +349,7 @@ export async function train(argv: string[]): Promise<number> {
   return 0;
 }
 
-export const EVAL_USAGE = `usage: torchts eval --weights <model.safetensors | model.pth> [--model resnet20] [--data mnist | ...] [--device cpu] [--image-size <pixels>] [--no-optimize]
-Top-1 and top-5 accuracy on the test split, through the model's optimised graph
-(torch.jit.optimizeForInference); --no-optimize runs the eager forward instead.`;
+export const EVAL_USAGE = `usage: torchts eval --weights <model.safetensors | model.pth> [--model resnet20] [--data mnist | ...] [--device cpu] [--image-size <pixels>] [--no-optimize]`;
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({
