@@ -319,6 +319,8 @@ export interface NativeApi extends Unary, Binary {
   distBarrier(): void;
   distDestroy(): void;
   distAllReduce(tensor: H, op: string): void;
+  /** Summing all-reduce into a new tensor that autograd differentiates (its backward all-reduces the gradient). */
+  distAllReduceDifferentiable(tensor: H): H;
   distBroadcast(tensor: H, src: number): void;
   distAllGather(...args: unknown[]): void;
   distBroadcastCoalesced(...args: unknown[]): void;

@@ -9,6 +9,7 @@
 // timeout) comes back as a TorchError naming the operation and the rank.
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
+#include <torch/csrc/autograd/custom_function.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -202,6 +203,31 @@ Napi::Value AllReduce(const Info& info) {  // (tensor, op)
   return Self(info);
 }
 
+// A summing all-reduce that autograd differentiates, as torch.distributed.nn.functional's
+// all_reduce: the backward all-reduces the gradient, so every rank receives the gradient of
+// the sum of all ranks' losses. SyncBatchNorm's statistics are built on it. Both passes work
+// on contiguous copies (Gloo needs dense memory; the input stays untouched).
+struct DifferentiableAllReduce : torch::autograd::Function<DifferentiableAllReduce> {
+  static at::Tensor Reduce(const char* op, const at::Tensor& t) {
+    std::vector<at::Tensor> ts{t.clone(at::MemoryFormat::Contiguous)};
+    c10d::AllreduceOptions o;
+    o.reduceOp = c10d::ReduceOp::SUM;
+    RunCollective(op, [&](c10d::ProcessGroup& pg) { return pg.allreduce(ts, o); });
+    return ts[0];
+  }
+  static at::Tensor forward(torch::autograd::AutogradContext*, const at::Tensor& t) {
+    return Reduce("nn.functional.allReduce", t);
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext*,
+                                                 torch::autograd::variable_list grads) {
+    return {Reduce("nn.functional.allReduce (backward)", grads[0])};
+  }
+};
+
+Napi::Value AllReduceDifferentiable(const Info& info) {  // (tensor) -> new tensor
+  return Ret(info, DifferentiableAllReduce::apply(Tns(info, 0)));
+}
+
 Napi::Value Broadcast(const Info& info) {  // (tensor, src)
   std::vector<at::Tensor> ts{Tns(info, 0)};
   c10d::BroadcastOptions o;
@@ -317,6 +343,7 @@ void RegisterDistributed(Napi::Env env, Napi::Object exports) {
   TORCHTS_DEF("distWorldSize", { return Napi::Number::New(info.Env(), Current("getWorldSize").size); });
   TORCHTS_DEF("distBackend", { return Napi::String::New(info.Env(), Current("getBackend").backend); });
   Def<AllReduce>(env, exports, "distAllReduce");
+  Def<AllReduceDifferentiable>(env, exports, "distAllReduceDifferentiable");
   Def<Broadcast>(env, exports, "distBroadcast");
   Def<AllGather>(env, exports, "distAllGather");
   Def<Barrier>(env, exports, "distBarrier");

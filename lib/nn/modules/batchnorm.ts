@@ -93,15 +93,23 @@ export class BatchNorm2d extends Module {
     if (input.dim() !== 4) throw new TorchError(`expected 4D input (got ${input.dim()}D input)`);
   }
 
-  forward(input: Tensor): Tensor {
-    this.checkInputDim(input);
+  /**
+   * PyTorch's _BatchNorm.forward bookkeeping, including its `num_batches_tracked is not None`
+   * check: counts a training batch and returns the running statistics' averaging factor.
+   */
+  protected averagingFactor(): number {
     let factor = this.momentum ?? 0;
-    // PyTorch's _BatchNorm.forward, including its `num_batches_tracked is not None` check.
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
       this.num_batches_tracked.add_(1);
       // momentum null: cumulative moving average over the batches seen so far.
       if (this.momentum === null) factor = 1 / (this.num_batches_tracked.item() as number);
     }
+    return factor;
+  }
+
+  forward(input: Tensor): Tensor {
+    this.checkInputDim(input);
+    const factor = this.averagingFactor();
     const useBatchStats = this.training || !this.trackRunningStats;
     const track = !this.training || this.trackRunningStats;
     return F.batchNorm(

@@ -1,0 +1,2 @@
+/** `torch.distributed.nn`: differentiable collectives (`functional`). */
+export * as functional from './functional';
