@@ -36,7 +36,8 @@ const common = [
   '0.2',
 ];
 
-const env = { ...process.env, OMP_NUM_THREADS: '1' };
+// HOME: --cache-dataset writes under ~/.torch, which is the test's own folder here.
+const env = { ...process.env, OMP_NUM_THREADS: '1', HOME: tmp };
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, env, encoding: 'utf8', timeout: 300_000 });
@@ -331,8 +332,11 @@ describe('torchts train / eval', { timeout: 300_000 }, () => {
       }
     }
     const args = ['--model', 'resnet8', '--data', `imagefolder:${folder}`, '--image-size', '16', '--batch-size', '8'];
-    const r = run(['train', ...args, '--epochs', '3', '--lr', '0.05', '--out', 'folder', '--amp']);
+    const r = run(['train', ...args, '--epochs', '3', '--lr', '0.05', '--out', 'folder', '--amp', '--cache-dataset']);
     expect(r.status, r.stderr).toBe(0);
+    const cacheDir = path.join(tmp, '.torch', 'vision', 'datasets', 'imagefolder');
+    expect(r.stdout).toContain(`Saving ${path.join(folder, 'train')} (48 images) to ${cacheDir}`);
+    expect(fs.readdirSync(cacheDir)).toHaveLength(2);
     expect(r.stdout).toContain(
       `training resnet8 on imagefolder:${folder} (48 images, 2 classes) for 3 epochs on cpu with bfloat16 autocast`,
     );
@@ -348,6 +352,13 @@ describe('torchts train / eval', { timeout: 300_000 }, () => {
     ]);
     expect(p.status, p.stderr).toBe(0);
     expect(p.stdout.split('\n')[1]).toMatch(/^ +[\d.]+% {2}red$/);
+    // --cache-dataset again: the file lists come from the cache, so an image added since is not seen.
+    fs.copyFileSync(path.join(folder, 'val', 'red', '0.png'), path.join(folder, 'val', 'red', 'new.png'));
+    const weights = ['--weights', path.join('folder', 'model.safetensors')];
+    const cached = run(['train', ...args, '--test-only', ...weights, '--cache-dataset']);
+    expect(cached.status, cached.stderr).toBe(0);
+    expect(cached.stdout).toContain(`Loading ${path.join(folder, 'val')} (16 images) from ${cacheDir}`);
+    expect(cached.stdout).toMatch(/resnet8 \(folder\/model.safetensors\): test top-1 100.00%/);
     const bad = run(['train', '--data', `imagefolder:${path.join(folder, 'train')}`]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(

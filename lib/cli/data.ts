@@ -7,6 +7,7 @@ import * as path from 'node:path';
 
 import * as datasets from '../vision/datasets/index';
 import { findClasses } from '../vision/datasets/folder';
+import { openImageFolder } from './dataset_cache';
 import { IMAGENET_CATEGORIES } from '../vision/models/meta';
 import {
   CenterCrop,
@@ -170,6 +171,8 @@ export interface DataAugment {
   trainCropSize?: number | null;
   valResizeSize?: number | null;
   valCropSize?: number | null;
+  /** Image folders: keep their scanned file lists in a cache file (torchvision's --cache-dataset). */
+  cacheDataset?: boolean;
 }
 
 /**
@@ -220,8 +223,14 @@ export function openData(spec: string, imageSize?: number, augment: DataAugment 
       const split = imageFolderSplits(needDir());
       const size = augment.trainCropSize ?? info.size;
       const valCrop = augment.valCropSize ?? info.size;
-      const train = new datasets.ImageFolder(split.train, {
-        transform: new Compose([
+      const cache = augment.cacheDataset === true;
+      // Only the first worker of a job reports.
+      const log = (line: string): void => {
+        if ((process.env.RANK ?? '0') === '0') console.log(line);
+      };
+      const train = openImageFolder(
+        split.train,
+        new Compose([
           new RandomResizedCrop(size),
           new RandomHorizontalFlip(),
           ...pre,
@@ -229,15 +238,20 @@ export function openData(spec: string, imageSize?: number, augment: DataAugment 
           normalize,
           ...post,
         ]),
-      });
-      const test = new datasets.ImageFolder(split.test, {
-        transform: new Compose([
+        cache,
+        log,
+      );
+      const test = openImageFolder(
+        split.test,
+        new Compose([
           new Resize(augment.valResizeSize ?? Math.round((valCrop * 256) / 224)),
           new CenterCrop(valCrop),
           new ToTensor(),
           normalize,
         ]),
-      });
+        cache,
+        log,
+      );
       if (test.classes.join('\n') !== train.classes.join('\n')) {
         throw new TorchError(`--data imagefolder:${dir}: ${split.test} has other class folders than ${split.train}`);
       }

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { DataLoader } from '../data/dataloader';
 import { DistributedSampler } from '../data/distributed_sampler';
 import * as distributed from '../distributed/index';
+import { SyncBatchNorm } from '../nn/modules/sync_batchnorm';
 import { DistributedDataParallel } from '../nn/parallel/distributed';
 import type { Module } from '../nn/module';
 import type { OptimizerStateDict } from '../optim/optimizer';
@@ -169,12 +170,16 @@ export async function train(argv: string[]): Promise<number> {
     trainCropSize: recipe.trainCropSize,
     valResizeSize: recipe.valResizeSize,
     valCropSize: recipe.valCropSize,
+    cacheDataset: recipe.cacheDataset,
   });
   const { rank, worldSize } = joinJob(device);
   // Only rank 0 reports and writes files.
   const log = rank === 0 ? console.log : (): void => {};
   manualSeed(seed);
   const model = buildModel(v.model, spec.classes.length, spec.inChannels).to(device as 'cpu');
+  // As the reference: SyncBatchNorm only in a distributed run, before DDP wraps the model.
+  if (recipe.syncBn && worldSize > 1) SyncBatchNorm.convertSyncBatchnorm(model);
+  const syncLayers = model.modules().filter((m) => m instanceof SyncBatchNorm).length;
   const ddp = worldSize > 1 ? new DistributedDataParallel(model) : null;
   const generator = new Generator(seed);
   const sampler = worldSize > 1 ? new DistributedSampler(spec.train, { seed }) : undefined;
@@ -242,7 +247,8 @@ export async function train(argv: string[]): Promise<number> {
     log(`${v.model} (${recipe.weights}): ${await evalBoth()}`);
     return 0;
   }
-  const where = worldSize > 1 ? `${worldSize} processes on ${v.device}` : device;
+  const sync = syncLayers > 0 ? ` (${syncLayers} SyncBatchNorm layers)` : '';
+  const where = worldSize > 1 ? `${worldSize} processes on ${v.device}${sync}` : device;
   log(
     `training ${v.model} on ${spec.name} (${spec.train.length} images, ${spec.classes.length} classes) for ${epochs} epochs on ${where}${v.amp ? ` with ${amp.dtype} autocast` : ''}`,
   );

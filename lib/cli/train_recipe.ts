@@ -11,6 +11,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Module } from '../nn/module';
 import { BatchNorm2d } from '../nn/modules/batchnorm';
 import { CrossEntropyLoss } from '../nn/modules/loss';
+import { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d } from '../nn/modules/instancenorm';
 import { GroupNorm, LayerNorm, LocalResponseNorm } from '../nn/modules/normalization';
 import type { Parameter } from '../nn/parameter';
 import { clipGradNorm_ } from '../nn/utils';
@@ -67,6 +68,8 @@ export const RECIPE_OPTIONS = {
   weights: { type: 'string' },
   'use-deterministic-algorithms': { type: 'boolean', default: false },
   'print-freq': { type: 'string', default: '0' },
+  'sync-bn': { type: 'boolean', default: false },
+  'cache-dataset': { type: 'boolean', default: false },
 } as const;
 
 export const RECIPE_USAGE = `recipe (torchvision's references/classification/train.py flags):
@@ -80,7 +83,9 @@ export const RECIPE_USAGE = `recipe (torchvision's references/classification/tra
   --train-crop-size / --val-resize-size / --val-crop-size <pixels> (image folders)
   --model-ema  --model-ema-steps 32  --model-ema-decay 0.99998
   --test-only (evaluate --weights or the --resume checkpoint, and stop)
-  --use-deterministic-algorithms  --print-freq <steps> (0: progress bar only)`;
+  --use-deterministic-algorithms  --print-freq <steps> (0: progress bar only)
+  --sync-bn (with --nproc: BatchNorm statistics over all workers' batches, nn.SyncBatchNorm)
+  --cache-dataset (image folders: keep the scanned file lists in ~/.torch/vision/datasets)`;
 
 /**
  * node:util parseArgs, strict: an unknown flag is an error naming the nearest valid one,
@@ -153,6 +158,8 @@ export interface Recipe {
   weights: string | null;
   deterministic: boolean;
   printFreq: number;
+  syncBn: boolean;
+  cacheDataset: boolean;
 }
 
 type RecipeValues = { [K in keyof typeof RECIPE_OPTIONS]?: string | boolean };
@@ -208,18 +215,23 @@ export function parseRecipe(values: RecipeValues): Recipe {
     weights: opt('weights') ?? null,
     deterministic: values['use-deterministic-algorithms'] === true,
     printFreq: num('print-freq', s('print-freq'), 0, true),
+    syncBn: values['sync-bn'] === true,
+    cacheDataset: values['cache-dataset'] === true,
   };
 }
 
 /**
  * [normalisation-layer parameters, the rest], in module order (torchvision's
- * ops._utils.split_normalization_params): BatchNorm, LayerNorm, GroupNorm, LocalResponseNorm.
+ * ops._utils.split_normalization_params): BatchNorm (SyncBatchNorm too), InstanceNorm, LayerNorm,
+ * GroupNorm, LocalResponseNorm.
  */
 export function splitNormalizationParams(model: Module): [Parameter[], Parameter[]] {
   const norm: Parameter[] = [];
   const other: Parameter[] = [];
   const isNorm = (m: Module) =>
-    m instanceof BatchNorm2d || m instanceof LayerNorm || m instanceof GroupNorm || m instanceof LocalResponseNorm;
+    [BatchNorm2d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm, GroupNorm, LocalResponseNorm].some(
+      (c) => m instanceof c,
+    );
   for (const m of model.modules()) {
     const own = m.parameters(false).filter((p) => p.requiresGrad);
     if (m.children().length > 0) other.push(...own);

@@ -198,12 +198,27 @@ export class ImageFolder implements Dataset<[Tensor, number], [Tensor, Tensor]> 
       };
     }
     this.root = root;
-    ({ classes: this.classes, classToIdx: this.classToIdx } = findClasses(root));
-    this.samples = makeDataset(root, this.classToIdx, isValidFile, this.extensions);
+    ({ classes: this.classes, classToIdx: this.classToIdx } = this.findClasses(root));
+    this.samples = this.makeDataset(root, this.classToIdx, isValidFile, this.extensions);
     this.targets = this.samples.map((s) => s[1]);
     this.transform = o.transform;
     this.targetTransform = o.targetTransform;
     this.loader = o.loader ?? ((p: string) => readImage(p, { mode: 'RGB' }));
+  }
+
+  /** The classes under `directory` (torchvision's overridable `find_classes`); the constructor calls it. */
+  findClasses(directory: string): { classes: string[]; classToIdx: Record<string, number> } {
+    return findClasses(directory);
+  }
+
+  /** The [path, classIndex] samples (torchvision's overridable `make_dataset`); the constructor calls it. */
+  makeDataset(
+    directory: string,
+    classToIdx: Record<string, number>,
+    isValidFile: (path: string) => boolean,
+    extensions?: readonly string[],
+  ): [string, number][] {
+    return makeDataset(directory, classToIdx, isValidFile, extensions);
   }
 
   get length(): number {
