@@ -199,6 +199,19 @@ describe('the training recipe against torchvision reference code', () => {
     const [norm, other] = splitNormalizationParams(model());
     expect(norm.map((p) => [...p.shape])).toEqual([[8], [8]]);
     expect(other.length).toBe(4);
+    // torchvision's norm classes: _BatchNorm (SyncBatchNorm too), _InstanceNorm, LayerNorm, GroupNorm, LocalResponseNorm.
+    const mixed = new nn.Sequential(
+      new nn.Conv2d(3, 4, 1),
+      new nn.InstanceNorm2d(4, { affine: true }),
+      new nn.GroupNorm(2, 4),
+      new nn.SyncBatchNorm(4),
+      new nn.Flatten(),
+      new nn.LayerNorm(4),
+      new nn.Linear(4, 2),
+    );
+    const [norms, rest] = splitNormalizationParams(mixed);
+    expect(norms).toHaveLength(8);
+    expect(rest).toEqual([...mixed.getSubmodule('0').parameters(), ...mixed.getSubmodule('6').parameters()]);
   });
   it('counts top-1 and top-5 hits, for index and one-hot targets', () => {
     const out = torch.tensor([
