@@ -6,6 +6,13 @@ weights bench/inference.ts wrote (<dir>/<arch>.pth, torchts's state dict: the sa
 usage: inference.py export <dir> <arch>...
          writes <dir>/<arch>.onnx (torch.onnx.export, batch axis dynamic) for onnxruntime-node;
          prints {"onnx": version} or {"onnx": null, "error": why} when onnx is not importable
+       inference.py aoti <dir> <arch>:<batch>:<threads>...
+         writes <dir>/<arch>-b<batch>-t<threads>.pt2: torch.export at that batch size compiled
+         by torch._inductor.aoti_compile_and_package with freezing (weights folded and
+         prepacked as Inductor's freezing does) for that thread count (Inductor specialises
+         its kernels to shapes and thread count, as torch.compile does in the "time" cases),
+         for torchts's torch._inductor.aotiLoadPackage; prints {"aoti": {spec: seconds to
+         compile}} or {"aoti": null, "error": why}
        inference.py time <dir> <cases-json> <rounds> <block> [--no-compile]
          cases: [[arch, batch, threads], ...]. For each case, PyTorch eager, jit (trace + freeze +
          optimize_for_inference) and compile (torch.compile, Inductor with freezing) warm up,
@@ -51,6 +58,29 @@ def export(folder, archs):
             dynamo=False,
         )
     print(json.dumps({"onnx": onnx.__version__}))
+
+
+def aoti(folder, specs):
+    seconds = {}
+    try:
+        for spec in specs:
+            arch, batch, threads = spec.split(":")
+            torch.set_num_threads(int(threads))
+            t0 = time.perf_counter()
+            model = model_for(folder, arch)
+            x = torch.randn(int(batch), 3, 224, 224)
+            with torch.no_grad():
+                ep = torch.export.export(model, (x,))
+                torch._inductor.aoti_compile_and_package(
+                    ep,
+                    package_path=os.path.join(folder, f"{arch}-b{batch}-t{threads}.pt2"),
+                    inductor_configs={"freezing": True},
+                )
+            seconds[spec] = round(time.perf_counter() - t0, 1)
+    except Exception as e:  # noqa: BLE001 (reported, not fatal)
+        print(json.dumps({"aoti": None, "error": f"{type(e).__name__}: {e}"[:300]}))
+        return
+    print(json.dumps({"aoti": seconds}))
 
 
 def block(fn, x, n):
@@ -110,6 +140,8 @@ def time_cases(folder, cases, rounds, n, compile_too):
 if __name__ == "__main__":
     if sys.argv[1] == "export":
         export(sys.argv[2], sys.argv[3:])
+    elif sys.argv[1] == "aoti":
+        aoti(sys.argv[2], sys.argv[3:])
     elif sys.argv[1] == "time":
         time_cases(sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), "--no-compile" not in sys.argv)
     else:

@@ -1,12 +1,17 @@
 /**
  * Inference latency and throughput: torchts eager, torchts optimised
  * (`torch.jit.optimizeForInference`: its oneDNN fusion, and with `{ oneDNN: false }` libtorch's
- * own optimize_for_inference passes), onnxruntime-node, and PyTorch (eager, `torch.jit.freeze`
- * + `optimize_for_inference`, `torch.compile` with Inductor freezing), for torchvision's
- * ResNet-18 and ResNet-50 (the zoo has no MobileNetV2 yet) at 224x224, batch 1 and 16, on 1
- * and 2 threads, all with the same weights.
+ * own optimize_for_inference passes), torchts running an AOTInductor package that Python
+ * compiled (`torch._inductor.aotiLoadPackage`), onnxruntime-node, and PyTorch (eager,
+ * `torch.jit.freeze` + `optimize_for_inference`, `torch.compile` with Inductor freezing), for
+ * torchvision's ResNet-18 and ResNet-50 at 224x224, batch 1 and 16, on 1 and 2 threads, all
+ * with the same weights.
  *
- *     npm run bench:inference -- [--quick] [--no-python] [--no-compile] [--case resnet18:1:2 ...]
+ *     npm run bench:inference -- [--quick] [--no-python] [--no-compile] [--no-aoti] [--case resnet18:1:2 ...]
+ *
+ * The AOTInductor packages (one per case: Inductor specialises its C++ kernels to the shapes
+ * and the thread count, as torch.compile does) take a minute or more each to compile;
+ * --no-aoti skips them.
  *
  * onnxruntime-node is not a dependency: install it where this program can find it, with its
  * install script off (it downloads CUDA parts and fails offline), e.g.
@@ -89,14 +94,15 @@ async function timeBlock(n: number, fn: () => unknown): Promise<number[]> {
   return out;
 }
 
-function parseArgs(): { quick: boolean; python: boolean; compile: boolean; cases: Case[] } {
+function parseArgs(): { quick: boolean; python: boolean; compile: boolean; aoti: boolean; cases: Case[] } {
   const argv = process.argv.slice(2);
-  const o = { quick: false, python: true, compile: true, cases: [] as Case[] };
+  const o = { quick: false, python: true, compile: true, aoti: true, cases: [] as Case[] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
     else if (a === '--no-python') o.python = false;
     else if (a === '--no-compile') o.compile = false;
+    else if (a === '--no-aoti') o.aoti = false;
     else if (a === '--case') {
       const [arch, b, t] = (argv[++i] ?? '').split(':');
       if ((arch !== 'resnet18' && arch !== 'resnet50') || !(Number(b) > 0) || !(Number(t) > 0))
@@ -127,6 +133,14 @@ async function main(): Promise<void> {
   const ortError = 'error' in ortLoad ? ortLoad.error : onnx.onnx === null ? onnx.error : null;
   if (ortError) console.log(`onnxruntime-node: skipped (${ortError})`);
 
+  // AOTInductor packages, compiled by the wheel's Python: <dir>/<arch>-b<batch>-t<threads>.pt2.
+  let aoti: { aoti: Record<string, number> | null; error?: string } = { aoti: null, error: 'not tried (--no-aoti)' };
+  if (o.aoti && o.python) {
+    const specs = o.cases.map((c) => c.join(':'));
+    aoti = JSON.parse(python(['aoti', dir, ...specs]));
+    if (aoti.aoti === null) console.log(`AOTInductor: skipped (${aoti.error})`);
+  }
+
   const rounds = o.quick ? 3 : 6;
   const blockOf = (batch: number): number => (batch === 1 ? (o.quick ? 5 : 10) : o.quick ? 1 : 3);
   const rows: Record<string, unknown>[] = [];
@@ -150,6 +164,19 @@ async function main(): Promise<void> {
         block: (n) => timeBlock(n, () => torch.noGrad(() => torch.tidy(() => void plain.forward(x)))),
       },
     ];
+    let aotiCheck: number | null = null;
+    let pkg: ReturnType<typeof torch._inductor.aotiLoadPackage> | null = null;
+    if (aoti.aoti !== null) {
+      const p = torch._inductor.aotiLoadPackage(path.join(dir, `${arch}-b${batch}-t${threads}.pt2`));
+      pkg = p;
+      aotiCheck = torch.noGrad(() =>
+        torch.tidy(() => (p.forward(x) as torch.Tensor).sub(model.forward(x)).abs().max().item() as number),
+      );
+      engines.push({
+        name: 'torchts_aoti',
+        block: (n) => timeBlock(n, () => torch.noGrad(() => torch.tidy(() => void p.forward(x)))),
+      });
+    }
     let check: number | null = null;
     if (!ortError && 'ort' in ortLoad) {
       const { ort } = ortLoad;
@@ -181,12 +208,14 @@ async function main(): Promise<void> {
     }
     fast.dispose();
     plain.dispose();
+    pkg?.dispose();
     x.dispose();
     const row: Record<string, unknown> = {
       arch,
       batch,
       threads,
       max_abs_diff_optimized_vs_eager: optCheck,
+      max_abs_diff_aoti_vs_eager: aotiCheck,
       max_abs_diff_onnxruntime_vs_eager: check,
       torchts_ms: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])),
       times_ms: times,
@@ -239,6 +268,7 @@ async function main(): Promise<void> {
       libtorch: torch.version,
       onnxruntime_node: 'version' in ortLoad ? ortLoad.version : null,
       onnx: onnx.onnx,
+      aoti_compile_seconds: aoti.aoti,
       python: py?.describe ?? null,
       loadavg_at_start: loadStart,
       loadavg_at_end: os.loadavg(),

