@@ -59,8 +59,8 @@ abstract class InstanceNorm extends Module {
     this.weight = this.affine ? emptyParameter([numFeatures], o) : null;
     this.bias = this.affine && bias ? emptyParameter([numFeatures], o) : null;
     if (this.trackRunningStats) {
-      this.registerBuffer('running_mean', zeros([numFeatures], o));
-      this.registerBuffer('running_var', ones([numFeatures], o));
+      this.registerBuffer('running_mean', zeros([numFeatures], { device: o.device, dtype: o.dtype }));
+      this.registerBuffer('running_var', ones([numFeatures], { device: o.device, dtype: o.dtype }));
       this.registerBuffer('num_batches_tracked', zeros([], { dtype: 'int64', device: o.device }));
     } else {
       this.registerBuffer('running_mean', null);
