@@ -4,7 +4,8 @@ export { Parameter } from './parameter';
 export { Conv2d, type Conv2dOptions } from './modules/conv';
 export { BatchNorm2d, type BatchNormOptions } from './modules/batchnorm';
 export { ReLU, Sigmoid, Tanh, Softmax, LogSoftmax } from './modules/activation';
-export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './modules/pooling';
+export { MaxPool2d, AvgPool2d } from './modules/pooling';
+export { AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './modules/adaptive_pooling';
 export { Linear, Identity, Flatten, Dropout } from './modules/linear';
 export { Sequential, ModuleList } from './modules/container';
 export { CrossEntropyLoss, NLLLoss, MSELoss } from './modules/loss';
@@ -36,7 +37,7 @@ export {
   Tanhshrink,
   Softmin,
   Softmax2d,
-} from './modules/activation_more';
+} from './modules/activation';
 export { Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout } from './modules/dropout';
 export {
   LayerNorm,
@@ -70,7 +71,7 @@ export {
   CTCLoss,
   NLLLoss2d,
   type LegacyReduction,
-} from './modules/loss_more';
+} from './modules/loss';
 export { PairwiseDistance, CosineSimilarity } from './modules/distance';
 export {
   ConstantPad1d,
@@ -94,19 +95,21 @@ export {
   MaxPool3d,
   AvgPool1d,
   AvgPool3d,
+  LPPool1d,
+  LPPool2d,
+  LPPool3d,
+  MaxUnpool1d,
+  MaxUnpool2d,
+  MaxUnpool3d,
+} from './modules/pooling';
+export {
   AdaptiveAvgPool1d,
   AdaptiveAvgPool3d,
   AdaptiveMaxPool1d,
   AdaptiveMaxPool3d,
-  LPPool1d,
-  LPPool2d,
-  LPPool3d,
   FractionalMaxPool2d,
   FractionalMaxPool3d,
-  MaxUnpool1d,
-  MaxUnpool2d,
-  MaxUnpool3d,
-} from './modules/pooling_more';
+} from './modules/adaptive_pooling';
 export {
   MultiheadAttention,
   NonDynamicallyQuantizableLinear,
@@ -122,7 +125,7 @@ export {
   type ConvOptions,
   type ConvTransposeOptions,
   type PaddingMode,
-} from './modules/conv_more';
+} from './modules/conv';
 export { BatchNorm1d, BatchNorm3d } from './modules/batchnorm';
 export { SyncBatchNorm, type SyncBatchNormOptions } from './modules/sync_batchnorm';
 export { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, type InstanceNormOptions } from './modules/instancenorm';
@@ -136,8 +139,8 @@ export {
   type UpsampleOptions,
 } from './modules/upsampling';
 export { Fold, Unfold } from './modules/fold';
-export { Bilinear } from './modules/linear_more';
-export { ModuleDict, ParameterList, ParameterDict } from './modules/container_more';
+export { Bilinear } from './modules/linear';
+export { ModuleDict, ParameterList, ParameterDict } from './modules/container';
 export {
   RNNBase,
   RNN,

@@ -61,7 +61,7 @@ def randomized(m):
 
 
 class Heads(nn.Module):
-    """ModuleDict, ParameterList and ParameterDict inside a module (container_more.ts)."""
+    """ModuleDict, ParameterList and ParameterDict inside a module (container.ts)."""
 
     def __init__(self):
         super().__init__()
@@ -113,7 +113,7 @@ LAYERS = {
     "dropout_eval": (lambda: nn.Dropout(0.4), IMG, 1, False, torch.float32),
     "sequential_train": (seq, (2, 3, 8, 8), 2, True, torch.float32),
     "sequential_eval": (seq, (2, 3, 8, 8), 1, False, torch.float32),
-    # activations (activation_more.ts)
+    # activations (activation.ts)
     "threshold": (lambda: nn.Threshold(0.1, 20.0), IMG, 1, True, torch.float32),
     "rrelu_eval": (lambda: nn.RReLU(0.1, 0.3), IMG, 1, False, torch.float32),
     "hardtanh": (lambda: nn.Hardtanh(-0.5, 0.7), IMG, 1, True, torch.float32),
@@ -192,7 +192,7 @@ LAYERS = {
     "lppool3d": (lambda: nn.LPPool3d(1, 2), (1, 2, 4, 4, 4), 1, True, torch.float32),
     "fractional_maxpool2d": (lambda: nn.FractionalMaxPool2d(2, (4, 3), _random_samples=torch.rand(2, 3, 2)), IMG, 1, True, torch.float32),
     "fractional_maxpool3d": (lambda: nn.FractionalMaxPool3d(2, output_ratio=0.5, _random_samples=torch.rand(1, 2, 3)), (1, 2, 4, 6, 6), 1, True, torch.float32),
-    # conv_more.ts
+    # conv.ts: Conv1d/3d, transposed convolutions
     "conv1d": (lambda: nn.Conv1d(3, 4, 3, 2, 1), (2, 3, 9), 1, True, torch.float32),
     "conv1d_same_reflect": (lambda: nn.Conv1d(3, 4, 4, padding="same", dilation=2, padding_mode="reflect"), (2, 3, 11), 1, True, torch.float32),
     "conv1d_circular_groups": (lambda: nn.Conv1d(4, 6, 3, padding=2, groups=2, bias=False, padding_mode="circular"), (2, 4, 7), 1, True, torch.float32),
@@ -315,7 +315,7 @@ def ctc_inputs():
     return [torch.randn(6, 2, 4).log_softmax(2), torch.randint(1, 4, (2, 3)), torch.tensor([6, 5]), torch.tensor([3, 2])]
 
 
-# Modules of several inputs (loss_more.ts, distance.ts): name: (module factory, inputs factory).
+# Modules of several inputs (loss.ts, distance.ts): name: (module factory, inputs factory).
 # The inputs at the given indices get gradients (not targets or lengths).
 MULTI = {
     "l1": (lambda: nn.L1Loss(), lambda: [torch.randn(4, 3), torch.randn(4, 3)], (0, 1)),

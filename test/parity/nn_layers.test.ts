@@ -86,7 +86,7 @@ const LAYERS: Record<string, { make: () => nn.Module; train: boolean }> = {
   dropout_eval: { make: () => new nn.Dropout(0.4), train: false },
   sequential_train: { make: seq, train: true },
   sequential_eval: { make: seq, train: false },
-  // activations (activation_more.ts)
+  // activations (activation.ts)
   threshold: { make: () => new nn.Threshold(0.1, 20), train: true },
   rrelu_eval: { make: () => new nn.RReLU(0.1, 0.3), train: false },
   hardtanh: { make: () => new nn.Hardtanh(-0.5, 0.7), train: true },
@@ -171,7 +171,7 @@ const LAYERS: Record<string, { make: () => nn.Module; train: boolean }> = {
     make: () => new nn.FractionalMaxPool3d(2, { outputRatio: 0.5, randomSamples: torch.zeros([1, 2, 3]) }),
     train: true,
   },
-  // conv_more.ts
+  // conv.ts: Conv1d/3d, transposed convolutions
   conv1d: { make: () => new nn.Conv1d(3, 4, 3, 2, 1), train: true },
   conv1d_same_reflect: {
     make: () => new nn.Conv1d(3, 4, 4, { padding: 'same', dilation: 2, paddingMode: 'reflect' }),

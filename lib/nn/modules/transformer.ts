@@ -14,7 +14,7 @@ import { Tensor } from '../../torch/tensor';
 import * as F from '../functional';
 import { canonicalMask } from '../functional_attention';
 import { Module } from '../module';
-import { GELU } from './activation_more';
+import { GELU } from './activation';
 import { ReLU } from './activation';
 import type { FactoryOptions } from './factory';
 import { Dropout, Linear } from './linear';

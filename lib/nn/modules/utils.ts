@@ -17,3 +17,26 @@ export function pyTuple(xs: readonly (number | string)[]): string {
 export function pyBool(b: boolean): string {
   return b ? 'True' : 'False';
 }
+
+/** An int or a tuple of ints, kept as given (pooling sizes). */
+export type Size = number | readonly number[];
+/** An output size: an int or a tuple of ints or nulls (null keeps that dimension). */
+export type AdaptiveSize = number | readonly (number | null)[];
+
+/** A size as Python prints what was passed: `3`, `(2, 3)`, `None`. */
+export function pySize(v: AdaptiveSize | null): string {
+  if (v === null) return 'None';
+  if (typeof v === 'number') return String(v);
+  return pyTuple(v.map((x) => (x === null ? 'None' : x)));
+}
+
+/** Checks an int or a list of `n` ints (at least `min`), returning it as given. */
+export function checkSize(v: unknown, n: number, argument: string, min = 0): Size {
+  ntuple(v, n, argument, min);
+  return v as Size;
+}
+
+/** A pair as PyTorch prints a size given as an int (`3`) or a pair (`(3, 2)`): one number when both are equal. */
+export function sizeRepr([a, b]: readonly [number, number]): string {
+  return a === b ? `${a}` : `(${a}, ${b})`;
+}
