@@ -77,6 +77,35 @@ describe('argument checks', () => {
   });
 });
 
+describe('positional arguments', () => {
+  // The model classes take torchvision's arguments positionally, in its order, then options.
+  const count = (m: nn.Module) => m.parameters().reduce((n, p) => n + p.numel(), 0);
+  it("take torchvision's optional arguments in its order, as Python does", () => {
+    const a = new M.AlexNet(10, 0);
+    expect(a.classifier.at(6)).toMatchObject({ outFeatures: 10 });
+    expect(count(new M.MobileNetV2(10, 0.5))).toBe(count(M.mobilenet_v2({ numClasses: 10, widthMult: 0.5 })));
+    expect(count(new M.SqueezeNet('1_1', 7))).toBe(count(M.squeezenet1_1({ numClasses: 7 })));
+    expect(count(new M.MNASNet(0.5, 10, 0.1))).toBe(count(M.mnasnet0_5({ numClasses: 10 })));
+    expect(count(new M.ShuffleNetV2([4, 8, 4], [24, 48, 96, 192, 1024], 10))).toBe(
+      count(M.shufflenet_v2_x0_5({ numClasses: 10 })),
+    );
+    const [setting, last] = M.mobilenetV3Conf('mobilenet_v3_small');
+    expect(count(new M.MobileNetV3(setting, last, 10))).toBe(count(M.mobilenet_v3_small({ numClasses: 10 })));
+    const [eff] = M.efficientnetConf('efficientnet_b0', { widthMult: 1, depthMult: 1 });
+    expect(count(new M.EfficientNet(eff, 0.2, 0.2, 10))).toBe(count(M.efficientnet_b0({ numClasses: 10 })));
+    const cn = [new M.CNBlockConfig(96, 192, 3), new M.CNBlockConfig(192, 384, 3)];
+    cn.push(new M.CNBlockConfig(384, 768, 9), new M.CNBlockConfig(768, null, 3));
+    expect(count(new M.ConvNeXt(cn, 0.1, 1e-6, 10))).toBe(count(M.convnext_tiny({ numClasses: 10 })));
+  });
+  it.each([
+    [() => new M.AlexNet(10, 0.5, 3 as never), /AlexNet takes at most 2 optional positional arguments/],
+    [() => new M.AlexNet(10, { numClasses: 10 }), /AlexNet got multiple values for argument numClasses/],
+    [() => new M.MobileNetV2(10, { widht_mult: 1 } as object), /did you mean widthMult\?/],
+  ])('%#: checked as Python checks them', (call, message) => {
+    expect(call).toThrow(message);
+  });
+});
+
 describe('command line', () => {
   it("takes the new names, padded to torchvision's min_size", () => {
     for (const n of NAMES) expect(MODEL_NAMES).toContain(n);

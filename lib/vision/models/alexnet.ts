@@ -4,7 +4,8 @@
  * and PyTorch-default initialisation, so `stateDict()` keys are torchvision's.
  */
 import * as nn from '../../nn/index';
-import { checkInt, checkOptions, checkProbability } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkInt, checkProbability } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 
 export interface AlexNetOptions {
@@ -20,9 +21,9 @@ export class AlexNet extends nn.Module {
   avgpool: nn.AdaptiveAvgPool2d;
   classifier: nn.Sequential;
 
-  constructor(options: AlexNetOptions = {}) {
+  constructor(...args: WithOptions<[numClasses: number, dropout: number], AlexNetOptions>) {
     super();
-    const o = checkOptions<AlexNetOptions>(options, 'options', ['numClasses', 'dropout']);
+    const o = bindArgs<AlexNetOptions>(args, ['numClasses', 'dropout'], 'AlexNet');
     const numClasses = checkInt(o.numClasses ?? 1000, 'numClasses', 1);
     const dropout = checkProbability(o.dropout ?? 0.5, 'dropout');
     this.features = new nn.Sequential(

@@ -5,6 +5,7 @@
  */
 import { layerNorm } from '../../nn/functional_misc';
 import * as nn from '../../nn/index';
+import { bindArgs, type WithOptions } from '../../torch/args';
 import { ones } from '../../torch/creation';
 import { checkInt, checkNumber, checkOptions, checkProbability, typeError } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
@@ -94,15 +95,25 @@ export class ConvNeXt extends nn.Module {
   avgpool: nn.AdaptiveAvgPool2d;
   classifier: nn.Sequential;
 
-  constructor(blockSetting: readonly CNBlockConfig[], options: ConvNeXtOptions = {}) {
+  constructor(
+    blockSetting: readonly CNBlockConfig[],
+    ...args: WithOptions<
+      [
+        stochasticDepthProb: number,
+        layerScale: number,
+        numClasses: number,
+        block: ConvNeXtOptions['block'],
+        normLayer: ConvNeXtOptions['normLayer'],
+      ],
+      ConvNeXtOptions
+    >
+  ) {
     super();
-    const o = checkOptions<ConvNeXtOptions>(options, 'options', [
-      'stochasticDepthProb',
-      'layerScale',
-      'numClasses',
-      'block',
-      'normLayer',
-    ]);
+    const o = bindArgs<ConvNeXtOptions>(
+      args,
+      ['stochasticDepthProb', 'layerScale', 'numClasses', 'block', 'normLayer'],
+      'ConvNeXt',
+    );
     if (!Array.isArray(blockSetting) || blockSetting.length === 0)
       throw typeError('a non-empty list of CNBlockConfig', 'blockSetting', blockSetting);
     if (!blockSetting.every((s) => s instanceof CNBlockConfig))

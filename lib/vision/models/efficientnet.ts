@@ -6,6 +6,7 @@
  * initialisation, so `stateDict()` keys are torchvision's.
  */
 import * as nn from '../../nn/index';
+import { bindArgs, type WithOptions } from '../../torch/args';
 import { checkInt, checkNumber, checkOptions, checkProbability, rangeError, typeError } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 import { type ActivationFactory, Conv2dNormActivation, type NormLayerFactory, SqueezeExcitation } from '../ops/misc';
@@ -247,14 +248,25 @@ export class EfficientNet extends nn.Module {
   avgpool: nn.AdaptiveAvgPool2d;
   classifier: nn.Sequential;
 
-  constructor(invertedResidualSetting: readonly _MBConvConfig[], dropout: number, options: EfficientNetOptions = {}) {
+  constructor(
+    invertedResidualSetting: readonly _MBConvConfig[],
+    dropout: number,
+    ...args: WithOptions<
+      [
+        stochasticDepthProb: number,
+        numClasses: number,
+        normLayer: EfficientNetOptions['normLayer'],
+        lastChannel: EfficientNetOptions['lastChannel'],
+      ],
+      EfficientNetOptions
+    >
+  ) {
     super();
-    const o = checkOptions<EfficientNetOptions>(options, 'options', [
-      'stochasticDepthProb',
-      'numClasses',
-      'normLayer',
-      'lastChannel',
-    ]);
+    const o = bindArgs<EfficientNetOptions>(
+      args,
+      ['stochasticDepthProb', 'numClasses', 'normLayer', 'lastChannel'],
+      'EfficientNet',
+    );
     if (!Array.isArray(invertedResidualSetting) || invertedResidualSetting.length === 0)
       throw typeError('a non-empty list of MBConvConfig', 'invertedResidualSetting', invertedResidualSetting);
     if (!invertedResidualSetting.every((s) => s instanceof _MBConvConfig))

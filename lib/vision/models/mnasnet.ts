@@ -6,7 +6,8 @@
  * loads the current layout, which is what torchvision's published weights have.)
  */
 import * as nn from '../../nn/index';
-import { checkInt, checkNumber, checkOptions, checkProbability, rangeError } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkInt, checkNumber, checkProbability, rangeError } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 
 // Paper suggests 0.9997 momentum, for TensorFlow. Equivalent PyTorch momentum is
@@ -109,9 +110,9 @@ export class MNASNet extends nn.Module {
   layers: nn.Sequential;
   classifier: nn.Sequential;
 
-  constructor(alpha: number, options: MNASNetOptions = {}) {
+  constructor(alpha: number, ...args: WithOptions<[numClasses: number, dropout: number], MNASNetOptions>) {
     super();
-    const o = checkOptions<MNASNetOptions>(options, 'options', ['numClasses', 'dropout']);
+    const o = bindArgs<MNASNetOptions>(args, ['numClasses', 'dropout'], 'MNASNet');
     if (!(checkNumber(alpha, 'alpha') > 0)) throw rangeError('alpha greater than 0.0', 'alpha', alpha);
     this.alpha = alpha;
     this.numClasses = checkInt(o.numClasses ?? 1000, 'numClasses', 1);

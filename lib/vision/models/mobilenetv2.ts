@@ -4,7 +4,8 @@
  * initialisation, so `stateDict()` keys are torchvision's.
  */
 import * as nn from '../../nn/index';
-import { checkInt, checkNumber, checkOptions, checkProbability, rangeError, typeError } from '../../torch/errors';
+import { bindArgs, type WithOptions } from '../../torch/args';
+import { checkInt, checkNumber, checkProbability, rangeError, typeError } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 import { type ActivationFactory, Conv2dNormActivation, type NormLayerFactory } from '../ops/misc';
 import { pyRound } from '../transforms/functional';
@@ -109,9 +110,22 @@ export class MobileNetV2 extends nn.Module {
   features: nn.Sequential;
   classifier: nn.Sequential;
 
-  constructor(options: MobileNetV2Options = {}) {
+  constructor(
+    ...args: WithOptions<
+      [
+        numClasses: number,
+        widthMult: number,
+        invertedResidualSetting: MobileNetV2Options['invertedResidualSetting'],
+        roundNearest: number,
+        block: MobileNetV2Options['block'],
+        normLayer: MobileNetV2Options['normLayer'],
+        dropout: number,
+      ],
+      MobileNetV2Options
+    >
+  ) {
     super();
-    const o = checkOptions<MobileNetV2Options>(options, 'options', OPTIONS);
+    const o = bindArgs<MobileNetV2Options>(args, OPTIONS, 'MobileNetV2');
     const numClasses = checkInt(o.numClasses ?? 1000, 'numClasses', 1);
     const widthMult = checkNumber(o.widthMult ?? 1.0, 'widthMult');
     const roundNearest = checkInt(o.roundNearest ?? 8, 'roundNearest', 1);

@@ -4,6 +4,7 @@
  * initialisation, so `stateDict()` keys are torchvision's.
  */
 import * as nn from '../../nn/index';
+import { bindArgs, type WithOptions } from '../../torch/args';
 import {
   checkBool,
   checkInt,
@@ -159,10 +160,18 @@ export class MobileNetV3 extends nn.Module {
   constructor(
     invertedResidualSetting: readonly InvertedResidualConfig[],
     lastChannel: number,
-    options: MobileNetV3Options = {},
+    ...args: WithOptions<
+      [
+        numClasses: number,
+        block: MobileNetV3Options['block'],
+        normLayer: MobileNetV3Options['normLayer'],
+        dropout: number,
+      ],
+      MobileNetV3Options
+    >
   ) {
     super();
-    const o = checkOptions<MobileNetV3Options>(options, 'options', ['numClasses', 'block', 'normLayer', 'dropout']);
+    const o = bindArgs<MobileNetV3Options>(args, ['numClasses', 'block', 'normLayer', 'dropout'], 'MobileNetV3');
     if (!Array.isArray(invertedResidualSetting) || invertedResidualSetting.length === 0)
       throw typeError('a non-empty list of InvertedResidualConfig', 'invertedResidualSetting', invertedResidualSetting);
     if (!invertedResidualSetting.every((s) => s instanceof InvertedResidualConfig))

@@ -5,6 +5,7 @@
  * torchvision's (`trunk_output.block1.block1-0.f.a.0.weight`).
  */
 import * as nn from '../../nn/index';
+import { bindArgs, type WithOptions } from '../../torch/args';
 import { arange } from '../../torch/creation';
 import { checkInt, checkNumber, checkOptions, TorchError } from '../../torch/errors';
 import { pow } from '../../torch/generated/functions';
@@ -293,16 +294,26 @@ export class RegNet extends nn.Module {
   avgpool: nn.AdaptiveAvgPool2d;
   fc: nn.Linear;
 
-  constructor(blockParams: BlockParams, options: RegNetOptions = {}) {
+  constructor(
+    blockParams: BlockParams,
+    ...args: WithOptions<
+      [
+        numClasses: number,
+        stemWidth: number,
+        stemType: NonNullable<RegNetOptions['stemType']>,
+        blockType: RegNetBlock,
+        normLayer: NormLayerFactory,
+        activation: ActivationFactory,
+      ],
+      RegNetOptions
+    >
+  ) {
     super();
-    const o = checkOptions<RegNetOptions>(options, 'options', [
-      'numClasses',
-      'stemWidth',
-      'stemType',
-      'blockType',
-      'normLayer',
-      'activation',
-    ]);
+    const o = bindArgs<RegNetOptions>(
+      args,
+      ['numClasses', 'stemWidth', 'stemType', 'blockType', 'normLayer', 'activation'],
+      'RegNet',
+    );
     if (!(blockParams instanceof BlockParams))
       throw new TypeError(`Expected a BlockParams for blockParams but received ${String(blockParams)}`);
     const numClasses = checkInt(o.numClasses ?? 1000, 'numClasses', 1);

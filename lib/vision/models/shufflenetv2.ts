@@ -4,6 +4,7 @@
  * same classes, names and PyTorch-default initialisation, so `stateDict()` keys are torchvision's.
  */
 import * as nn from '../../nn/index';
+import { bindArgs, type WithOptions } from '../../torch/args';
 import { checkInt, checkOptions, rangeError, typeError } from '../../torch/errors';
 import { cat } from '../../torch/functions';
 import type { Tensor } from '../../torch/tensor';
@@ -104,10 +105,13 @@ export class ShuffleNetV2 extends nn.Module {
   constructor(
     stagesRepeats: readonly number[],
     stagesOutChannels: readonly number[],
-    options: ShuffleNetV2Options = {},
+    ...args: WithOptions<
+      [numClasses: number, invertedResidual: NonNullable<ShuffleNetV2Options['invertedResidual']>],
+      ShuffleNetV2Options
+    >
   ) {
     super();
-    const o = checkOptions<ShuffleNetV2Options>(options, 'options', ['numClasses', 'invertedResidual']);
+    const o = bindArgs<ShuffleNetV2Options>(args, ['numClasses', 'invertedResidual'], 'ShuffleNetV2');
     if (!Array.isArray(stagesRepeats) || stagesRepeats.length !== 3)
       throw typeError('a list of 3 positive ints', 'stagesRepeats', stagesRepeats);
     if (!Array.isArray(stagesOutChannels) || stagesOutChannels.length !== 5)
@@ -162,11 +166,15 @@ export class ShuffleNetV2 extends nn.Module {
   }
 }
 
-/** What the ShuffleNet V2 builders accept. */
-export type ShuffleNetV2BuilderOptions = Omit<ShuffleNetV2Options, 'invertedResidual'>;
+/** What the ShuffleNet V2 builders accept (ShuffleNetV2's options). */
+export type ShuffleNetV2BuilderOptions = ShuffleNetV2Options;
 
 function shufflenetv2(channels: number[], options: ShuffleNetV2BuilderOptions): ShuffleNetV2 {
-  return new ShuffleNetV2([4, 8, 4], channels, checkOptions(options, 'options', ['numClasses']));
+  return new ShuffleNetV2(
+    [4, 8, 4],
+    channels,
+    checkOptions<ShuffleNetV2Options>(options, 'options', ['numClasses', 'invertedResidual']),
+  );
 }
 
 /** ShuffleNet V2 with 0.5x output channels. */

@@ -4,8 +4,9 @@
  * same classes, names and initialisation, so `stateDict()` keys are torchvision's.
  */
 import * as nn from '../../nn/index';
+import { bindArgs, type WithOptions } from '../../torch/args';
 import { cat } from '../../torch/functions';
-import { checkInt, checkOptions, checkProbability, rangeError } from '../../torch/errors';
+import { checkInt, checkProbability, rangeError } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 
 /** A Fire module: 1x1 squeeze, then 1x1 and 3x3 expansions concatenated on channels. */
@@ -57,9 +58,12 @@ export class SqueezeNet extends nn.Module {
   features: nn.Sequential;
   classifier: nn.Sequential;
 
-  constructor(version: '1_0' | '1_1' = '1_0', options: SqueezeNetOptions = {}) {
+  constructor(
+    version: '1_0' | '1_1' = '1_0',
+    ...args: WithOptions<[numClasses: number, dropout: number], SqueezeNetOptions>
+  ) {
     super();
-    const o = checkOptions<SqueezeNetOptions>(options, 'options', ['numClasses', 'dropout']);
+    const o = bindArgs<SqueezeNetOptions>(args, ['numClasses', 'dropout'], 'SqueezeNet');
     this.numClasses = checkInt(o.numClasses ?? 1000, 'numClasses', 1);
     const dropout = checkProbability(o.dropout ?? 0.5, 'dropout');
     const pool = () => new nn.MaxPool2d(3, { stride: 2, ceilMode: true });
