@@ -106,6 +106,13 @@ describe('positional arguments', () => {
   });
 });
 
+describe('builder options', () => {
+  it.each(NAMES)("%s refuses Python's num_classes, naming numClasses, before building", (name) => {
+    const builder = M.getModelBuilder(name) as (o: object) => nn.Module;
+    expect(() => builder({ num_classes: 10 })).toThrow(/did you mean '?numClasses'?\?/);
+  });
+});
+
 describe('command line', () => {
   it("takes the new names, padded to torchvision's min_size", () => {
     for (const n of NAMES) expect(MODEL_NAMES).toContain(n);
