@@ -1,7 +1,7 @@
 // vision.models' convolutional families after AlexNet (AlexNet, SqueezeNet, ShuffleNet V2,
 // MNASNet, MobileNet V2/V3, EfficientNet, RegNet, ConvNeXt): every builder, with its default
 // arguments, has torchvision's state-dict keys in torchvision's order, the same shapes, the same
-// class at every submodule name (what repr() prints), and
+// class at every submodule name, the same repr(), and
 // torchvision's parameter count (which also equals the registry's `num_params`). torchvision's
 // side is its own code (scripts/reference/torchvision_keys.py, one Python call for all).
 // Numerical agreement is test/parity/models.test.ts.
@@ -16,7 +16,7 @@ const M = vision.models;
 const FAMILIES = /^(alexnet|squeezenet|shufflenet|mnasnet|mobilenet|efficientnet|regnet|convnext)/;
 const NAMES = M.listModels().filter((n) => FAMILIES.test(n));
 
-type Ref = Record<string, { keys: [string, number[]][]; params: number; modules: [string, string][] }>;
+type Ref = Record<string, { keys: [string, number[]][]; params: number; modules: [string, string][]; repr: string }>;
 let ref: Ref;
 
 beforeAll(() => {
@@ -26,12 +26,13 @@ beforeAll(() => {
 describe('builders', () => {
   // regnet_y_128gf has 645M parameters: building (and initialising) it takes ~12 s alone.
   it.each(NAMES)(
-    "%s has torchvision's state-dict keys, shapes, module classes and parameter count",
+    "%s has torchvision's state-dict keys, shapes, module classes, repr and parameter count",
     (name) => {
       const m = M.getModel(name);
       const sd = m.stateDict();
       expect(Object.entries(sd).map(([k, v]) => [k, v.shape])).toEqual(ref[name].keys);
       expect(m.namedModules().map(([k, c]) => [k, c.constructor.name])).toEqual(ref[name].modules);
+      expect(String(m)).toBe(ref[name].repr);
       const params = m.parameters().reduce((n, p) => n + p.numel(), 0);
       expect(params).toBe(ref[name].params);
       expect(params).toBe(M.getModelWeights(name).DEFAULT.meta.num_params);

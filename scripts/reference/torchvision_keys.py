@@ -7,7 +7,8 @@ With --list, prints the sorted names torchvision's files register with `@registe
 (what torchvision.models.list_models(module=torchvision.models) returns).
 
 Prints one JSON object: builder name -> {"keys": [[key, shape], ...] in state-dict order,
-"params": number of parameters, "modules": [[name, class name], ...] of named_modules()}, each builder called with its default arguments. Only names
+"params": number of parameters, "modules": [[name, class name], ...] of named_modules(),
+"repr": repr(model)}, each builder called with its default arguments. Only names
 and shapes are read, so torch.nn.init's functions do nothing here (building the largest
 models then costs their memory but no time). (The meta device cannot be used: RegNet's
 builders compute their widths with tensors.)
@@ -41,6 +42,7 @@ if __name__ == "__main__":
             "keys": [[k, list(v.shape)] for k, v in model.state_dict().items()],
             "params": sum(p.numel() for p in model.parameters()),
             "modules": [[k, type(m).__name__] for k, m in model.named_modules()],
+            "repr": repr(model),
         }
         del model
     json.dump(out, sys.stdout)

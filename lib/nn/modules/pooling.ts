@@ -132,28 +132,34 @@ export class AvgPool2d extends Module {
 
 export class AdaptiveAvgPool2d extends Module {
   readonly outputSize: [number, number];
+  /** An int as given prints as one (`output_size=1`), a pair as a pair (`output_size=(1, 1)`), as in PyTorch. */
+  private readonly givenInt: boolean;
   constructor(outputSize: F.Size2) {
     super();
     this.outputSize = F.pair(outputSize, 'outputSize', 1);
+    this.givenInt = typeof outputSize === 'number';
   }
   forward(input: Tensor): Tensor {
     return F.adaptiveAvgPool2d(input, this.outputSize);
   }
   override extraRepr(): string {
-    return `output_size=${sizeRepr(this.outputSize)}`;
+    return `output_size=${this.givenInt ? this.outputSize[0] : `(${this.outputSize.join(', ')})`}`;
   }
 }
 
 export class AdaptiveMaxPool2d extends Module {
   readonly outputSize: [number, number];
+  /** An int as given prints as one (`output_size=1`), a pair as a pair (`output_size=(1, 1)`), as in PyTorch. */
+  private readonly givenInt: boolean;
   constructor(outputSize: F.Size2) {
     super();
     this.outputSize = F.pair(outputSize, 'outputSize', 1);
+    this.givenInt = typeof outputSize === 'number';
   }
   forward(input: Tensor): Tensor {
     return F.adaptiveMaxPool2d(input, this.outputSize);
   }
   override extraRepr(): string {
-    return `output_size=${sizeRepr(this.outputSize)}`;
+    return `output_size=${this.givenInt ? this.outputSize[0] : `(${this.outputSize.join(', ')})`}`;
   }
 }
