@@ -114,6 +114,34 @@ describe('builder options', () => {
   });
 });
 
+describe('inference graph', () => {
+  // What predict and serve run: torch.jit.optimizeForInference (batch norm folded into the
+  // convolutions, so the logits move by rounding only).
+  it.each([
+    'alexnet',
+    'squeezenet1_0',
+    'shufflenet_v2_x0_5',
+    'mnasnet0_5',
+    'mobilenet_v2',
+    'mobilenet_v3_small',
+    'efficientnet_b0',
+    'efficientnet_v2_s',
+    'regnet_y_400mf',
+    'regnet_x_400mf',
+    'convnext_tiny',
+  ])('%s traces, freezes and optimises, with the eager logits', (name) => {
+    torch.manualSeed(0);
+    const m = M.getModel(name, { numClasses: 10 }) as nn.Module & { forward(x: Tensor): Tensor };
+    m.eval();
+    const x = torch.randn([2, 3, 64, 64]);
+    const eager = torch.noGrad(() => m.forward(x));
+    const fast = torch.jit.optimizeForInference(m);
+    const y = torch.noGrad(() => fast.forward(x));
+    expect(y.sub(eager).abs().max().item()).toBeLessThan(1e-3);
+    m.dispose();
+  });
+});
+
 describe('command line', () => {
   it("takes the new names, padded to torchvision's min_size", () => {
     for (const n of NAMES) expect(MODEL_NAMES).toContain(n);
