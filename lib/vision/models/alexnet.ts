@@ -8,6 +8,7 @@ import { bindArgs, type WithOptions } from '../../torch/args';
 import { checkInt, checkProbability } from '../../torch/errors';
 import type { Tensor } from '../../torch/tensor';
 
+/** AlexNet's optional arguments (torchvision's `num_classes`, `dropout`), also positional in that order. */
 export interface AlexNetOptions {
   /** Default 1000. */
   numClasses?: number;

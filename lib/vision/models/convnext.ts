@@ -76,6 +76,7 @@ export class CNBlockConfig {
 /** A ConvNeXt block class: built from (dim, layerScale, stochasticDepthProb). */
 export type CNBlockType = new (dim: number, layerScale: number, stochasticDepthProb: number) => Layer;
 
+/** ConvNeXt's optional arguments after the block settings, in torchvision's order. */
 export interface ConvNeXtOptions {
   /** Stochastic depth of the last block, scaled linearly from 0 for the first (default 0). */
   stochasticDepthProb?: number;

@@ -227,6 +227,7 @@ export class FusedMBConv extends nn.Module {
   }
 }
 
+/** EfficientNet's optional arguments after the stage settings and `dropout`, in torchvision's order. */
 export interface EfficientNetOptions {
   /** The stochastic depth probability of the last block, scaled linearly from 0 for the first (default 0.2). */
   stochasticDepthProb?: number;

@@ -92,6 +92,7 @@ function getDepths(alpha: number): number[] {
   return [32, 16, 24, 40, 80, 96, 192, 320].map((depth) => roundToMultipleOf(depth * alpha, 8));
 }
 
+/** MNASNet's optional arguments after `alpha` (torchvision's order: `num_classes`, `dropout`). */
 export interface MNASNetOptions {
   /** Default 1000. */
   numClasses?: number;

@@ -74,6 +74,7 @@ export type MobileNetV2Block = new (
   normLayer: NormLayerFactory | null,
 ) => Layer;
 
+/** MobileNetV2's arguments, in torchvision's order (each may also be given positionally). */
 export interface MobileNetV2Options {
   /** Default 1000. */
   numClasses?: number;

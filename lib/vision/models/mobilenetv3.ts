@@ -136,6 +136,7 @@ export class InvertedResidual extends nn.Module {
 /** A block class taking MobileNet V3's block arguments. */
 export type MobileNetV3Block = new (cnf: InvertedResidualConfig, normLayer: NormLayerFactory) => Layer;
 
+/** MobileNetV3's optional arguments after the block settings and `lastChannel`, in torchvision's order. */
 export interface MobileNetV3Options {
   /** Default 1000. */
   numClasses?: number;

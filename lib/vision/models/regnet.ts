@@ -263,6 +263,7 @@ export class BlockParams {
   }
 }
 
+/** RegNet's optional arguments after `blockParams`, in torchvision's order. */
 export interface RegNetOptions {
   /** Default 1000. */
   numClasses?: number;

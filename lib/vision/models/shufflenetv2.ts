@@ -80,6 +80,7 @@ export class InvertedResidual extends nn.Module {
   }
 }
 
+/** ShuffleNetV2's optional arguments after the stage settings (torchvision's order: `num_classes`, `inverted_residual`). */
 export interface ShuffleNetV2Options {
   /** Default 1000. */
   numClasses?: number;

@@ -42,6 +42,7 @@ export class Fire extends nn.Module {
   }
 }
 
+/** SqueezeNet's optional arguments after `version` (torchvision's order: `num_classes`, `dropout`). */
 export interface SqueezeNetOptions {
   /** Default 1000. */
   numClasses?: number;
