@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { adaptInput, buildModel, MODEL_NAMES } from '../lib/cli/models';
 import { type nn, Tensor, torch, vision } from '../lib/index';
+import { runReference } from './parity/fixtures';
 
 const M = vision.models;
 
@@ -243,5 +244,17 @@ describe('command line', () => {
     expect(g.forward(adaptInput('googlenet', x)).shape).toEqual([2, 10]); // no aux outputs in training
     const i = buildModel('inception_v3', 10, 1);
     expect(torch.noGrad(() => i.eval().forward(adaptInput('inception_v3', x))).shape).toEqual([2, 10]);
+  });
+});
+
+describe('repr', () => {
+  const NAMES = ['resnet18', 'vgg11', 'densenet121', 'googlenet', 'inception_v3'];
+  it("prints as torchvision's model prints (repr)", { timeout: 300_000 }, () => {
+    const ref = JSON.parse(runReference('torchvision_keys.py', NAMES)) as Record<string, { repr: string }>;
+    for (const n of NAMES) {
+      const m = M.getModel(n);
+      expect(String(m)).toBe(ref[n].repr);
+      m.dispose();
+    }
   });
 });

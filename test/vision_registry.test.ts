@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { type nn, type Tensor, torch, vision } from '../lib/index';
+import { runReference } from './parity/fixtures';
 
 const M = vision.models;
 
@@ -54,6 +55,13 @@ describe('registry', () => {
     expect(() => M.getWeight('ResNet50_Weights')).toThrow(/'ResNet50_Weights.DEFAULT'/);
     expect(() => M.getModelWeights(3 as unknown as string)).toThrow(TypeError);
   });
+
+  it("lists every builder torchvision's files register (list_models: 80 names in 0.14)", () => {
+    const ref = JSON.parse(runReference('torchvision_keys.py', ['--list'])) as string[];
+    expect(ref.length).toBe(80);
+    expect(M.listModels()).toEqual(ref);
+    for (const n of ref) expect(typeof M.getModelBuilder(n)).toBe('function');
+  }, 120_000);
 
   it('has metadata for all 80 of torchvision 0.14 classification builders', () => {
     // torchvision.models.list_models(module=torchvision.models) in 0.14: 80 names.

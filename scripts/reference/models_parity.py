@@ -1,6 +1,6 @@
-"""Reference values for test/parity/models.test.ts: torchvision's VGG, DenseNet, GoogLeNet and
-Inception v3 (torchvision's own model code, see torchvision_models.py) on the PyTorch next to
-torchts.
+"""Reference values for test/parity/models.test.ts: torchvision's VGG, DenseNet, GoogLeNet,
+Inception v3 and one or two models of each convolutional family after them (torchvision's own
+model code, see torchvision_models.py) on the PyTorch next to torchts.
 
 usage: models_parity.py <out-folder> <case> [...]     cases: the keys of CASES below
 
@@ -10,13 +10,16 @@ output, the train-mode output (and auxiliary outputs), the loss, every parameter
 and the buffers after that train step, and every parameter and buffer after 3 SGD steps
 (momentum 0.9, weight decay 1e-4, nesterov) from the initial state.
 
-Dropout is set to p=0 through the builders' own arguments (`dropout`, `dropout_aux`; DenseNet's
-`drop_rate` is 0 by default): the two sides draw from different random streams, so with p>0
-the train-mode results could not agree.
+The model is built right after torch.manual_seed(0) (its initialisation is compared too), and
+the data come from a generator of their own. VGG, Inception and GoogLeNet run with dropout
+p=0 (their builders' `dropout`, `dropout_aux`); AlexNet, SqueezeNet, MNASNet and MobileNet V2 too. MobileNet
+V3, EfficientNet and ConvNeXt keep their dropout and stochastic depth: torchts draws them from the same
+default CPU generator, seeded alike, with the same kernels in the same order, so the masks agree.
 
 The loss in training mode is torchvision's reference recipe: cross entropy of the logits plus
 0.4 x that of Inception's auxiliary logits, or 0.3 x each of GoogLeNet's two.
 """
+import collections
 import sys
 
 import torch
@@ -38,6 +41,22 @@ CASES = {
         (2, 3, 64, 64),
         (0.3, 0.3),
     ),
+    "squeezenet1_1": ("squeezenet", "squeezenet1_1", dict(num_classes=10, dropout=0.0), (2, 3, 64, 64), ()),
+    "shufflenet_v2_x0_5": ("shufflenetv2", "shufflenet_v2_x0_5", dict(num_classes=10), (2, 3, 32, 32), ()),
+    "mnasnet0_5": ("mnasnet", "mnasnet0_5", dict(num_classes=10, dropout=0.0), (2, 3, 32, 32), ()),
+    "mobilenet_v2": ("mobilenetv2", "mobilenet_v2", dict(num_classes=10, dropout=0.0), (2, 3, 64, 64), ()),
+    # Dropout 0.2 and stochastic depth 0.2 as built (see the note above).
+    "mobilenet_v3_small": ("mobilenetv3", "mobilenet_v3_small", dict(num_classes=10), (2, 3, 64, 64), ()),
+    "efficientnet_b0": ("efficientnet", "efficientnet_b0", dict(num_classes=10), (2, 3, 64, 64), ()),
+    "regnet_y_400mf": ("regnet", "regnet_y_400mf", dict(num_classes=10), (2, 3, 64, 64), ()),
+    "convnext_tiny": ("convnext", "convnext_tiny", dict(num_classes=10), (2, 3, 32, 32), ()),
+    # The variants the cases above leave out: SqueezeNet 1.0's fire modules, MobileNet V3 Large,
+    # EfficientNetV2's Fused-MBConv blocks (and BatchNorm eps 1e-3), RegNet X (no SE).
+    "alexnet": ("alexnet", "alexnet", dict(num_classes=10, dropout=0.0), (2, 3, 63, 63), ()),
+    "squeezenet1_0": ("squeezenet", "squeezenet1_0", dict(num_classes=10, dropout=0.0), (2, 3, 64, 64), ()),
+    "mobilenet_v3_large": ("mobilenetv3", "mobilenet_v3_large", dict(num_classes=10), (2, 3, 64, 64), ()),
+    "efficientnet_v2_s": ("efficientnet", "efficientnet_v2_s", dict(num_classes=10), (2, 3, 32, 32), ()),
+    "regnet_x_400mf": ("regnet", "regnet_x_400mf", dict(num_classes=10), (2, 3, 64, 64), ()),
 }
 
 
@@ -62,7 +81,9 @@ def reference(case, out):
     g = torch.Generator().manual_seed(1)
     model = getattr(load(module), builder)(**kwargs)
     randomise_batchnorm(model, g)
-    init = {k: v.clone() for k, v in model.state_dict().items()}
+    sd = model.state_dict()
+    init = collections.OrderedDict((k, v.clone()) for k, v in sd.items())
+    init._metadata = sd._metadata  # MNASNet's _load_from_state_dict reads the version recorded there
     x = torch.randn(*shape, generator=g)
     y = torch.randint(0, 10, (shape[0],), generator=g)
     t = {f"init/{k}": v for k, v in init.items()}

@@ -94,7 +94,13 @@ function referenceCommand(script: string, args: string[]): [string, string[], No
  */
 export function runReference(script: string, args: string[], timeoutMs = 300_000): string {
   const [python, argv, env] = referenceCommand(script, args);
-  return execFileSync(python, argv, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+  return execFileSync(python, argv, {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: timeoutMs,
+    maxBuffer: 1 << 28,
+  });
 }
 
 /** `runReference` without blocking: references and child processes can run side by side. */

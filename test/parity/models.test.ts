@@ -1,4 +1,5 @@
-// torchts's VGG, DenseNet, Inception v3 and GoogLeNet against torchvision's (real PyTorch):
+// torchts's VGG, DenseNet, Inception v3, GoogLeNet and one model of each later convolutional
+// family against torchvision's (real PyTorch):
 // same weights, same batch; forward in eval and train mode (with the auxiliary outputs),
 // loss, every gradient, BatchNorm running statistics, and every parameter after 3 SGD steps
 // (momentum, weight decay, nesterov).
@@ -8,8 +9,11 @@
 // so the results are the same bits, as the README says. Every comparison asks for that:
 // tolerance 0, and a NaN anywhere fails (test/compare.ts; the errors measured are printed).
 //
-// Dropout is p=0 on both sides (builder options): the two sides draw different random
-// numbers, so train-mode results with p>0 could not agree. The training loss is torchvision's
+// Both sides build the model right after manual_seed(0), and the initialisation is compared
+// too for the models after GoogLeNet (all but the BatchNorm entries, which the reference redraws). Dropout is p=0 for VGG,
+// Inception, GoogLeNet, AlexNet, SqueezeNet, MNASNet and MobileNet V2 (builder options); MobileNet V3,
+// EfficientNet and ConvNeXt keep their dropout and stochastic depth, drawn from the same default generator
+// in the same order on both sides, so even their masks agree. The training loss is torchvision's
 // recipe: cross entropy of the logits + 0.4 x Inception's auxiliary one, + 0.3 x each of
 // GoogLeNet's two.
 import * as fs from 'node:fs';
@@ -30,7 +34,7 @@ type Model = nn.Module & {
 };
 
 /** Each case of models_parity.py: the torchts builder with the same arguments, and the auxiliary loss weights. */
-const CASES: Record<string, { build: () => Model; aux: number[] }> = {
+const CASES: Record<string, { build: () => Model; aux: number[]; seeded?: boolean }> = {
   vgg11_bn: { build: () => vision.models.vgg11_bn({ numClasses: 10, dropout: 0 }), aux: [] },
   densenet121: { build: () => vision.models.densenet121({ numClasses: 10 }), aux: [] },
   inception_v3: {
@@ -41,6 +45,19 @@ const CASES: Record<string, { build: () => Model; aux: number[] }> = {
     build: () => vision.models.googlenet({ numClasses: 10, dropout: 0, dropoutAux: 0, initWeights: true }),
     aux: [0.3, 0.3],
   },
+  squeezenet1_1: { build: () => vision.models.squeezenet1_1({ numClasses: 10, dropout: 0 }), aux: [], seeded: true },
+  shufflenet_v2_x0_5: { build: () => vision.models.shufflenet_v2_x0_5({ numClasses: 10 }), aux: [], seeded: true },
+  mnasnet0_5: { build: () => vision.models.mnasnet0_5({ numClasses: 10, dropout: 0 }), aux: [], seeded: true },
+  mobilenet_v2: { build: () => vision.models.mobilenet_v2({ numClasses: 10, dropout: 0 }), aux: [], seeded: true },
+  mobilenet_v3_small: { build: () => vision.models.mobilenet_v3_small({ numClasses: 10 }), aux: [], seeded: true },
+  efficientnet_b0: { build: () => vision.models.efficientnet_b0({ numClasses: 10 }), aux: [], seeded: true },
+  regnet_y_400mf: { build: () => vision.models.regnet_y_400mf({ numClasses: 10 }), aux: [], seeded: true },
+  convnext_tiny: { build: () => vision.models.convnext_tiny({ numClasses: 10 }), aux: [], seeded: true },
+  alexnet: { build: () => vision.models.alexnet({ numClasses: 10, dropout: 0 }), aux: [], seeded: true },
+  squeezenet1_0: { build: () => vision.models.squeezenet1_0({ numClasses: 10, dropout: 0 }), aux: [], seeded: true },
+  mobilenet_v3_large: { build: () => vision.models.mobilenet_v3_large({ numClasses: 10 }), aux: [], seeded: true },
+  efficientnet_v2_s: { build: () => vision.models.efficientnet_v2_s({ numClasses: 10 }), aux: [], seeded: true },
+  regnet_x_400mf: { build: () => vision.models.regnet_x_400mf({ numClasses: 10 }), aux: [], seeded: true },
 };
 
 // The reference runs with 2 intra-op threads (torch.set_num_threads(2) in the script); the same
@@ -70,7 +87,7 @@ function outputs(res: Tensor | Iterable<Tensor | null>): [Tensor, Tensor[]] {
 }
 
 describe.each(MODELS)('%s', (name) => {
-  const { build, aux: auxWeights } = CASES[name];
+  const { build, aux: auxWeights, seeded: checksSeed } = CASES[name];
   let ref: Record<string, Tensor>;
   let init: Record<string, Tensor>;
   let model: Model;
@@ -85,10 +102,25 @@ describe.each(MODELS)('%s', (name) => {
     return loss;
   }
 
+  let seeded: Record<string, Tensor>;
+
   beforeAll(() => {
     ref = readFixtures(path.join(out, name));
     init = under(ref, 'init/');
+    // The reference builds under torch.manual_seed(0), then redraws the BatchNorm entries.
+    torch.manualSeed(0);
     model = build();
+    const norms = new Set(
+      model
+        .namedModules()
+        .filter(([, m]) => m instanceof nn.BatchNorm2d)
+        .map(([k]) => k),
+    );
+    seeded = Object.fromEntries(
+      Object.entries(model.stateDict())
+        .filter(([k]) => !norms.has(k.slice(0, k.lastIndexOf('.'))))
+        .map(([k, v]) => [k, torch.keep(v.clone())]),
+    );
     model.loadStateDict(init);
   });
 
@@ -97,6 +129,15 @@ describe.each(MODELS)('%s', (name) => {
   it('has torchvision state-dict keys, in torchvision order', () => {
     expect(Object.keys(model.stateDict())).toEqual(Object.keys(init));
   });
+
+  it.runIf(checksSeed)(
+    'initialises as torchvision under the same seed (every entry but the redrawn BatchNorm ones)',
+    () => {
+      expect(Object.keys(seeded).length).toBeGreaterThan(0);
+      const w = worst(seeded, Object.fromEntries(Object.keys(seeded).map((k) => [k, init[k]])));
+      expect(report(`${name} seeded initialisation, worst (${w.key})`, w.err)).toBe(0);
+    },
+  );
 
   it('matches in eval mode', () => {
     model.eval();

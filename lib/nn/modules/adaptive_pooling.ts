@@ -7,7 +7,7 @@ import { checkBool, checkNumber, rangeError, typeError } from '../../torch/error
 import { Tensor } from '../../torch/tensor';
 import * as F from '../functional';
 import { Module } from '../module';
-import { type AdaptiveSize, checkSize, ntuple, pySize, type Size, sizeRepr } from './utils';
+import { type AdaptiveSize, checkSize, ntuple, pySize, pyTuple, type Size } from './utils';
 
 function adaptiveSize(v: unknown, n: number): AdaptiveSize {
   if (typeof v === 'number') return checkSize(v, n, 'outputSize');
@@ -20,29 +20,35 @@ function adaptiveSize(v: unknown, n: number): AdaptiveSize {
 
 export class AdaptiveAvgPool2d extends Module {
   readonly outputSize: [number, number];
+  /** An int as given prints as one (`output_size=1`), a pair as a pair (`output_size=(1, 1)`), as in PyTorch. */
+  private readonly givenInt: boolean;
   constructor(outputSize: F.Size2) {
     super();
     this.outputSize = F.pair(outputSize, 'outputSize', 1);
+    this.givenInt = typeof outputSize === 'number';
   }
   forward(input: Tensor): Tensor {
     return F.adaptiveAvgPool2d(input, this.outputSize);
   }
   override extraRepr(): string {
-    return `output_size=${sizeRepr(this.outputSize)}`;
+    return `output_size=${this.givenInt ? this.outputSize[0] : pyTuple(this.outputSize)}`;
   }
 }
 
 export class AdaptiveMaxPool2d extends Module {
   readonly outputSize: [number, number];
+  /** An int as given prints as one (`output_size=1`), a pair as a pair (`output_size=(1, 1)`), as in PyTorch. */
+  private readonly givenInt: boolean;
   constructor(outputSize: F.Size2) {
     super();
     this.outputSize = F.pair(outputSize, 'outputSize', 1);
+    this.givenInt = typeof outputSize === 'number';
   }
   forward(input: Tensor): Tensor {
     return F.adaptiveMaxPool2d(input, this.outputSize);
   }
   override extraRepr(): string {
-    return `output_size=${sizeRepr(this.outputSize)}`;
+    return `output_size=${this.givenInt ? this.outputSize[0] : pyTuple(this.outputSize)}`;
   }
 }
 

@@ -8,12 +8,21 @@
  */
 import type { Module } from '../../nn/module';
 import { checkOptions, nearestKey, TorchError, typeError } from '../../torch/errors';
+import * as alexnet from './alexnet';
+import * as convnext from './convnext';
 import * as densenet from './densenet';
+import * as efficientnet from './efficientnet';
 import * as googlenet from './googlenet';
 import * as inception from './inception';
 import * as maxvit from './maxvit';
-import * as resnet from './resnet';
 import * as swin_transformer from './swin_transformer';
+import * as mnasnet from './mnasnet';
+import * as mobilenetv2 from './mobilenetv2';
+import * as mobilenetv3 from './mobilenetv3';
+import * as regnet from './regnet';
+import * as resnet from './resnet';
+import * as shufflenetv2 from './shufflenetv2';
+import * as squeezenet from './squeezenet';
 import * as vgg from './vgg';
 import * as vision_transformer from './vision_transformer';
 import { MODEL_WEIGHTS } from './weights';
@@ -31,6 +40,15 @@ const MODEL_FILES: readonly object[] = [
   vision_transformer,
   swin_transformer,
   maxvit,
+  alexnet,
+  squeezenet,
+  shufflenetv2,
+  mnasnet,
+  mobilenetv2,
+  mobilenetv3,
+  efficientnet,
+  regnet,
+  convnext,
 ];
 
 /** torchvision's ImageClassification preset: resize, centre crop, rescale to [0, 1], normalise. */
