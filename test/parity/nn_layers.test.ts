@@ -65,6 +65,8 @@ const LAYERS: Record<string, { make: () => nn.Module; train: boolean }> = {
   maxpool_ceil: { make: () => new nn.MaxPool2d(3, { stride: 2, ceilMode: true }), train: true },
   maxpool_padding: { make: () => new nn.MaxPool2d(3, { stride: 2, padding: 1 }), train: true },
   maxpool_dilation: { make: () => new nn.MaxPool2d([2, 3], { stride: 1, dilation: 2 }), train: true },
+  maxpool_tuples: { make: () => new nn.MaxPool2d([3, 3], { stride: [2, 2], padding: [1, 1] }), train: true },
+  avgpool_tuples: { make: () => new nn.AvgPool2d([2, 2], [1, 2]), train: true },
   avgpool: { make: () => new nn.AvgPool2d(2), train: true },
   avgpool_ceil: { make: () => new nn.AvgPool2d(3, { stride: 2, ceilMode: true }), train: true },
   avgpool_pad_include: { make: () => new nn.AvgPool2d(3, { stride: 2, padding: 1 }), train: true },

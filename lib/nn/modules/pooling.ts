@@ -9,7 +9,7 @@ import { checkBool, checkInt, checkNumber, optionKeys, rangeError } from '../../
 import type { Tensor } from '../../torch/tensor';
 import * as F from '../functional';
 import { Module } from '../module';
-import { checkSize, ntuple, pyBool, pySize, pyTuple, type Size, sizeRepr } from './utils';
+import { checkSize, ntuple, pyBool, pySize, pyTuple, type Size } from './utils';
 
 export interface MaxPool2dOptions {
   /** Defaults to kernelSize. */
@@ -55,12 +55,16 @@ export class MaxPool2d extends Module {
     this.padding = F.pair(o.padding ?? 0, 'padding', 0);
     this.dilation = F.pair(o.dilation ?? 1, 'dilation', 1);
     this.ceilMode = checkBool(o.ceilMode ?? false, 'ceilMode');
+    this.given = [kernelSize, o.stride ?? kernelSize, o.padding ?? 0, o.dilation ?? 1];
   }
+  /** The sizes as passed, which PyTorch keeps and prints (`kernel_size=3`, `kernel_size=(3, 3)`). */
+  private readonly given: F.Size2[];
   forward(input: Tensor): Tensor {
     return F.maxPool2d(input, this.kernelSize, this.stride, this.padding, this.dilation, this.ceilMode);
   }
   override extraRepr(): string {
-    return `kernel_size=${sizeRepr(this.kernelSize)}, stride=${sizeRepr(this.stride)}, padding=${sizeRepr(this.padding)}, dilation=${sizeRepr(this.dilation)}, ceil_mode=${this.ceilMode ? 'True' : 'False'}`;
+    const [k, st, p, d] = this.given.map(pySize);
+    return `kernel_size=${k}, stride=${st}, padding=${p}, dilation=${d}, ceil_mode=${this.ceilMode ? 'True' : 'False'}`;
   }
 }
 
@@ -111,6 +115,7 @@ export class AvgPool2d extends Module {
     this.padding = F.pair(o.padding ?? 0, 'padding', 0);
     this.ceilMode = checkBool(o.ceilMode ?? false, 'ceilMode');
     this.countIncludePad = checkBool(o.countIncludePad ?? true, 'countIncludePad');
+    this.given = [kernelSize, o.stride ?? kernelSize, o.padding ?? 0];
     this.divisorOverride =
       o.divisorOverride === undefined || o.divisorOverride === null
         ? null
@@ -127,8 +132,11 @@ export class AvgPool2d extends Module {
       this.divisorOverride,
     );
   }
+  /** The sizes as passed, which PyTorch keeps and prints. */
+  private readonly given: F.Size2[];
   override extraRepr(): string {
-    return `kernel_size=${sizeRepr(this.kernelSize)}, stride=${sizeRepr(this.stride)}, padding=${sizeRepr(this.padding)}`;
+    const [k, st, p] = this.given.map(pySize);
+    return `kernel_size=${k}, stride=${st}, padding=${p}`;
   }
 }
 

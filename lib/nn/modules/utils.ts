@@ -35,8 +35,3 @@ export function checkSize(v: unknown, n: number, argument: string, min = 0): Siz
   ntuple(v, n, argument, min);
   return v as Size;
 }
-
-/** A pair as PyTorch prints a size given as an int (`3`) or a pair (`(3, 2)`): one number when both are equal. */
-export function sizeRepr([a, b]: readonly [number, number]): string {
-  return a === b ? `${a}` : `(${a}, ${b})`;
-}
