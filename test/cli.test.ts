@@ -139,33 +139,15 @@ describe('torchts train / eval', { timeout: 300_000 }, () => {
         .toFile(file);
       files.push(file);
     }
-    const r = run([
-      'predict',
-      ...files,
-      '--weights',
-      path.join('full', 'model.safetensors'),
-      '--model',
-      'resnet8',
-      '--data',
-      'mnist',
-    ]);
+    const predictArgs = ['predict', ...files, '--weights', path.join('full', 'model.safetensors')];
+    const r = run([...predictArgs, '--model', 'resnet8', '--data', 'mnist']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/runs eager/);
     const blocks = r.stdout.trim().split(/\n(?=\/)/);
     expect(blocks).toHaveLength(2);
     // The optimised graph (the default) against the eager forward (--no-optimize): the same
     // classes in the same order, probabilities within 1e-4 relative (printed to 0.01%).
-    const eager = run([
-      'predict',
-      ...files,
-      '--weights',
-      path.join('full', 'model.safetensors'),
-      '--model',
-      'resnet8',
-      '--data',
-      'mnist',
-      '--no-optimize',
-    ]);
+    const eager = run([...predictArgs, '--model', 'resnet8', '--data', 'mnist', '--no-optimize']);
     expect(eager.status, eager.stderr).toBe(0);
     const rows = (out: string) =>
       out

@@ -7,7 +7,7 @@ import { checkBool, checkNumber, rangeError, typeError } from '../../torch/error
 import { Tensor } from '../../torch/tensor';
 import * as F from '../functional';
 import { Module } from '../module';
-import { type AdaptiveSize, checkSize, ntuple, pySize, pyTuple, type Size } from './utils';
+import { type AdaptiveSize, checkSize, ntuple, pySize, type Size } from './utils';
 
 function adaptiveSize(v: unknown, n: number): AdaptiveSize {
   if (typeof v === 'number') return checkSize(v, n, 'outputSize');
@@ -18,37 +18,32 @@ function adaptiveSize(v: unknown, n: number): AdaptiveSize {
   return v as (number | null)[];
 }
 
-export class AdaptiveAvgPool2d extends Module {
+/** PyTorch's `_AdaptiveAvgPoolNd`/`_AdaptiveMaxPoolNd` for 2-d: the output size, printed as given. */
+abstract class AdaptivePool2d extends Module {
   readonly outputSize: [number, number];
-  /** An int as given prints as one (`output_size=1`), a pair as a pair (`output_size=(1, 1)`), as in PyTorch. */
-  private readonly givenInt: boolean;
+  /** As passed, which PyTorch keeps and prints (`output_size=1`, `output_size=(1, 1)`). */
+  private readonly given: F.Size2;
   constructor(outputSize: F.Size2) {
     super();
     this.outputSize = F.pair(outputSize, 'outputSize', 1);
-    this.givenInt = typeof outputSize === 'number';
-  }
-  forward(input: Tensor): Tensor {
-    return F.adaptiveAvgPool2d(input, this.outputSize);
+    this.given = outputSize;
   }
   override extraRepr(): string {
-    return `output_size=${this.givenInt ? this.outputSize[0] : pyTuple(this.outputSize)}`;
+    return `output_size=${pySize(this.given)}`;
   }
 }
 
-export class AdaptiveMaxPool2d extends Module {
-  readonly outputSize: [number, number];
-  /** An int as given prints as one (`output_size=1`), a pair as a pair (`output_size=(1, 1)`), as in PyTorch. */
-  private readonly givenInt: boolean;
-  constructor(outputSize: F.Size2) {
-    super();
-    this.outputSize = F.pair(outputSize, 'outputSize', 1);
-    this.givenInt = typeof outputSize === 'number';
+/** 2-d adaptive average pooling to `outputSize`. */
+export class AdaptiveAvgPool2d extends AdaptivePool2d {
+  forward(input: Tensor): Tensor {
+    return F.adaptiveAvgPool2d(input, this.outputSize);
   }
+}
+
+/** 2-d adaptive max pooling to `outputSize`. */
+export class AdaptiveMaxPool2d extends AdaptivePool2d {
   forward(input: Tensor): Tensor {
     return F.adaptiveMaxPool2d(input, this.outputSize);
-  }
-  override extraRepr(): string {
-    return `output_size=${this.givenInt ? this.outputSize[0] : pyTuple(this.outputSize)}`;
   }
 }
 
