@@ -3,7 +3,7 @@
  * (`torch.jit.save`); `trace` records a torchts model into TorchScript, which PyTorch's
  * `torch.jit.load` can run; `freeze` and `optimizeForInference` are libtorch's own passes
  * (batch norm folded into convolutions, convolutions and linear layers fused with their
- * activations, weights prepacked for oneDNN on CPU, cuDNN conv + add + ReLU on CUDA).
+ * activations by oneDNN Graph on CPU, cuDNN conv + add + ReLU on CUDA).
  *
  * Native side: native/jit.cc (its header, jit.h, says how to run a module's forward from
  * native code on another thread, given `ScriptModule._handle`).
@@ -44,7 +44,9 @@ interface JitNative {
   jitOptimizeForInference(h: number): number;
   /** Queues `forward` on the inference threads (native/async_jit.cc); returns the job id. */
   jitForwardAsync(h: number, inputs: number[]): number;
-  jitOptimizeOneDNN(h: number, inputs: number[]): number;
+  /** native/jit_fuse.cc: [module, null], or [unfused frozen module, why fusion failed]. */
+  jitOptimizeOneDNN(h: number, inputs: number[]): [number, string | null];
+  jitLastExecutedOptimizedGraph(): string | null;
 }
 const N = native as unknown as JitNative;
 
@@ -318,6 +320,7 @@ export class InferenceModule<M extends Module = Module> {
   readonly #model: M;
   readonly #oneDNN: boolean;
   readonly #graphs = new Map<string, ScriptModule>();
+  #warned = false;
 
   /** @internal Use `optimizeForInference`. */
   constructor(model: M, oneDNN: boolean) {
@@ -341,14 +344,19 @@ export class InferenceModule<M extends Module = Module> {
       const traced = traceModule(this.#model, inputs).eval();
       const cpu = inputs.every((t) => t.device === 'cpu' && t.dtype === 'float32');
       try {
-        m = new ScriptModule(
-          this.#oneDNN && cpu
-            ? N.jitOptimizeOneDNN(
-                traced._handle,
-                inputs.map((t) => t.handle),
-              )
-            : N.jitOptimizeForInference(traced._handle),
-        );
+        if (this.#oneDNN && cpu) {
+          const [h, failure] = N.jitOptimizeOneDNN(
+            traced._handle,
+            inputs.map((t) => t.handle),
+          );
+          m = new ScriptModule(h);
+          if (failure !== null && !this.#warned) {
+            this.#warned = true;
+            console.warn(
+              `torchts: optimizeForInference: oneDNN Graph fusion failed, running the frozen graph unfused (${failure})`,
+            );
+          }
+        } else m = new ScriptModule(N.jitOptimizeForInference(traced._handle));
       } finally {
         traced.dispose();
       }
@@ -391,10 +399,13 @@ export class InferenceModule<M extends Module = Module> {
 /** Options of `optimizeForInference`. */
 export interface OptimizeOptions {
   /**
-   * CPU float32 inputs of a torchts model: rewrite the frozen graph's convolutions as Inductor
-   * does on CPU (default true): oneDNN's fused convolution with its ReLU or add + ReLU as
-   * post-ops, weights reordered once into oneDNN's layout, activations channels_last from the
-   * input on. false: libtorch's `optimize_for_inference` passes, as for other inputs.
+   * CPU float32 inputs of a torchts model: run the frozen graph through oneDNN Graph's fuser
+   * (default true), as `torch.jit.enable_onednn_fusion(True)` does in Python: convolutions
+   * with their ReLU and residual add, pooling and linear layers become partitions that oneDNN
+   * compiles once for the input's sizes, weights prepacked and cached. The module's executor
+   * holds the fused plan (`lastExecutedOptimizedGraph()` after a forward shows it); `graph()`
+   * shows the frozen graph it was made from. false: libtorch's `optimize_for_inference`
+   * passes, as for other inputs.
    */
   oneDNN?: boolean;
 }
@@ -424,4 +435,13 @@ export function optimizeForInference(
   if (model.training)
     throw new TorchError('optimizeForInference expects a model in eval mode: call model.eval() first');
   return new InferenceModule(model, checkBool(o.oneDNN ?? true, 'oneDNN'));
+}
+
+/**
+ * The graph that TorchScript's executor last ran on this thread, after its optimisations, as
+ * text (Python's `torch.jit.last_executed_optimized_graph()`); null before any run. For an
+ * `optimizeForInference` module this is the fused plan: `prim::oneDNNFusionGroup` nodes.
+ */
+export function lastExecutedOptimizedGraph(): string | null {
+  return N.jitLastExecutedOptimizedGraph();
 }
