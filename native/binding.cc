@@ -26,6 +26,7 @@ void RegisterDispatch(Napi::Env env, Napi::Object exports);
 void RegisterAsync(Napi::Env env, Napi::Object exports);
 void RegisterAsyncJit(Napi::Env env, Napi::Object exports);
 void RegisterJit(Napi::Env env, Napi::Object exports);  // native/jit.cc (and jit_aoti.cc)
+void InstallCpuBlockCache();                            // native/cpu_allocator.cc
 }  // namespace torchts
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -49,6 +50,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
       mallopt(M_TRIM_THRESHOLD, 1 << 30);
     }
   });
+  // Blocks over glibc's largest mmap threshold are cached by torchts itself (cpu_allocator.cc).
+  torchts::InstallCpuBlockCache();
   torchts::RegisterRuntime(env, exports);
   torchts::RegisterCreation(env, exports);
   torchts::RegisterPointwise(env, exports);
