@@ -287,6 +287,23 @@ std::shared_ptr<torch::jit::Module> JitModuleAt(Napi::Env env, int32_t h) {
   return Modules()[h];
 }
 
+// hardtanh's bounds are floats in Python (nn.ReLU6 is Hardtanh(0.0, 6.0)), so PyTorch's traces
+// hold double constants there, and libtorch's oneDNN conversion in optimize_for_inference
+// asserts that they are. A JS 0 or 6 reaches the tracer as an integer Scalar: make such bounds
+// doubles (the same values, the same results).
+void HardtanhBoundsAsDoubles(torch::jit::Block* block) {
+  for (torch::jit::Node* n : block->nodes()) {
+    for (torch::jit::Block* b : n->blocks()) HardtanhBoundsAsDoubles(b);
+    if (n->kind() != c10::aten::hardtanh && n->kind() != c10::aten::hardtanh_) continue;
+    for (size_t k = 1; k < 3 && k < n->inputs().size(); ++k) {
+      auto v = torch::jit::toIValue(n->input(k));
+      if (!v || !v->isInt()) continue;
+      torch::jit::WithInsertPoint guard(n);
+      n->replaceInput(k, n->owningGraph()->insertConstant(static_cast<double>(v->toInt())));
+    }
+  }
+}
+
 void RegisterAoti(Napi::Env env, Napi::Object exports);
 void RegisterJitFuse(Napi::Env env, Napi::Object exports);
 
@@ -376,8 +393,9 @@ void RegisterJit(Napi::Env env, Napi::Object exports) {
   TORCHTS_DEF("jitFreeze", { return AddModule(info.Env(), torch::jit::freeze(Mod(info, 0))); });
   // (h) -> a new frozen, inference-optimised module (torch.jit.optimize_for_inference).
   TORCHTS_DEF("jitOptimizeForInference", {
-    torch::jit::Module& m = Mod(info, 0);
-    return AddModule(info.Env(), torch::jit::optimize_for_inference(m));
+    torch::jit::Module frozen = torch::jit::freeze(Mod(info, 0));
+    HardtanhBoundsAsDoubles(frozen.get_method("forward").graph()->block());
+    return AddModule(info.Env(), torch::jit::optimize_for_inference(frozen));
   });
   RegisterAoti(env, exports);
   RegisterJitFuse(env, exports);

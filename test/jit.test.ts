@@ -262,6 +262,21 @@ describe('jit.optimizeForInference', () => {
     fastMlp.dispose();
   }, 60_000);
 
+  it("takes ReLU6 through libtorch's passes: hardtanh bounds given as JS integers", () => {
+    // libtorch's oneDNN conversion asserts that hardtanh's bounds are doubles, as Python's
+    // nn.ReLU6 (Hardtanh(0.0, 6.0)) traces them; torchts's 0 and 6 trace as integers.
+    torch.manualSeed(4);
+    const net = new nn.Sequential(new nn.Conv2d(3, 8, 3), new nn.BatchNorm2d(8), new nn.ReLU6(true)).eval();
+    const x = torch.randn([2, 3, 12, 12]);
+    const eager = torch.noGrad(() => net.forward(x));
+    const plain = jit.optimizeForInference(net, { oneDNN: false });
+    expect(relError(plain.forward(x), eager)).toBeLessThan(1e-4);
+    const scripted = jit.optimizeForInference(jit.trace(net, x));
+    expect(relError(scripted.forward(x) as Tensor, eager)).toBeLessThan(1e-4);
+    plain.dispose();
+    scripted.dispose();
+  });
+
   it('optimises a ScriptModule loaded from PyTorch, and refuses a model in training mode', () => {
     const m = jit.load(file('traced.pt'));
     const fast = jit.optimizeForInference(m);
