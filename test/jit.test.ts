@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { nn, type Tensor, torch, vision } from '../lib/index';
+import { randomiseBatchNorm } from './batchnorm';
 import { expectRel, relError } from './compare';
 import { type Fixtures, readFixtures, runReference, tempDir, writeFixtures } from './parity/fixtures';
 
@@ -31,20 +32,6 @@ function runInPyTorch(module: string, inputs: Tensor[]): Tensor {
   writeFixtures(file(`${tag}-in`), Object.fromEntries(inputs.map((t, k) => [`in${k}`, t])));
   runReference('jit_files.py', ['run', module, file(`${tag}-in`), file(`${tag}-out`)]);
   return readFixtures(file(`${tag}-out`)).out;
-}
-
-/** Running statistics and affine parameters away from their defaults, so folding them changes something. */
-function randomiseBatchNorm(model: nn.Module): void {
-  torch.noGrad(() => {
-    for (const m of model.modules()) {
-      if (!(m instanceof nn.BatchNorm2d)) continue;
-      const bn = m as unknown as Record<'running_mean' | 'running_var' | 'weight' | 'bias', Tensor>;
-      bn.running_mean.copy_(torch.randn(bn.running_mean.shape).mul(0.1));
-      bn.running_var.copy_(torch.rand(bn.running_var.shape).add(0.5));
-      bn.weight.copy_(torch.rand(bn.weight.shape).add(0.5));
-      bn.bias.copy_(torch.randn(bn.bias.shape).mul(0.1));
-    }
-  });
 }
 
 /** A user-written residual network: conv + BN + ReLU, a block with an identity add, pooling, linear. */
