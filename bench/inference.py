@@ -28,12 +28,13 @@ import time
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "reference"))
+import torchvision_models  # noqa: E402
 from torchvision_models import resnet  # noqa: E402
 
 
 def model_for(folder, arch):
     torch.manual_seed(0)
-    model = getattr(resnet, arch)()
+    model = getattr(resnet, arch)() if arch.startswith("resnet") else getattr(torchvision_models.load("mobilenetv2"), arch)()
     model.load_state_dict(torch.load(os.path.join(folder, f"{arch}.pth")))
     return model.eval()
 

@@ -4,10 +4,10 @@
  * own optimize_for_inference passes), torchts running an AOTInductor package that Python
  * compiled (`torch._inductor.aotiLoadPackage`), onnxruntime-node, and PyTorch (eager,
  * `torch.jit.freeze` + `optimize_for_inference`, `torch.compile` with Inductor freezing), for
- * torchvision's ResNet-18 and ResNet-50 at 224x224, batch 1 and 16, on 1 and 2 threads, all
- * with the same weights.
+ * torchvision's ResNet-18, ResNet-50 and MobileNetV2 at 224x224, batch 1 and 16, on 1 and 2
+ * threads, all with the same weights.
  *
- *     npm run bench:inference -- [--quick] [--no-python] [--no-compile] [--no-aoti] [--case resnet18:1:2 ...]
+ *     npm run bench:inference -- [--quick] [--no-python] [--no-compile] [--no-aoti] [--case mobilenet_v2:1:2 ...]
  *
  * The AOTInductor packages (one per case: Inductor specialises its C++ kernels to the shapes
  * and the thread count, as torch.compile does) take a minute or more each to compile;
@@ -34,7 +34,8 @@ import * as path from 'node:path';
 import { torch, vision } from '../lib/index';
 
 const root = path.resolve(__dirname, '..', '..');
-type Arch = 'resnet18' | 'resnet50';
+const ARCHS = ['resnet18', 'resnet50', 'mobilenet_v2'] as const;
+type Arch = (typeof ARCHS)[number];
 type Case = [Arch, number, number]; // arch, batch, threads
 
 interface OrtSession {
@@ -105,14 +106,13 @@ function parseArgs(): { quick: boolean; python: boolean; compile: boolean; aoti:
     else if (a === '--no-aoti') o.aoti = false;
     else if (a === '--case') {
       const [arch, b, t] = (argv[++i] ?? '').split(':');
-      if ((arch !== 'resnet18' && arch !== 'resnet50') || !(Number(b) > 0) || !(Number(t) > 0))
-        throw new RangeError(`Expected <resnet18|resnet50>:<batch>:<threads> for --case but received ${argv[i]}`);
-      o.cases.push([arch, Number(b), Number(t)]);
+      if (!ARCHS.includes(arch as Arch) || !(Number(b) > 0) || !(Number(t) > 0))
+        throw new RangeError(`Expected <${ARCHS.join('|')}>:<batch>:<threads> for --case but received ${argv[i]}`);
+      o.cases.push([arch as Arch, Number(b), Number(t)]);
     } else throw new RangeError(`Unknown argument ${a}`);
   }
   if (o.cases.length === 0)
-    for (const arch of ['resnet18', 'resnet50'] as const)
-      for (const b of [1, 16]) for (const t of [1, 2]) o.cases.push([arch, b, t]);
+    for (const arch of ARCHS) for (const b of [1, 16]) for (const t of [1, 2]) o.cases.push([arch, b, t]);
   return o;
 }
 
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   const loadStart = os.loadavg();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'torchts-inference-'));
   const archs = [...new Set(o.cases.map(([a]) => a))];
-  const models = {} as Record<Arch, vision.models.ResNet>;
+  const models = {} as Record<Arch, vision.models.ResNet | vision.models.MobileNetV2>;
   for (const arch of archs) {
     torch.manualSeed(0);
     models[arch] = vision.models[arch]().eval();
