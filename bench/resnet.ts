@@ -16,7 +16,8 @@
  * and writes bench/results/resnet-cpu.json with the machine's description.
  *
  * Training steps allocate and free ~2 GB (ResNet-50, batch 16) in buffers larger than glibc's
- * mmap threshold, so every step page-faults that memory in again (~0.5 million faults); on a
+ * mmap threshold, so every step of PyTorch's page-faults that memory in again (~0.5 million
+ * faults; torchts keeps those blocks, native/cpu_allocator.cc); on a
  * VM that reports freed pages to its host each fault is dear, and how many a process takes
  * depends on its heap's history, which differs from process to process by +-20%. That, not
  * either framework, is most of the run-to-run spread of the training rows: see the page
