@@ -14,6 +14,7 @@
 #include <c10/util/Exception.h>
 #include <sys/mman.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -33,6 +34,7 @@ class LargeBlockCache final : public c10::Allocator {
 
   c10::DataPtr allocate(size_t n) override {
     if (n < kMinBytes) return fallback_->allocate(n);
+    TORCH_CHECK_WITH(OutOfMemoryError, n <= (SIZE_MAX >> 1), "CPU out of memory: tried to allocate ", n, " bytes");
     size_t size = (n + kGranule - 1) / kGranule * kGranule;
     void* p = Take(size);
     if (!p) p = Map(size);
@@ -68,8 +70,13 @@ class LargeBlockCache final : public c10::Allocator {
         if (base + size + kGranule > end) munmap(reinterpret_cast<void*>(end), base + size + kGranule - end);
         void* p = reinterpret_cast<void*>(aligned);
         madvise(p, size, MADV_HUGEPAGE);
-        std::lock_guard<std::mutex> lock(mutex_);
-        sizes_[p] = size;
+        try {
+          std::lock_guard<std::mutex> lock(mutex_);
+          sizes_[p] = size;
+        } catch (...) {
+          munmap(p, size);
+          throw;
+        }
         return p;
       }
       Release();
@@ -95,13 +102,16 @@ class LargeBlockCache final : public c10::Allocator {
       auto it = self->sizes_.find(p);
       if (it != self->sizes_.end()) {
         size_t size = it->second;
-        if (self->cached_bytes_ + size <= kMaxCachedBytes) {
-          self->free_.emplace(size, p);
-          self->cached_bytes_ += size;
-        } else {
-          self->sizes_.erase(it);
-          munmap(p, size);
-        }
+        // A deleter must not throw: when the free list cannot take the block, unmap it.
+        try {
+          if (self->cached_bytes_ + size <= kMaxCachedBytes) {
+            self->free_.emplace(size, p);
+            self->cached_bytes_ += size;
+            return;
+          }
+        } catch (...) {}
+        self->sizes_.erase(it);
+        munmap(p, size);
         return;
       }
     }

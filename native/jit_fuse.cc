@@ -46,7 +46,6 @@ void RegisterFusionPrePass() {
 // Runs `forward` until the executor has made its optimised plan (profiling runs + 1), with
 // the fuser on; the plan's partitions compile on its first run, here too.
 void WarmUp(torch::jit::Module& m, const std::vector<at::Tensor>& inputs) {
-  RegisterFusionPrePass();
   struct Fusing {
     Fusing() { fusing = true; }
     ~Fusing() { fusing = false; }
@@ -59,6 +58,8 @@ void WarmUp(torch::jit::Module& m, const std::vector<at::Tensor>& inputs) {
 }  // namespace
 
 void RegisterJitFuse(Napi::Env env, Napi::Object exports) {
+  // At the first load, before any graph runs: executors read the pre-pass list unlocked.
+  RegisterFusionPrePass();
   // (h, inputs: H[]) -> [handle, null] with a new frozen module fused by oneDNN Graph for these
   // inputs (see the top of this file), or [handle, why] with the module frozen but unfused
   // when the fuser or oneDNN's compilation failed on it.
