@@ -33,7 +33,14 @@ class LargeBlockCache final : public c10::Allocator {
   explicit LargeBlockCache(c10::Allocator* fallback) : fallback_(fallback), fallback_free_(fallback->raw_deleter()) {}
 
   c10::DataPtr allocate(size_t n) override {
-    if (n < kMinBytes) return fallback_->allocate(n);
+    if (n < kMinBytes) {
+      try {
+        return fallback_->allocate(n);
+      } catch (const c10::OutOfMemoryError&) {
+        Release();  // the cached blocks may be what the system lacks
+        return fallback_->allocate(n);
+      }
+    }
     TORCH_CHECK_WITH(OutOfMemoryError, n <= (SIZE_MAX >> 1), "CPU out of memory: tried to allocate ", n, " bytes");
     size_t size = (n + kGranule - 1) / kGranule * kGranule;
     void* p = Take(size);
