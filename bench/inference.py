@@ -34,7 +34,8 @@ from torchvision_models import resnet  # noqa: E402
 
 def model_for(folder, arch):
     torch.manual_seed(0)
-    model = getattr(resnet, arch)() if arch.startswith("resnet") else getattr(torchvision_models.load("mobilenetv2"), arch)()
+    family = resnet if arch.startswith("resnet") else torchvision_models.load("mobilenetv2")
+    model = getattr(family, arch)()
     model.load_state_dict(torch.load(os.path.join(folder, f"{arch}.pth")))
     return model.eval()
 

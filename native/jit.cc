@@ -192,6 +192,23 @@ std::string ClassName(std::string name) {
   return name;
 }
 
+// hardtanh's bounds are floats in Python (nn.ReLU6 is Hardtanh(0.0, 6.0)), so PyTorch's traces
+// hold double constants there, and libtorch's oneDNN conversion in optimize_for_inference
+// asserts that they are. A JS 0 or 6 reaches the tracer as an integer Scalar: Trace makes such
+// bounds doubles (the same values, the same results), so its graphs read as PyTorch's do.
+void HardtanhBoundsAsDoubles(torch::jit::Block* block) {
+  for (torch::jit::Node* n : block->nodes()) {
+    for (torch::jit::Block* b : n->blocks()) HardtanhBoundsAsDoubles(b);
+    if (n->kind() != c10::aten::hardtanh && n->kind() != c10::aten::hardtanh_) continue;
+    for (size_t k = 1; k < 3 && k < n->inputs().size(); ++k) {
+      auto v = torch::jit::toIValue(n->input(k));
+      if (!v || !v->isInt()) continue;
+      torch::jit::WithInsertPoint guard(n);
+      n->replaceInput(k, n->owningGraph()->insertConstant(static_cast<double>(v->toInt())));
+    }
+  }
+}
+
 // jitTrace(modules: [path, className, training][], params: [path, H][], buffers: [path, H][],
 //          inputs: H[], forward: () => H[]): records one call of `forward` (the JS forward of a
 // torchts model, run on this thread) into the `forward` method of a new TorchScript module
@@ -242,6 +259,7 @@ Napi::Value Trace(const Info& info) {
         return {c10::ivalue::Tuple::create(std::move(outs))};
       },
       [](const torch::autograd::Variable&) { return std::string(); }, /*strict=*/true, /*force_outplace=*/false, &root);
+  HardtanhBoundsAsDoubles(traced.first->graph->block());
   auto fn = cu->create_function(c10::QualifiedName(*root.type()->name(), "forward"), traced.first->graph);
   root.type()->addMethod(fn);
   return AddModule(env, root);
@@ -285,23 +303,6 @@ std::shared_ptr<torch::jit::Module> JitModuleAt(Napi::Env env, int32_t h) {
   if (h < 0 || h >= int32_t(Modules().size()) || !Modules()[h])
     ThrowTorchError(env, "ScriptModule was disposed: it cannot be used any more");
   return Modules()[h];
-}
-
-// hardtanh's bounds are floats in Python (nn.ReLU6 is Hardtanh(0.0, 6.0)), so PyTorch's traces
-// hold double constants there, and libtorch's oneDNN conversion in optimize_for_inference
-// asserts that they are. A JS 0 or 6 reaches the tracer as an integer Scalar: make such bounds
-// doubles (the same values, the same results).
-void HardtanhBoundsAsDoubles(torch::jit::Block* block) {
-  for (torch::jit::Node* n : block->nodes()) {
-    for (torch::jit::Block* b : n->blocks()) HardtanhBoundsAsDoubles(b);
-    if (n->kind() != c10::aten::hardtanh && n->kind() != c10::aten::hardtanh_) continue;
-    for (size_t k = 1; k < 3 && k < n->inputs().size(); ++k) {
-      auto v = torch::jit::toIValue(n->input(k));
-      if (!v || !v->isInt()) continue;
-      torch::jit::WithInsertPoint guard(n);
-      n->replaceInput(k, n->owningGraph()->insertConstant(static_cast<double>(v->toInt())));
-    }
-  }
 }
 
 void RegisterAoti(Napi::Env env, Napi::Object exports);
@@ -393,9 +394,8 @@ void RegisterJit(Napi::Env env, Napi::Object exports) {
   TORCHTS_DEF("jitFreeze", { return AddModule(info.Env(), torch::jit::freeze(Mod(info, 0))); });
   // (h) -> a new frozen, inference-optimised module (torch.jit.optimize_for_inference).
   TORCHTS_DEF("jitOptimizeForInference", {
-    torch::jit::Module frozen = torch::jit::freeze(Mod(info, 0));
-    HardtanhBoundsAsDoubles(frozen.get_method("forward").graph()->block());
-    return AddModule(info.Env(), torch::jit::optimize_for_inference(frozen));
+    torch::jit::Module& m = Mod(info, 0);
+    return AddModule(info.Env(), torch::jit::optimize_for_inference(m));
   });
   RegisterAoti(env, exports);
   RegisterJitFuse(env, exports);

@@ -251,7 +251,7 @@ describe('jit.optimizeForInference', () => {
 
   it("takes ReLU6 through libtorch's passes: hardtanh bounds given as JS integers", () => {
     // libtorch's oneDNN conversion asserts that hardtanh's bounds are doubles, as Python's
-    // nn.ReLU6 (Hardtanh(0.0, 6.0)) traces them; torchts's 0 and 6 trace as integers.
+    // nn.ReLU6 (Hardtanh(0.0, 6.0)) traces them; torchts's 0 and 6 reach the tracer as integers.
     torch.manualSeed(4);
     const net = new nn.Sequential(new nn.Conv2d(3, 8, 3), new nn.BatchNorm2d(8), new nn.ReLU6(true)).eval();
     const x = torch.randn([2, 3, 12, 12]);
