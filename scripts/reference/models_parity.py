@@ -24,7 +24,7 @@ import sys
 
 import torch
 
-from tensors import save
+from tensors import save, set_threads
 from torchvision_models import load, randomise_batchnorm
 
 # case: (torchvision module, builder, builder kwargs, input shape, auxiliary loss weights)
@@ -120,7 +120,7 @@ def reference(case, out):
 
 
 if __name__ == "__main__":
-    torch.set_num_threads(2)
+    set_threads(2)
     print(f"reference: torch {torch.__version__}, torchvision models from {load('vgg').__file__}", file=sys.stderr)
     for name in sys.argv[2:]:
         if name not in CASES:

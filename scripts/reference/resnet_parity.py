@@ -14,7 +14,7 @@ import sys
 
 import torch
 
-from tensors import save
+from tensors import save, set_threads
 from torchvision_models import randomise_batchnorm, resnet
 
 BATCH, SIZE = 4, 64
@@ -68,7 +68,7 @@ def reference(name, out):
 
 
 if __name__ == "__main__":
-    torch.set_num_threads(2)
+    set_threads(2)
     print(f"reference: torch {torch.__version__}, torchvision models from {resnet.__file__}", file=sys.stderr)
     for name in sys.argv[2:]:
         reference(name, sys.argv[1])

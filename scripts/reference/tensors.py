@@ -18,6 +18,14 @@ DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int6
 NUMPY = {"float32": "<f4", "float64": "<f8", "int64": "<i8"}
 
 
+def set_threads(n):
+    """torch.set_num_threads(n), then one threaded call into MKL's vector math, as torchts makes
+    at load and in setNumThreads (native/runtime.cc says why): the first such call in a process
+    could come out less accurate on one thread."""
+    torch.set_num_threads(n)
+    torch.full((4096 * n, 1), 2.0).sqrt_()
+
+
 def save(folder, tensors):
     """Writes {name: tensor} into folder (created if needed); names may contain '/' and '.'."""
     os.makedirs(folder, exist_ok=True)

@@ -21,7 +21,7 @@ import sys
 import torch
 
 import torchvision_models
-from tensors import save
+from tensors import save, set_threads
 
 
 def load(name):
@@ -113,7 +113,7 @@ def reference(case, out):
 
 
 if __name__ == "__main__":
-    torch.set_num_threads(2)
+    set_threads(2)
     if sys.argv[1] == "keys":
         keys()
     else:
