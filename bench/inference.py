@@ -29,12 +29,11 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "reference"))
 import torchvision_models  # noqa: E402
-from torchvision_models import resnet  # noqa: E402
 
 
 def model_for(folder, arch):
     torch.manual_seed(0)
-    family = resnet if arch.startswith("resnet") else torchvision_models.load("mobilenetv2")
+    family = torchvision_models.load("resnet" if arch.startswith("resnet") else "mobilenetv2")
     model = getattr(family, arch)()
     model.load_state_dict(torch.load(os.path.join(folder, f"{arch}.pth")))
     return model.eval()
@@ -102,7 +101,7 @@ def time_cases(folder, cases, rounds, n, compile_too):
             "torch": torch.__version__,
             "python": sys.version.split()[0],
             "mkldnn": torch.backends.mkldnn.is_available(),
-            "resnet_source": resnet.__file__,
+            "resnet_source": torchvision_models.load("resnet").__file__,
         },
         "cases": [],
     }

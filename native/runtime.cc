@@ -24,7 +24,7 @@ namespace torchts {
 // of 660 processes showed it.
 static void WarmVectorMath() {
   c10::InferenceMode guard;
-  at::full({int64_t{4096} * std::max(1, at::get_num_threads()), 1}, 2.0f).sqrt_();
+  at::full({int64_t{4096} * std::max(1, at::get_num_threads())}, 2.0f).sqrt_();
 }
 
 static Napi::Value MemoryStats(const Info& info) {

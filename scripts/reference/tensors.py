@@ -23,7 +23,7 @@ def set_threads(n):
     at load and in setNumThreads (native/runtime.cc says why): the first such call in a process
     could come out less accurate on one thread."""
     torch.set_num_threads(n)
-    torch.full((4096 * n, 1), 2.0).sqrt_()
+    torch.full((4096 * n,), 2.0).sqrt_()
 
 
 def save(folder, tensors):
