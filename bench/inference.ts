@@ -1,6 +1,7 @@
 /**
  * Inference latency and throughput: torchts eager, torchts optimised
- * (`torch.jit.optimizeForInference`: its oneDNN fusion, and with `{ oneDNN: false }` libtorch's
+ * (`torch.jit.optimizeForInference`: its oneDNN fusion with Winograd 3x3 convolutions; with
+ * `{ winograd: false }` oneDNN's direct convolutions only; with `{ oneDNN: false }` libtorch's
  * own optimize_for_inference passes), torchts running an AOTInductor package that Python
  * compiled (`torch._inductor.aotiLoadPackage`), onnxruntime-node, and PyTorch (eager,
  * `torch.jit.freeze` + `optimize_for_inference`, `torch.compile` with Inductor freezing), for
@@ -149,6 +150,7 @@ async function main(): Promise<void> {
     const model = models[arch];
     const x = torch.keep(torch.randn([batch, 3, 224, 224]));
     const fast = torch.jit.optimizeForInference(model);
+    const direct = torch.jit.optimizeForInference(model, { winograd: false });
     const plain = torch.jit.optimizeForInference(model, { oneDNN: false });
     const engines: Engine[] = [
       {
@@ -158,6 +160,10 @@ async function main(): Promise<void> {
       {
         name: 'torchts_optimized',
         block: (n) => timeBlock(n, () => torch.noGrad(() => torch.tidy(() => void fast.forward(x)))),
+      },
+      {
+        name: 'torchts_optimized_direct',
+        block: (n) => timeBlock(n, () => torch.noGrad(() => torch.tidy(() => void direct.forward(x)))),
       },
       {
         name: 'torchts_jit_passes',
@@ -207,6 +213,7 @@ async function main(): Promise<void> {
       for (const e of order) times[e.name].push(...(await e.block(blockOf(batch))));
     }
     fast.dispose();
+    direct.dispose();
     plain.dispose();
     pkg?.dispose();
     x.dispose();

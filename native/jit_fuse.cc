@@ -31,25 +31,33 @@
 namespace torchts {
 namespace {
 
-// Whether the pre-pass fuses graphs optimised on this thread now.
+// Whether the pre-pass fuses graphs optimised on this thread now, and with Winograd
+// convolutions first.
 thread_local bool fusing = false;
+thread_local bool winograd = false;
 
 void RegisterFusionPrePass() {
   static std::once_flag once;
   std::call_once(once, [] {
     torch::jit::registerPrePass([](std::shared_ptr<torch::jit::Graph>& g) {
-      if (fusing) torch::jit::fuser::onednn::fuseGraph(g);
+      if (!fusing) return;
+      if (winograd) WinogradRewrite(g);
+      torch::jit::fuser::onednn::fuseGraph(g);
+      if (winograd) WinogradLayouts(g);
     });
   });
 }
 
 // Runs `forward` until the executor has made its optimised plan (profiling runs + 1), with
 // the fuser on; the plan's partitions compile on its first run, here too.
-void WarmUp(torch::jit::Module& m, const std::vector<at::Tensor>& inputs) {
+void WarmUp(torch::jit::Module& m, const std::vector<at::Tensor>& inputs, bool with_winograd) {
   struct Fusing {
-    Fusing() { fusing = true; }
-    ~Fusing() { fusing = false; }
-  } on;
+    explicit Fusing(bool w) {
+      fusing = true;
+      winograd = w;
+    }
+    ~Fusing() { fusing = winograd = false; }
+  } on(with_winograd);
   torch::NoGradGuard no_grad;
   for (size_t k = 0; k < torch::jit::getNumProfiledRuns() + 2; ++k)
     m.forward(std::vector<c10::IValue>(inputs.begin(), inputs.end()));
@@ -60,7 +68,7 @@ void WarmUp(torch::jit::Module& m, const std::vector<at::Tensor>& inputs) {
 void RegisterJitFuse(Napi::Env env, Napi::Object exports) {
   // At the first load, before any graph runs: executors read the pre-pass list unlocked.
   RegisterFusionPrePass();
-  // (h, inputs: H[]) -> [handle, null] with a new frozen module fused by oneDNN Graph for these
+  // (h, inputs: H[], winograd: bool) -> [handle, null] with a new frozen module fused by oneDNN Graph for these
   // inputs (see the top of this file), or [handle, why] with the module frozen but unfused
   // when the fuser or oneDNN's compilation failed on it.
   TORCHTS_DEF("jitOptimizeOneDNN", {
@@ -70,7 +78,7 @@ void RegisterJitFuse(Napi::Env env, Napi::Object exports) {
     auto fused = std::make_shared<torch::jit::Module>(torch::jit::freeze(*source));
     Napi::Array out = Napi::Array::New(env, 2);
     try {
-      WarmUp(*fused, inputs);
+      WarmUp(*fused, inputs, info[2].As<Napi::Boolean>().Value());
       out.Set(0u, Napi::Number::New(env, AddJitModule(fused)));
       out.Set(1u, env.Null());
     } catch (const std::exception& e) {

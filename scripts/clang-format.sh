@@ -15,7 +15,7 @@ if [ -z "$bin" ]; then
   echo "clang-format 14 is needed for native/ (Debian 12: apt-get install clang-format); found: $(clang-format --version 2>/dev/null || echo none)" >&2
   exit 1
 fi
-mapfile -t files < <(find native -name '*.cc' -o -name '*.h' | sort)
+mapfile -t files < <(find native -name '*.cc' -o -name '*.h' -o -name '*.inc' | sort)
 case "${1:-}" in
   --check) "$bin" --dry-run --Werror "${files[@]}" ;;
   --write) "$bin" -i "${files[@]}" ;;

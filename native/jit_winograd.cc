@@ -1,0 +1,319 @@
+// Winograd convolution for optimizeForInference's fused CPU path: 3x3, stride 1, padding 1
+// float32 convolutions computed as F(4x4, 3x3) (Lavin & Gray, arXiv:1509.09308). Each 6x6
+// input tile and each 3x3 filter is transformed into a 6x6 "Winograd domain", where the
+// convolution becomes 36 independent matrix products [tiles x Cin] . [Cin x Cout]; 4x4 outputs
+// come back from each 6x6 product tile. That is 36 multiply-adds per 16 outputs per channel
+// pair instead of 144: 4x fewer than a direct convolution, and the products run in MKL's
+// batched GEMM at close to its peak. What it costs: filters 4x larger (36 floats instead of 9,
+// transformed once here, when the module is optimised), two cheap tile transforms per call,
+// and rounding worse than a direct convolution's: about 1e-5 of the output's scale per layer
+// instead of 1e-7 (one 64-channel layer, 2-core Xeon), while ResNet-18's and ResNet-50's
+// logits stayed within 1e-6 of eager (test/jit_winograd.test.ts bounds it against float64).
+//
+// WinogradRewrite runs on a graph about to be fused by oneDNN Graph (native/jit_fuse.cc), with
+// the input sizes the executor profiled. It replaces a convolution (batch norm already folded
+// into it by freezing) and the residual add and ReLU that follow it with one
+// torchts::winograd_conv2d node, where the sizes make that pay: enough 4x4 tiles for the
+// transformed filters to be reused (a 7x7 map at batch 1 has 4; its 4x larger filters would
+// then cost more to read than the multiply-adds they save). The node's output is channels-last,
+// the layout oneDNN Graph's partitions use, and its type says so, so that the partitions'
+// guards expect it.
+#include <ATen/Parallel.h>
+#include <torch/csrc/jit/ir/constants.h>
+#include <torch/csrc/jit/ir/ir.h>
+#include <torch/csrc/jit/passes/tensorexpr_fuser.h>
+#include <torch/library.h>
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "jit.h"
+
+namespace torchts {
+namespace {
+
+using V16 = float __attribute__((vector_size(64)));
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define TORCHTS_WINO_AVX512 1
+#pragma GCC push_options
+#pragma GCC target("avx512f")
+namespace avx512 {
+#include "winograd_tiles.inc"
+}  // namespace avx512
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace avx2 {
+#include "winograd_tiles.inc"
+}  // namespace avx2
+#pragma GCC pop_options
+#endif
+namespace baseline {
+#include "winograd_tiles.inc"
+}  // namespace baseline
+
+using InputTileFn = void (*)(const float*, int64_t, int64_t, int64_t, int64_t, int64_t, float*, int64_t);
+using OutputTileFn = void (*)(const float*, int64_t, int64_t, const float*, const float*, float*, int64_t, int64_t,
+                              int64_t, int64_t, bool);
+
+struct TileFns {
+  InputTileFn input;
+  OutputTileFn output;
+};
+
+// The tile transforms for this CPU; TORCHTS_WINOGRAD_ISA=avx2 or baseline picks a lesser one
+// (to test those builds on an AVX-512 machine).
+const TileFns& Tiles() {
+  static const TileFns fns = [] {
+    const char* isa = std::getenv("TORCHTS_WINOGRAD_ISA");
+    const std::string want = isa ? isa : "";
+#ifdef TORCHTS_WINO_AVX512
+    if (want.empty() && __builtin_cpu_supports("avx512f")) return TileFns{avx512::InputTile, avx512::OutputTile};
+    if ((want.empty() || want == "avx2") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      return TileFns{avx2::InputTile, avx2::OutputTile};
+#endif
+    return TileFns{baseline::InputTile, baseline::OutputTile};
+  }();
+  return fns;
+}
+
+constexpr int64_t kTile = 4;     // outputs per tile side
+constexpr int64_t kPoints = 36;  // 6x6 Winograd-domain points
+// Fewer 4x4 tiles than this per convolution and the direct convolution wins (see the top):
+// each transformed filter is read once per call and used once per tile. ResNet-50 at batch 1
+// (2-core Xeon) was no faster with its 14x14 maps (16 tiles) rewritten too.
+constexpr int64_t kMinTiles = 32;
+
+// [Cout, Cin, 3, 3] filters -> [36, Cin, Cout]: G g G^T for every channel pair, in float64.
+at::Tensor TransformFilters(const at::Tensor& weight) {
+  static const double G[6][3] = {{1.0 / 4, 0, 0},
+                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                 {0, 0, 1}};
+  at::Tensor g = weight.to(at::kDouble).contiguous();
+  at::Tensor gt = torch::tensor(std::vector<double>(&G[0][0], &G[0][0] + 18), at::kDouble).view({6, 3});
+  // u[o][i][a][b] = sum_{k,l} G[a][k] g[o][i][k][l] G[b][l]
+  at::Tensor u = at::einsum("ak,oikl,bl->abio", {gt, g, gt});
+  return u.reshape({kPoints, weight.size(1), weight.size(0)}).to(at::kFloat).contiguous();
+}
+
+at::Tensor WinogradConv2d(const at::Tensor& input, const at::Tensor& filters, const at::Tensor& bias,
+                          const std::optional<at::Tensor>& residual, bool relu) {
+  TORCH_CHECK(input.dim() == 4 && input.scalar_type() == at::kFloat && input.device().is_cpu(),
+              "winograd_conv2d expects a 4-D float32 CPU input but received ", input.sizes());
+  const int64_t n = input.size(0), c_in = input.size(1), h = input.size(2), w = input.size(3);
+  const int64_t c_out = filters.size(2);
+  TORCH_CHECK(filters.dim() == 3 && filters.size(0) == kPoints && filters.size(1) == c_in && c_in % 16 == 0 &&
+                  c_out % 16 == 0 && bias.numel() == c_out,
+              "winograd_conv2d: filters ", filters.sizes(), " do not fit an input of ", c_in, " channels");
+  const auto cl = at::MemoryFormat::ChannelsLast;
+  const at::Tensor x = input.contiguous(cl);
+  at::Tensor out = at::empty({n, c_out, h, w}, x.options().memory_format(cl));
+  at::Tensor res;
+  if (residual) {
+    TORCH_CHECK(residual->sizes() == out.sizes(), "winograd_conv2d: residual of ", residual->sizes(),
+                " for an output of ", out.sizes());
+    res = residual->to(at::kFloat).contiguous(cl);
+  }
+  const int64_t th = (h + kTile - 1) / kTile, tw = (w + kTile - 1) / kTile, per_image = th * tw;
+  const int64_t tiles = n * per_image;
+  // Each thread takes chunks of tiles through all three steps (input transform, the 36
+  // products, output transform) on its own, with no barrier between the steps: a chunk's
+  // transformed inputs and products stay in that core's L2 (1 MiB of them). Every thread gets
+  // a chunk; but no chunk is under 32 tiles where there are more, since each chunk reads all
+  // the transformed filters.
+  const int64_t threads = at::get_num_threads();
+  const int64_t share = (tiles + threads - 1) / threads;
+  const int64_t fit = (int64_t{1} << 20) / (kPoints * 4 * (c_in + c_out));
+  const int64_t chunk = std::min(share, std::max<int64_t>(fit, 32));
+  const int64_t chunks = (tiles + chunk - 1) / chunk;
+  const int64_t per_thread = kPoints * chunk * (c_in + c_out);
+  at::Tensor buf = at::empty({threads * per_thread}, x.options());
+  const float* xp = x.const_data_ptr<float>();
+  const float* bp = bias.const_data_ptr<float>();
+  const float* rp = res.defined() ? res.const_data_ptr<float>() : nullptr;
+  float* op = out.mutable_data_ptr<float>();
+  float* bufp = buf.mutable_data_ptr<float>();
+  const TileFns& fn = Tiles();
+  at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+    float* vp = bufp + std::min<int64_t>(at::get_thread_num(), threads - 1) * per_thread;
+    float* mp = vp + kPoints * chunk * c_in;
+    for (int64_t k = begin; k < end; ++k) {
+      const int64_t t0 = k * chunk, tc = std::min(chunk, tiles - t0);
+      for (int64_t t = 0; t < tc; ++t) {
+        const int64_t tile = t0 + t, img = tile / per_image, r = tile % per_image;
+        fn.input(xp + img * h * w * c_in, h, w, c_in, (r / tw) * kTile, (r % tw) * kTile, vp + t * c_in, tc * c_in);
+      }
+      // Inside a parallel region ATen's and MKL's GEMMs run on this thread alone.
+      at::Tensor v = at::from_blob(vp, {kPoints, tc, c_in}, x.options());
+      at::Tensor m = at::from_blob(mp, {kPoints, tc, c_out}, x.options());
+      at::bmm_out(m, v, filters);
+      for (int64_t t = 0; t < tc; ++t) {
+        const int64_t tile = t0 + t, img = tile / per_image, r = tile % per_image;
+        const int64_t offset = img * h * w * c_out;
+        fn.output(mp + t * c_out, tc * c_out, c_out, bp, rp ? rp + offset : nullptr, op + offset, h, w,
+                  (r / tw) * kTile, (r % tw) * kTile, relu);
+      }
+    }
+  });
+  return out;
+}
+
+TORCH_LIBRARY(torchts, m) {
+  m.def("winograd_conv2d(Tensor input, Tensor filters, Tensor bias, Tensor? residual, bool relu) -> Tensor");
+  m.impl("winograd_conv2d", c10::DispatchKey::CPU, TORCH_FN(WinogradConv2d));
+}
+
+// The constant int list behind `v`, or nullopt.
+std::optional<std::vector<int64_t>> IntList(torch::jit::Value* v) {
+  auto iv = torch::jit::toIValue(v);
+  if (!iv || !iv->isIntList()) return std::nullopt;
+  return iv->toIntVector();
+}
+
+bool IsConstant(torch::jit::Value* v, const c10::IValue& expected) {
+  auto iv = torch::jit::toIValue(v);
+  if (!iv) return false;
+  if (expected.isBool()) return iv->isBool() && iv->toBool() == expected.toBool();
+  if (expected.isInt())
+    return (iv->isInt() && iv->toInt() == expected.toInt()) || (iv->isDouble() && iv->toDouble() == expected.toInt());
+  return false;
+}
+
+// Profiled [N, C, H, W] sizes of a float32 CPU tensor value, or nullopt.
+std::optional<std::vector<int64_t>> ImageSizes(torch::jit::Value* v) {
+  auto t = v->type()->cast<c10::TensorType>();
+  if (!t || t->scalarType() != at::kFloat || !t->device() || !t->device()->is_cpu()) return std::nullopt;
+  auto sizes = t->sizes().concrete_sizes();
+  if (!sizes || sizes->size() != 4) return std::nullopt;
+  return sizes;
+}
+
+// `t` with these [N, C, H, W] sizes and channels-last strides.
+c10::TensorTypePtr ChannelsLast(const c10::TensorTypePtr& t, const std::vector<int64_t>& s) {
+  return t->withSizesStrides(s, {s[1] * s[2] * s[3], 1, s[3] * s[1], s[1]});
+}
+
+bool IsWinograd(torch::jit::Node* n) {
+  static const c10::Symbol kind = c10::Symbol::fromQualString("torchts::winograd_conv2d");
+  return n->kind() == kind;
+}
+
+bool IsRelu(torch::jit::Node* n) { return n->kind() == c10::aten::relu || n->kind() == c10::aten::relu_; }
+
+// `n` is out + other (alpha 1, same sizes): returns other, else null.
+torch::jit::Value* ResidualOf(torch::jit::Node* n, torch::jit::Value* out, const std::vector<int64_t>& sizes) {
+  const bool in_place = n->kind() == c10::aten::add_;
+  if ((n->kind() != c10::aten::add && !in_place) || n->inputs().size() != 3 || !IsConstant(n->input(2), 1))
+    return nullptr;
+  torch::jit::Value* other = n->input(0) == out ? n->input(1) : in_place ? nullptr : n->input(0);
+  if (!other || other == out || (n->input(0) != out && n->input(1) != out)) return nullptr;
+  auto other_sizes = ImageSizes(other);
+  return other_sizes && *other_sizes == sizes ? other : nullptr;
+}
+
+void RewriteOne(const std::shared_ptr<torch::jit::Graph>& g, torch::jit::Node* conv) {
+  using c10::aten::_convolution;
+  const bool full = conv->kind() == _convolution;
+  if (!full && conv->kind() != c10::aten::conv2d) return;
+  if (conv->inputs().size() != (full ? 13u : 7u)) return;
+  auto in_sizes = ImageSizes(conv->input(0));
+  auto weight = torch::jit::toIValue(conv->input(1));
+  auto bias = torch::jit::toIValue(conv->input(2));
+  if (!in_sizes || !weight || !weight->isTensor() || !bias || !(bias->isNone() || bias->isTensor())) return;
+  const at::Tensor wt = weight->toTensor();
+  if (wt.scalar_type() != at::kFloat || wt.dim() != 4 || wt.size(2) != 3 || wt.size(3) != 3 ||
+      wt.size(1) != (*in_sizes)[1] || wt.size(0) % 16 != 0 || wt.size(1) % 16 != 0)
+    return;
+  const std::vector<int64_t> ones{1, 1};
+  if (IntList(conv->input(3)) != ones || IntList(conv->input(4)) != ones || IntList(conv->input(5)) != ones) return;
+  if (full ? !IsConstant(conv->input(6), false) || !IsConstant(conv->input(8), 1) : !IsConstant(conv->input(6), 1))
+    return;
+  const int64_t n = (*in_sizes)[0], h = (*in_sizes)[2], w = (*in_sizes)[3];
+  if (n * ((h + kTile - 1) / kTile) * ((w + kTile - 1) / kTile) < kMinTiles) return;
+  const std::vector<int64_t> out_sizes{n, wt.size(0), h, w};
+
+  // What the convolution's output flows into: + residual, then ReLU.
+  std::vector<torch::jit::Node*> chain{conv};  // the nodes the new one replaces, in order
+  torch::jit::Node* last = conv;
+  torch::jit::Value* residual = nullptr;
+  bool relu = false;
+  auto sole_user = [](torch::jit::Node* node) {
+    auto& uses = node->output()->uses();
+    return uses.size() == 1 ? uses[0].user : nullptr;
+  };
+  if (torch::jit::Node* u = sole_user(last)) {
+    if ((residual = ResidualOf(u, last->output(), out_sizes))) chain.push_back(last = u);
+  }
+  if (torch::jit::Node* u = sole_user(last); u && IsRelu(u)) {
+    relu = true;
+    chain.push_back(last = u);
+  }
+
+  torch::jit::WithInsertPoint point(last);
+  at::Tensor b = bias->isTensor() ? bias->toTensor().to(at::kFloat).contiguous() : at::zeros({wt.size(0)});
+  torch::jit::Value* filters_v = g->insertConstant(TransformFilters(wt));
+  torch::jit::Value* bias_v = g->insertConstant(b);
+  torch::jit::Value* residual_v = residual ? residual : g->insertConstant(c10::IValue());
+  torch::jit::Value* relu_v = g->insertConstant(relu);
+  torch::jit::Node* node = g->create(c10::Symbol::fromQualString("torchts::winograd_conv2d"),
+                                     {conv->input(0), filters_v, bias_v, residual_v, relu_v});
+  node->insertBefore(last);
+  node->output()->setType(ChannelsLast(conv->output()->type()->expect<c10::TensorType>(), out_sizes));
+  last->output()->replaceAllUsesWith(node->output());
+  for (auto k = chain.rbegin(); k != chain.rend(); ++k) (*k)->destroy();
+}
+
+// `v`, an input of a Winograd node, comes from a oneDNN Graph partition (behind its guard's
+// prim::If) that writes it in PyTorch's contiguous layout: have the partition write it
+// channels-last instead, when nothing but Winograd nodes and partition guards reads it.
+void ChannelsLastFromPartition(torch::jit::Value* v) {
+  torch::jit::Node* branch = v->node();
+  if (branch->kind() != c10::prim::If) return;
+  torch::jit::Value* inner = branch->blocks()[0]->outputs()[v->offset()];
+  torch::jit::Node* group = inner->node();
+  if (group->kind() != c10::prim::oneDNNFusionGroup) return;
+  // Sizes and strides live on the partition's subgraph; the outer values are plain Tensors.
+  torch::jit::Value* produced = group->g(c10::attr::Subgraph)->outputs().at(inner->offset());
+  auto t = produced->type()->cast<c10::TensorType>();
+  auto sizes = t ? t->sizes().concrete_sizes() : std::nullopt;
+  if (!sizes || sizes->size() != 4) return;
+  for (const torch::jit::Use& u : v->uses())
+    if (!IsWinograd(u.user) && u.user->kind() != c10::prim::oneDNNFusionGuard) return;
+  const c10::TensorTypePtr cl = ChannelsLast(t, *sizes);
+  for (const torch::jit::Use& u : v->uses()) {
+    if (u.user->kind() != c10::prim::oneDNNFusionGuard) continue;
+    std::vector<c10::TypePtr> types = u.user->tys(c10::attr::types);
+    types.at(u.offset) = cl;
+    u.user->tys_(c10::attr::types, types);
+  }
+  produced->setType(cl);
+}
+
+}  // namespace
+
+void WinogradLayouts(const std::shared_ptr<torch::jit::Graph>& g) {
+  for (torch::jit::Node* n : g->block()->nodes()) {
+    if (!IsWinograd(n)) continue;
+    ChannelsLastFromPartition(n->input(0));
+    if (n->input(3)->type()->cast<c10::TensorType>()) ChannelsLastFromPartition(n->input(3));
+  }
+}
+
+void WinogradRewrite(std::shared_ptr<torch::jit::Graph>& g) {
+  // The profiled sizes sit on prim::profile nodes, which also hide the constant weights; oneDNN
+  // Graph's fuser starts with this pass too.
+  torch::jit::RemoveProfileNodesAndSpecializeTypes(g);
+  std::vector<torch::jit::Node*> convs;
+  for (torch::jit::Node* n : g->block()->nodes())
+    if (n->kind() == c10::aten::_convolution || n->kind() == c10::aten::conv2d) convs.push_back(n);
+  for (torch::jit::Node* conv : convs) RewriteOne(g, conv);
+}
+
+}  // namespace torchts
