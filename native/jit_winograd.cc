@@ -60,47 +60,58 @@ using InputTileFn = void (*)(const float*, int64_t, int64_t, int64_t, int64_t, i
 using OutputTileFn = void (*)(const float*, int64_t, int64_t, const float*, const float*, float*, int64_t, int64_t,
                               int64_t, int64_t, bool);
 
-struct TileFns {
+// One of the two algorithms: F(tile x tile, 3x3), with (tile + 2)^2 points.
+struct Variant {
+  int64_t tile, points;
   InputTileFn input;
   OutputTileFn output;
 };
+struct Variants {
+  Variant f4, f2;
+};
+
+#define TORCHTS_WINO_VARIANTS(ns)                                                      \
+  Variants {                                                                           \
+    {4, 36, ns::InputTile, ns::OutputTile}, { 2, 16, ns::InputTile2, ns::OutputTile2 } \
+  }
 
 // The tile transforms for this CPU; TORCHTS_WINOGRAD_ISA=avx2 or baseline picks a lesser one
 // (to test those builds on an AVX-512 machine).
-const TileFns& Tiles() {
-  static const TileFns fns = [] {
+const Variants& ForThisCpu() {
+  static const Variants v = [] {
     const char* isa = std::getenv("TORCHTS_WINOGRAD_ISA");
     const std::string want = isa ? isa : "";
 #ifdef TORCHTS_WINO_AVX512
-    if (want.empty() && __builtin_cpu_supports("avx512f")) return TileFns{avx512::InputTile, avx512::OutputTile};
+    if (want.empty() && __builtin_cpu_supports("avx512f")) return TORCHTS_WINO_VARIANTS(avx512);
     if ((want.empty() || want == "avx2") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-      return TileFns{avx2::InputTile, avx2::OutputTile};
+      return TORCHTS_WINO_VARIANTS(avx2);
 #endif
-    return TileFns{baseline::InputTile, baseline::OutputTile};
+    return TORCHTS_WINO_VARIANTS(baseline);
   }();
-  return fns;
+  return v;
 }
 
-constexpr int64_t kTile = 4;     // outputs per tile side
-constexpr int64_t kPoints = 36;  // 6x6 Winograd-domain points
-// Fewer 4x4 tiles than this per convolution and the direct convolution wins (see the top):
-// each transformed filter is read once per call and used once per tile. ResNet-50 at batch 1
-// (2-core Xeon) was no faster with its 14x14 maps (16 tiles) rewritten too.
+// Fewer tiles than this per convolution and the direct convolution wins (see the top): each
+// transformed filter is read once per call and used once per tile. ResNet-50 at batch 1
+// (2-core Xeon) was no faster with its 14x14 maps in F(4x4, 3x3)'s 16 tiles.
 constexpr int64_t kMinTiles = 32;
 
-// [Cout, Cin, 3, 3] filters -> [36, Cin, Cout]: G g G^T for every channel pair, in float64.
-at::Tensor TransformFilters(const at::Tensor& weight) {
-  static const double G[6][3] = {{1.0 / 4, 0, 0},
-                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                                 {0, 0, 1}};
+int64_t Tiles(int64_t n, int64_t h, int64_t w, int64_t tile) {
+  return n * ((h + tile - 1) / tile) * ((w + tile - 1) / tile);
+}
+
+// [Cout, Cin, 3, 3] filters -> [points, Cin, Cout]: G g G^T for every channel pair, in float64.
+at::Tensor TransformFilters(const at::Tensor& weight, int64_t tile) {
+  static const std::vector<double> g4 = {1.0 / 4,  0,         0,        -1.0 / 6, -1.0 / 6, -1.0 / 6,
+                                         -1.0 / 6, 1.0 / 6,   -1.0 / 6, 1.0 / 24, 1.0 / 12, 1.0 / 6,
+                                         1.0 / 24, -1.0 / 12, 1.0 / 6,  0,        0,        1};
+  static const std::vector<double> g2 = {1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1};
+  const int64_t a = tile + 2;
   at::Tensor g = weight.to(at::kDouble).contiguous();
-  at::Tensor gt = torch::tensor(std::vector<double>(&G[0][0], &G[0][0] + 18), at::kDouble).view({6, 3});
-  // u[o][i][a][b] = sum_{k,l} G[a][k] g[o][i][k][l] G[b][l]
-  at::Tensor u = at::einsum("ak,oikl,bl->abio", {gt, g, gt});
-  return u.reshape({kPoints, weight.size(1), weight.size(0)}).to(at::kFloat).contiguous();
+  at::Tensor gt = torch::tensor(tile == 4 ? g4 : g2, at::kDouble).view({a, 3});
+  // u[p][q][i][o] = sum_{k,l} G[p][k] g[o][i][k][l] G[q][l]
+  at::Tensor u = at::einsum("pk,oikl,ql->pqio", {gt, g, gt});
+  return u.reshape({a * a, weight.size(1), weight.size(0)}).to(at::kFloat).contiguous();
 }
 
 at::Tensor WinogradConv2d(const at::Tensor& input, const at::Tensor& filters, const at::Tensor& bias,
@@ -109,7 +120,10 @@ at::Tensor WinogradConv2d(const at::Tensor& input, const at::Tensor& filters, co
               "winograd_conv2d expects a 4-D float32 CPU input but received ", input.sizes());
   const int64_t n = input.size(0), c_in = input.size(1), h = input.size(2), w = input.size(3);
   const int64_t c_out = filters.size(2);
-  TORCH_CHECK(filters.dim() == 3 && filters.size(0) == kPoints && filters.size(1) == c_in && c_in % 16 == 0 &&
+  const Variants& variants = ForThisCpu();
+  const Variant& fn = filters.size(0) == variants.f4.points ? variants.f4 : variants.f2;
+  const int64_t tile = fn.tile, points = fn.points;
+  TORCH_CHECK(filters.dim() == 3 && filters.size(0) == points && filters.size(1) == c_in && c_in % 16 == 0 &&
                   c_out % 16 == 0 && bias.numel() == c_out,
               "winograd_conv2d: filters ", filters.sizes(), " do not fit an input of ", c_in, " channels");
   const auto cl = at::MemoryFormat::ChannelsLast;
@@ -121,44 +135,43 @@ at::Tensor WinogradConv2d(const at::Tensor& input, const at::Tensor& filters, co
                 " for an output of ", out.sizes());
     res = residual->to(at::kFloat).contiguous(cl);
   }
-  const int64_t th = (h + kTile - 1) / kTile, tw = (w + kTile - 1) / kTile, per_image = th * tw;
+  const int64_t th = (h + tile - 1) / tile, tw = (w + tile - 1) / tile, per_image = th * tw;
   const int64_t tiles = n * per_image;
-  // Each thread takes chunks of tiles through all three steps (input transform, the 36
-  // products, output transform) on its own, with no barrier between the steps: a chunk's
-  // transformed inputs and products stay in that core's L2 (1 MiB of them). Every thread gets
-  // a chunk; but no chunk is under 32 tiles where there are more, since each chunk reads all
-  // the transformed filters.
+  // Each thread takes chunks of tiles through all three steps (input transform, the products,
+  // output transform) on its own, with no barrier between the steps: a chunk's transformed
+  // inputs and products stay in that core's L2 (2 MiB of them). Every thread gets a chunk; but
+  // no chunk is under 32 tiles where there are more, since each chunk reads all the transformed
+  // filters (with 1 MiB chunks, ResNet-50's Winograd layers at batch 1 took 20% longer).
   const int64_t threads = at::get_num_threads();
   const int64_t share = (tiles + threads - 1) / threads;
-  const int64_t fit = (int64_t{1} << 20) / (kPoints * 4 * (c_in + c_out));
+  const int64_t fit = (int64_t{2} << 20) / (points * 4 * (c_in + c_out));
   const int64_t chunk = std::min(share, std::max<int64_t>(fit, 32));
   const int64_t chunks = (tiles + chunk - 1) / chunk;
-  const int64_t per_thread = kPoints * chunk * (c_in + c_out);
+  const int64_t per_thread = points * chunk * (c_in + c_out);
   at::Tensor buf = at::empty({threads * per_thread}, x.options());
   const float* xp = x.const_data_ptr<float>();
   const float* bp = bias.const_data_ptr<float>();
   const float* rp = res.defined() ? res.const_data_ptr<float>() : nullptr;
   float* op = out.mutable_data_ptr<float>();
   float* bufp = buf.mutable_data_ptr<float>();
-  const TileFns& fn = Tiles();
   at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
     float* vp = bufp + std::min<int64_t>(at::get_thread_num(), threads - 1) * per_thread;
-    float* mp = vp + kPoints * chunk * c_in;
+    float* mp = vp + points * chunk * c_in;
     for (int64_t k = begin; k < end; ++k) {
       const int64_t t0 = k * chunk, tc = std::min(chunk, tiles - t0);
       for (int64_t t = 0; t < tc; ++t) {
-        const int64_t tile = t0 + t, img = tile / per_image, r = tile % per_image;
-        fn.input(xp + img * h * w * c_in, h, w, c_in, (r / tw) * kTile, (r % tw) * kTile, vp + t * c_in, tc * c_in);
+        const int64_t index = t0 + t, img = index / per_image, r = index % per_image;
+        fn.input(xp + img * h * w * c_in, h, w, c_in, (r / tw) * tile, (r % tw) * tile, vp + t * c_in, tc * c_in);
       }
       // Inside a parallel region ATen's and MKL's GEMMs run on this thread alone.
-      at::Tensor v = at::from_blob(vp, {kPoints, tc, c_in}, x.options());
-      at::Tensor m = at::from_blob(mp, {kPoints, tc, c_out}, x.options());
+      at::Tensor v = at::from_blob(vp, {points, tc, c_in}, x.options());
+      at::Tensor m = at::from_blob(mp, {points, tc, c_out}, x.options());
       at::bmm_out(m, v, filters);
       for (int64_t t = 0; t < tc; ++t) {
-        const int64_t tile = t0 + t, img = tile / per_image, r = tile % per_image;
+        const int64_t index = t0 + t, img = index / per_image, r = index % per_image;
         const int64_t offset = img * h * w * c_out;
-        fn.output(mp + t * c_out, tc * c_out, c_out, bp, rp ? rp + offset : nullptr, op + offset, h, w,
-                  (r / tw) * kTile, (r % tw) * kTile, relu);
+        fn.output(mp + t * c_out, tc * c_out, c_out, bp, rp ? rp + offset : nullptr, op + offset, h, w, (r / tw) * tile,
+                  (r % tw) * tile, relu);
       }
     }
   });
@@ -236,7 +249,10 @@ void RewriteOne(const std::shared_ptr<torch::jit::Graph>& g, torch::jit::Node* c
   if (full ? !IsConstant(conv->input(6), false) || !IsConstant(conv->input(8), 1) : !IsConstant(conv->input(6), 1))
     return;
   const int64_t n = (*in_sizes)[0], h = (*in_sizes)[2], w = (*in_sizes)[3];
-  if (n * ((h + kTile - 1) / kTile) * ((w + kTile - 1) / kTile) < kMinTiles) return;
+  // F(4x4, 3x3) where it has the tiles; else F(2x2, 3x3), 2.25x fewer multiply-adds than
+  // direct with filters 16/9 as large, where that has them (14x14 maps at batch 1).
+  const int64_t tile = Tiles(n, h, w, 4) >= kMinTiles ? 4 : Tiles(n, h, w, 2) >= kMinTiles ? 2 : 0;
+  if (tile == 0) return;
   const std::vector<int64_t> out_sizes{n, wt.size(0), h, w};
 
   // What the convolution's output flows into: + residual, then ReLU.
@@ -258,7 +274,7 @@ void RewriteOne(const std::shared_ptr<torch::jit::Graph>& g, torch::jit::Node* c
 
   torch::jit::WithInsertPoint point(last);
   at::Tensor b = bias->isTensor() ? bias->toTensor().to(at::kFloat).contiguous() : at::zeros({wt.size(0)});
-  torch::jit::Value* filters_v = g->insertConstant(TransformFilters(wt));
+  torch::jit::Value* filters_v = g->insertConstant(TransformFilters(wt, tile));
   torch::jit::Value* bias_v = g->insertConstant(b);
   torch::jit::Value* residual_v = residual ? residual : g->insertConstant(c10::IValue());
   torch::jit::Value* relu_v = g->insertConstant(relu);

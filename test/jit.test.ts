@@ -200,13 +200,14 @@ describe('jit.optimizeForInference', () => {
     // Fused: the executor's plan for this input runs everything but the global pooling and the
     // flatten in oneDNN Graph partitions (the stem conv + ReLU, the max pool, each block's
     // conv + ReLU and conv + add + ReLU, the 3 downsampling convs and the linear layer), each
-    // behind a guard that falls back to the frozen graph for other inputs, except layer1's 4
-    // convolutions (16x16 maps, 32 tiles), which are Winograd's (test/jit_winograd.test.ts).
+    // behind a guard that falls back to the frozen graph for other inputs, except the 3x3
+    // stride-1 convolutions of layer1 (16x16 maps: 4) and layer2 (8x8: 3), which are
+    // Winograd's (test/jit_winograd.test.ts).
     expect(fast.scriptFor(x).graph()).not.toContain('batch_norm');
     torch.noGrad(() => fast.forward(x));
     const plan = (jit.lastExecutedOptimizedGraph() ?? '').split('\nwith ')[0]; // without the groups' bodies
-    expect(new Set(plan.match(/prim::oneDNNFusionGroup_\d+/g)).size).toBe(22 - 4);
-    expect(plan.match(/torchts::winograd_conv2d/g)).toHaveLength(4);
+    expect(new Set(plan.match(/prim::oneDNNFusionGroup_\d+/g)).size).toBe(22 - 7);
+    expect(plan.match(/torchts::winograd_conv2d/g)).toHaveLength(7);
     expect(plan.match(/aten::\w+/g)).toEqual(['aten::adaptive_avg_pool2d', 'aten::flatten']);
     // libtorch's own optimize_for_inference passes, on request: also within 1e-4.
     const plain = jit.optimizeForInference(model, { oneDNN: false });
