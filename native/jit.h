@@ -26,6 +26,8 @@ std::shared_ptr<torch::jit::Module> JitModuleAt(Napi::Env env, int32_t handle);
 // Stores a module in the table (JS thread only); returns its handle, for `new ScriptModule(handle)`.
 int32_t AddJitModule(std::shared_ptr<torch::jit::Module> module);
 
+// Registers torchts::winograd_conv2d, the operator WinogradRewrite's nodes call (once).
+void RegisterWinogradOp();
 // Rewrites the graph's 3x3 stride-1 float32 convolutions that profiled sizes show are worth it
 // (and the residual add and ReLU after each) into Winograd convolutions (native/jit_winograd.cc).
 void WinogradRewrite(std::shared_ptr<torch::jit::Graph>& g);

@@ -68,6 +68,7 @@ void WarmUp(torch::jit::Module& m, const std::vector<at::Tensor>& inputs, bool w
 void RegisterJitFuse(Napi::Env env, Napi::Object exports) {
   // At the first load, before any graph runs: executors read the pre-pass list unlocked.
   RegisterFusionPrePass();
+  RegisterWinogradOp();
   // (h, inputs: H[], winograd: bool) -> [handle, null] with a new frozen module fused by oneDNN Graph for these
   // inputs (see the top of this file), or [handle, why] with the module frozen but unfused
   // when the fuser or oneDNN's compilation failed on it.

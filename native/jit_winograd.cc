@@ -27,6 +27,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -137,50 +138,66 @@ at::Tensor WinogradConv2d(const at::Tensor& input, const at::Tensor& filters, co
   }
   const int64_t th = (h + tile - 1) / tile, tw = (w + tile - 1) / tile, per_image = th * tw;
   const int64_t tiles = n * per_image;
-  // Each thread takes chunks of tiles through all three steps (input transform, the products,
-  // output transform) on its own, with no barrier between the steps: a chunk's transformed
-  // inputs and products stay in that core's L2 (2 MiB of them). Every thread gets a chunk; but
-  // no chunk is under 32 tiles where there are more, since each chunk reads all the transformed
-  // filters (with 1 MiB chunks, ResNet-50's Winograd layers at batch 1 took 20% longer).
-  const int64_t threads = at::get_num_threads();
-  const int64_t share = (tiles + threads - 1) / threads;
-  const int64_t fit = (int64_t{2} << 20) / (points * 4 * (c_in + c_out));
-  const int64_t chunk = std::min(share, std::max<int64_t>(fit, 32));
-  const int64_t chunks = (tiles + chunk - 1) / chunk;
-  const int64_t per_thread = points * chunk * (c_in + c_out);
-  at::Tensor buf = at::empty({threads * per_thread}, x.options());
   const float* xp = x.const_data_ptr<float>();
   const float* bp = bias.const_data_ptr<float>();
   const float* rp = res.defined() ? res.const_data_ptr<float>() : nullptr;
   float* op = out.mutable_data_ptr<float>();
+  // Tiles [t0, t0 + tc) into v ([points, tc, c_in]), and from m ([points, tc, c_out]) out.
+  auto transform_in = [&](int64_t t0, int64_t tc, float* v, int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const int64_t index = t0 + t, img = index / per_image, r = index % per_image;
+      fn.input(xp + img * h * w * c_in, h, w, c_in, (r / tw) * tile, (r % tw) * tile, v + t * c_in, tc * c_in);
+    }
+  };
+  auto transform_out = [&](int64_t t0, int64_t tc, const float* m, int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const int64_t index = t0 + t, img = index / per_image, r = index % per_image;
+      const int64_t offset = img * h * w * c_out;
+      fn.output(m + t * c_out, tc * c_out, c_out, bp, rp ? rp + offset : nullptr, op + offset, h, w, (r / tw) * tile,
+                (r % tw) * tile, relu);
+    }
+  };
+  // Inside a parallel region ATen's and MKL's GEMMs run on the calling thread alone.
+  auto products = [&](float* v, float* m, int64_t tc, int64_t p0, int64_t p1) {
+    at::Tensor vt = at::from_blob(v + p0 * tc * c_in, {p1 - p0, tc, c_in}, x.options());
+    at::Tensor mt = at::from_blob(m + p0 * tc * c_out, {p1 - p0, tc, c_out}, x.options());
+    at::bmm_out(mt, vt, filters.narrow(0, p0, p1 - p0));
+  };
+  const int64_t threads = at::get_num_threads();
+  const int64_t filter_bytes = points * c_in * c_out * 4, tile_bytes = points * (c_in + c_out) * 4;
+  if (filter_bytes > tiles * tile_bytes) {
+    // Few tiles for the filters' size (small maps at batch 1): the threads split the points,
+    // so that each reads only its share of the filters; three steps with a barrier between.
+    at::Tensor buf = at::empty({tiles * points * (c_in + c_out)}, x.options());
+    float* vp = buf.mutable_data_ptr<float>();
+    float* mp = vp + points * tiles * c_in;
+    at::parallel_for(0, tiles, 1, [&](int64_t b, int64_t e) { transform_in(0, tiles, vp, b, e); });
+    at::parallel_for(0, points, 1, [&](int64_t b, int64_t e) { products(vp, mp, tiles, b, e); });
+    at::parallel_for(0, tiles, 1, [&](int64_t b, int64_t e) { transform_out(0, tiles, mp, b, e); });
+    return out;
+  }
+  // Otherwise each thread takes chunks of tiles through all three steps on its own, with no
+  // barrier between them: a chunk's transformed inputs and products stay in that core's L2
+  // (2 MiB of them). Every thread gets a chunk; but no chunk is under 32 tiles where there are
+  // more, since each chunk reads all the filters (with 1 MiB chunks, ResNet-50's Winograd
+  // layers at batch 1 took 20% longer).
+  const int64_t share = (tiles + threads - 1) / threads;
+  const int64_t chunk = std::min(share, std::max<int64_t>((int64_t{2} << 20) / tile_bytes, 32));
+  const int64_t chunks = (tiles + chunk - 1) / chunk;
+  const int64_t per_thread = points * chunk * (c_in + c_out);
+  at::Tensor buf = at::empty({threads * per_thread}, x.options());
   float* bufp = buf.mutable_data_ptr<float>();
   at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
     float* vp = bufp + std::min<int64_t>(at::get_thread_num(), threads - 1) * per_thread;
     float* mp = vp + points * chunk * c_in;
     for (int64_t k = begin; k < end; ++k) {
       const int64_t t0 = k * chunk, tc = std::min(chunk, tiles - t0);
-      for (int64_t t = 0; t < tc; ++t) {
-        const int64_t index = t0 + t, img = index / per_image, r = index % per_image;
-        fn.input(xp + img * h * w * c_in, h, w, c_in, (r / tw) * tile, (r % tw) * tile, vp + t * c_in, tc * c_in);
-      }
-      // Inside a parallel region ATen's and MKL's GEMMs run on this thread alone.
-      at::Tensor v = at::from_blob(vp, {points, tc, c_in}, x.options());
-      at::Tensor m = at::from_blob(mp, {points, tc, c_out}, x.options());
-      at::bmm_out(m, v, filters);
-      for (int64_t t = 0; t < tc; ++t) {
-        const int64_t index = t0 + t, img = index / per_image, r = index % per_image;
-        const int64_t offset = img * h * w * c_out;
-        fn.output(mp + t * c_out, tc * c_out, c_out, bp, rp ? rp + offset : nullptr, op + offset, h, w, (r / tw) * tile,
-                  (r % tw) * tile, relu);
-      }
+      transform_in(t0, tc, vp, 0, tc);
+      products(vp, mp, tc, 0, points);
+      transform_out(t0, tc, mp, 0, tc);
     }
   });
   return out;
-}
-
-TORCH_LIBRARY(torchts, m) {
-  m.def("winograd_conv2d(Tensor input, Tensor filters, Tensor bias, Tensor? residual, bool relu) -> Tensor");
-  m.impl("winograd_conv2d", c10::DispatchKey::CPU, TORCH_FN(WinogradConv2d));
 }
 
 // The constant int list behind `v`, or nullopt.
@@ -279,7 +296,7 @@ void RewriteOne(const std::shared_ptr<torch::jit::Graph>& g, torch::jit::Node* c
   torch::jit::Value* residual_v = residual ? residual : g->insertConstant(c10::IValue());
   torch::jit::Value* relu_v = g->insertConstant(relu);
   torch::jit::Node* node = g->create(c10::Symbol::fromQualString("torchts::winograd_conv2d"),
-                                     {conv->input(0), filters_v, bias_v, residual_v, relu_v});
+                                     {conv->input(0), filters_v, conv->input(1), bias_v, residual_v, relu_v});
   node->insertBefore(last);
   node->output()->setType(ChannelsLast(conv->output()->type()->expect<c10::TensorType>(), out_sizes));
   last->output()->replaceAllUsesWith(node->output());
@@ -312,13 +329,45 @@ void ChannelsLastFromPartition(torch::jit::Value* v) {
   produced->setType(cl);
 }
 
+// The operator: Winograd when no gradient is asked for; otherwise the direct convolution it
+// replaced, recorded by autograd as eager's would be (the plan was made under no_grad, but a
+// caller may run it with inputs that require grad). Registered CompositeImplicitAutograd so
+// that autograd sees the ops this calls.
+at::Tensor WinogradConv2dOp(const at::Tensor& input, const at::Tensor& filters, const at::Tensor& weight,
+                            const at::Tensor& bias, const std::optional<at::Tensor>& residual, bool relu) {
+  const bool grad = at::GradMode::is_enabled() &&
+                    (input.requires_grad() || (residual && residual->defined() && residual->requires_grad()));
+  if (!grad) {
+    at::AutoDispatchBelowADInplaceOrView below;
+    return WinogradConv2d(input, filters, bias, residual, relu);
+  }
+  at::Tensor out = at::conv2d(input, weight, bias, {1, 1}, {1, 1});
+  if (residual && residual->defined()) out = out + *residual;
+  return relu ? at::relu(out) : out;
+}
+
 }  // namespace
+
+void RegisterWinogradOp() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // Registered at load rather than by a static TORCH_LIBRARY: a second copy of the addon in
+    // the process (a source build next to the prebuilt one) would abort on a duplicate.
+    if (c10::Dispatcher::singleton().findSchema({"torchts::winograd_conv2d", ""})) return;
+    static torch::Library lib(torch::Library::FRAGMENT, "torchts", std::nullopt, __FILE__, __LINE__);
+    lib.def(
+        "winograd_conv2d(Tensor input, Tensor filters, Tensor weight, Tensor bias, Tensor? residual, bool relu) -> "
+        "Tensor");
+    lib.impl("winograd_conv2d",
+             torch::dispatch(c10::DispatchKey::CompositeImplicitAutograd, TORCH_FN(WinogradConv2dOp)));
+  });
+}
 
 void WinogradLayouts(const std::shared_ptr<torch::jit::Graph>& g) {
   for (torch::jit::Node* n : g->block()->nodes()) {
     if (!IsWinograd(n)) continue;
     ChannelsLastFromPartition(n->input(0));
-    if (n->input(3)->type()->cast<c10::TensorType>()) ChannelsLastFromPartition(n->input(3));
+    if (n->input(4)->type()->cast<c10::TensorType>()) ChannelsLastFromPartition(n->input(4));
   }
 }
 

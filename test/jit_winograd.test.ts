@@ -97,6 +97,13 @@ describe('optimizeForInference: Winograd convolutions', () => {
     // nodes take any layout.
     const ycl = torch.noGrad(() => fast.forward(x.contiguous('channelsLast')));
     expect(relError(ycl, ref)).toBeLessThan(1e-4);
+    // An input that requires grad, with grad on: the plan (made under no_grad) runs the direct
+    // convolutions instead, and the gradient is eager's.
+    const xg = x.clone().requiresGrad_();
+    fast.forward(xg).square().sum().backward();
+    const xe = x.clone().requiresGrad_();
+    model.forward(xe).square().sum().backward();
+    expect(relError(xg.grad as Tensor, xe.grad as Tensor)).toBeLessThan(1e-4);
     fast.dispose();
     direct.dispose();
   }, 120_000);
