@@ -19,6 +19,7 @@
 // the layout oneDNN Graph's partitions use, and its type says so, so that the partitions'
 // guards expect it.
 #include <ATen/Parallel.h>
+#include <torch/csrc/jit/ir/alias_analysis.h>
 #include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/passes/tensorexpr_fuser.h>
@@ -29,6 +30,7 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "jit.h"
@@ -248,64 +250,98 @@ torch::jit::Value* ResidualOf(torch::jit::Node* n, torch::jit::Value* out, const
   return other_sizes && *other_sizes == sizes ? other : nullptr;
 }
 
-void RewriteOne(const std::shared_ptr<torch::jit::Graph>& g, torch::jit::Node* conv) {
+// One convolution to rewrite, found on the graph as profiled, before any rewrite: the nodes
+// the new one replaces (the convolution, then the add and ReLU it absorbs).
+struct Plan {
+  torch::jit::Node* conv;
+  std::vector<torch::jit::Node*> chain;
+  torch::jit::Node* add = nullptr;  // its residual is add->input(residual_index)
+  size_t residual_index = 0;
+  bool relu = false;
+  int64_t tile = 0;
+};
+
+std::optional<Plan> Match(torch::jit::Node* conv, const torch::jit::AliasDb& db,
+                          std::unordered_set<torch::jit::Node*>& claimed) {
   using c10::aten::_convolution;
   const bool full = conv->kind() == _convolution;
-  if (!full && conv->kind() != c10::aten::conv2d) return;
-  if (conv->inputs().size() != (full ? 13u : 7u)) return;
+  if (!full && conv->kind() != c10::aten::conv2d) return std::nullopt;
+  if (conv->inputs().size() != (full ? 13u : 7u)) return std::nullopt;
   auto in_sizes = ImageSizes(conv->input(0));
   auto weight = torch::jit::toIValue(conv->input(1));
   auto bias = torch::jit::toIValue(conv->input(2));
-  if (!in_sizes || !weight || !weight->isTensor() || !bias || !(bias->isNone() || bias->isTensor())) return;
+  if (!in_sizes || !weight || !weight->isTensor() || !bias || !(bias->isNone() || bias->isTensor()))
+    return std::nullopt;
   const at::Tensor wt = weight->toTensor();
   if (wt.scalar_type() != at::kFloat || wt.dim() != 4 || wt.size(2) != 3 || wt.size(3) != 3 ||
       wt.size(1) != (*in_sizes)[1] || wt.size(0) % 16 != 0 || wt.size(1) % 16 != 0)
-    return;
+    return std::nullopt;
   const std::vector<int64_t> ones{1, 1};
-  if (IntList(conv->input(3)) != ones || IntList(conv->input(4)) != ones || IntList(conv->input(5)) != ones) return;
+  if (IntList(conv->input(3)) != ones || IntList(conv->input(4)) != ones || IntList(conv->input(5)) != ones)
+    return std::nullopt;
   if (full ? !IsConstant(conv->input(6), false) || !IsConstant(conv->input(8), 1) : !IsConstant(conv->input(6), 1))
-    return;
+    return std::nullopt;
   const int64_t n = (*in_sizes)[0], h = (*in_sizes)[2], w = (*in_sizes)[3];
+  Plan plan{conv, {conv}};
   // F(4x4, 3x3) where it has the tiles; else F(2x2, 3x3), 2.25x fewer multiply-adds than
   // direct with filters 16/9 as large, where that has them (14x14 maps at batch 1).
-  const int64_t tile = Tiles(n, h, w, 4) >= kMinTiles ? 4 : Tiles(n, h, w, 2) >= kMinTiles ? 2 : 0;
-  if (tile == 0) return;
+  plan.tile = Tiles(n, h, w, 4) >= kMinTiles ? 4 : Tiles(n, h, w, 2) >= kMinTiles ? 2 : 0;
+  if (plan.tile == 0) return std::nullopt;
   const std::vector<int64_t> out_sizes{n, wt.size(0), h, w};
 
-  // What the convolution's output flows into: + residual, then ReLU.
-  std::vector<torch::jit::Node*> chain{conv};  // the nodes the new one replaces, in order
-  torch::jit::Node* last = conv;
-  torch::jit::Value* residual = nullptr;
-  bool relu = false;
-  auto sole_user = [](torch::jit::Node* node) {
+  // What the convolution's output flows into: + residual, then ReLU (nodes no other
+  // convolution's plan took: relu(conv1(x) + conv2(y)) folds into conv1's).
+  auto sole_user = [&](torch::jit::Node* node) -> torch::jit::Node* {
     auto& uses = node->output()->uses();
-    return uses.size() == 1 ? uses[0].user : nullptr;
+    return uses.size() == 1 && !claimed.count(uses[0].user) ? uses[0].user : nullptr;
   };
+  torch::jit::Node* last = conv;
   if (torch::jit::Node* u = sole_user(last)) {
-    if ((residual = ResidualOf(u, last->output(), out_sizes))) chain.push_back(last = u);
+    if (torch::jit::Value* r = ResidualOf(u, last->output(), out_sizes)) {
+      plan.add = u;
+      plan.residual_index = u->input(0) == r ? 0 : 1;
+      plan.chain.push_back(last = u);
+    }
   }
   if (torch::jit::Node* u = sole_user(last); u && IsRelu(u)) {
-    relu = true;
-    chain.push_back(last = u);
+    plan.relu = true;
+    plan.chain.push_back(last = u);
   }
+  // The new node reads the input and the residual where `last` was: nothing in between may
+  // write to them (y = conv(x); x.zero_(); relu(y) stays as it is).
+  torch::jit::ValueSet read{conv->input(0)};
+  if (plan.add) read.insert(plan.add->input(plan.residual_index));
+  for (torch::jit::Node* k = conv->next(); k != last; k = k->next())
+    if (db.writesToAlias(k, read)) return std::nullopt;
+  for (torch::jit::Node* k : plan.chain) claimed.insert(k);
+  return plan;
+}
 
+void Apply(const std::shared_ptr<torch::jit::Graph>& g, const Plan& plan) {
+  torch::jit::Node* conv = plan.conv;
+  torch::jit::Node* last = plan.chain.back();
+  const at::Tensor wt = torch::jit::toIValue(conv->input(1))->toTensor();
+  const c10::IValue bias = *torch::jit::toIValue(conv->input(2));
+  auto t = conv->output()->type()->expect<c10::TensorType>();
+  const std::vector<int64_t> in_sizes = *ImageSizes(conv->input(0));
+  const std::vector<int64_t> out_sizes{in_sizes[0], wt.size(0), in_sizes[2], in_sizes[3]};
   torch::jit::WithInsertPoint point(last);
-  at::Tensor b = bias->isTensor() ? bias->toTensor().to(at::kFloat).contiguous() : at::zeros({wt.size(0)});
-  torch::jit::Value* filters_v = g->insertConstant(TransformFilters(wt, tile));
+  at::Tensor b = bias.isTensor() ? bias.toTensor().to(at::kFloat).contiguous() : at::zeros({wt.size(0)});
+  torch::jit::Value* filters_v = g->insertConstant(TransformFilters(wt, plan.tile));
   torch::jit::Value* bias_v = g->insertConstant(b);
-  torch::jit::Value* residual_v = residual ? residual : g->insertConstant(c10::IValue());
-  torch::jit::Value* relu_v = g->insertConstant(relu);
+  torch::jit::Value* residual_v = plan.add ? plan.add->input(plan.residual_index) : g->insertConstant(c10::IValue());
+  torch::jit::Value* relu_v = g->insertConstant(plan.relu);
   torch::jit::Node* node = g->create(c10::Symbol::fromQualString("torchts::winograd_conv2d"),
                                      {conv->input(0), filters_v, conv->input(1), bias_v, residual_v, relu_v});
   node->insertBefore(last);
-  node->output()->setType(ChannelsLast(conv->output()->type()->expect<c10::TensorType>(), out_sizes));
+  node->output()->setType(ChannelsLast(t, out_sizes));
   last->output()->replaceAllUsesWith(node->output());
-  for (auto k = chain.rbegin(); k != chain.rend(); ++k) (*k)->destroy();
+  for (auto k = plan.chain.rbegin(); k != plan.chain.rend(); ++k) (*k)->destroy();
 }
 
 // `v`, an input of a Winograd node, comes from a oneDNN Graph partition (behind its guard's
 // prim::If) that writes it in PyTorch's contiguous layout: have the partition write it
-// channels-last instead, when nothing but Winograd nodes and partition guards reads it.
+// channels-last instead, when only Winograd nodes read it.
 void ChannelsLastFromPartition(torch::jit::Value* v) {
   torch::jit::Node* branch = v->node();
   if (branch->kind() != c10::prim::If) return;
@@ -318,15 +354,8 @@ void ChannelsLastFromPartition(torch::jit::Value* v) {
   auto sizes = t ? t->sizes().concrete_sizes() : std::nullopt;
   if (!sizes || sizes->size() != 4) return;
   for (const torch::jit::Use& u : v->uses())
-    if (!IsWinograd(u.user) && u.user->kind() != c10::prim::oneDNNFusionGuard) return;
-  const c10::TensorTypePtr cl = ChannelsLast(t, *sizes);
-  for (const torch::jit::Use& u : v->uses()) {
-    if (u.user->kind() != c10::prim::oneDNNFusionGuard) continue;
-    std::vector<c10::TypePtr> types = u.user->tys(c10::attr::types);
-    types.at(u.offset) = cl;
-    u.user->tys_(c10::attr::types, types);
-  }
-  produced->setType(cl);
+    if (!IsWinograd(u.user)) return;
+  produced->setType(ChannelsLast(t, *sizes));
 }
 
 // The operator: Winograd when no gradient is asked for; otherwise the direct convolution it
@@ -337,9 +366,16 @@ at::Tensor WinogradConv2dOp(const at::Tensor& input, const at::Tensor& filters, 
                             const at::Tensor& bias, const std::optional<at::Tensor>& residual, bool relu) {
   const bool grad = at::GradMode::is_enabled() &&
                     (input.requires_grad() || (residual && residual->defined() && residual->requires_grad()));
-  if (!grad) {
+  const bool fits = !residual || !residual->defined() ||
+                    (input.dim() == 4 && residual->sizes() == at::IntArrayRef{input.size(0), filters.size(2),
+                                                                              input.size(2), input.size(3)});
+  if (!grad && fits) {
     at::AutoDispatchBelowADInplaceOrView below;
     return WinogradConv2d(input, filters, bias, residual, relu);
+  }
+  if (!grad) {  // a residual that broadcasts (other sizes than profiled): add it as eager does
+    at::Tensor out = at::add(WinogradConv2dOp(input, filters, weight, bias, std::nullopt, false), *residual);
+    return relu ? at::relu(out) : out;
   }
   at::Tensor out = at::conv2d(input, weight, bias, {1, 1}, {1, 1});
   if (residual && residual->defined()) out = out + *residual;
@@ -368,6 +404,14 @@ void WinogradLayouts(const std::shared_ptr<torch::jit::Graph>& g) {
     if (!IsWinograd(n)) continue;
     ChannelsLastFromPartition(n->input(0));
     if (n->input(4)->type()->cast<c10::TensorType>()) ChannelsLastFromPartition(n->input(4));
+    // Readers other than partitions' guards and Winograd nodes (ATen ops, a guard's fallback,
+    // the graph's output) get the contiguous layout eager gives (`view` needs it, for one),
+    // made right before each of them, so that a fallback copies only when it runs.
+    for (const torch::jit::Use& u : std::vector<torch::jit::Use>(n->output()->uses())) {
+      if (IsWinograd(u.user) || u.user->kind() == c10::prim::oneDNNFusionGuard) continue;
+      torch::jit::WithInsertPoint point(u.user);
+      u.user->replaceInput(u.offset, g->insert(c10::aten::contiguous, {n->output()}));
+    }
   }
 }
 
@@ -375,10 +419,15 @@ void WinogradRewrite(std::shared_ptr<torch::jit::Graph>& g) {
   // The profiled sizes sit on prim::profile nodes, which also hide the constant weights; oneDNN
   // Graph's fuser starts with this pass too.
   torch::jit::RemoveProfileNodesAndSpecializeTypes(g);
-  std::vector<torch::jit::Node*> convs;
-  for (torch::jit::Node* n : g->block()->nodes())
-    if (n->kind() == c10::aten::_convolution || n->kind() == c10::aten::conv2d) convs.push_back(n);
-  for (torch::jit::Node* conv : convs) RewriteOne(g, conv);
+  // Every plan is made on the graph as it is, before the first rewrite changes it.
+  std::vector<Plan> plans;
+  {
+    torch::jit::AliasDb db(g);
+    std::unordered_set<torch::jit::Node*> claimed;
+    for (torch::jit::Node* n : g->block()->nodes())
+      if (auto plan = Match(n, db, claimed)) plans.push_back(std::move(*plan));
+  }
+  for (const Plan& plan : plans) Apply(g, plan);
 }
 
 }  // namespace torchts

@@ -208,7 +208,10 @@ describe('jit.optimizeForInference', () => {
     const plan = (jit.lastExecutedOptimizedGraph() ?? '').split('\nwith ')[0]; // without the groups' bodies
     expect(new Set(plan.match(/prim::oneDNNFusionGroup_\d+/g)).size).toBe(22 - 7);
     expect(plan.match(/torchts::winograd_conv2d/g)).toHaveLength(7);
-    expect(plan.match(/aten::\w+/g)).toEqual(['aten::adaptive_avg_pool2d', 'aten::flatten']);
+    // (The guards' fallbacks, which run only when a guard fails, make the Winograd outputs
+    // they read contiguous.)
+    const aten = (plan.match(/aten::\w+/g) ?? []).filter((op) => op !== 'aten::contiguous');
+    expect(aten).toEqual(['aten::adaptive_avg_pool2d', 'aten::flatten']);
     // libtorch's own optimize_for_inference passes, on request: also within 1e-4.
     const plain = jit.optimizeForInference(model, { oneDNN: false });
     expect(relError(plain.forward(x), eager)).toBeLessThan(1e-4);

@@ -134,6 +134,77 @@ describe('optimizeForInference: Winograd convolutions', () => {
     fast.dispose();
   }, 120_000);
 
+  it('keeps eager semantics: views, summed convolutions, mutation, NaN, many threads', () => {
+    torch.manualSeed(9);
+    const conv = () => new nn.Conv2d(16, 16, 3, { padding: 1 });
+    /** conv + ReLU then a view (needs the contiguous layout); relu(a(x) + b(x)). */
+    class Shapes extends nn.Module {
+      a = conv();
+      b = conv();
+      c = conv();
+      forward(x: Tensor): Tensor {
+        const h = this.a.forward(x).relu();
+        const s = this.b.forward(h).add(this.c.forward(h)).relu();
+        return s.view([s.shape[0], -1]);
+      }
+    }
+    /** h is written between the convolution that reads it and the add that reads it again. */
+    class Mutates extends nn.Module {
+      a = conv();
+      b = conv();
+      forward(x: Tensor): Tensor {
+        const h = this.a.forward(x);
+        const y = this.b.forward(h);
+        h.mul_(2);
+        return y.add(h).relu();
+      }
+    }
+    // 9x7 maps at batch 2: F(2x2, 3x3) with tiles cut by both edges (2 x 5 x 4 tiles).
+    const x = torch.randn([2, 16, 9, 7]);
+    for (const [model, tag, nodes] of [
+      [new Shapes().eval(), 'shapes', 3],
+      [new Mutates().eval(), 'mutates', 1],
+    ] as const) {
+      const ref = pytorchFloat64(model.double(), x.double(), tag);
+      model.float();
+      const fast = jit.optimizeForInference(model);
+      const y = torch.noGrad(() => fast.forward(x));
+      expect(winogradNodes(jit.lastExecutedOptimizedGraph() ?? ''), tag).toBe(nodes);
+      expect(relError(y, ref), tag).toBeLessThan(1e-4);
+      fast.dispose();
+    }
+    // A NaN in the input is never hidden (it spreads to its whole tile, wider than eager's 3x3).
+    const seq = new nn.Sequential(conv(), new nn.ReLU()).eval();
+    const xn = torch.randn([2, 16, 12, 12]);
+    xn.indexPut_([1, 3, 5, 6], Number.NaN);
+    const fastSeq = jit.optimizeForInference(seq);
+    const yn = torch.noGrad(() => fastSeq.forward(xn));
+    const en = torch.noGrad(() => seq.forward(xn));
+    expect(en.isnan().sum().item()).toBeGreaterThan(0);
+    expect(en.isnan().logicalAnd(yn.isnan().logicalNot()).sum().item()).toBe(0);
+    fastSeq.dispose();
+    // 2 threads, few tiles for large filters (128 channels, 12x12 at batch 1): the threads
+    // split the products rather than the tiles.
+    torch.setNumThreads(2);
+    try {
+      const wide = new nn.Sequential(new nn.Conv2d(128, 128, 3, { padding: 1 }), new nn.ReLU()).eval();
+      const xw = torch.randn([1, 128, 12, 12]);
+      const ref = pytorchFloat64(wide.double(), xw.double(), 'wide');
+      wide.float();
+      const fastWide = jit.optimizeForInference(wide);
+      expect(
+        relError(
+          torch.noGrad(() => fastWide.forward(xw)),
+          ref,
+        ),
+      ).toBeLessThan(1e-4);
+      expect(winogradNodes(jit.lastExecutedOptimizedGraph() ?? '')).toBe(1);
+      fastWide.dispose();
+    } finally {
+      torch.setNumThreads(1);
+    }
+  }, 120_000);
+
   it('takes winograd as a boolean option', () => {
     const net = new nn.Conv2d(16, 16, 3).eval();
     expect(() => jit.optimizeForInference(net, { winograd: 1 } as never)).toThrow(/winograd/);
