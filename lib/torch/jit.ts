@@ -412,9 +412,10 @@ export interface OptimizeOptions {
    */
   oneDNN?: boolean;
   /**
-   * With `oneDNN`: compute 3x3 stride-1 convolutions with Winograd's F(4x4, 3x3) algorithm
-   * (default true) where the input's sizes make it faster: 4x fewer multiply-adds, at a
-   * relative error of about 1e-6 per layer instead of a direct convolution's 1e-7. false: every
+   * With `oneDNN`: compute 3x3 stride-1 convolutions with Winograd's F(4x4, 3x3) or
+   * F(2x2, 3x3) algorithm (default true) where the input's sizes make it faster: 4x or 2.25x
+   * fewer multiply-adds, at a relative error of about 1e-5 per layer instead of a direct
+   * convolution's 1e-7 (and a NaN or infinity spreads to its whole tile). false: every
    * convolution runs oneDNN's direct kernels.
    */
   winograd?: boolean;
