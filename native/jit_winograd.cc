@@ -1,23 +1,24 @@
 // Winograd convolution for optimizeForInference's fused CPU path: 3x3, stride 1, padding 1
-// float32 convolutions computed as F(4x4, 3x3) (Lavin & Gray, arXiv:1509.09308). Each 6x6
-// input tile and each 3x3 filter is transformed into a 6x6 "Winograd domain", where the
-// convolution becomes 36 independent matrix products [tiles x Cin] . [Cin x Cout]; 4x4 outputs
-// come back from each 6x6 product tile. That is 36 multiply-adds per 16 outputs per channel
-// pair instead of 144: 4x fewer than a direct convolution, and the products run in MKL's
-// batched GEMM at close to its peak. What it costs: filters 4x larger (36 floats instead of 9,
-// transformed once here, when the module is optimised), two cheap tile transforms per call,
-// and rounding worse than a direct convolution's: about 1e-5 of the output's scale per layer
-// instead of 1e-7 (one 64-channel layer, 2-core Xeon), while ResNet-18's and ResNet-50's
-// logits stayed within 1e-6 of eager (test/jit_winograd.test.ts bounds it against float64).
+// float32 convolutions computed as F(4x4, 3x3) or F(2x2, 3x3) (Lavin & Gray,
+// arXiv:1509.09308). Each 6x6 (4x4) input tile and each 3x3 filter is transformed into a
+// Winograd domain of 36 (16) points, where the convolution becomes that many independent
+// matrix products [tiles x Cin] . [Cin x Cout]; 4x4 (2x2) outputs come back from each product
+// tile. That is 4x (2.25x) fewer multiply-adds than a direct convolution, and the products run
+// in MKL's batched GEMM close to its peak. What it costs: filters 4x (16/9) larger, transformed
+// once here when the module is optimised; two cheap tile transforms per call; rounding about
+// 1e-5 of the output's scale per layer instead of a direct convolution's 1e-7 (one 64-channel
+// layer, 2-core Xeon; ResNet-18's and ResNet-50's logits stayed within 1e-6 of eager, and
+// test/jit_winograd.test.ts bounds it against float64); and a NaN or infinity in the input
+// spreads to its whole tile.
 //
 // WinogradRewrite runs on a graph about to be fused by oneDNN Graph (native/jit_fuse.cc), with
 // the input sizes the executor profiled. It replaces a convolution (batch norm already folded
 // into it by freezing) and the residual add and ReLU that follow it with one
-// torchts::winograd_conv2d node, where the sizes make that pay: enough 4x4 tiles for the
-// transformed filters to be reused (a 7x7 map at batch 1 has 4; its 4x larger filters would
-// then cost more to read than the multiply-adds they save). The node's output is channels-last,
-// the layout oneDNN Graph's partitions use, and its type says so, so that the partitions'
-// guards expect it.
+// torchts::winograd_conv2d node, where the sizes make that pay: enough tiles for the
+// transformed filters to be reused (a 7x7 map at batch 1 has 4 of 4x4 and 16 of 2x2; its
+// larger filters would then cost more to read than the multiply-adds they save). The node's
+// output is channels-last, the layout oneDNN Graph's partitions use, and its type says so, so
+// that the partitions' guards expect it; WinogradLayouts gives other readers a contiguous copy.
 #include <ATen/Parallel.h>
 #include <torch/csrc/jit/ir/alias_analysis.h>
 #include <torch/csrc/jit/ir/constants.h>
