@@ -254,9 +254,8 @@ torch::jit::Value* ResidualOf(torch::jit::Node* n, torch::jit::Value* out, const
 // One convolution to rewrite, found on the graph as profiled, before any rewrite: the nodes
 // the new one replaces (the convolution, then the add and ReLU it absorbs).
 struct Plan {
-  torch::jit::Node* conv;
-  std::vector<torch::jit::Node*> chain;
-  torch::jit::Node* add = nullptr;  // its residual is add->input(residual_index)
+  std::vector<torch::jit::Node*> chain;  // the convolution first
+  torch::jit::Node* add = nullptr;       // its residual is add->input(residual_index)
   size_t residual_index = 0;
   bool relu = false;
   int64_t tile = 0;
@@ -283,7 +282,7 @@ std::optional<Plan> Match(torch::jit::Node* conv, const torch::jit::AliasDb& db,
   if (full ? !IsConstant(conv->input(6), false) || !IsConstant(conv->input(8), 1) : !IsConstant(conv->input(6), 1))
     return std::nullopt;
   const int64_t n = (*in_sizes)[0], h = (*in_sizes)[2], w = (*in_sizes)[3];
-  Plan plan{conv, {conv}};
+  Plan plan{{conv}};
   // F(4x4, 3x3) where it has the tiles; else F(2x2, 3x3), 2.25x fewer multiply-adds than
   // direct with filters 16/9 as large, where that has them (14x14 maps at batch 1).
   plan.tile = Tiles(n, h, w, 4) >= kMinTiles ? 4 : Tiles(n, h, w, 2) >= kMinTiles ? 2 : 0;
@@ -319,7 +318,7 @@ std::optional<Plan> Match(torch::jit::Node* conv, const torch::jit::AliasDb& db,
 }
 
 void Apply(const std::shared_ptr<torch::jit::Graph>& g, const Plan& plan) {
-  torch::jit::Node* conv = plan.conv;
+  torch::jit::Node* conv = plan.chain.front();
   torch::jit::Node* last = plan.chain.back();
   const at::Tensor wt = torch::jit::toIValue(conv->input(1))->toTensor();
   const c10::IValue bias = *torch::jit::toIValue(conv->input(2));

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nn, type Tensor, torch, vision } from '../lib/index';
 import { randomiseBatchNorm } from './batchnorm';
 import { expectRel, relError } from './compare';
-import { type Fixtures, readFixtures, runReference, tempDir, writeFixtures } from './parity/fixtures';
+import { type Fixtures, readFixtures, runInPyTorch, runReference, tempDir } from './parity/fixtures';
 
 const { jit } = torch;
 torch.setNumThreads(1);
@@ -25,14 +25,6 @@ beforeAll(() => {
   fx = readFixtures(file('fixtures'));
 }, 300_000);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** Runs a TorchScript file in PyTorch (torch.jit.load) on `inputs`; its output. */
-function runInPyTorch(module: string, inputs: Tensor[]): Tensor {
-  const tag = path.basename(module, '.pt');
-  writeFixtures(file(`${tag}-in`), Object.fromEntries(inputs.map((t, k) => [`in${k}`, t])));
-  runReference('jit_files.py', ['run', module, file(`${tag}-in`), file(`${tag}-out`)]);
-  return readFixtures(file(`${tag}-out`)).out;
-}
 
 /** A user-written residual network: conv + BN + ReLU, a block with an identity add, pooling, linear. */
 class Block extends nn.Module {
@@ -157,7 +149,7 @@ describe('jit.trace: torchts models as TorchScript', () => {
     const eager = torch.noGrad(() => model.forward(x));
     torch.tidy(() => expectRel(traced.forward(x) as Tensor, eager, 0, 'traced in torchts'));
     traced.save(file('user_traced.pt'));
-    expectRel(runInPyTorch(file('user_traced.pt'), [x]), eager, 0, 'traced, run by PyTorch');
+    expectRel(runInPyTorch(file('user_traced.pt'), [x], dir), eager, 0, 'traced, run by PyTorch');
     // Loaded back by torchts, too; another batch size runs through the same graph.
     const back = jit.load(file('user_traced.pt'));
     const x5 = torch.randn([5, 3, 12, 12]);

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { nn, type Tensor, torch } from '../lib/index';
 import { randomiseBatchNorm } from './batchnorm';
 import { relError } from './compare';
-import { readFixtures, runReference, tempDir, writeFixtures } from './parity/fixtures';
+import { runInPyTorch, tempDir } from './parity/fixtures';
 
 const { jit } = torch;
 torch.setNumThreads(1);
@@ -23,9 +23,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 function pytorchFloat64(model: nn.Module, x: Tensor, tag: string): Tensor {
   const file = path.join(dir, `${tag}.pt`);
   jit.trace(model, x).save(file);
-  writeFixtures(path.join(dir, `${tag}-in`), { in0: x });
-  runReference('jit_files.py', ['run', file, path.join(dir, `${tag}-in`), path.join(dir, `${tag}-out`)]);
-  return readFixtures(path.join(dir, `${tag}-out`)).out;
+  return runInPyTorch(file, [x], dir);
 }
 
 /** A residual block as a PyTorch user writes it: in-place add of the identity, then ReLU. */

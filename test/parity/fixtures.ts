@@ -103,6 +103,17 @@ export function runReference(script: string, args: string[], timeoutMs = 300_000
   });
 }
 
+/**
+ * Runs a TorchScript file in PyTorch (torch.jit.load, scripts/reference/jit_files.py) on
+ * `inputs`; its output. The exchanged fixtures go into `dir`.
+ */
+export function runInPyTorch(module: string, inputs: Tensor[], dir: string): Tensor {
+  const tag = path.basename(module, '.pt');
+  writeFixtures(path.join(dir, `${tag}-in`), Object.fromEntries(inputs.map((t, k) => [`in${k}`, t])));
+  runReference('jit_files.py', ['run', module, path.join(dir, `${tag}-in`), path.join(dir, `${tag}-out`)]);
+  return readFixtures(path.join(dir, `${tag}-out`)).out;
+}
+
 /** `runReference` without blocking: references and child processes can run side by side. */
 export function runReferenceAsync(script: string, args: string[]): Promise<string> {
   const [python, argv, env] = referenceCommand(script, args);
